@@ -1,0 +1,93 @@
+"""`viber-bot`: serve the app, or prepare its database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sqlite3
+import sys
+from typing import Any
+
+from dotenv import load_dotenv
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger("bot")
+
+
+def _settings(*, require_signing_secret: bool = True) -> Settings:
+    load_dotenv(override=False)  # the real environment wins over .env
+    try:
+        return load_settings(require_signing_secret=require_signing_secret)
+    except ConfigError as error:
+        print(error.report(), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.store import Store
+
+    try:
+        return Store(settings.sqlite_path).migrate()
+    except sqlite3.Error as error:
+        print(f"The database at {settings.database_url} cannot be used: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def serve(args: argparse.Namespace) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    settings = _settings()
+    configure_logging(settings.log_level, settings.secret_values())
+    _migrate(settings)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            options = {
+                "bind": f"{args.host}:{args.port or settings.port}",
+                # One process: SQLite has one writer, and the job workers live beside the app.
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": args.threads,
+                "timeout": 60,
+                "graceful_timeout": 10,
+                "accesslog": "-" if args.access_log else None,
+            }
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            from bot.wsgi import create_app
+
+            return create_app(settings)
+
+    log.info("serving on %s:%s", args.host, args.port or settings.port)
+    Server().run()
+
+
+def migrate(args: argparse.Namespace) -> None:
+    settings = _settings(require_signing_secret=False)
+    version = _migrate(settings)
+    print(f"Database {settings.database_url} is at schema version {version}.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="viber-bot", description="Send Viber messages through eSMS from Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve_parser = commands.add_parser("serve", help="serve Slack and eSMS over HTTP (gunicorn)")
+    serve_parser.add_argument("--host", default="0.0.0.0", help="address to bind (default 0.0.0.0)")
+    serve_parser.add_argument("--port", type=int, help="port (default $PORT, or 3000)")
+    serve_parser.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
+    serve_parser.add_argument("--access-log", action="store_true", help="log every request")
+    serve_parser.set_defaults(handler=serve)
+    migrate_parser = commands.add_parser("migrate", help="create or upgrade the database schema")
+    migrate_parser.set_defaults(handler=migrate)
+    args = parser.parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

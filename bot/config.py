@@ -1,0 +1,216 @@
+"""Settings read from the environment, validated all at once.
+
+Every problem is collected before anything fails, so an admin fixes the configuration in one go
+instead of discovering the next missing variable at the next start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
+DEFAULT_DATABASE_URL = "sqlite:///viber-bot.db"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+_APPROVER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+_LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+
+
+class ConfigError(Exception):
+    """Raised with every configuration problem found, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+    def report(self) -> str:
+        lines = ["The app cannot start; fix its configuration (environment or .env):"]
+        lines += [f"  - {problem}" for problem in self.problems]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str
+    esms_api_key: str
+    esms_secret_key: str
+    esms_brandname: str
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    esms_api_url: str = DEFAULT_ESMS_API_URL
+    esms_sandbox: bool = False
+    public_url: str | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    status_poll_seconds: int = 60
+    approval_required: bool = False
+    approvers: tuple[str, ...] = ()
+    callback_secrets: tuple[str, ...] = field(default=(), repr=False)
+    esms_timeout_seconds: float = 15.0
+    retry_base_seconds: float = 2.0
+    log_level: str = "INFO"
+
+    def __repr__(self) -> str:  # secrets must never reach a log line through a repr
+        return f"Settings(database_url={self.database_url!r}, public_url={self.public_url!r})"
+
+    @property
+    def sqlite_path(self) -> str:
+        return self.database_url.removeprefix("sqlite:///")
+
+    @property
+    def callback_url(self) -> str | None:
+        """Where eSMS reports deliveries; the secret sits in the path (eSMS appends a query)."""
+        if not self.public_url:
+            return None
+        return f"{self.public_url}/esms/callback/{self.callback_secrets[0]}"
+
+    def secret_values(self) -> list[str]:
+        """Values that must be masked wherever text leaves the process."""
+        values = [
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.esms_api_key,
+            self.esms_secret_key,
+            *self.callback_secrets,
+        ]
+        return [value for value in values if value]
+
+
+def derive_callback_secret(esms_secret_key: str) -> str:
+    """A stable, unguessable path secret that needs no extra variable to configure."""
+    digest = hmac.new(esms_secret_key.encode(), b"viber-bot esms callback", hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, require_signing_secret: bool = True
+) -> Settings:
+    """Build Settings from `environ` (default: os.environ), or raise ConfigError naming every fault."""
+    env = os.environ if environ is None else environ
+    problems: list[str] = []
+
+    def text(name: str) -> str:
+        return env.get(name, "").strip()
+
+    def required(name: str, meaning: str) -> str:
+        value = text(name)
+        if not value:
+            problems.append(f"{name} is missing: {meaning}")
+        return value
+
+    def boolean(name: str, default: bool) -> bool:
+        raw = text(name).lower()
+        if not raw:
+            return default
+        if raw in _TRUE:
+            return True
+        if raw in _FALSE:
+            return False
+        problems.append(f"{name} must be true or false, not {text(name)!r}")
+        return default
+
+    def number(name: str, default: float, *, minimum: float, integer: bool) -> float:
+        raw = text(name)
+        if not raw:
+            return default
+        try:
+            value = int(raw) if integer else float(raw)
+        except ValueError:
+            kind = "a whole number" if integer else "a number"
+            problems.append(f"{name} must be {kind}, not {raw!r}")
+            return default
+        if value < minimum:
+            problems.append(f"{name} must be at least {minimum:g}, not {raw}")
+            return default
+        return value
+
+    def url(name: str, default: str) -> str:
+        value = text(name) or default
+        if not _is_http_url(value):
+            problems.append(f"{name} must be an http(s) URL, not {value!r}")
+        return value if value.endswith("/") else value + "/"
+
+    bot_token = required(
+        "SLACK_BOT_TOKEN", "the bot token (xoxb-…) from the Slack app's OAuth page"
+    )
+    if bot_token and not bot_token.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if require_signing_secret:
+        signing_secret = required(
+            "SLACK_SIGNING_SECRET", "the signing secret from the Slack app's Basic Information page"
+        )
+    else:
+        signing_secret = text("SLACK_SIGNING_SECRET")
+    api_key = required("ESMS_API_KEY", "the ApiKey from the eSMS dashboard")
+    secret_key = required("ESMS_SECRET_KEY", "the SecretKey from the eSMS dashboard")
+    brandname = required("ESMS_BRANDNAME", "the Viber brandname registered with eSMS")
+
+    public_url = text("PUBLIC_URL").rstrip("/") or None
+    if public_url and not _is_http_url(public_url):
+        problems.append(
+            f"PUBLIC_URL must be an http(s) URL such as https://bot.example.com, not {public_url!r}"
+        )
+
+    database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
+        problems.append(
+            f"DATABASE_URL must look like sqlite:///path/to/file.db, not {database_url!r}"
+        )
+
+    approval_required = boolean("APPROVAL_REQUIRED", False)
+    approvers = tuple(item for item in re.split(r"[\s,]+", text("APPROVERS")) if item)
+    bad_approvers = [item for item in approvers if not _APPROVER_ID.match(item)]
+    if bad_approvers:
+        problems.append(
+            "APPROVERS must list Slack user IDs (U…, W…) or user-group IDs (S…), not "
+            + ", ".join(repr(item) for item in bad_approvers)
+        )
+
+    secrets = tuple(item for item in re.split(r"[\s,]+", text("ESMS_CALLBACK_SECRET")) if item)
+    if any(len(secret) < 16 for secret in secrets):
+        problems.append("ESMS_CALLBACK_SECRET values must be at least 16 characters long")
+    if not secrets and secret_key:
+        secrets = (derive_callback_secret(secret_key),)
+
+    log_level = (text("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        problems.append(
+            f"LOG_LEVEL must be one of {', '.join(sorted(_LOG_LEVELS))}, not {log_level!r}"
+        )
+
+    settings = Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        esms_api_key=api_key,
+        esms_secret_key=secret_key,
+        esms_brandname=brandname,
+        slack_api_url=url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
+        esms_api_url=url("ESMS_API_URL", DEFAULT_ESMS_API_URL),
+        esms_sandbox=boolean("ESMS_SANDBOX", False),
+        public_url=public_url,
+        database_url=database_url,
+        port=int(number("PORT", 3000, minimum=1, integer=True)),
+        status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
+        approval_required=approval_required,
+        approvers=approvers,
+        callback_secrets=secrets,
+        esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS", 15.0, minimum=0.1, integer=False),
+        retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),
+        log_level=log_level,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

@@ -1,0 +1,221 @@
+"""Typed calls to the eSMS gateway.
+
+Credentials travel inside requests (eSMS has no auth header), so no exception or log line built
+here ever quotes a URL, a request body or a library's own error text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from bot.core.message import ViberMessage
+from bot.esms import codes
+
+VIBER_SMS_TYPE = "23"
+
+
+class EsmsError(Exception):
+    """Base of every eSMS failure; its message is safe to show and log."""
+
+
+class EsmsUnavailable(EsmsError):
+    """No usable answer (timeout, connection, HTTP error, not JSON): the call may be retried."""
+
+
+class EsmsRefused(EsmsError):
+    """eSMS answered with a result code other than success."""
+
+    def __init__(self, code: int, error_message: str = "") -> None:
+        self.code = code
+        self.error_message = error_message
+        super().__init__(f"eSMS refused the request: {codes.describe(code, error_message)}")
+
+
+@dataclass(frozen=True)
+class SendAccepted:
+    sms_id: str | None
+    duplicate: bool  # 124: an earlier attempt with this RequestId was accepted
+
+
+@dataclass(frozen=True)
+class SendStatus:
+    sms_id: str
+    send_status: int
+    success: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class ReceiverStatus:
+    phone: str
+    is_sent: bool
+    sent_result: bool | None
+    network: str
+
+
+@dataclass(frozen=True)
+class Brandname:
+    name: str
+    type: int
+
+
+class EsmsClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        secret_key: str,
+        *,
+        timeout_seconds: float = 15.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self._base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self._credentials = {"ApiKey": api_key, "SecretKey": secret_key}
+        self._timeout = (min(5.0, timeout_seconds), timeout_seconds)
+        self._session = session or requests.Session()
+
+    def send_viber(
+        self,
+        message: ViberMessage,
+        phone: str,
+        *,
+        brandname: str,
+        request_id: str,
+        sandbox: bool = False,
+        callback_url: str | None = None,
+    ) -> SendAccepted:
+        body: dict[str, Any] = {
+            **self._credentials,
+            "Brandname": brandname,
+            "SmsType": VIBER_SMS_TYPE,
+            "Phones": [phone],
+            "IsSandBox": "1" if sandbox else "0",
+            "RequestId": request_id,
+        }
+        if message.text:
+            body["Content"] = message.esms_content
+        if message.image_url:
+            body["OttImgUrl"] = message.image_url
+        if message.button_label:
+            body["OttLabel"] = message.button_label
+            body["OttUrl"] = message.button_url
+        if callback_url:
+            body["CallbackUrl"] = callback_url
+        answer = self._call("POST", "Send_Multiple_Sms_OTT/", json_body=body)
+        code = _code(answer, "CodeResult")
+        if code == codes.ACCEPTED:
+            return SendAccepted(sms_id=_optional_text(answer.get("SMSID")), duplicate=False)
+        if code == codes.DUPLICATE_REQUEST:
+            return SendAccepted(sms_id=_optional_text(answer.get("SMSID")), duplicate=True)
+        raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+
+    def send_status(self, sms_id: str) -> SendStatus:
+        answer = self._call("GET", "GetSendStatus", params={"RefId": sms_id, **self._credentials})
+        code = _code(answer, "CodeResponse")
+        if code != codes.ACCEPTED:
+            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        return SendStatus(
+            sms_id=sms_id,
+            send_status=_int(answer.get("SendStatus")),
+            success=_int(answer.get("SendSuccess")),
+            failed=_int(answer.get("SendFailed")),
+        )
+
+    def receiver_status(self, sms_id: str) -> list[ReceiverStatus]:
+        params = {"RefId": sms_id, **self._credentials}
+        answer = self._call("GET", "GetSmsReceiverStatus_get", params=params)
+        code = _code(answer, "CodeResult")
+        if code != codes.ACCEPTED:
+            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        receivers = answer.get("ReceiverList") or []
+        if not isinstance(receivers, list):
+            raise EsmsUnavailable("eSMS answered GetSmsReceiverStatus_get without a ReceiverList")
+        return [
+            ReceiverStatus(
+                phone=str(item.get("Phone", "")),
+                is_sent=bool(item.get("IsSent")),
+                sent_result=item.get("SentResult"),
+                network=str(item.get("NetworkName") or ""),
+            )
+            for item in receivers
+            if isinstance(item, dict)
+        ]
+
+    def balance(self) -> int:
+        answer = self._call("POST", "GetBalance_json", json_body=dict(self._credentials))
+        code = _code(answer, "CodeResponse")
+        if code != codes.ACCEPTED:
+            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        return _int(answer.get("Balance"))
+
+    def brandnames(self) -> list[Brandname]:
+        path = f"GetListBrandname/{self._credentials['ApiKey']}/{self._credentials['SecretKey']}"
+        answer = self._call("GET", path, name="GetListBrandname")
+        code = _code(answer, "CodeResponse")
+        if code != codes.ACCEPTED:
+            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        return [
+            Brandname(name=str(item.get("Brandname", "")), type=_int(item.get("Type")))
+            for item in answer.get("ListBrandName") or []
+            if isinstance(item, dict)
+        ]
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        name: str | None = None,
+    ) -> dict[str, Any]:
+        endpoint = name or path.rstrip("/")
+        try:
+            response = self._session.request(
+                method,
+                self._base_url + path,
+                json=json_body,
+                params=params,
+                timeout=self._timeout,
+            )
+        except requests.Timeout:
+            raise EsmsUnavailable(
+                f"eSMS did not answer {endpoint} within {self._timeout[1]:g} s"
+            ) from None
+        except requests.RequestException as exc:
+            raise EsmsUnavailable(
+                f"could not reach eSMS for {endpoint} ({type(exc).__name__})"
+            ) from None
+        if response.status_code >= 400:
+            raise EsmsUnavailable(f"eSMS answered {endpoint} with HTTP {response.status_code}")
+        try:
+            answer = response.json()
+        except (ValueError, json.JSONDecodeError):
+            raise EsmsUnavailable(
+                f"eSMS answered {endpoint} with something that is not JSON"
+            ) from None
+        if not isinstance(answer, dict):
+            raise EsmsUnavailable(f"eSMS answered {endpoint} with unexpected JSON")
+        return answer
+
+
+def _code(answer: dict[str, Any], key: str) -> int:
+    try:
+        return int(str(answer.get(key)).strip())
+    except (TypeError, ValueError):
+        raise EsmsUnavailable(f"eSMS answered without a valid {key}") from None
+
+
+def _int(value: object) -> int:
+    try:
+        return int(float(str(value)))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _optional_text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None

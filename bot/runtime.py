@@ -1,0 +1,44 @@
+"""Build the long-lived pieces of a running app once, from Settings, and hand them around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.esms.client import EsmsClient
+from bot.store import Store
+from bot.tasks import Tasks
+from bot.worker import Worker
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    slack: WebClient
+    esms: EsmsClient
+    worker: Worker
+
+
+def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
+    store = Store(settings.sqlite_path)
+    store.migrate()
+    # Retries are the job runner's business (durable, with backoff): the client must not
+    # sleep on a worker thread, so it gets no retry handlers of its own.
+    slack = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[],
+    )
+    esms = EsmsClient(
+        settings.esms_api_url,
+        settings.esms_api_key,
+        settings.esms_secret_key,
+        timeout_seconds=settings.esms_timeout_seconds,
+    )
+    tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms)
+    worker = Worker(store, tasks, threads=worker_threads, retry_base=settings.retry_base_seconds)
+    return Services(settings=settings, store=store, slack=slack, esms=esms, worker=worker)

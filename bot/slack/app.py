@@ -1,0 +1,36 @@
+"""The Bolt app: Slack's requests in, listeners registered, errors turned into words."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App, BoltResponse
+
+from bot.runtime import Services
+from bot.slack import commands, compose
+
+log = logging.getLogger(__name__)
+
+# Listeners only validate, store and acknowledge (slow work runs on the job workers), so this
+# pool just needs to keep acknowledgements flowing when Slack sends a burst.
+LISTENER_THREADS = 16
+
+
+def build_bolt_app(services: Services) -> App:
+    app = App(
+        client=services.slack,
+        signing_secret=services.settings.slack_signing_secret,
+        token_verification_enabled=False,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    commands.register(app, services)
+    compose.register(app, services)
+
+    @app.error
+    def on_error(error: Exception) -> BoltResponse:
+        log.error("listener failed: %s", type(error).__name__, exc_info=error)
+        return BoltResponse(status=200, body="Sorry, something went wrong on our side. Try again.")
+
+    return app

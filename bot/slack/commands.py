@@ -1,0 +1,79 @@
+"""`/viber`: open the composer, send straight away, or explain itself."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core.command_text import OpenComposer, QuickSend, ShowHelp, parse_command
+from bot.core.draft import check_draft
+from bot.core.message import ViberMessage
+from bot.runtime import Services
+from bot.slack.blocks import HELP_TEXT, ComposerContext, composer_view
+from bot.slack.sending import accept_draft
+
+log = logging.getLogger(__name__)
+
+_FIELD_NAMES = {
+    "recipients": "Numbers",
+    "text": "Text",
+    "image_url": "Image",
+    "button_label": "Button",
+    "button_url": "Button link",
+}
+
+
+def register(app: App, services: Services) -> None:
+    settings = services.settings
+
+    @app.command("/viber")
+    def viber(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        request = parse_command(command.get("text", ""))
+        if isinstance(request, OpenComposer):
+            ack()
+            context = ComposerContext(command["channel_id"], command.get("response_url"))
+            view = composer_view(
+                context, brandname=settings.esms_brandname, sandbox=settings.esms_sandbox
+            )
+            try:
+                client.views_open(trigger_id=command["trigger_id"], view=view)
+            except SlackApiError as error:
+                log.warning("views.open failed: %s", error.response.get("error"))
+                respond(f"Sorry, Slack did not open the composer ({error.response.get('error')}). "
+                        "Run `/viber` again.")  # fmt: skip
+            return
+        if isinstance(request, ShowHelp):
+            prefix = f"I don't know `{request.unrecognised}`.\n" if request.unrecognised else ""
+            ack(text=prefix + HELP_TEXT)
+            return
+        assert isinstance(request, QuickSend)
+        _quick_send(ack, command, request, services)
+
+
+def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services: Services) -> None:
+    if not request.text.strip():
+        ack(text="Add the message after the numbers: `/viber 0901234567 Xin chào!`")
+        return
+    draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
+    if not draft.ok:
+        problems = "\n".join(
+            f"• {_FIELD_NAMES[field]}: {problem}" for field, problem in draft.errors.items()
+        )
+        ack(text=f"Nothing was sent.\n{problems}\nSee `/viber help`.")
+        return
+    accept_draft(
+        services,
+        draft,
+        team_id=command.get("team_id", ""),
+        channel_id=command["channel_id"],
+        user_id=command["user_id"],
+        response_url=command.get("response_url"),
+    )
+    count = len(draft.phones)
+    ack(
+        text=f"Sending to {count} {'number' if count == 1 else 'numbers'}; follow it in the thread here."
+    )

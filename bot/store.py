@@ -1,0 +1,510 @@
+"""Persistence: sends, recipients, raw callbacks and durable jobs in SQLite (WAL).
+
+Every change that must happen together happens in one `BEGIN IMMEDIATE` transaction, so
+concurrent callbacks, workers and Slack requests never interleave half-done updates.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from bot.core.delivery import State, merge, state_for_report
+from bot.core.message import ViberMessage
+from bot.esms.callback import Callback, parse_callback
+
+
+class SendStatus:
+    """Where the send's thread parent stands (recipients carry their own delivery states)."""
+
+    NEW = "new"  # stored, parent message not posted yet
+    POSTED = "posted"  # parent posted, recipients submitted or being submitted
+    NOT_POSTED = "not_posted"  # Slack refused the parent; nothing was sent
+
+
+class JobKind:
+    POST_PARENT = "post_parent"
+    SUBMIT = "submit"
+    SYNC_THREAD = "sync_thread"
+
+
+@dataclass(frozen=True)
+class NewSend:
+    team_id: str
+    channel_id: str
+    user_id: str
+    message: ViberMessage
+    phones: tuple[str, ...]
+    brandname: str
+    sandbox: bool
+    response_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    send_id: str
+    phone: str
+    request_id: str
+    sms_id: str | None
+    state: str
+    esms_status: int | None
+    error_code: int | None
+    error_detail: str | None
+    reported_state: str | None
+
+
+@dataclass(frozen=True)
+class Send:
+    id: str
+    created_at: float
+    team_id: str
+    channel_id: str
+    user_id: str
+    message: ViberMessage
+    brandname: str
+    sandbox: bool
+    status: str
+    status_note: str | None
+    parent_ts: str | None
+    response_url: str | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    send_id: str
+    recipient_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    matched: bool
+    changed: bool
+    send_id: str | None = None
+
+
+SCHEMA_VERSION = 1
+
+
+class Store:
+    def __init__(self, path: str, *, job_lease_seconds: float = 120.0) -> None:
+        self.path = path
+        self.job_lease_seconds = job_lease_seconds
+        self._local = threading.local()
+
+    # -- connections and transactions -------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def ping(self) -> bool:
+        try:
+            return self._connection().execute("SELECT 1").fetchone()[0] == 1
+        except sqlite3.Error:
+            return False
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the version now in force."""
+        with self._transaction() as conn:
+            db = sqlite_utils.Database(conn)
+            db["schema_migrations"].create(
+                {"version": int, "applied_at": float}, pk="version", if_not_exists=True
+            )
+            current = conn.execute(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
+            for version, step in _MIGRATIONS.items():
+                if version > current:
+                    step(db)
+                    db["schema_migrations"].insert({"version": version, "applied_at": time.time()})
+                    current = version
+            return current
+
+    # -- sends -------------------------------------------------------------------------------
+
+    def create_send(self, new: NewSend) -> str:
+        """Store a send, its recipients (each with its RequestId) and the job that posts its thread."""
+        send_id = uuid.uuid4().hex[:16]
+        now = time.time()
+        with self._transaction() as conn:
+            conn.execute(
+                """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
+                       response_url, text, image_url, button_label, button_url, brandname, sandbox,
+                       status)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    send_id, now, now, new.team_id, new.channel_id, new.user_id, new.response_url,
+                    new.message.text, new.message.image_url, new.message.button_label,
+                    new.message.button_url, new.brandname, int(new.sandbox), SendStatus.NEW,
+                ),
+            )  # fmt: skip
+            conn.executemany(
+                """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [
+                    (send_id, position, phone, str(uuid.uuid4()), State.QUEUED, now)
+                    for position, phone in enumerate(new.phones)
+                ],
+            )
+            _enqueue(conn, JobKind.POST_PARENT, send_id)
+        return send_id
+
+    def get_send(self, send_id: str) -> Send | None:
+        row = self._connection().execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+        return _send(row) if row else None
+
+    def recipients(self, send_id: str) -> list[Recipient]:
+        rows = self._connection().execute(
+            "SELECT * FROM recipients WHERE send_id = ? ORDER BY position", (send_id,)
+        )
+        return [_recipient(row) for row in rows]
+
+    def get_recipient(self, recipient_id: int) -> Recipient | None:
+        row = (
+            self._connection()
+            .execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,))
+            .fetchone()
+        )
+        return _recipient(row) if row else None
+
+    def mark_parent_posted(self, send_id: str, parent_ts: str) -> None:
+        """Record the thread and release every recipient to the eSMS submitter."""
+        with self._transaction() as conn:
+            updated = conn.execute(
+                "UPDATE sends SET parent_ts = ?, status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (parent_ts, SendStatus.POSTED, time.time(), send_id, SendStatus.NEW),
+            ).rowcount
+            if not updated:
+                return
+            rows = conn.execute(
+                "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
+                (send_id, State.QUEUED),
+            ).fetchall()
+            for row in rows:
+                _enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"])
+
+    def mark_not_posted(self, send_id: str, note: str) -> None:
+        """Slack would not take the thread parent: nothing goes to any customer."""
+        now = time.time()
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE sends SET status = ?, status_note = ?, updated_at = ? WHERE id = ? AND status = ?",
+                (SendStatus.NOT_POSTED, note, now, send_id, SendStatus.NEW),
+            )
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+                (State.CANCELLED, now, send_id, State.QUEUED),
+            )
+
+    def record_submission(
+        self,
+        recipient_id: int,
+        state: State,
+        *,
+        sms_id: str | None = None,
+        error_code: int | None = None,
+        error_detail: str | None = None,
+    ) -> None:
+        """Store what eSMS answered to a submit, then replay callbacks that came before it."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+            if row is None:
+                return
+            new_state = merge(row["state"], state)
+            conn.execute(
+                """UPDATE recipients SET state = ?, sms_id = COALESCE(sms_id, ?), error_code = ?,
+                       error_detail = ?, updated_at = ? WHERE id = ?""",
+                (new_state, sms_id, error_code, error_detail, time.time(), recipient_id),
+            )
+            if sms_id:
+                orphans = conn.execute(
+                    "SELECT id, query FROM callbacks WHERE outcome = 'unmatched' AND sms_id = ?",
+                    (sms_id,),
+                ).fetchall()
+                for orphan in orphans:
+                    _replay_orphan(conn, orphan["id"], orphan["query"])
+            _enqueue_sync(conn, row["send_id"])
+
+    def apply_callback(self, callback: Callback, raw_query: str) -> CallbackOutcome:
+        """Store the raw callback and merge its status into the recipient it names."""
+        with self._transaction() as conn:
+            callback_id = conn.execute(
+                """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome)
+                   VALUES (?, ?, ?, ?, 'unmatched')""",
+                (time.time(), callback.sms_id, callback.request_id, raw_query),
+            ).lastrowid
+            return _apply(conn, callback_id, callback)
+
+    def mark_reported(self, reported: dict[int, str]) -> None:
+        with self._transaction() as conn:
+            conn.executemany(
+                "UPDATE recipients SET reported_state = ? WHERE id = ?",
+                [(state, recipient_id) for recipient_id, state in reported.items()],
+            )
+
+    def count_callbacks(self, outcome: str | None = None) -> int:
+        sql, args = "SELECT COUNT(*) FROM callbacks", ()
+        if outcome:
+            sql, args = sql + " WHERE outcome = ?", (outcome,)
+        return self._connection().execute(sql, args).fetchone()[0]
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def claim_job(self) -> Job | None:
+        """Take the next runnable job whose predecessors on the same thread are done."""
+        now = time.time()
+        with self._transaction() as conn:
+            row = conn.execute(
+                """SELECT * FROM jobs j
+                   WHERE ((j.status = 'queued' AND j.run_after <= :now)
+                          OR (j.status = 'running' AND j.lease_until < :now))
+                     AND NOT EXISTS (
+                         SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
+                           AND e.status IN ('queued', 'running'))
+                   ORDER BY j.run_after, j.id LIMIT 1""",
+                {"now": now},
+            ).fetchone()
+            if row is None:
+                return None
+            conn.execute(
+                """UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,
+                       updated_at = ? WHERE id = ?""",
+                (now + self.job_lease_seconds, now, row["id"]),
+            )
+            return Job(
+                id=row["id"],
+                kind=row["kind"],
+                send_id=row["send_id"],
+                recipient_id=row["recipient_id"],
+                attempts=row["attempts"] + 1,
+            )
+
+    def finish_job(self, job_id: int) -> None:
+        self._set_job(job_id, "done", None, None)
+
+    def retry_job(
+        self, job_id: int, delay_seconds: float, error: str, *, count_attempt: bool = True
+    ) -> None:
+        refund = 0 if count_attempt else 1
+        self._set_job(job_id, "queued", time.time() + delay_seconds, error, refund=refund)
+
+    def fail_job(self, job_id: int, error: str) -> None:
+        self._set_job(job_id, "failed", None, error)
+
+    def next_job_due(self) -> float | None:
+        row = (
+            self._connection()
+            .execute("SELECT MIN(run_after) FROM jobs WHERE status = 'queued'")
+            .fetchone()
+        )
+        return row[0]
+
+    def pending_jobs(self) -> int:
+        return (
+            self._connection()
+            .execute("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+            .fetchone()[0]
+        )
+
+    def _set_job(
+        self, job_id: int, status: str, run_after: float | None, error: str | None, refund: int = 0
+    ) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                """UPDATE jobs SET status = ?, run_after = COALESCE(?, run_after), last_error = ?,
+                       attempts = attempts - ?, lease_until = NULL, updated_at = ? WHERE id = ?""",
+                (status, run_after, error, refund, time.time(), job_id),
+            )
+
+
+# -- helpers that run inside a caller's transaction -----------------------------------------
+
+
+def _enqueue(
+    conn: sqlite3.Connection, kind: str, send_id: str, *, recipient_id: int | None = None
+) -> None:
+    # Updates to one thread run strictly in order; each recipient's submit runs on its own.
+    order_key = f"submit:{recipient_id}" if kind == JobKind.SUBMIT else f"thread:{send_id}"
+    now = time.time()
+    conn.execute(
+        """INSERT INTO jobs (kind, send_id, recipient_id, order_key, status, attempts, run_after,
+               created_at, updated_at)
+           VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)""",
+        (kind, send_id, recipient_id, order_key, now, now, now),
+    )
+
+
+def _enqueue_sync(conn: sqlite3.Connection, send_id: str) -> None:
+    """One queued refresh per thread is enough: it reads the latest state when it runs."""
+    waiting = conn.execute(
+        "SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND status = 'queued' LIMIT 1",
+        (JobKind.SYNC_THREAD, send_id),
+    ).fetchone()
+    if waiting is None:
+        _enqueue(conn, JobKind.SYNC_THREAD, send_id)
+
+
+def _apply(conn: sqlite3.Connection, callback_id: int, callback: Callback) -> CallbackOutcome:
+    row = None
+    if callback.sms_id:
+        row = conn.execute(
+            "SELECT * FROM recipients WHERE sms_id = ?", (callback.sms_id,)
+        ).fetchone()
+    if row is None and callback.request_id:
+        row = conn.execute(
+            "SELECT * FROM recipients WHERE request_id = ?", (callback.request_id,)
+        ).fetchone()
+    if row is None:
+        return CallbackOutcome(matched=False, changed=False)
+    reported = state_for_report(callback.send_status, callback.success, callback.failed)
+    new_state = merge(row["state"], reported)
+    changed = new_state != row["state"]
+    conn.execute(
+        "UPDATE callbacks SET recipient_id = ?, outcome = ? WHERE id = ?",
+        (row["id"], "applied" if changed else "no_change", callback_id),
+    )
+    if changed:
+        conn.execute(
+            """UPDATE recipients SET state = ?, esms_status = ?, sms_id = COALESCE(sms_id, ?),
+                   telco_id = COALESCE(?, telco_id), price = COALESCE(?, price), updated_at = ?
+               WHERE id = ?""",
+            (
+                new_state, callback.send_status, callback.sms_id, callback.telco_id,
+                callback.total_price, time.time(), row["id"],
+            ),
+        )  # fmt: skip
+        _enqueue_sync(conn, row["send_id"])
+    return CallbackOutcome(matched=True, changed=changed, send_id=row["send_id"])
+
+
+def _replay_orphan(conn: sqlite3.Connection, callback_id: int, raw_query: str) -> None:
+    # Parsed again: the raw query is what the callbacks table keeps.
+    _apply(conn, callback_id, parse_callback(raw_query))
+
+
+def _send(row: sqlite3.Row) -> Send:
+    return Send(
+        id=row["id"],
+        created_at=row["created_at"],
+        team_id=row["team_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        message=ViberMessage(
+            text=row["text"],
+            image_url=row["image_url"],
+            button_label=row["button_label"],
+            button_url=row["button_url"],
+        ),
+        brandname=row["brandname"],
+        sandbox=bool(row["sandbox"]),
+        status=row["status"],
+        status_note=row["status_note"],
+        parent_ts=row["parent_ts"],
+        response_url=row["response_url"],
+    )
+
+
+def _recipient(row: sqlite3.Row) -> Recipient:
+    return Recipient(
+        id=row["id"],
+        send_id=row["send_id"],
+        phone=row["phone"],
+        request_id=row["request_id"],
+        sms_id=row["sms_id"],
+        state=row["state"],
+        esms_status=row["esms_status"],
+        error_code=row["error_code"],
+        error_detail=row["error_detail"],
+        reported_state=row["reported_state"],
+    )
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db["sends"].create(
+        {
+            "id": str, "created_at": float, "updated_at": float, "team_id": str,
+            "channel_id": str, "user_id": str, "response_url": str, "text": str,
+            "image_url": str, "button_label": str, "button_url": str, "brandname": str,
+            "sandbox": int, "status": str, "status_note": str, "parent_ts": str,
+        },
+        pk="id",
+        not_null={"created_at", "channel_id", "user_id", "status"},
+    )  # fmt: skip
+    db["recipients"].create(
+        {
+            "id": int, "send_id": str, "position": int, "phone": str, "request_id": str,
+            "sms_id": str, "state": str, "esms_status": int, "error_code": int,
+            "error_detail": str, "reported_state": str, "telco_id": int, "price": float,
+            "updated_at": float,
+        },
+        pk="id",
+        foreign_keys=[("send_id", "sends", "id")],
+        not_null={"send_id", "phone", "request_id", "state"},
+    )  # fmt: skip
+    db["recipients"].create_index(["request_id"], unique=True)
+    db["recipients"].create_index(["sms_id"])
+    db["recipients"].create_index(["send_id", "position"])
+    db["callbacks"].create(
+        {
+            "id": int, "received_at": float, "recipient_id": int, "sms_id": str,
+            "request_id": str, "query": str, "outcome": str,
+        },
+        pk="id",
+    )  # fmt: skip
+    db["callbacks"].create_index(["outcome", "sms_id"])
+    db["jobs"].create(
+        {
+            "id": int, "kind": str, "send_id": str, "recipient_id": int, "order_key": str,
+            "status": str, "attempts": int, "run_after": float, "lease_until": float,
+            "last_error": str, "created_at": float, "updated_at": float,
+        },
+        pk="id",
+        not_null={"kind", "send_id", "order_key", "status"},
+    )  # fmt: skip
+    db["jobs"].create_index(["status", "run_after"])
+    db["jobs"].create_index(["order_key", "status"])
+    db["jobs"].create_index(["kind", "send_id", "status"])
+
+
+_MIGRATIONS = {1: _migration_1}
+assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -1,0 +1,241 @@
+"""The durable jobs: post a send's thread, submit a recipient to eSMS, refresh a thread.
+
+Each task reads what it needs from the store, so running it twice does no harm: a job that
+finds its work already done returns quietly.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.delivery import REPORTED_STATES, State
+from bot.core.phones import mask_phone
+from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
+from bot.slack import blocks
+from bot.store import Job, JobKind, Send, SendStatus, Store
+
+log = logging.getLogger(__name__)
+
+# Slack errors that no retry will fix; everything else (5xx, timeouts) is worth another try.
+_CHANNEL_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+_TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
+                     "request_timeout"}  # fmt: skip
+
+
+class RetryLater(Exception):
+    """The job could not finish now; `delay` (seconds) overrides the backoff when Slack says so."""
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+@dataclass
+class Tasks:
+    settings: Settings
+    store: Store
+    slack: WebClient
+    esms: EsmsClient
+    _bot_user_id: str | None = None
+
+    def run(self, job: Job) -> None:
+        {
+            JobKind.POST_PARENT: self.post_parent,
+            JobKind.SUBMIT: self.submit,
+            JobKind.SYNC_THREAD: self.sync_thread,
+        }[job.kind](job)
+
+    def give_up(self, job: Job, reason: str) -> None:
+        """The job used all its attempts: leave the send in a true, visible state."""
+        if job.kind == JobKind.SUBMIT and job.recipient_id is not None:
+            detail = f"{reason} ({job.attempts} attempts)"
+            self.store.record_submission(job.recipient_id, State.UNCONFIRMED, error_detail=detail)
+        elif job.kind == JobKind.POST_PARENT:
+            note = f"Slack did not take the message ({reason})"
+            self.store.mark_not_posted(job.send_id, note)
+            send = self.store.get_send(job.send_id)
+            if send:
+                self._tell_agent(
+                    send, f"Your Viber message was *not sent*: {note}. Try again later."
+                )
+
+    # -- post the thread parent -------------------------------------------------------------
+
+    def post_parent(self, job: Job) -> None:
+        send = self.store.get_send(job.send_id)
+        if send is None or send.status != SendStatus.NEW:
+            return
+        text, parent_blocks = blocks.parent_message(send, self.store.recipients(send.id))
+        try:
+            answer = self.slack.chat_postMessage(
+                channel=send.channel_id, text=text, blocks=parent_blocks,
+                unfurl_links=False, unfurl_media=False,
+            )  # fmt: skip
+        except SlackApiError as error:
+            code = _slack_error(error)
+            if _is_transient(error):
+                raise RetryLater(f"Slack: {code}", _retry_after(error)) from None
+            self.store.mark_not_posted(send.id, _not_posted_note(code))
+            self._tell_agent(send, self._not_posted_advice(send, code))
+            log.warning("send %s not posted in %s: %s", send.id, send.channel_id, code)
+            return
+        except Exception as error:  # connection errors from urllib, timeouts
+            raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
+        self.store.mark_parent_posted(send.id, str(answer["ts"]))
+        log.info("send %s posted as thread %s", send.id, answer["ts"])
+
+    def _not_posted_advice(self, send: Send, code: str) -> str:
+        numbers = ", ".join(recipient.phone for recipient in self.store.recipients(send.id))
+        if code in ("not_in_channel", "channel_not_found"):
+            bot = f"<@{self.bot_user_id}>" if self.bot_user_id else "the app"
+            return (
+                f"I can't post in <#{send.channel_id}> because I'm not a member of it, so your "
+                f"Viber message to {numbers} was *not sent*. Type `/invite {bot}` in that channel "
+                "(private channels and DMs need this), then send again."
+            )
+        return (
+            f"Your Viber message to {numbers} was *not sent*: Slack refused to post its thread "
+            f"in <#{send.channel_id}> ({code})."
+        )
+
+    @property
+    def bot_user_id(self) -> str | None:
+        if self._bot_user_id is None:
+            try:
+                self._bot_user_id = self.slack.auth_test().get("user_id")
+            except Exception:  # only used to word a hint; never worth failing for
+                return None
+        return self._bot_user_id
+
+    def _tell_agent(self, send: Send, text: str) -> None:
+        """An ephemeral note through the command's response_url, or a DM when that is gone."""
+        if send.response_url:
+            try:
+                answer = requests.post(
+                    send.response_url,
+                    json={"response_type": "ephemeral", "replace_original": False, "text": text},
+                    timeout=10,
+                )
+                if answer.status_code == 200:
+                    return
+                log.warning(
+                    "response_url answered HTTP %s for send %s", answer.status_code, send.id
+                )
+            except requests.RequestException as error:
+                log.warning("response_url failed for send %s: %s", send.id, type(error).__name__)
+        try:
+            self.slack.chat_postMessage(channel=send.user_id, text=text)
+        except Exception as error:
+            log.error("could not tell %s about send %s: %s", send.user_id, send.id, error)
+
+    # -- submit one recipient to eSMS --------------------------------------------------------
+
+    def submit(self, job: Job) -> None:
+        assert job.recipient_id is not None
+        recipient = self.store.get_recipient(job.recipient_id)
+        if recipient is None or recipient.state != State.QUEUED:
+            return
+        send = self.store.get_send(recipient.send_id)
+        if send is None:
+            return
+        masked = mask_phone(recipient.phone)
+        try:
+            accepted = self.esms.send_viber(
+                send.message,
+                recipient.phone,
+                brandname=send.brandname,
+                request_id=recipient.request_id,
+                sandbox=send.sandbox,
+                callback_url=self.settings.callback_url,
+            )
+        except EsmsRefused as refusal:
+            log.warning("send %s to %s refused: %s", send.id, masked, refusal)
+            self.store.record_submission(
+                recipient.id,
+                State.REFUSED,
+                error_code=refusal.code,
+                error_detail=refusal.error_message,
+            )
+            return
+        except EsmsUnavailable as error:
+            log.warning("send %s to %s: %s (attempt %d)", send.id, masked, error, job.attempts)
+            raise RetryLater(str(error)) from None
+        log.info(
+            "send %s to %s accepted by eSMS%s",
+            send.id, masked, " (earlier attempt)" if accepted.duplicate else "",
+        )  # fmt: skip
+        self.store.record_submission(recipient.id, State.ACCEPTED, sms_id=accepted.sms_id)
+
+    # -- refresh the thread ------------------------------------------------------------------
+
+    def sync_thread(self, job: Job) -> None:
+        send = self.store.get_send(job.send_id)
+        if send is None or not send.parent_ts:
+            return
+        recipients = self.store.recipients(send.id)
+        text, parent_blocks = blocks.parent_message(send, recipients)
+        self._slack_call(
+            "chat_update",
+            channel=send.channel_id,
+            ts=send.parent_ts,
+            text=text,
+            blocks=parent_blocks,
+        )
+        due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
+        if not due:
+            return
+        reply_text, reply_blocks = blocks.outcome_reply(due)
+        self._slack_call(
+            "chat_postMessage", channel=send.channel_id, thread_ts=send.parent_ts,
+            text=reply_text, blocks=reply_blocks, unfurl_links=False, unfurl_media=False,
+        )  # fmt: skip
+        self.store.mark_reported({recipient.id: recipient.state for recipient in due})
+
+    def _slack_call(self, method: str, **arguments: object) -> None:
+        try:
+            getattr(self.slack, method)(**arguments)
+        except SlackApiError as error:
+            if _is_transient(error):
+                raise RetryLater(f"Slack: {_slack_error(error)}", _retry_after(error)) from None
+            # A deleted parent or a channel the app left: retrying cannot help; say so once.
+            log.error("Slack refused %s for thread %s: %s", method, arguments.get("ts")
+                      or arguments.get("thread_ts"), _slack_error(error))  # fmt: skip
+        except Exception as error:
+            raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
+
+
+def _slack_error(error: SlackApiError) -> str:
+    response = error.response
+    try:
+        return str(response.get("error") or f"HTTP {response.status_code}")
+    except Exception:
+        return "unknown error"
+
+
+def _is_transient(error: SlackApiError) -> bool:
+    status = getattr(error.response, "status_code", 200)
+    return status == 429 or status >= 500 or _slack_error(error) in _TRANSIENT_ERRORS
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = getattr(error.response, "headers", {}) or {}
+    for key, value in headers.items():
+        if key.lower() == "retry-after":
+            try:
+                return max(float(value if isinstance(value, str) else value[0]), 0.0)
+            except (TypeError, ValueError, IndexError):
+                return None
+    return None
+
+
+def _not_posted_note(code: str) -> str:
+    if code in _CHANNEL_ERRORS:
+        return f"the app cannot post in this channel ({code})"
+    return f"Slack refused the message ({code})"

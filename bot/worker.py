@@ -1,0 +1,95 @@
+"""Threads that run durable jobs from the store, with backoff and a bounded number of attempts."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from bot.store import Job, JobKind, Store
+from bot.tasks import RetryLater, Tasks
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = {JobKind.POST_PARENT: 10, JobKind.SUBMIT: 4, JobKind.SYNC_THREAD: 12}
+MAX_BACKOFF_SECONDS = 300.0
+IDLE_POLL_SECONDS = 0.5
+
+
+def backoff_seconds(attempt: int, base: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with jitter: about base, 2·base, 4·base … capped, each ×0.5–1.0."""
+    ceiling = min(base * (2 ** max(attempt - 1, 0)), MAX_BACKOFF_SECONDS)
+    return ceiling * (rng or random).uniform(0.5, 1.0)
+
+
+class Worker:
+    def __init__(self, store: Store, tasks: Tasks, *, threads: int = 4, retry_base: float = 2.0):
+        self.store = store
+        self.tasks = tasks
+        self.thread_count = threads
+        self.retry_base = retry_base
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for index in range(self.thread_count):
+            thread = threading.Thread(target=self._loop, name=f"worker-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def wake(self) -> None:
+        """New work was stored: look now instead of at the next poll."""
+        self._wake.set()
+
+    def run_once(self) -> bool:
+        """Run one due job, if any; True when a job ran."""
+        job = self.store.claim_job()
+        if job is None:
+            return False
+        self._run(job)
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:
+                log.exception("worker loop error; continuing")
+                time.sleep(IDLE_POLL_SECONDS)
+                continue
+            self._wake.wait(IDLE_POLL_SECONDS)
+            self._wake.clear()
+
+    def _run(self, job: Job) -> None:
+        try:
+            self.tasks.run(job)
+        except RetryLater as retry:
+            self._retry(job, retry.reason, retry.delay)
+            return
+        except Exception as error:  # a bug must not kill the worker or lose the job
+            log.exception("job %s (%s) crashed", job.id, job.kind)
+            self._retry(job, f"internal error ({type(error).__name__})", None)
+            return
+        self.store.finish_job(job.id)
+
+    def _retry(self, job: Job, reason: str, delay: float | None) -> None:
+        # A wait that Slack asked for (429 Retry-After) is not a failed attempt.
+        server_directed = delay is not None
+        if not server_directed and job.attempts >= MAX_ATTEMPTS[job.kind]:
+            log.error("job %s (%s, send %s) gave up after %d attempts: %s",
+                      job.id, job.kind, job.send_id, job.attempts, reason)  # fmt: skip
+            self.tasks.give_up(job, reason)
+            self.store.fail_job(job.id, reason)
+            return
+        wait = delay if server_directed else backoff_seconds(job.attempts, self.retry_base)
+        log.info("job %s (%s) retries in %.1f s: %s", job.id, job.kind, wait, reason)
+        self.store.retry_job(job.id, wait, reason, count_attempt=not server_directed)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.harness import AppProcess, app_environment, free_port
+from tests.stand_ins.esms import EsmsStandIn
+from tests.stand_ins.slack_api import SlackApiStandIn
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackApiStandIn]:
+    stand_in = SlackApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def esms() -> Iterator[EsmsStandIn]:
+    stand_in = EsmsStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def app_factory(slack_api: SlackApiStandIn, esms: EsmsStandIn, tmp_path: Path) -> Iterator:
+    started: list[AppProcess] = []
+
+    def make(**extra_env: str) -> AppProcess:
+        port = free_port()
+        env = app_environment(slack_api.url, esms.url, port, tmp_path / "app.db", **extra_env)
+        app = AppProcess(env, port, tmp_path / f"app-{port}.log").start()
+        started.append(app)
+        return app
+
+    yield make
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture
+def app(app_factory) -> AppProcess:
+    return app_factory()

@@ -1,0 +1,212 @@
+"""Run the real app (`viber-bot serve`, gunicorn) as a process and talk to it as Slack does."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+from tests.stand_ins import esms as esms_stand_in
+from tests.stand_ins.slack_api import TEAM_ID
+
+SIGNING_SECRET = "test-signing-secret-0000"
+BOT_TOKEN = "xoxb-test-token"
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
+    """Poll until `predicate()` is truthy and return it; fail with the last value otherwise."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value and time.monotonic() < deadline:
+        time.sleep(interval)
+        value = predicate()
+    assert value, f"condition not met within {timeout} s"
+    return value
+
+
+def app_environment(
+    slack_url: str, esms_url: str, port: int, database: Path, **extra: str
+) -> dict[str, str]:
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "ESMS_"))
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_url + "api/",
+        ESMS_API_KEY=esms_stand_in.API_KEY,
+        ESMS_SECRET_KEY=esms_stand_in.SECRET_KEY,
+        ESMS_BRANDNAME=esms_stand_in.BRANDNAME,
+        ESMS_API_URL=esms_url,
+        ESMS_TIMEOUT_SECONDS="1",
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
+        DATABASE_URL=f"sqlite:///{database}",
+        RETRY_BASE_SECONDS="0.05",
+        LOG_LEVEL="INFO",
+    )
+    env.update(extra)
+    return env
+
+
+class AppProcess:
+    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.env = env
+        self.port = port
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> AppProcess:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"app exited early:\n{self.log()}")
+            try:
+                if requests.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError(f"app did not become healthy:\n{self.log()}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            self.process.wait(15)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    # -- speaking as Slack --------------------------------------------------------------------
+
+    def post_signed(
+        self,
+        body: str,
+        *,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+    ) -> requests.Response:
+        stamp = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature,
+        }
+        return requests.post(
+            self.base_url + "/slack/events", data=body.encode(), headers=headers, timeout=10
+        )
+
+    def command(
+        self, text: str, *, channel: str = "C0001", user: str = "U0001", response_url: str = ""
+    ) -> requests.Response:
+        body = urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": TEAM_ID,
+                "team_domain": "example",
+                "channel_id": channel,
+                "channel_name": "support",
+                "user_id": user,
+                "user_name": "agent",
+                "command": "/viber",
+                "text": text,
+                "api_app_id": "A0001",
+                "is_enterprise_install": "false",
+                "response_url": response_url,
+                "trigger_id": "1234.5678.trigger",
+            }
+        )
+        return self.post_signed(body)
+
+    def submit_composer(
+        self,
+        values: dict[str, str],
+        *,
+        channel: str = "C0001",
+        user: str = "U0001",
+        response_url: str | None = None,
+    ) -> requests.Response:
+        state = {
+            name: {"value": {"type": "plain_text_input", "value": value or None}}
+            for name, value in values.items()
+        }
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "username": "agent", "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "trigger_id": "1234.5678.trigger",
+            "view": {
+                "id": "V0001",
+                "type": "modal",
+                "callback_id": "viber_compose",
+                "private_metadata": json.dumps({"c": channel, "r": response_url}),
+                "state": {"values": state},
+            },
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+def composer_values(
+    recipients: str = "0901234567",
+    text: str = "",
+    image_url: str = "",
+    button_label: str = "",
+    button_url: str = "",
+) -> dict[str, str]:
+    return {
+        "recipients": recipients,
+        "text": text,
+        "image_url": image_url,
+        "button_label": button_label,
+        "button_url": button_url,
+    }
+
+
+def json_or_empty(response: requests.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

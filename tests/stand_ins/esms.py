@@ -1,0 +1,194 @@
+"""A loopback stand-in for the eSMS gateway (WCF JSON service) and its delivery callbacks.
+
+It checks what the real service checks (credentials, brandname, SmsType, phone format, the four
+Viber shapes, RequestId reuse within 24 h → 124), answers with the same member names, and can
+be told to be slow, to fail with HTTP 500, to answer HTML, or to refuse a phone with a code.
+`callback()` plays eSMS calling the app's CallbackUrl with a GET and a query string.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from tests.stand_ins.http import Reply, StandIn
+
+API_KEY = "TEST-API-KEY-0000"
+SECRET_KEY = "TEST-SECRET-KEY-0000"
+BRANDNAME = "TESTBRAND"
+
+
+@dataclass
+class Submission:
+    body: dict[str, Any]
+    at: float = field(default_factory=time.time)
+    code: int = 0
+    sms_id: str | None = None
+
+
+class EsmsStandIn(StandIn):
+    def __init__(self) -> None:
+        super().__init__()
+        self.submissions: list[Submission] = []  # every Send_Multiple_Sms_OTT request received
+        self.accepted: dict[str, Submission] = {}  # by RequestId
+        self.balance = 36693
+        self.brandnames = [(BRANDNAME, 23)]
+        self.refuse_phone: dict[str, tuple[int, str]] = {}  # phone → (code, ErrorMessage)
+        self.send_delay = 0.0
+        self.next_failures: list[
+            str
+        ] = []  # "http500" | "html" | "timeout" | "timeout_after_accept"
+        self.status: dict[str, dict[str, Any]] = {}  # SMSID → GetSendStatus answer
+        self._ids = itertools.count(1)
+        self._condition = threading.Condition(self.lock)
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def sends_to(self, phone: str) -> list[Submission]:
+        with self.lock:
+            return [s for s in self.submissions if phone in s.body.get("Phones", [])]
+
+    def accepted_for(self, phone: str) -> list[Submission]:
+        with self.lock:
+            return [s for s in self.accepted.values() if phone in s.body.get("Phones", [])]
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]
+    ) -> Reply:
+        if path.rstrip("/").endswith("Send_Multiple_Sms_OTT") and method == "POST":
+            return self._send(body)
+        if path.endswith("GetBalance_json") and method == "POST":
+            data = json.loads(body or b"{}")
+            if not self._authorized(data):
+                return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
+            return Reply(200, {"Balance": self.balance, "CodeResponse": "100", "UserID": 9999})
+        if "GetListBrandname/" in path:
+            _, key, secret = path.rsplit("/", 2)
+            if not self._authorized({"ApiKey": key, "SecretKey": secret}):
+                return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
+            return Reply(200, {"CodeResponse": "100",
+                               "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames]})  # fmt: skip
+        if path.endswith("GetSendStatus"):
+            if not self._authorized(query):
+                return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
+            answer = self.status.get(query.get("RefId", ""))
+            return Reply(200, answer or {"CodeResponse": "105", "ErrorMessage": "Not found"})
+        return Reply(404, raw=b"<html>Endpoint not found.</html>")
+
+    def _authorized(self, data: dict[str, Any]) -> bool:
+        return data.get("ApiKey") == API_KEY and data.get("SecretKey") == SECRET_KEY
+
+    def _send(self, raw: bytes) -> Reply:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            return Reply(400, raw=b"<html>Request Error</html>")
+        submission = Submission(body)
+        with self.lock:
+            self.submissions.append(submission)
+            failure = self.next_failures.pop(0) if self.next_failures else None
+            self._condition.notify_all()
+        if self.send_delay:
+            time.sleep(self.send_delay)
+        if failure == "http500":
+            return Reply(500, raw=b"<html>Internal Server Error</html>")
+        if failure == "html":
+            return Reply(200, raw=b"<html><body>Service maintenance</body></html>")
+        if failure == "timeout":
+            time.sleep(3)
+            return Reply(500, raw=b"late")
+        answer = self._decide(body, submission)
+        if failure == "timeout_after_accept":  # accepted, but the answer never reaches the app
+            time.sleep(3)
+        return Reply(200, answer)
+
+    def _decide(self, body: dict[str, Any], submission: Submission) -> dict[str, Any]:
+        def refuse(code: int, message: str) -> dict[str, Any]:
+            submission.code = code
+            return {"CodeResult": str(code), "CountRegenerate": 0, "ErrorMessage": message}
+
+        if not self._authorized(body):
+            return refuse(101, "Authorize Failed")
+        if body.get("SmsType") != "23":
+            return refuse(118, "SmsType not supported")
+        if body.get("Brandname") not in {name for name, _ in self.brandnames}:
+            return refuse(104, "Brandname not exist")
+        phones = body.get("Phones")
+        if not isinstance(phones, list) or not phones:
+            return refuse(99, "Phones required")
+        if any(not re.fullmatch(r"0[0-9]{9}", str(phone)) for phone in phones):
+            return refuse(108, "Phone invalid")
+        if not _valid_shape(body):
+            return refuse(99, "Invalid OTT content")
+        for phone in phones:
+            if phone in self.refuse_phone:
+                code, message = self.refuse_phone[phone]
+                return refuse(code, message)
+        if self.balance <= 0:
+            return refuse(103, "Balance not enough")
+        request_id = body.get("RequestId") or ""
+        with self.lock:
+            if request_id and request_id in self.accepted:
+                submission.code = 124
+                return {
+                    "CodeResult": "124",
+                    "CountRegenerate": 0,
+                    "ErrorMessage": "Request exist 1",
+                    "SendStatus": "5",
+                }
+            sms_id = f"{next(self._ids):032x}250"
+            submission.code, submission.sms_id = 100, sms_id
+            if request_id:
+                self.accepted[request_id] = submission
+            self.status[sms_id] = {"CodeResponse": "100", "SMSID": sms_id, "SendFailed": 0, "SendStatus": 2,
+                                   "SendSuccess": 0, "TotalPrice": 0, "TotalReceiver": 1, "TotalSent": 0}  # fmt: skip
+        return {"CodeResult": "100", "CountRegenerate": 0, "SMSID": sms_id}
+
+    # -- callbacks ----------------------------------------------------------------------------
+
+    def callback(
+        self,
+        submission: Submission,
+        send_status: int,
+        *,
+        success: int = 0,
+        failed: int = 0,
+        **extra: Any,
+    ) -> requests.Response:
+        """GET the submission's CallbackUrl the way eSMS does; returns the app's answer."""
+        url = submission.body["CallbackUrl"]
+        params = {
+            "SMSID": submission.sms_id or "",
+            "SendFailed": failed,
+            "SendStatus": send_status,
+            "SendSuccess": success,
+            "TotalPrice": "470.0000",
+            "TotalReceiver": 1,
+            "TotalSent": 1 if send_status == 5 else 0,
+            "RequestId": submission.body.get("RequestId", ""),
+            "TypeId": 23,
+            "telcoid": 2,
+            "phonenumber": submission.body["Phones"][0],
+            **extra,
+        }
+        return requests.get(f"{url}?{urlencode(params)}", timeout=10)
+
+
+def _valid_shape(body: dict[str, Any]) -> bool:
+    has = tuple(bool(body.get(key)) for key in ("Content", "OttImgUrl", "OttLabel", "OttUrl"))
+    return has in {
+        (True, False, False, False),
+        (True, False, True, True),
+        (False, True, False, False),
+        (True, True, True, True),
+    }

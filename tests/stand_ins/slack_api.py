@@ -1,0 +1,225 @@
+"""A loopback stand-in for Slack's Web API, with the payload shapes and errors Slack uses.
+
+Every method is a POST to /api/<method>; chat.* and views.* take JSON, the rest form bodies.
+Errors come as HTTP 200 {"ok": false}; rate limits as HTTP 429 with Retry-After. Faults are
+scripted per method; `rate_limit_per_channel` makes chat.postMessage behave like Slack's
+one-message-per-second-per-channel limit. Slash-command response URLs are served under
+/response/<id> and recorded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from tests.stand_ins.http import Reply, StandIn
+
+BOT_USER_ID = "UBOT0001"
+TEAM_ID = "T0001"
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    thread_ts: str | None = None
+    updates: int = 0
+
+
+@dataclass
+class Fault:
+    status: int = 200
+    error: str | None = None
+    retry_after: int | None = None
+    delay: float = 0.0
+
+
+@dataclass
+class SlackCall:
+    method: str
+    args: dict[str, Any]
+    at: float = field(default_factory=time.time)
+
+
+class SlackApiStandIn(StandIn):
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        super().__init__()
+        self.token = token
+        self.calls: list[SlackCall] = []
+        self.messages: dict[str, Message] = {}  # by ts
+        self.responses: list[dict[str, Any]] = []  # what was posted to response URLs
+        self.faults: dict[str, deque[Fault]] = defaultdict(deque)
+        self.not_member: set[str] = set()
+        self.delay: dict[str, float] = {}
+        self.rate_limit_per_channel: float | None = None
+        self.rate_limited = 0
+        self._last_post: dict[str, float] = {}
+        self._ts = itertools.count(1)
+
+    # -- scripting ----------------------------------------------------------------------------
+
+    def fail_next(self, method: str, times: int = 1, **fault: Any) -> None:
+        with self.lock:
+            self.faults[method].extend(Fault(**fault) for _ in range(times))
+
+    def response_url(self, name: str = "cmd") -> str:
+        return f"{self.url}response/{name}"
+
+    # -- inspection ---------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        with self.lock:
+            return [call for call in self.calls if call.method == method]
+
+    def parents(self, channel: str | None = None) -> list[Message]:
+        with self.lock:
+            return [
+                m
+                for m in self.messages.values()
+                if m.thread_ts is None and (channel is None or m.channel == channel)
+            ]
+
+    def replies(self, parent_ts: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages.values() if m.thread_ts == parent_ts]
+
+    # -- serving ------------------------------------------------------------------------------
+
+    def handle(
+        self, method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]
+    ) -> Reply:
+        if path.startswith("/response/"):
+            with self.lock:
+                self.responses.append(json.loads(body or b"{}"))
+            return Reply(200, raw=b"ok")
+        if not path.startswith("/api/"):
+            return Reply(404, {"ok": False, "error": "unknown_method"})
+        api_method = path[len("/api/") :]
+        if headers.get("content-type", "").startswith("application/json"):
+            args = json.loads(body or b"{}")
+        else:
+            args = dict(parse_qsl(body.decode(), keep_blank_values=True))
+        with self.lock:
+            self.calls.append(SlackCall(api_method, args))
+            fault = self.faults[api_method].popleft() if self.faults[api_method] else None
+            delay = self.delay.get(api_method, 0.0)
+        if delay:
+            time.sleep(delay)
+        if fault:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.status == 429:
+                with self.lock:
+                    self.rate_limited += 1
+                return Reply(
+                    429,
+                    {"ok": False, "error": "ratelimited"},
+                    {"Retry-After": str(fault.retry_after or 1)},
+                )
+            if fault.status >= 500:
+                return Reply(fault.status, raw=b"<html>upstream error</html>")
+            return Reply(200, {"ok": False, "error": fault.error})
+        token = (headers.get("authorization") or "").removeprefix("Bearer ").strip() or args.get(
+            "token"
+        )
+        if token != self.token:
+            return Reply(200, {"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_" + api_method.replace(".", "_"), None)
+        if handler is None:
+            return Reply(200, {"ok": False, "error": "unknown_method"})
+        return handler(args)
+
+    def _auth_test(self, args: dict[str, Any]) -> Reply:
+        return Reply(
+            200,
+            {
+                "ok": True,
+                "url": "https://example.slack.com/",
+                "team": "Example",
+                "user": "viber",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": "B0001",
+            },
+            {"x-oauth-scopes": "commands,chat:write,chat:write.public,users:read,usergroups:read"},
+        )
+
+    def _views_open(self, args: dict[str, Any]) -> Reply:
+        if not args.get("trigger_id"):
+            return Reply(200, {"ok": False, "error": "invalid_trigger_id"})
+        view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
+        return Reply(200, {"ok": True, "view": {"id": "V0001", **view}})
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> Reply:
+        channel = str(args.get("channel", ""))
+        if channel in self.not_member:
+            return Reply(200, {"ok": False, "error": "not_in_channel"})
+        if not channel or (not args.get("text") and not args.get("blocks")):
+            return Reply(200, {"ok": False, "error": "no_text" if channel else "channel_not_found"})
+        with self.lock:
+            if self.rate_limit_per_channel:
+                last = self._last_post.get(channel, 0.0)
+                wait = last + self.rate_limit_per_channel - time.time()
+                if wait > 0:
+                    self.rate_limited += 1
+                    return Reply(
+                        429,
+                        {"ok": False, "error": "ratelimited"},
+                        {"Retry-After": str(max(1, round(wait)))},
+                    )
+                self._last_post[channel] = time.time()
+            ts = f"{1700000000 + next(self._ts)}.000100"
+            thread_ts = args.get("thread_ts")
+            if thread_ts and thread_ts not in self.messages:
+                return Reply(200, {"ok": False, "error": "thread_not_found"})
+            message = Message(channel, ts, str(args.get("text", "")), _blocks(args), thread_ts)
+            self.messages[ts] = message
+        return Reply(
+            200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
+        )
+
+    def _chat_update(self, args: dict[str, Any]) -> Reply:
+        with self.lock:
+            message = self.messages.get(str(args.get("ts")))
+            if message is None or message.channel != args.get("channel"):
+                return Reply(200, {"ok": False, "error": "message_not_found"})
+            if len(str(args.get("text", ""))) > 4000:
+                return Reply(200, {"ok": False, "error": "msg_too_long"})
+            message.text = str(args.get("text", message.text))
+            if "blocks" in args:
+                message.blocks = _blocks(args)
+            message.updates += 1
+        return Reply(200, {"ok": True, "channel": message.channel, "ts": message.ts})
+
+    def _chat_postEphemeral(self, args: dict[str, Any]) -> Reply:
+        if args.get("channel") in self.not_member:
+            return Reply(200, {"ok": False, "error": "not_in_channel"})
+        return Reply(200, {"ok": True, "message_ts": "1700000000.000001"})
+
+    def _views_update(self, args: dict[str, Any]) -> Reply:
+        return Reply(200, {"ok": True, "view": args.get("view")})
+
+
+def _blocks(args: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def block_text(blocks: list[dict[str, Any]]) -> str:
+    """All the text a person would read in these blocks, for assertions."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block.get("text"), dict):
+            parts.append(block["text"].get("text", ""))
+        for element in block.get("elements", []) or []:
+            if isinstance(element, dict) and "text" in element:
+                text = element["text"]
+                parts.append(text.get("text", "") if isinstance(text, dict) else str(text))
+    return "\n".join(parts)
