@@ -14,6 +14,8 @@ _MOBILE_TYPES = {
 }
 # Agents paste lists separated by commas, semicolons or new lines; spaces stay inside a number.
 _SEPARATORS = re.compile(r"[,;\n\r]+")
+# phonenumbers forgives letters (extensions, vanity numbers); a customer's mobile has none.
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-]+$")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class RecipientList:
 def normalize_phone(raw: str) -> str | None:
     """Return the domestic form (0 + 9 digits) of a Vietnamese mobile number, or None."""
     candidate = raw.strip()
-    if not candidate or len(candidate) > 32:
+    if not candidate or len(candidate) > 32 or not _PHONE_CHARACTERS.match(candidate):
         return None
     try:
         number = phonenumbers.parse(candidate, "VN")

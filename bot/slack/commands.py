@@ -48,7 +48,7 @@ def register(app: App, services: Services) -> None:
             return
         if isinstance(request, ShowHelp):
             prefix = f"I don't know `{request.unrecognised}`.\n" if request.unrecognised else ""
-            ack(text=prefix + HELP_TEXT)
+            ack(text=prefix + HELP_TEXT, response_type="ephemeral")
             return
         assert isinstance(request, QuickSend)
         _quick_send(ack, command, request, services)
@@ -56,14 +56,17 @@ def register(app: App, services: Services) -> None:
 
 def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services: Services) -> None:
     if not request.text.strip():
-        ack(text="Add the message after the numbers: `/viber 0901234567 Xin chào!`")
+        ack(
+            text="Add the message after the numbers: `/viber 0901234567 Xin chào!`",
+            response_type="ephemeral",
+        )
         return
     draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
     if not draft.ok:
         problems = "\n".join(
             f"• {_FIELD_NAMES[field]}: {problem}" for field, problem in draft.errors.items()
         )
-        ack(text=f"Nothing was sent.\n{problems}\nSee `/viber help`.")
+        ack(text=f"Nothing was sent.\n{problems}\nSee `/viber help`.", response_type="ephemeral")
         return
     accept_draft(
         services,

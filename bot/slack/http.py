@@ -55,11 +55,14 @@ class SlackEndpoint:
             text = raw_body.decode("utf-8")
         except UnicodeDecodeError:
             return HttpAnswer(400, "request body is not UTF-8")
-        if not self.verifier.is_valid(
-            body=text,
-            timestamp=headers.get("x-slack-request-timestamp", ""),
-            signature=headers.get("x-slack-signature", ""),
+        timestamp = headers.get("x-slack-request-timestamp", "")
+        signature = headers.get("x-slack-signature", "")
+        if (
+            not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) < 12)
+            or not signature
         ):
+            return HttpAnswer(401, "missing Slack signature")
+        if not self.verifier.is_valid(body=text, timestamp=timestamp, signature=signature):
             return HttpAnswer(401, "invalid or stale Slack signature")
         body = parse_slack_body(text, headers.get("content-type", ""))
         if body is None:
@@ -68,6 +71,10 @@ class SlackEndpoint:
         if request.body != body:  # Bolt misread it (see the module docstring)
             request.body = body
             request.context = build_context(request.context, body)
-        response = self.app.dispatch(request)
+        try:
+            response = self.app.dispatch(request)
+        except Exception as error:  # Bolt indexes payload fields Slack always sends
+            log.warning("Slack request with an unexpected shape refused: %s", type(error).__name__)
+            return HttpAnswer(400, "unexpected Slack request shape")
         content_type = (response.headers.get("content-type") or ["text/plain; charset=utf-8"])[0]
         return HttpAnswer(response.status, response.body or "", content_type)

@@ -1,0 +1,104 @@
+from bot.core.delivery import State
+from bot.core.message import ViberMessage
+from bot.slack.blocks import (
+    ComposerContext,
+    composer_view,
+    outcome_reply,
+    parent_message,
+    status_line,
+    submitted_values,
+)
+from bot.store import Recipient, Send, SendStatus
+
+
+def make_send(status=SendStatus.POSTED, **message):
+    return Send(
+        id="abc123", created_at=0, team_id="T", channel_id="C1", user_id="U1",
+        message=ViberMessage(**message), brandname="BRAND", sandbox=False, status=status,
+        status_note=None, parent_ts="1.1", response_url=None,
+    )  # fmt: skip
+
+
+def make_recipient(phone, state, code=None, detail=None):
+    return Recipient(
+        id=hash(phone) % 1000, send_id="abc123", phone=phone, request_id="r", sms_id=None, state=state,
+        esms_status=None, error_code=code, error_detail=detail, reported_state=None,
+    )  # fmt: skip
+
+
+def test_status_line_moves_from_queued_to_delivered():
+    send = make_send(text="Hi")
+    two = ["0901234567", "0912345678"]
+    assert status_line(
+        make_send(SendStatus.NEW), [make_recipient(p, State.QUEUED) for p in two]
+    ).startswith("⏳ Queued")
+    assert (
+        status_line(send, [make_recipient(p, State.ACCEPTED) for p in two])
+        == "⏳ Accepted by eSMS 2/2"
+    )
+    mixed = [make_recipient(two[0], State.DELIVERED), make_recipient(two[1], State.SENT)]
+    assert status_line(send, mixed) == "⏳ Delivered 1/2 · sent, awaiting the operator's report 1/2"
+    assert (
+        status_line(send, [make_recipient(p, State.DELIVERED) for p in two]) == "✅ Delivered 2/2"
+    )
+    final_mixed = [make_recipient(two[0], State.DELIVERED), make_recipient(two[1], State.FAILED)]
+    assert status_line(send, final_mixed) == "⚠️ Delivered 1/2 · failed 1/2"
+
+
+def test_parent_shows_sender_numbers_preview_and_escapes_user_text():
+    send = make_send(
+        text="<!channel> & hi",
+        image_url="https://x.example/a.png",
+        button_label="Go",
+        button_url="https://x.example",
+    )
+    text, blocks = parent_message(send, [make_recipient("0901234567", State.QUEUED)])
+    rendered = str(blocks)
+    assert "<@U1>" in rendered and "0901234567" in rendered
+    assert "&lt;!channel&gt; &amp; hi" in rendered and "<!channel>" not in rendered
+    assert "https://x.example/a.png" in rendered and "*Go*" in rendered
+    assert text and len(blocks) <= 50
+
+
+def test_refusal_reply_gives_reason_and_code():
+    text, _blocks = outcome_reply(
+        [make_recipient("0901234567", State.REFUSED, 103, "Balance not enough")]
+    )
+    assert "eSMS refused the message: insufficient balance (103)" in text
+
+
+def test_many_outcomes_fit_in_section_limits():
+    recipients = [
+        make_recipient(f"09{i:08d}", State.UNCONFIRMED, detail="x" * 200) for i in range(50)
+    ]
+    _, blocks = outcome_reply(recipients)
+    assert all(len(block["text"]["text"]) <= 3000 for block in blocks)
+    assert sum(block["text"]["text"].count("\n") + 1 for block in blocks) == 50
+
+
+def test_composer_context_round_trips_and_rejects_garbage():
+    context = ComposerContext("C1", "https://hooks.slack.com/x")
+    assert ComposerContext.load(context.dump()) == context
+    for garbage in ("", "{", "[]", '{"c": 5}', '{"r": "x"}'):
+        assert ComposerContext.load(garbage) is None
+
+
+def test_composer_view_respects_slack_limits():
+    view = composer_view(
+        ComposerContext("C1", "https://hooks.slack.com/" + "x" * 200), brandname="B", sandbox=True
+    )
+    assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
+    assert {block.get("block_id") for block in view["blocks"]} >= {
+        "recipients",
+        "text",
+        "image_url",
+    }
+
+
+def test_submitted_values_tolerates_missing_and_null_fields():
+    values = submitted_values(
+        {"recipients": {"value": {"value": "0901234567"}}, "text": {"value": {"value": None}}}
+    )
+    assert (
+        values["recipients"] == "0901234567" and values["text"] == "" and values["button_url"] == ""
+    )

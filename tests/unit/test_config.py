@@ -1,0 +1,76 @@
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+BASE = {
+    "SLACK_BOT_TOKEN": "xoxb-1-2-abc",
+    "SLACK_SIGNING_SECRET": "signing-secret-value",
+    "ESMS_API_KEY": "KEY",
+    "ESMS_SECRET_KEY": "SECRET-KEY-VALUE",
+    "ESMS_BRANDNAME": "BRAND",
+}
+
+
+def test_minimal_configuration_has_sensible_defaults():
+    settings = load_settings(BASE)
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.esms_api_url == "https://rest.esms.vn/MainService.svc/json/"
+    assert settings.database_url == "sqlite:///viber-bot.db"
+    assert settings.port == 3000 and settings.status_poll_seconds == 60
+    assert settings.esms_sandbox is False and settings.callback_url is None
+
+
+def test_every_problem_is_named_at_once():
+    env = {
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "ESMS_SANDBOX": "maybe",
+        "PORT": "eighty",
+        "APPROVERS": "U123ABC, bob",
+        "PUBLIC_URL": "bot.example.com",
+    }
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env)
+    report = caught.value.report()
+    for name in (
+        "SLACK_BOT_TOKEN must be a bot token",
+        "SLACK_SIGNING_SECRET is missing",
+        "ESMS_API_KEY is missing",
+        "ESMS_SECRET_KEY is missing",
+        "ESMS_BRANDNAME is missing",
+        "ESMS_SANDBOX must be true or false",
+        "PORT must be a whole number",
+        "'bob'",
+        "PUBLIC_URL must be an http(s) URL",
+    ):
+        assert name in report
+
+
+def test_empty_values_count_as_missing():
+    with pytest.raises(ConfigError, match="ESMS_BRANDNAME is missing"):
+        load_settings({**BASE, "ESMS_BRANDNAME": "  "})
+
+
+def test_callback_url_carries_a_secret_in_the_path():
+    settings = load_settings({**BASE, "PUBLIC_URL": "https://bot.example.com/"})
+    url = settings.callback_url
+    assert url.startswith("https://bot.example.com/esms/callback/")
+    secret = url.rsplit("/", 1)[1]
+    assert len(secret) >= 32 and "SECRET-KEY-VALUE" not in url
+
+
+def test_rotation_accepts_several_callback_secrets_and_sends_the_first():
+    settings = load_settings(
+        {
+            **BASE,
+            "PUBLIC_URL": "https://b.example",
+            "ESMS_CALLBACK_SECRET": "new-secret-0000000,old-secret-0000000",
+        }
+    )
+    assert settings.callback_secrets == ("new-secret-0000000", "old-secret-0000000")
+    assert settings.callback_url.endswith("/new-secret-0000000")
+
+
+def test_repr_never_shows_secrets():
+    text = repr(load_settings(BASE))
+    for secret in ("xoxb-1-2-abc", "signing-secret-value", "SECRET-KEY-VALUE"):
+        assert secret not in text

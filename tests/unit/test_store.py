@@ -1,0 +1,155 @@
+import threading
+
+import pytest
+
+from bot.core.delivery import State
+from bot.core.message import ViberMessage
+from bot.esms.callback import parse_callback
+from bot.store import JobKind, NewSend, SendStatus, Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(str(tmp_path / "test.db"), job_lease_seconds=60)
+    store.migrate()
+    return store
+
+
+def new_send(store, phones=("0901234567", "0912345678")):
+    return store.create_send(
+        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
+                phones=tuple(phones), brandname="B", sandbox=False)
+    )  # fmt: skip
+
+
+def drain(store):
+    """Claim and finish every due job, returning their kinds in order."""
+    kinds = []
+    while (job := store.claim_job()) is not None:
+        kinds.append(job.kind)
+        store.finish_job(job.id)
+    return kinds
+
+
+def test_migrate_is_idempotent(store):
+    assert store.migrate() == 1
+
+
+def test_a_send_is_stored_with_one_request_id_per_recipient_and_a_post_job(store):
+    send_id = new_send(store)
+    recipients = store.recipients(send_id)
+    assert [r.phone for r in recipients] == ["0901234567", "0912345678"]
+    assert len({r.request_id for r in recipients}) == 2
+    assert all(r.state == State.QUEUED for r in recipients)
+    assert drain(store) == [JobKind.POST_PARENT]
+
+
+def test_posting_the_parent_releases_one_submit_per_recipient_once(store):
+    send_id = new_send(store)
+    drain(store)
+    store.mark_parent_posted(send_id, "1.1")
+    store.mark_parent_posted(send_id, "1.2")  # a repeat changes nothing
+    assert store.get_send(send_id).parent_ts == "1.1"
+    assert drain(store) == [JobKind.SUBMIT, JobKind.SUBMIT]
+
+
+def test_not_posted_cancels_every_recipient(store):
+    send_id = new_send(store)
+    store.mark_not_posted(send_id, "no access")
+    assert store.get_send(send_id).status == SendStatus.NOT_POSTED
+    assert {r.state for r in store.recipients(send_id)} == {State.CANCELLED}
+
+
+def test_thread_jobs_run_in_order_and_never_together(store):
+    send_id = new_send(store, ["0901234567"])
+    first = store.claim_job()
+    assert first.kind == JobKind.POST_PARENT
+    store.mark_parent_posted(send_id, "1.1")
+    recipient = store.recipients(send_id)[0]
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")  # queues a sync
+    # The submit may run, but the sync must wait until the parent job is done.
+    claimed = store.claim_job()
+    assert claimed.kind == JobKind.SUBMIT
+    assert store.claim_job() is None
+    store.finish_job(first.id)
+    assert store.claim_job().kind == JobKind.SYNC_THREAD
+
+
+def test_waiting_refreshes_coalesce(store):
+    send_id = new_send(store, ["0901234567"])
+    drain(store)
+    store.mark_parent_posted(send_id, "1.1")
+    drain(store)
+    recipient = store.recipients(send_id)[0]
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    for status in ("2", "7", "5&SendSuccess=1"):
+        store.apply_callback(parse_callback(f"SMSID=S1&SendStatus={status}"), "q")
+    assert drain(store) == [JobKind.SYNC_THREAD]
+
+
+def test_callbacks_merge_idempotently_and_never_go_back(store):
+    send_id = new_send(store, ["0901234567"])
+    store.mark_parent_posted(send_id, "1.1")
+    recipient = store.recipients(send_id)[0]
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    delivered = parse_callback("SMSID=S1&SendStatus=5&SendSuccess=1")
+    assert store.apply_callback(delivered, "a").changed
+    assert not store.apply_callback(delivered, "b").changed
+    assert not store.apply_callback(parse_callback("SMSID=S1&SendStatus=7"), "c").changed
+    assert store.get_recipient(recipient.id).state == State.DELIVERED
+    assert store.count_callbacks() == 3
+
+
+def test_unknown_sms_id_is_kept_raw_and_changes_nothing(store):
+    outcome = store.apply_callback(
+        parse_callback("SMSID=NOPE&SendStatus=5"), "SMSID=NOPE&SendStatus=5"
+    )
+    assert not outcome.matched
+    assert store.count_callbacks("unmatched") == 1
+    assert store.pending_jobs() == 0
+
+
+def test_callback_before_the_send_answer_is_matched_by_request_id(store):
+    send_id = new_send(store, ["0901234567"])
+    recipient = store.recipients(send_id)[0]
+    query = f"SMSID=S9&SendStatus=5&SendSuccess=1&RequestId={recipient.request_id}"
+    assert store.apply_callback(parse_callback(query), query).changed
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S9")
+    assert store.get_recipient(recipient.id).state == State.DELIVERED
+
+
+def test_callback_without_request_id_waits_for_its_sms_id(store):
+    send_id = new_send(store, ["0901234567"])
+    recipient = store.recipients(send_id)[0]
+    query = "SMSID=S10&SendStatus=5&SendSuccess=1"
+    assert not store.apply_callback(parse_callback(query), query).matched
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S10")
+    assert store.get_recipient(recipient.id).state == State.DELIVERED
+    assert store.count_callbacks("applied") == 1
+
+
+def test_concurrent_callbacks_lose_nothing(store):
+    send_id = new_send(store, [f"09{i:08d}" for i in range(20)])
+    for index, recipient in enumerate(store.recipients(send_id)):
+        store.record_submission(recipient.id, State.ACCEPTED, sms_id=f"S{index}")
+
+    def hammer(index):
+        for status in ("2", "7", "5&SendSuccess=1", "7"):
+            query = f"SMSID=S{index}&SendStatus={status}"
+            store.apply_callback(parse_callback(query), query)
+        store.close()
+
+    threads = [threading.Thread(target=hammer, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert store.count_callbacks() == 80
+    assert {r.state for r in store.recipients(send_id)} == {State.DELIVERED}
+
+
+def test_retry_with_server_directed_wait_does_not_count_as_an_attempt(store):
+    new_send(store, ["0901234567"])
+    job = store.claim_job()
+    store.retry_job(job.id, 0, "429", count_attempt=False)
+    assert store.claim_job().attempts == 1
