@@ -17,13 +17,22 @@ log = logging.getLogger(__name__)
 LISTENER_THREADS = 16
 
 
+class _DropTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment and warns that our client overrides it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_bolt_app(services: Services) -> App:
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    bolt_log.addFilter(_DropTokenNotice())
     app = App(
         client=services.slack,
         signing_secret=services.settings.slack_signing_secret,
         token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
     )
     commands.register(app, services)
     compose.register(app, services)

@@ -77,6 +77,5 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
         response_url=command.get("response_url"),
     )
     count = len(draft.phones)
-    ack(
-        text=f"Sending to {count} {'number' if count == 1 else 'numbers'}; follow it in the thread here."
-    )
+    noun = "number" if count == 1 else "numbers"
+    ack(text=f"Sending to {count} {noun}; follow it in the thread here.", response_type="ephemeral")

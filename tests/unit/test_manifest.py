@@ -1,0 +1,38 @@
+import json
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_manifest():
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_manifest_validates_against_slacks_schema():
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    jsonschema.validate(load_manifest(), schema)
+
+
+def test_manifest_points_commands_and_interactivity_at_the_one_endpoint():
+    manifest = load_manifest()
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/viber"
+    assert command["url"].endswith("/slack/events")
+    assert manifest["settings"]["interactivity"]["request_url"] == command["url"]
+    assert {"commands", "chat:write", "chat:write.public"} <= set(
+        manifest["oauth_config"]["scopes"]["bot"]
+    )
+
+
+def test_a_broken_manifest_is_caught():
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    broken = load_manifest()
+    broken["features"]["slash_commands"][0]["command"] = "viber"  # must start with /
+    try:
+        jsonschema.validate(broken, schema)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("schema accepted a command without a leading slash")
