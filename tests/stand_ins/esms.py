@@ -78,6 +78,19 @@ class EsmsStandIn(StandIn):
                 return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
             return Reply(200, {"CodeResponse": "100",
                                "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames]})  # fmt: skip
+        if path.endswith("GetSmsReceiverStatus_get"):
+            if not self._authorized(query):
+                return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
+            with self.lock:
+                found = next(
+                    (s for s in self.accepted.values() if s.sms_id == query.get("RefId")), None
+                )
+            if found is None:
+                return Reply(200, {"CodeResult": "105", "ErrorMessage": "Not found"})
+            delivered = self.status[found.sms_id].get("SendSuccess", 0) > 0
+            receivers = [{"IsSent": delivered, "NetworkName": "Viettel", "Phone": phone, "Retry": 0,
+                          "SentResult": delivered} for phone in found.body["Phones"]]  # fmt: skip
+            return Reply(200, {"CodeResult": "100", "ReceiverList": receivers})
         if path.endswith("GetSendStatus"):
             if not self._authorized(query):
                 return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
