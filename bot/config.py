@@ -53,6 +53,9 @@ class Settings:
     status_poll_seconds: int = 60
     approval_required: bool = False
     approvers: tuple[str, ...] = ()
+    approval_channel: str | None = None
+    approval_ttl_hours: float = 24.0
+    approver_cache_seconds: float = 60.0
     callback_secrets: tuple[str, ...] = field(default=(), repr=False)
     esms_timeout_seconds: float = 15.0
     retry_base_seconds: float = 2.0
@@ -179,6 +182,17 @@ def load_settings(
             + ", ".join(repr(item) for item in bad_approvers)
         )
 
+    if approval_required and not approvers:
+        problems.append(
+            "APPROVAL_REQUIRED is true but APPROVERS is empty: name at least one Slack user (U…) "
+            "or user group (S…) who may approve sends"
+        )
+    approval_channel = text("APPROVAL_CHANNEL") or None
+    if approval_channel and not re.fullmatch(r"[CG][A-Z0-9]{2,}", approval_channel):
+        problems.append(
+            f"APPROVAL_CHANNEL must be a channel ID such as C0123ABCD (not a #name), not {approval_channel!r}"
+        )
+
     secrets = tuple(item for item in re.split(r"[\s,]+", text("ESMS_CALLBACK_SECRET")) if item)
     if any(len(secret) < 16 for secret in secrets):
         problems.append("ESMS_CALLBACK_SECRET values must be at least 16 characters long")
@@ -206,6 +220,9 @@ def load_settings(
         status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
         approval_required=approval_required,
         approvers=approvers,
+        approval_channel=approval_channel,
+        approval_ttl_hours=number("APPROVAL_TTL_HOURS", 24.0, minimum=0.0001, integer=False),
+        approver_cache_seconds=number("APPROVER_CACHE_SECONDS", 60.0, minimum=0, integer=False),
         callback_secrets=secrets,
         esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS", 15.0, minimum=0.1, integer=False),
         retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),

@@ -40,5 +40,15 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         timeout_seconds=settings.esms_timeout_seconds,
     )
     tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms)
-    worker = Worker(store, tasks, threads=worker_threads, retry_base=settings.retry_base_seconds)
+    # Expiry runs even with approvals switched off: requests posted before still need it.
+    # Often enough to expire close to the deadline, rarely enough to cost nothing.
+    expiry_interval = min(30.0, max(0.5, settings.approval_ttl_hours * 3600 / 4))
+    periodic = [(expiry_interval, store.expire_approvals)]
+    worker = Worker(
+        store,
+        tasks,
+        threads=worker_threads,
+        retry_base=settings.retry_base_seconds,
+        periodic=periodic,
+    )
     return Services(settings=settings, store=store, slack=slack, esms=esms, worker=worker)

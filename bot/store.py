@@ -29,8 +29,19 @@ class SendStatus:
     NOT_POSTED = "not_posted"  # Slack refused the parent; nothing was sent
 
 
+class Approval:
+    """Where a send stands with its approvers."""
+
+    NONE = "none"  # the send needed no approval
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
 class JobKind:
     POST_PARENT = "post_parent"
+    POST_APPROVAL = "post_approval"
     SUBMIT = "submit"
     SYNC_THREAD = "sync_thread"
 
@@ -45,6 +56,8 @@ class NewSend:
     brandname: str
     sandbox: bool
     response_url: str | None = None
+    approval_ttl_seconds: float | None = None  # None: no approval needed
+    approval_channel: str | None = None  # None: approve in the send's own thread
 
 
 @dataclass(frozen=True)
@@ -75,6 +88,26 @@ class Send:
     status_note: str | None
     parent_ts: str | None
     response_url: str | None
+    approval: str = Approval.NONE
+    approval_expires_at: float | None = None
+    approval_channel: str | None = None
+    approval_ts: str | None = None
+    decided_by: str | None = None
+    decided_at: float | None = None
+    decision_reason: str | None = None
+    decision_reported: bool = False
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.approval == Approval.PENDING
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a click or the expiry sweep achieved: `won` is True for exactly one caller."""
+
+    won: bool
+    send: Send
 
 
 @dataclass(frozen=True)
@@ -93,7 +126,7 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Store:
@@ -170,12 +203,15 @@ class Store:
             conn.execute(
                 """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
                        response_url, text, image_url, button_label, button_url, brandname, sandbox,
-                       status)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       status, approval, approval_expires_at, approval_channel)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     send_id, now, now, new.team_id, new.channel_id, new.user_id, new.response_url,
                     new.message.text, new.message.image_url, new.message.button_label,
                     new.message.button_url, new.brandname, int(new.sandbox), SendStatus.NEW,
+                    Approval.NONE if new.approval_ttl_seconds is None else Approval.PENDING,
+                    None if new.approval_ttl_seconds is None else now + new.approval_ttl_seconds,
+                    new.approval_channel if new.approval_ttl_seconds is not None else None,
                 ),
             )  # fmt: skip
             conn.executemany(
@@ -208,7 +244,7 @@ class Store:
         return _recipient(row) if row else None
 
     def mark_parent_posted(self, send_id: str, parent_ts: str) -> None:
-        """Record the thread and release every recipient to the eSMS submitter."""
+        """Record the thread; release the recipients to eSMS unless an approval must come first."""
         with self._transaction() as conn:
             updated = conn.execute(
                 "UPDATE sends SET parent_ts = ?, status = ?, updated_at = ? WHERE id = ? AND status = ?",
@@ -216,12 +252,72 @@ class Store:
             ).rowcount
             if not updated:
                 return
+            send = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+            if send["approval"] == Approval.PENDING:
+                if send["approval_channel"]:
+                    _enqueue(conn, JobKind.POST_APPROVAL, send_id)
+            elif send["approval"] in (Approval.NONE, Approval.APPROVED):
+                _release_recipients(conn, send_id)
+
+    def approve_in_thread(self, send_id: str) -> None:
+        """The approval channel is out of reach: show the buttons on the thread parent instead."""
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE sends SET approval_channel = NULL, updated_at = ? WHERE id = ?",
+                (time.time(), send_id),
+            )
+            _enqueue_sync(conn, send_id)
+
+    def mark_approval_posted(self, send_id: str, approval_ts: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE sends SET approval_ts = ?, updated_at = ? WHERE id = ?",
+                (approval_ts, time.time(), send_id),
+            )
+
+    def decide(
+        self, send_id: str, approval: str, actor: str, reason: str | None = None
+    ) -> Decision | None:
+        """Approve or reject a pending send; only the first decision counts."""
+        now = time.time()
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+            if row is None:
+                return None
+            if row["approval"] != Approval.PENDING:
+                return Decision(won=False, send=_send(row))
+            if row["approval_expires_at"] <= now:
+                _settle_approval(conn, row, Approval.EXPIRED, None, None, now)
+                return Decision(won=False, send=self._reload(conn, send_id))
+            _settle_approval(conn, row, approval, actor, reason, now)
+            return Decision(won=True, send=self._reload(conn, send_id))
+
+    def expire_approvals(self) -> list[str]:
+        """Settle every pending approval whose time ran out; returns their send ids."""
+        now = time.time()
+        with self._transaction() as conn:
             rows = conn.execute(
-                "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
-                (send_id, State.QUEUED),
+                "SELECT * FROM sends WHERE approval = ? AND approval_expires_at <= ?",
+                (Approval.PENDING, now),
             ).fetchall()
             for row in rows:
-                _enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"])
+                _settle_approval(conn, row, Approval.EXPIRED, None, None, now)
+            return [row["id"] for row in rows]
+
+    def mark_decision_reported(self, send_id: str) -> None:
+        with self._transaction() as conn:
+            conn.execute("UPDATE sends SET decision_reported = 1 WHERE id = ?", (send_id,))
+
+    def approval_events(self, send_id: str) -> list[dict[str, object]]:
+        rows = self._connection().execute(
+            "SELECT at, actor, action, reason FROM approval_events WHERE send_id = ? ORDER BY id",
+            (send_id,),
+        )
+        return [dict(row) for row in rows]
+
+    @staticmethod
+    def _reload(conn: sqlite3.Connection, send_id: str) -> Send:
+        return _send(conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone())
 
     def mark_not_posted(self, send_id: str, note: str) -> None:
         """Slack would not take the thread parent: nothing goes to any customer."""
@@ -374,6 +470,43 @@ def _enqueue(
     )
 
 
+def _release_recipients(conn: sqlite3.Connection, send_id: str) -> None:
+    rows = conn.execute(
+        "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
+        (send_id, State.QUEUED),
+    ).fetchall()
+    for row in rows:
+        _enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"])
+
+
+def _settle_approval(
+    conn: sqlite3.Connection,
+    send: sqlite3.Row,
+    approval: str,
+    actor: str | None,
+    reason: str | None,
+    now: float,
+) -> None:
+    conn.execute(
+        """UPDATE sends SET approval = ?, decided_by = ?, decided_at = ?, decision_reason = ?,
+               updated_at = ? WHERE id = ?""",
+        (approval, actor, now, reason, now, send["id"]),
+    )
+    conn.execute(
+        "INSERT INTO approval_events (send_id, at, actor, action, reason) VALUES (?, ?, ?, ?, ?)",
+        (send["id"], now, actor, approval, reason),
+    )
+    if approval == Approval.APPROVED:
+        if send["status"] == SendStatus.POSTED:
+            _release_recipients(conn, send["id"])
+    else:
+        conn.execute(
+            "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+            (State.CANCELLED, now, send["id"], State.QUEUED),
+        )
+    _enqueue_sync(conn, send["id"])
+
+
 def _enqueue_sync(conn: sqlite3.Connection, send_id: str) -> None:
     """One queued refresh per thread is enough: it reads the latest state when it runs."""
     waiting = conn.execute(
@@ -441,6 +574,14 @@ def _send(row: sqlite3.Row) -> Send:
         status_note=row["status_note"],
         parent_ts=row["parent_ts"],
         response_url=row["response_url"],
+        approval=row["approval"],
+        approval_expires_at=row["approval_expires_at"],
+        approval_channel=row["approval_channel"],
+        approval_ts=row["approval_ts"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        decision_reason=row["decision_reason"],
+        decision_reported=bool(row["decision_reported"]),
     )
 
 
@@ -506,5 +647,24 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["jobs"].create_index(["kind", "send_id", "status"])
 
 
-_MIGRATIONS = {1: _migration_1}
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Approvals: the decision on the send, and an audit trail of every decision."""
+    sends = db["sends"]
+    sends.add_column("approval", str, not_null_default=Approval.NONE)
+    for name, kind in (
+        ("approval_expires_at", float), ("approval_channel", str), ("approval_ts", str),
+        ("decided_by", str), ("decided_at", float), ("decision_reason", str),
+    ):  # fmt: skip
+        sends.add_column(name, kind)
+    sends.add_column("decision_reported", int, not_null_default=0)
+    sends.create_index(["approval", "approval_expires_at"])
+    db["approval_events"].create(
+        {"id": int, "send_id": str, "at": float, "actor": str, "action": str, "reason": str},
+        pk="id",
+        foreign_keys=[("send_id", "sends", "id")],
+    )
+    db["approval_events"].create_index(["send_id"])
+
+
+_MIGRATIONS = {1: _migration_1, 2: _migration_2}
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -48,6 +48,7 @@ class Tasks:
     def run(self, job: Job) -> None:
         {
             JobKind.POST_PARENT: self.post_parent,
+            JobKind.POST_APPROVAL: self.post_approval,
             JobKind.SUBMIT: self.submit,
             JobKind.SYNC_THREAD: self.sync_thread,
         }[job.kind](job)
@@ -72,7 +73,8 @@ class Tasks:
         send = self.store.get_send(job.send_id)
         if send is None or send.status != SendStatus.NEW:
             return
-        text, parent_blocks = blocks.parent_message(send, self.store.recipients(send.id))
+        recipients = self.store.recipients(send.id)
+        text, parent_blocks = blocks.parent_message(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
                 channel=send.channel_id, text=text, blocks=parent_blocks,
@@ -104,6 +106,32 @@ class Tasks:
             f"Your Viber message to {numbers} was *not sent*: Slack refused to post its thread "
             f"in <#{send.channel_id}> ({code})."
         )
+
+    # -- post the approval request in APPROVAL_CHANNEL ---------------------------------------
+
+    def post_approval(self, job: Job) -> None:
+        send = self.store.get_send(job.send_id)
+        if send is None or send.approval_ts or not send.approval_channel:
+            return
+        recipients = self.store.recipients(send.id)
+        text, request_blocks = blocks.approval_request(send, recipients, self.settings.approvers)
+        try:
+            answer = self.slack.chat_postMessage(
+                channel=send.approval_channel, text=text, blocks=request_blocks,
+                unfurl_links=False, unfurl_media=False,
+            )  # fmt: skip
+        except SlackApiError as error:
+            if _is_transient(error):
+                raise RetryLater(f"Slack: {_slack_error(error)}", _retry_after(error)) from None
+            # Approvers must still be able to decide: the buttons move into the send's thread.
+            log.error(
+                "approval request not posted in %s: %s", send.approval_channel, _slack_error(error)
+            )
+            self.store.approve_in_thread(send.id)
+            return
+        except Exception as error:
+            raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
+        self.store.mark_approval_posted(send.id, str(answer["ts"]))
 
     @property
     def bot_user_id(self) -> str | None:
@@ -180,7 +208,8 @@ class Tasks:
         if send is None or not send.parent_ts:
             return
         recipients = self.store.recipients(send.id)
-        text, parent_blocks = blocks.parent_message(send, recipients)
+        approvers = self.settings.approvers
+        text, parent_blocks = blocks.parent_message(send, recipients, approvers)
         self._slack_call(
             "chat_update",
             channel=send.channel_id,
@@ -188,6 +217,18 @@ class Tasks:
             text=text,
             blocks=parent_blocks,
         )
+        if send.approval_ts and send.approval_channel:
+            text, request_blocks = blocks.approval_request(send, recipients, approvers)
+            self._slack_call(
+                "chat_update", channel=send.approval_channel, ts=send.approval_ts, text=text,
+                blocks=request_blocks,
+            )  # fmt: skip
+        if send.decided_at and not send.decision_reported:
+            self._slack_call(
+                "chat_postMessage", channel=send.channel_id, thread_ts=send.parent_ts,
+                text=blocks.decision_reply(send),
+            )  # fmt: skip
+            self.store.mark_decision_reported(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
         if not due:
             return

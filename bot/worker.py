@@ -6,6 +6,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 from bot.store import Job, JobKind, Store
 from bot.tasks import RetryLater, Tasks
@@ -23,12 +24,24 @@ def backoff_seconds(attempt: int, base: float, rng: random.Random | None = None)
     return ceiling * (rng or random).uniform(0.5, 1.0)
 
 
+Periodic = tuple[float, Callable[[], object]]  # (interval in seconds, what to run)
+
+
 class Worker:
-    def __init__(self, store: Store, tasks: Tasks, *, threads: int = 4, retry_base: float = 2.0):
+    def __init__(
+        self,
+        store: Store,
+        tasks: Tasks,
+        *,
+        threads: int = 4,
+        retry_base: float = 2.0,
+        periodic: Sequence[Periodic] = (),
+    ):
         self.store = store
         self.tasks = tasks
         self.thread_count = threads
         self.retry_base = retry_base
+        self.periodic = list(periodic)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -38,6 +51,23 @@ class Worker:
             thread = threading.Thread(target=self._loop, name=f"worker-{index}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        for interval, duty in self.periodic:
+            thread = threading.Thread(
+                target=self._every,
+                args=(interval, duty),
+                name=f"periodic-{duty.__name__}",
+                daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _every(self, interval: float, duty: Callable[[], object]) -> None:
+        while not self._stop.wait(interval):
+            try:
+                if duty():
+                    self.wake()
+            except Exception:
+                log.exception("periodic %s failed; next try in %.0f s", duty.__name__, interval)
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from slack_bolt import App, BoltResponse
 
 from bot.runtime import Services
-from bot.slack import commands, compose
+from bot.slack import approvals, commands, compose
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def build_bolt_app(services: Services) -> App:
     )
     commands.register(app, services)
     compose.register(app, services)
+    approvals.register(app, services)
 
     @app.error
     def on_error(error: Exception) -> BoltResponse:

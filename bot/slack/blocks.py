@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
 from bot.core.message import ALLOWED_SHAPES, MAX_LABEL, MAX_TEXT, ViberMessage
 from bot.core.phones import MAX_RECIPIENTS
 from bot.esms import codes
-from bot.store import Recipient, Send, SendStatus
+from bot.store import Approval, Recipient, Send, SendStatus
 
 COMPOSER_CALLBACK_ID = "viber_compose"
+REJECT_CALLBACK_ID = "viber_reject"
+APPROVE_ACTION = "approve_send"
+REJECT_ACTION = "reject_send"
 FIELD_BLOCKS = ("recipients", "text", "image_url", "button_label", "button_url")
 INPUT_ACTION_ID = "value"
 _SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text
@@ -144,13 +148,45 @@ _STATE_WORDS = [
 ]
 
 
-def status_line(send: Send, recipients: Sequence[Recipient]) -> str:
+def slack_time(epoch: float) -> str:
+    """A time every reader sees in their own time zone (UTC where the client cannot format it)."""
+    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def mentions(approvers: Sequence[str]) -> str:
+    return ", ".join(f"<!subteam^{a}>" if a.startswith("S") else f"<@{a}>" for a in approvers)
+
+
+def decision_words(send: Send, *, plain: bool = False) -> str:
+    """`approved by @x at 10:32`, `rejected by …`, `expired at …` (plain: for modal errors)."""
+    if plain:
+        when = "at " + datetime.fromtimestamp(send.decided_at or 0, UTC).strftime(
+            "%Y-%m-%d %H:%M UTC"
+        )
+        who = "another approver"
+    else:
+        when, who = slack_time(send.decided_at or 0), f"<@{send.decided_by}>"
+    if send.approval == Approval.EXPIRED:
+        return f"expired unapproved {when}"
+    return f"{send.approval} by {who} {when}"
+
+
+def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence[str] = ()) -> str:
     """The parent's one-line summary, e.g. `✅ Delivered 2/2` or `⏳ delivered 1/3 · queued 2/3`."""
     if send.status == SendStatus.NOT_POSTED:
         return "🚫 Not sent: " + (send.status_note or "Slack refused the message")
+    if send.awaiting_approval:
+        where = f" in <#{send.approval_channel}>" if send.approval_channel else ""
+        expiry = slack_time(send.approval_expires_at or 0)
+        return f"🕒 Awaiting approval{where} from {mentions(approvers)} (expires {expiry})"
+    if send.approval in (Approval.REJECTED, Approval.EXPIRED):
+        return f"🚫 Not sent: {decision_words(send)}"
     total = len(recipients)
     counts = summarize(recipient.state for recipient in recipients)
     if send.status == SendStatus.NEW or counts.get(State.QUEUED) == total:
+        if send.approval == Approval.APPROVED:
+            return f"⏳ Approved, sending to {total} {'number' if total == 1 else 'numbers'}"
         return f"⏳ Queued ({total} {'number' if total == 1 else 'numbers'})"
     parts = [f"{word} {counts[state]}/{total}" for state, word in _STATE_WORDS if counts.get(state)]
     if all(recipient.state in FINAL_STATES for recipient in recipients):
@@ -174,19 +210,125 @@ def preview_lines(message: ViberMessage) -> list[str]:
     return lines
 
 
-def parent_message(send: Send, recipients: Sequence[Recipient]) -> tuple[str, list[dict[str, Any]]]:
-    """Text fallback and blocks of the message that heads a send's thread."""
-    phones = ", ".join(recipient.phone for recipient in recipients)
-    headline = f"*Viber message* from <@{send.user_id}> to {escape(phones)}"
-    status = status_line(send, recipients)
+def _send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(headline)]
     if send.sandbox:
         blocks.append(_context("🧪 *Test send* (eSMS sandbox): no customer receives this message."))
     blocks.extend(_section(part) for part in _chunks(preview_lines(send.message)))
+    return blocks
+
+
+def parent_message(
+    send: Send, recipients: Sequence[Recipient], approvers: Sequence[str] = ()
+) -> tuple[str, list[dict[str, Any]]]:
+    """Text fallback and blocks of the message that heads a send's thread."""
+    phones = ", ".join(recipient.phone for recipient in recipients)
+    headline = f"*Viber message* from <@{send.user_id}> to {escape(phones)}"
+    status = status_line(send, recipients, approvers)
+    blocks = _send_blocks(send, headline)
     blocks.append(_section(f"*Status:* {status}"))
-    blocks.append(_context(f"Brandname {escape(send.brandname)} · send {send.id}"))
+    if send.awaiting_approval and not send.approval_channel:
+        blocks.append(approval_buttons(send, len(recipients)))
+    footer = f"Brandname {escape(send.brandname)} · send {send.id}"
+    if send.approval == Approval.APPROVED:
+        words = decision_words(send)
+        footer = f"✔️ {words[0].upper()}{words[1:]} · {footer}"
+    blocks.append(_context(footer))
     fallback = f"Viber message from <@{send.user_id}> to {len(recipients)} number(s): {status}"
     return fallback, blocks
+
+
+# -- approvals ---------------------------------------------------------------------------------
+
+
+def approval_buttons(send: Send, count: int) -> dict[str, Any]:
+    noun = "number" if count == 1 else "numbers"
+    return {
+        "type": "actions",
+        "block_id": "approval",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": APPROVE_ACTION,
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Approve"},
+                "value": send.id,
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Send this Viber message?"},
+                    "text": {"type": "mrkdwn", "text": f"It goes to {count} {noun} right away."},
+                    "confirm": {"type": "plain_text", "text": "Approve and send"},
+                    "deny": {"type": "plain_text", "text": "Not yet"},
+                },
+            },
+            {
+                "type": "button",
+                "action_id": REJECT_ACTION,
+                "style": "danger",
+                "text": {"type": "plain_text", "text": "Reject"},
+                "value": send.id,
+            },
+        ],
+    }
+
+
+def approval_request(
+    send: Send, recipients: Sequence[Recipient], approvers: Sequence[str]
+) -> tuple[str, list[dict[str, Any]]]:
+    """The request posted in APPROVAL_CHANNEL, with the buttons while it is pending."""
+    phones = ", ".join(recipient.phone for recipient in recipients)
+    headline = (
+        f"*Approval needed:* <@{send.user_id}> wants to send a Viber message to {escape(phones)} "
+        f"(thread in <#{send.channel_id}>)"
+    )
+    blocks = _send_blocks(send, headline)
+    if send.awaiting_approval:
+        expiry = slack_time(send.approval_expires_at or 0)
+        blocks.append(_section(f"{mentions(approvers)}: approve or reject before {expiry}."))
+        blocks.append(approval_buttons(send, len(recipients)))
+    else:
+        blocks.append(_section(f"*Decision:* {decision_words(send)}"))
+    return f"Approval needed for a Viber message from <@{send.user_id}>", blocks
+
+
+def decision_reply(send: Send) -> str:
+    """The thread reply that records a decision."""
+    if send.approval == Approval.APPROVED:
+        return (
+            f"✅ Approved by <@{send.decided_by}> {slack_time(send.decided_at or 0)}: sending now."
+        )
+    if send.approval == Approval.REJECTED:
+        reason = (
+            f" Reason: {escape(send.decision_reason)}"
+            if send.decision_reason
+            else " No reason given."
+        )
+        return (
+            f"🚫 <@{send.user_id}>, your message was rejected by <@{send.decided_by}> "
+            f"{slack_time(send.decided_at or 0)}.{reason} Nothing was sent."
+        )
+    return (
+        f"⌛ <@{send.user_id}>, nobody approved this message in time; the request expired "
+        f"{slack_time(send.decided_at or 0)}. Nothing was sent."
+    )
+
+
+def already_decided(send: Send, *, plain: bool = False) -> str:
+    return f"This request was already {decision_words(send, plain=plain)}."
+
+
+def reject_view(send_id: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": REJECT_CALLBACK_ID,
+        "private_metadata": send_id,
+        "title": {"type": "plain_text", "text": "Reject message"},
+        "submit": {"type": "plain_text", "text": "Reject"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("reason", "Reason (shown in the thread)", placeholder="What should change?",
+                   multiline=True, max_length=500),
+        ],
+    }  # fmt: skip
 
 
 # -- thread replies ----------------------------------------------------------------------------

@@ -78,4 +78,10 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
     )
     count = len(draft.phones)
     noun = "number" if count == 1 else "numbers"
-    ack(text=f"Sending to {count} {noun}; follow it in the thread here.", response_type="ephemeral")
+    if services.settings.approval_required:
+        reply = (
+            f"Your message to {count} {noun} waits for an approver; follow it in the thread here."
+        )
+    else:
+        reply = f"Sending to {count} {noun}; follow it in the thread here."
+    ack(text=reply, response_type="ephemeral")

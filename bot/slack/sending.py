@@ -31,6 +31,10 @@ def accept_draft(
             brandname=settings.esms_brandname,
             sandbox=settings.esms_sandbox,
             response_url=response_url,
+            approval_ttl_seconds=settings.approval_ttl_hours * 3600
+            if settings.approval_required
+            else None,
+            approval_channel=settings.approval_channel,
         )
     )
     services.worker.wake()

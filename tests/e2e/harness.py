@@ -187,6 +187,54 @@ class AppProcess:
         }
         return self.post_signed(urlencode({"payload": json.dumps(payload)}))
 
+    def click(
+        self, action_id: str, send_id: str, *, user: str, response_url: str, channel: str = "C0001"
+    ) -> requests.Response:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "trigger_id": "2345.6789.trigger",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000001.000100",
+                "channel_id": channel,
+            },
+            "channel": {"id": channel, "name": "support"},
+            "response_url": response_url,
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "approval",
+                    "value": send_id,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    def submit_rejection(self, send_id: str, reason: str, *, user: str) -> requests.Response:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "view": {
+                "id": "V0002",
+                "type": "modal",
+                "callback_id": "viber_reject",
+                "private_metadata": send_id,
+                "state": {
+                    "values": {
+                        "reason": {"value": {"type": "plain_text_input", "value": reason or None}}
+                    }
+                },
+            },
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
 
 def composer_values(
     recipients: str = "0901234567",

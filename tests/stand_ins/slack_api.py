@@ -59,6 +59,7 @@ class SlackApiStandIn(StandIn):
         self.not_member: set[str] = set()
         self.delay: dict[str, float] = {}
         self.rate_limit_per_channel: float | None = None
+        self.user_groups: dict[str, set[str]] = {}
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
@@ -202,6 +203,13 @@ class SlackApiStandIn(StandIn):
         if args.get("channel") in self.not_member:
             return Reply(200, {"ok": False, "error": "not_in_channel"})
         return Reply(200, {"ok": True, "message_ts": "1700000000.000001"})
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> Reply:
+        with self.lock:
+            members = self.user_groups.get(str(args.get("usergroup")))
+        if members is None:
+            return Reply(200, {"ok": False, "error": "no_such_subteam"})
+        return Reply(200, {"ok": True, "users": sorted(members)})
 
     def _views_update(self, args: dict[str, Any]) -> Reply:
         return Reply(200, {"ok": True, "view": args.get("view")})

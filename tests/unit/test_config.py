@@ -74,3 +74,19 @@ def test_repr_never_shows_secrets():
     text = repr(load_settings(BASE))
     for secret in ("xoxb-1-2-abc", "signing-secret-value", "SECRET-KEY-VALUE"):
         assert secret not in text
+
+
+def test_approval_without_approvers_is_a_configuration_error():
+    with pytest.raises(ConfigError, match="APPROVERS is empty"):
+        load_settings({**BASE, "APPROVAL_REQUIRED": "true"})
+
+
+def test_approval_settings():
+    settings = load_settings(
+        {**BASE, "APPROVAL_REQUIRED": "yes", "APPROVERS": "U01ABC S02DEF", "APPROVAL_CHANNEL": "C0APPROVE",
+         "APPROVAL_TTL_HOURS": "2.5"}
+    )  # fmt: skip
+    assert settings.approvers == ("U01ABC", "S02DEF")
+    assert settings.approval_channel == "C0APPROVE" and settings.approval_ttl_hours == 2.5
+    with pytest.raises(ConfigError, match="APPROVAL_CHANNEL must be a channel ID"):
+        load_settings({**BASE, "APPROVAL_CHANNEL": "#approvals"})

@@ -5,7 +5,7 @@ import pytest
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.esms.callback import parse_callback
-from bot.store import JobKind, NewSend, SendStatus, Store
+from bot.store import SCHEMA_VERSION, Approval, JobKind, NewSend, SendStatus, Store
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def drain(store):
 
 
 def test_migrate_is_idempotent(store):
-    assert store.migrate() == 1
+    assert store.migrate() == SCHEMA_VERSION
 
 
 def test_a_send_is_stored_with_one_request_id_per_recipient_and_a_post_job(store):
@@ -153,3 +153,66 @@ def test_retry_with_server_directed_wait_does_not_count_as_an_attempt(store):
     job = store.claim_job()
     store.retry_job(job.id, 0, "429", count_attempt=False)
     assert store.claim_job().attempts == 1
+
+
+def approval_send(store, ttl=3600.0):
+    send_id = store.create_send(
+        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
+                phones=("0901234567",), brandname="B", sandbox=False, approval_ttl_seconds=ttl)
+    )  # fmt: skip
+    drain(store)
+    store.mark_parent_posted(send_id, "1.1")
+    return send_id
+
+
+def test_a_pending_approval_holds_back_every_submit(store):
+    approval_send(store)
+    assert drain(store) == []
+
+
+def test_exactly_one_concurrent_decision_wins_and_releases_the_recipients_once(store):
+    send_id = approval_send(store)
+    results = []
+
+    def decide(actor):
+        results.append(store.decide(send_id, Approval.APPROVED, actor).won)
+        store.close()
+
+    threads = [threading.Thread(target=decide, args=(f"U{i}",)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+    assert sorted(drain(store)) == [JobKind.SUBMIT, JobKind.SYNC_THREAD]
+    assert len(store.approval_events(send_id)) == 1
+
+
+def test_rejection_cancels_and_records_the_reason(store):
+    send_id = approval_send(store)
+    decision = store.decide(send_id, Approval.REJECTED, "U2", "wrong price")
+    assert decision.won and decision.send.decision_reason == "wrong price"
+    assert store.recipients(send_id)[0].state == State.CANCELLED
+    assert drain(store) == [JobKind.SYNC_THREAD]
+    assert not store.decide(send_id, Approval.APPROVED, "U3").won
+    (event,) = store.approval_events(send_id)
+    assert (
+        event["actor"] == "U2"
+        and event["action"] == "rejected"
+        and event["reason"] == "wrong price"
+    )
+
+
+def test_expiry_settles_overdue_requests_and_a_late_click_loses(store):
+    overdue = approval_send(store, ttl=-1)
+    fresh = approval_send(store)
+    assert store.expire_approvals() == [overdue]
+    assert store.get_send(overdue).approval == Approval.EXPIRED
+    assert store.get_send(fresh).approval == Approval.PENDING
+    assert not store.decide(overdue, Approval.APPROVED, "U2").won
+
+
+def test_a_click_after_the_deadline_expires_the_request_itself(store):
+    send_id = approval_send(store, ttl=-1)
+    decision = store.decide(send_id, Approval.APPROVED, "U2")
+    assert not decision.won and decision.send.approval == Approval.EXPIRED

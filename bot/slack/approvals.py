@@ -1,0 +1,103 @@
+"""Approve / Reject: who may click, and the one decision that counts."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.runtime import Services
+from bot.slack.approvers import ApproverDirectory
+from bot.slack.blocks import (
+    APPROVE_ACTION,
+    REJECT_ACTION,
+    REJECT_CALLBACK_ID,
+    already_decided,
+    reject_view,
+)
+from bot.store import Approval, Send
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    store = services.store
+    directory = ApproverDirectory(
+        services.slack,
+        services.settings.approvers,
+        cache_seconds=services.settings.approver_cache_seconds,
+    )
+
+    def refusal(send: Send | None, user_id: str, *, plain: bool = False) -> str | None:
+        """Why this user may not decide on this send now, or None when they may."""
+        if send is None:
+            return "This request no longer exists."
+        if not send.awaiting_approval:
+            return already_decided(send, plain=plain)
+        if user_id == send.user_id:
+            return "You asked for this send, so another approver must decide (four eyes)."
+        allowed = directory.may_approve(user_id)
+        if allowed is None:
+            return "I couldn't check the approver list with Slack just now. Try again in a minute."
+        if not allowed:
+            return "Only the configured approvers can approve or reject Viber messages."
+        return None
+
+    @app.action(APPROVE_ACTION)
+    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        send = store.get_send(str(action.get("value", "")))
+        problem = refusal(send, user_id)
+        if problem is None and send is not None:
+            decision = store.decide(send.id, Approval.APPROVED, user_id)
+            if decision and decision.won:
+                log.info("send %s approved by %s", send.id, user_id)
+                services.worker.wake()
+                return
+            problem = (
+                already_decided(decision.send) if decision else "This request no longer exists."
+            )
+        respond(text=problem, response_type="ephemeral", replace_original=False)
+
+    @app.action(REJECT_ACTION)
+    def reject(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        send = store.get_send(str(action.get("value", "")))
+        problem = refusal(send, user_id)
+        if problem is None and send is not None:
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
+                return
+            except SlackApiError as error:
+                problem = f"Slack did not open the reject form ({error.response.get('error')}). Try again."
+        respond(text=problem, response_type="ephemeral", replace_original=False)
+
+    @app.view(REJECT_CALLBACK_ID)
+    def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user_id = body["user"]["id"]
+        send = store.get_send(str(view.get("private_metadata", "")))
+        values = (view.get("state") or {}).get("values") or {}
+        reason = (((values.get("reason") or {}).get("value") or {}).get("value") or "").strip()[
+            :500
+        ]
+        problem = refusal(send, user_id, plain=True)
+        if problem is None and send is not None:
+            decision = store.decide(send.id, Approval.REJECTED, user_id, reason or None)
+            if decision and decision.won:
+                log.info("send %s rejected by %s", send.id, user_id)
+                services.worker.wake()
+                ack()
+                return
+            problem = (
+                already_decided(decision.send, plain=True)
+                if decision
+                else "This request no longer exists."
+            )
+        ack(response_action="errors", errors={"reason": problem})
