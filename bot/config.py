@@ -51,6 +51,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     status_poll_seconds: int = 60
+    status_grace_seconds: float = 120.0
     approval_required: bool = False
     approvers: tuple[str, ...] = ()
     approval_channel: str | None = None
@@ -59,6 +60,7 @@ class Settings:
     callback_secrets: tuple[str, ...] = field(default=(), repr=False)
     esms_timeout_seconds: float = 15.0
     retry_base_seconds: float = 2.0
+    job_lease_seconds: float = 120.0
     log_level: str = "INFO"
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
@@ -218,6 +220,7 @@ def load_settings(
         database_url=database_url,
         port=int(number("PORT", 3000, minimum=1, integer=True)),
         status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
+        status_grace_seconds=number("STATUS_GRACE_SECONDS", 120.0, minimum=0, integer=False),
         approval_required=approval_required,
         approvers=approvers,
         approval_channel=approval_channel,
@@ -226,8 +229,16 @@ def load_settings(
         callback_secrets=secrets,
         esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS", 15.0, minimum=0.1, integer=False),
         retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),
+        job_lease_seconds=number("JOB_LEASE_SECONDS", 120.0, minimum=1.0, integer=False),
         log_level=log_level,
     )
+    # A job still running when its lease ends is taken over by another worker: the longest
+    # call a job makes (one eSMS request) must fit well inside the lease.
+    if settings.job_lease_seconds < 2 * settings.esms_timeout_seconds:
+        problems.append(
+            f"JOB_LEASE_SECONDS ({settings.job_lease_seconds:g}) must be at least twice "
+            f"ESMS_TIMEOUT_SECONDS ({settings.esms_timeout_seconds:g})"
+        )
     if problems:
         raise ConfigError(problems)
     return settings

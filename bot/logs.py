@@ -40,3 +40,6 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     # urllib3 and slack_sdk at DEBUG would print request bodies (with eSMS keys) and tokens.
     for noisy in ("urllib3", "slack_sdk", "slack_bolt"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # The Slack client logs every failed call at ERROR; the job runner already logs each
+    # retry and each final failure with the send it concerns.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.esms.client import EsmsClient
+from bot.reconcile import Reconciler
 from bot.store import Store
 from bot.tasks import Tasks
 from bot.worker import Worker
@@ -23,7 +24,7 @@ class Services:
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
-    store = Store(settings.sqlite_path)
+    store = Store(settings.sqlite_path, job_lease_seconds=settings.job_lease_seconds)
     store.migrate()
     # Retries are the job runner's business (durable, with backoff): the client must not
     # sleep on a worker thread, so it gets no retry handlers of its own.
@@ -43,7 +44,16 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
     # Expiry runs even with approvals switched off: requests posted before still need it.
     # Often enough to expire close to the deadline, rarely enough to cost nothing.
     expiry_interval = min(30.0, max(0.5, settings.approval_ttl_hours * 3600 / 4))
-    periodic = [(expiry_interval, store.expire_approvals)]
+    reconciler = Reconciler(
+        store,
+        esms,
+        poll_seconds=settings.status_poll_seconds,
+        grace_seconds=settings.status_grace_seconds,
+    )
+    periodic = [
+        (expiry_interval, store.expire_approvals),
+        (settings.status_poll_seconds, reconciler.run_once),
+    ]
     worker = Worker(
         store,
         tasks,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from bot.core.delivery import State, merge, state_for_report
+from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.message import ViberMessage
 from bot.esms.callback import Callback, parse_callback
 
@@ -72,6 +72,8 @@ class Recipient:
     error_code: int | None
     error_detail: str | None
     reported_state: str | None
+    submitted_at: float | None = None
+    updated_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class Store:
@@ -347,10 +349,12 @@ class Store:
             if row is None:
                 return
             new_state = merge(row["state"], state)
+            now = time.time()
             conn.execute(
                 """UPDATE recipients SET state = ?, sms_id = COALESCE(sms_id, ?), error_code = ?,
-                       error_detail = ?, updated_at = ? WHERE id = ?""",
-                (new_state, sms_id, error_code, error_detail, time.time(), recipient_id),
+                       error_detail = ?, updated_at = ?, submitted_at = COALESCE(submitted_at, ?)
+                   WHERE id = ?""",
+                (new_state, sms_id, error_code, error_detail, now, now, recipient_id),
             )
             if sms_id:
                 orphans = conn.execute(
@@ -370,6 +374,55 @@ class Store:
                 (time.time(), callback.sms_id, callback.request_id, raw_query),
             ).lastrowid
             return _apply(conn, callback_id, callback)
+
+    def recipients_to_reconcile(
+        self, *, settled_before: float, polled_before: float, limit: int
+    ) -> list[Recipient]:
+        """Recipients eSMS has not settled, quiet since `settled_before`, least recently polled first."""
+        waiting = [state.value for state in State if not is_final(state) and state != State.QUEUED]
+        marks = ", ".join("?" for _ in waiting)
+        rows = self._connection().execute(
+            f"""SELECT r.* FROM recipients r JOIN sends s ON s.id = r.send_id
+                WHERE r.state IN ({marks}) AND s.sandbox = 0 AND r.updated_at < ?
+                  AND (r.last_polled_at IS NULL OR r.last_polled_at < ?)
+                ORDER BY COALESCE(r.last_polled_at, 0), r.id LIMIT ?""",
+            (*waiting, settled_before, polled_before, limit),
+        )
+        return [_recipient(row) for row in rows]
+
+    def apply_report(
+        self, recipient_id: int, send_status: int, success: int | None, failed: int | None
+    ) -> bool:
+        """Merge a polled status exactly as a callback would be merged."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+            return row is not None and _merge_report(conn, row, send_status, success, failed)
+
+    def mark_polled(self, recipient_id: int, at: float) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "UPDATE recipients SET last_polled_at = ? WHERE id = ?", (at, recipient_id)
+            )
+
+    def settle_unavailable(self, recipient_id: int) -> None:
+        """eSMS no longer answers for this recipient (7 days): say so, and stop asking."""
+        with self._transaction() as conn:
+            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+            if row is None or is_final(row["state"]):
+                return
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE id = ?",
+                (State.UNAVAILABLE, time.time(), recipient_id),
+            )
+            _enqueue_sync(conn, row["send_id"])
+
+    def sms_id_taken(self, sms_id: str) -> bool:
+        row = (
+            self._connection()
+            .execute("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
+            .fetchone()
+        )
+        return row is not None
 
     def mark_reported(self, reported: dict[int, str]) -> None:
         with self._transaction() as conn:
@@ -529,25 +582,40 @@ def _apply(conn: sqlite3.Connection, callback_id: int, callback: Callback) -> Ca
         ).fetchone()
     if row is None:
         return CallbackOutcome(matched=False, changed=False)
-    reported = state_for_report(callback.send_status, callback.success, callback.failed)
-    new_state = merge(row["state"], reported)
-    changed = new_state != row["state"]
+    changed = _merge_report(
+        conn, row, callback.send_status, callback.success, callback.failed,
+        sms_id=callback.sms_id, telco_id=callback.telco_id, price=callback.total_price,
+    )  # fmt: skip
     conn.execute(
         "UPDATE callbacks SET recipient_id = ?, outcome = ? WHERE id = ?",
         (row["id"], "applied" if changed else "no_change", callback_id),
     )
-    if changed:
-        conn.execute(
-            """UPDATE recipients SET state = ?, esms_status = ?, sms_id = COALESCE(sms_id, ?),
-                   telco_id = COALESCE(?, telco_id), price = COALESCE(?, price), updated_at = ?
-               WHERE id = ?""",
-            (
-                new_state, callback.send_status, callback.sms_id, callback.telco_id,
-                callback.total_price, time.time(), row["id"],
-            ),
-        )  # fmt: skip
-        _enqueue_sync(conn, row["send_id"])
     return CallbackOutcome(matched=True, changed=changed, send_id=row["send_id"])
+
+
+def _merge_report(
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    send_status: int,
+    success: int | None,
+    failed: int | None,
+    *,
+    sms_id: str | None = None,
+    telco_id: int | None = None,
+    price: float | None = None,
+) -> bool:
+    """Merge one eSMS status report (callback or poll) into a recipient; True when it moved."""
+    new_state = merge(row["state"], state_for_report(send_status, success, failed))
+    if new_state == row["state"]:
+        return False
+    conn.execute(
+        """UPDATE recipients SET state = ?, esms_status = ?, sms_id = COALESCE(sms_id, ?),
+               telco_id = COALESCE(?, telco_id), price = COALESCE(?, price), updated_at = ?
+           WHERE id = ?""",
+        (new_state, send_status, sms_id, telco_id, price, time.time(), row["id"]),
+    )
+    _enqueue_sync(conn, row["send_id"])
+    return True
 
 
 def _replay_orphan(conn: sqlite3.Connection, callback_id: int, raw_query: str) -> None:
@@ -597,6 +665,8 @@ def _recipient(row: sqlite3.Row) -> Recipient:
         error_code=row["error_code"],
         error_detail=row["error_detail"],
         reported_state=row["reported_state"],
+        submitted_at=row["submitted_at"],
+        updated_at=row["updated_at"],
     )
 
 
@@ -666,5 +736,13 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     db["approval_events"].create_index(["send_id"])
 
 
-_MIGRATIONS = {1: _migration_1, 2: _migration_2}
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """Reconciliation: when a recipient reached eSMS, and when its status was last asked for."""
+    recipients = db["recipients"]
+    recipients.add_column("submitted_at", float)
+    recipients.add_column("last_polled_at", float)
+    recipients.create_index(["state", "last_polled_at"])
+
+
+_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -66,6 +66,25 @@ class Tasks:
                 self._tell_agent(
                     send, f"Your Viber message was *not sent*: {note}. Try again later."
                 )
+        else:
+            self._note_in_thread(job, reason)
+
+    def _note_in_thread(self, job: Job, reason: str) -> None:
+        """Best effort: say in the thread that it may be out of date, and what is true now."""
+        send = self.store.get_send(job.send_id)
+        if send is None or not send.parent_ts:
+            return
+        status = blocks.status_line(send, self.store.recipients(send.id), self.settings.approvers)
+        text = (
+            f"⚠️ I could not update this thread after {job.attempts} attempts ({reason}), so "
+            f"it may be out of date. Latest status: {status}"
+        )
+        try:
+            self.slack.chat_postMessage(
+                channel=send.channel_id, thread_ts=send.parent_ts, text=text
+            )
+        except Exception as error:
+            log.error("thread %s left out of date: %s", send.parent_ts, type(error).__name__)
 
     # -- post the thread parent -------------------------------------------------------------
 

@@ -25,10 +25,18 @@ class State(StrEnum):
     REJECTED = "rejected"  # SendStatus 4: rejected by eSMS
     REFUSED = "refused"  # eSMS refused the request itself (a result code other than 100)
     CANCELLED = "cancelled"  # never submitted, and never will be
+    UNAVAILABLE = "unavailable"  # still unsettled when eSMS's 7-day status horizon passed
 
 
 FINAL_STATES = frozenset(
-    {State.DELIVERED, State.FAILED, State.REJECTED, State.REFUSED, State.CANCELLED}
+    {
+        State.DELIVERED,
+        State.FAILED,
+        State.REJECTED,
+        State.REFUSED,
+        State.CANCELLED,
+        State.UNAVAILABLE,
+    }
 )
 # States the team hears about as a reply in the thread; the rest only move the parent's summary.
 REPORTED_STATES = frozenset(
@@ -39,6 +47,7 @@ REPORTED_STATES = frozenset(
         State.REJECTED,
         State.REFUSED,
         State.UNCONFIRMED,
+        State.UNAVAILABLE,
     }
 )
 

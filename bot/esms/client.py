@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
@@ -16,6 +17,8 @@ from bot.core.message import ViberMessage
 from bot.esms import codes
 
 VIBER_SMS_TYPE = "23"
+SENT_DATA_PAGE_SIZE = 500
+VIETNAM = timezone(timedelta(hours=7))  # eSMS reads and writes times in Vietnam's zone
 
 
 class EsmsError(Exception):
@@ -55,6 +58,16 @@ class ReceiverStatus:
     is_sent: bool
     sent_result: bool | None
     network: str
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """One message in GetSmsSentData_V2: how a send whose answer was lost is found again."""
+
+    sms_id: str
+    phone: str
+    send_status: int
+    send_result: int  # 1 delivered, 0 failed, 2 unknown
 
 
 @dataclass(frozen=True)
@@ -143,6 +156,31 @@ class EsmsClient:
             )
             for item in receivers
             if isinstance(item, dict)
+        ]
+
+    def sent_data(self, since: datetime, until: datetime, *, page: int = 1) -> list[SentRecord]:
+        """Viber messages sent between two Vietnam-time moments (eSMS keeps 7 days)."""
+        body = {
+            **self._credentials,
+            "SmsType": VIBER_SMS_TYPE,
+            "From": since.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
+            "To": until.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
+            "Page": page,
+            "PageSize": SENT_DATA_PAGE_SIZE,
+        }
+        answer = self._call("POST", "GetSmsSentData_V2", json_body=body)
+        code = _code(answer, "CodeResult" if "CodeResult" in answer else "CodeResponse")
+        if code != codes.ACCEPTED:
+            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        return [
+            SentRecord(
+                sms_id=str(item.get("ReferenceId") or ""),
+                phone=str(item.get("Phone") or ""),
+                send_status=_int(item.get("SendStatus")),
+                send_result=_int(item.get("SendResult")),
+            )
+            for item in answer.get("SentData") or []
+            if isinstance(item, dict) and item.get("ReferenceId")
         ]
 
     def balance(self) -> int:

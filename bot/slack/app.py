@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
 
 from bot.runtime import Services
 from bot.slack import approvals, commands, compose
@@ -17,20 +18,28 @@ log = logging.getLogger(__name__)
 LISTENER_THREADS = 16
 
 
-class _DropTokenNotice(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN from the environment and warns that our client overrides it."""
+class _DropTokenNotices(logging.Filter):
+    """Bolt warns that `authorize` replaces the token it also read from the environment."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 def build_bolt_app(services: Services) -> App:
     bolt_log = logging.getLogger("bot.slack.bolt")
-    bolt_log.addFilter(_DropTokenNotice())
+    bolt_log.addFilter(_DropTokenNotices())
+    token = services.settings.slack_bot_token
+
+    # Bolt's single-workspace mode calls auth.test before the first request it serves; with
+    # the token known, no request should wait on (or fail with) a Slack API call.
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
+
     app = App(
         client=services.slack,
+        authorize=authorize,
         signing_secret=services.settings.slack_signing_secret,
-        token_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_log,
     )

@@ -137,6 +137,7 @@ _STATE_WORDS = [
     (State.REJECTED, "rejected by eSMS"),
     (State.REFUSED, "refused by eSMS"),
     (State.CANCELLED, "cancelled"),
+    (State.UNAVAILABLE, "status no longer available"),
     (State.UNCONFIRMED, "not confirmed by eSMS"),
     (State.ESMS_REVIEW, "waiting for eSMS's approval"),
     (State.SENT, "sent, awaiting the operator's report"),
@@ -348,6 +349,8 @@ def outcome_line(recipient: Recipient) -> str:
         return f"⛔ {phone}: eSMS refused the message: {escape(reason)}"
     if state == State.ESMS_REVIEW:
         return f"🕒 {phone}: waiting for eSMS's own approval before sending"
+    if state == State.UNAVAILABLE:
+        return f"❔ {phone}: status no longer available (eSMS keeps statuses for 7 days)"
     if state == State.UNCONFIRMED:
         detail = escape(recipient.error_detail or "eSMS did not answer")
         return (

@@ -60,6 +60,7 @@ def app_environment(
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         DATABASE_URL=f"sqlite:///{database}",
         RETRY_BASE_SECONDS="0.05",
+        JOB_LEASE_SECONDS="3",
         LOG_LEVEL="INFO",
     )
     env.update(extra)
@@ -109,6 +110,10 @@ class AppProcess:
             os.killpg(self.process.pid, sig)
             self.process.wait(15)
         self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL the server and its worker: no cleanup, no graceful shutdown."""
+        self.stop(signal.SIGKILL)
 
     def restart(self) -> None:
         self.stop()

@@ -78,6 +78,18 @@ class EsmsStandIn(StandIn):
                 return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
             return Reply(200, {"CodeResponse": "100",
                                "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames]})  # fmt: skip
+        if path.endswith("GetSmsSentData_V2") and method == "POST":
+            data = json.loads(body or b"{}")
+            if not self._authorized(data):
+                return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
+            with self.lock:
+                rows = [
+                    {"ReferenceId": s.sms_id, "Phone": phone, "SendStatus": self.status[s.sms_id]["SendStatus"],
+                     "SendResult": 1 if self.status[s.sms_id].get("SendSuccess") else 2,
+                     "SentTime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s.at))}
+                    for s in self.accepted.values() for phone in s.body["Phones"]
+                ]  # fmt: skip
+            return Reply(200, {"CodeResult": "100", "Total": len(rows), "SentData": rows})
         if path.endswith("GetSmsReceiverStatus_get"):
             if not self._authorized(query):
                 return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
@@ -166,6 +178,18 @@ class EsmsStandIn(StandIn):
             self.status[sms_id] = {"CodeResponse": "100", "SMSID": sms_id, "SendFailed": 0, "SendStatus": 2,
                                    "SendSuccess": 0, "TotalPrice": 0, "TotalReceiver": 1, "TotalSent": 0}  # fmt: skip
         return {"CodeResult": "100", "CountRegenerate": 0, "SMSID": sms_id}
+
+    def settle(
+        self, submission: Submission, send_status: int, *, success: int = 0, failed: int = 0
+    ) -> None:
+        """Change what GetSendStatus reports, without calling back (a lost callback)."""
+        with self.lock:
+            self.status[submission.sms_id].update(
+                SendStatus=send_status,
+                SendSuccess=success,
+                SendFailed=failed,
+                TotalSent=success + failed,
+            )
 
     # -- callbacks ----------------------------------------------------------------------------
 

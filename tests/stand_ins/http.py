@@ -26,7 +26,7 @@ class Reply:
 class StandIn:
     """Serve `handle(method, path, query, body_bytes, headers) -> Reply` on 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -57,7 +57,7 @@ class StandIn:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.lock = threading.Lock()
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)

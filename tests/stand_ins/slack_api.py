@@ -49,8 +49,8 @@ class SlackCall:
 
 
 class SlackApiStandIn(StandIn):
-    def __init__(self, token: str = "xoxb-test-token") -> None:
-        super().__init__()
+    def __init__(self, token: str = "xoxb-test-token", port: int = 0) -> None:
+        super().__init__(port)
         self.token = token
         self.calls: list[SlackCall] = []
         self.messages: dict[str, Message] = {}  # by ts
