@@ -56,7 +56,11 @@ class Settings:
     approvers: tuple[str, ...] = ()
     approval_channel: str | None = None
     approval_ttl_hours: float = 24.0
-    approver_cache_seconds: float = 60.0
+    user_group_cache_seconds: float = 60.0
+    slack_team_id: str | None = None
+    slack_app_id: str | None = None
+    allowed_users: tuple[str, ...] = ()
+    allowed_channels: tuple[str, ...] = ()
     callback_secrets: tuple[str, ...] = field(default=(), repr=False)
     esms_timeout_seconds: float = 15.0
     retry_base_seconds: float = 2.0
@@ -189,6 +193,26 @@ def load_settings(
             "APPROVAL_REQUIRED is true but APPROVERS is empty: name at least one Slack user (U…) "
             "or user group (S…) who may approve sends"
         )
+
+    def id_list(name: str, pattern: str, meaning: str) -> tuple[str, ...]:
+        items = tuple(item for item in re.split(r"[\s,]+", text(name)) if item)
+        wrong = [item for item in items if not re.fullmatch(pattern, item)]
+        if wrong:
+            problems.append(
+                f"{name} must list {meaning}, not " + ", ".join(repr(item) for item in wrong)
+            )
+        return items
+
+    allowed_users = id_list(
+        "ALLOWED_USERS", r"[UWS][A-Z0-9]{2,}", "user IDs (U…, W…) or user-group IDs (S…)"
+    )
+    allowed_channels = id_list("ALLOWED_CHANNELS", r"[CGD][A-Z0-9]{2,}", "channel IDs (C…, G…)")
+    team_id = text("SLACK_TEAM_ID") or None
+    if team_id and not re.fullmatch(r"[TE][A-Z0-9]{2,}", team_id):
+        problems.append(f"SLACK_TEAM_ID must be a workspace ID such as T0123ABCD, not {team_id!r}")
+    app_id = text("SLACK_APP_ID") or None
+    if app_id and not re.fullmatch(r"A[A-Z0-9]{2,}", app_id):
+        problems.append(f"SLACK_APP_ID must be an app ID such as A0123ABCD, not {app_id!r}")
     approval_channel = text("APPROVAL_CHANNEL") or None
     if approval_channel and not re.fullmatch(r"[CG][A-Z0-9]{2,}", approval_channel):
         problems.append(
@@ -224,8 +248,12 @@ def load_settings(
         approval_required=approval_required,
         approvers=approvers,
         approval_channel=approval_channel,
+        slack_team_id=team_id,
+        slack_app_id=app_id,
+        allowed_users=allowed_users,
+        allowed_channels=allowed_channels,
         approval_ttl_hours=number("APPROVAL_TTL_HOURS", 24.0, minimum=0.0001, integer=False),
-        approver_cache_seconds=number("APPROVER_CACHE_SECONDS", 60.0, minimum=0, integer=False),
+        user_group_cache_seconds=number("USER_GROUP_CACHE_SECONDS", 60.0, minimum=0, integer=False),
         callback_secrets=secrets,
         esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS", 15.0, minimum=0.1, integer=False),
         retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.runtime import Services
-from bot.slack import approvals, commands, compose
+from bot.slack import access, approvals, commands, compose
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def build_bolt_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_log,
     )
+    access.register(app, services)  # first: a refused request reaches no listener
     commands.register(app, services)
     compose.register(app, services)
     approvals.register(app, services)

@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Services
-from bot.slack.approvers import ApproverDirectory
 from bot.slack.blocks import (
     APPROVE_ACTION,
     REJECT_ACTION,
@@ -18,6 +17,7 @@ from bot.slack.blocks import (
     already_decided,
     reject_view,
 )
+from bot.slack.people import PeopleList
 from bot.store import Approval, Send
 
 log = logging.getLogger(__name__)
@@ -25,10 +25,10 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     store = services.store
-    directory = ApproverDirectory(
+    approvers = PeopleList(
         services.slack,
         services.settings.approvers,
-        cache_seconds=services.settings.approver_cache_seconds,
+        cache_seconds=services.settings.user_group_cache_seconds,
     )
 
     def refusal(send: Send | None, user_id: str, *, plain: bool = False) -> str | None:
@@ -39,7 +39,7 @@ def register(app: App, services: Services) -> None:
             return already_decided(send, plain=plain)
         if user_id == send.user_id:
             return "You asked for this send, so another approver must decide (four eyes)."
-        allowed = directory.may_approve(user_id)
+        allowed = approvers.contains(user_id, fresh=True)
         if allowed is None:
             return "I couldn't check the approver list with Slack just now. Try again in a minute."
         if not allowed:

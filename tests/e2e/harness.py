@@ -143,12 +143,18 @@ class AppProcess:
         )
 
     def command(
-        self, text: str, *, channel: str = "C0001", user: str = "U0001", response_url: str = ""
+        self,
+        text: str,
+        *,
+        channel: str = "C0001",
+        user: str = "U0001",
+        response_url: str = "",
+        team: str = TEAM_ID,
     ) -> requests.Response:
         body = urlencode(
             {
                 "token": "legacy-verification-token",
-                "team_id": TEAM_ID,
+                "team_id": team,
                 "team_domain": "example",
                 "channel_id": channel,
                 "channel_name": "support",

@@ -90,3 +90,22 @@ def test_approval_settings():
     assert settings.approval_channel == "C0APPROVE" and settings.approval_ttl_hours == 2.5
     with pytest.raises(ConfigError, match="APPROVAL_CHANNEL must be a channel ID"):
         load_settings({**BASE, "APPROVAL_CHANNEL": "#approvals"})
+
+
+def test_access_lists_are_validated():
+    settings = load_settings(
+        {
+            **BASE,
+            "ALLOWED_USERS": "U1AB, S2CD",
+            "ALLOWED_CHANNELS": "C1AB G2CD",
+            "SLACK_TEAM_ID": "T1AB",
+        }
+    )
+    assert settings.allowed_users == ("U1AB", "S2CD") and settings.allowed_channels == (
+        "C1AB",
+        "G2CD",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "ALLOWED_CHANNELS": "#general", "SLACK_TEAM_ID": "acme"})
+    assert "ALLOWED_CHANNELS must list channel IDs" in str(caught.value)
+    assert "SLACK_TEAM_ID must be a workspace ID" in str(caught.value)

@@ -1,4 +1,4 @@
-"""Who may approve: configured user IDs, and members of configured user groups."""
+"""Lists of Slack people given as user IDs and user-group IDs, and who is on them."""
 
 from __future__ import annotations
 
@@ -12,43 +12,46 @@ from slack_sdk import WebClient
 log = logging.getLogger(__name__)
 
 
-class ApproverDirectory:
-    """Answers "may this user approve?" with the groups' live membership.
+class PeopleList:
+    """Answers "is this user on the list?", resolving user groups with usergroups.users.list.
 
-    Membership is fetched at click time, so someone removed from a group cannot approve
-    what was posted before. The last answer per group is kept for `cache_seconds` and used
-    only when Slack cannot answer (rate limit, outage).
+    Each group's membership is kept for `cache_seconds`. `fresh=True` reads it from Slack
+    anyway (approvals: someone removed from a group must lose the right at once); the kept
+    copy then only stands in while Slack cannot answer.
     """
 
-    def __init__(self, slack: WebClient, approvers: Sequence[str], *, cache_seconds: float = 60.0):
+    def __init__(self, slack: WebClient, ids: Sequence[str], *, cache_seconds: float = 60.0):
         self.slack = slack
-        self.users = {a for a in approvers if not a.startswith("S")}
-        self.groups = [a for a in approvers if a.startswith("S")]
+        self.users = {item for item in ids if not item.startswith("S")}
+        self.groups = [item for item in ids if item.startswith("S")]
         self.cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def may_approve(self, user_id: str) -> bool | None:
+    def contains(self, user_id: str, *, fresh: bool) -> bool | None:
         """True or False; None when a group's membership could not be learnt right now."""
         if user_id in self.users:
             return True
         unknown = False
         for group in self.groups:
-            members = self._members(group)
+            members = self._members(group, fresh=fresh)
             if members is None:
                 unknown = True
             elif user_id in members:
                 return True
         return None if unknown else False
 
-    def _members(self, group: str) -> frozenset[str] | None:
+    def _members(self, group: str, *, fresh: bool) -> frozenset[str] | None:
+        with self._lock:
+            cached = self._cache.get(group)
+        recent = cached is not None and time.monotonic() - cached[0] <= self.cache_seconds
+        if recent and not fresh:
+            return cached[1]
         try:
             answer = self.slack.usergroups_users_list(usergroup=group)
             members = frozenset(answer.get("users") or [])
         except Exception as error:
-            with self._lock:
-                cached = self._cache.get(group)
-            if cached and time.monotonic() - cached[0] <= self.cache_seconds:
+            if recent:
                 return cached[1]
             log.warning("could not read user group %s: %s", group, type(error).__name__)
             return None

@@ -1,0 +1,102 @@
+"""Who may use the app, from where: workspace, app, user and channel checks before any listener."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+
+from bot.config import Settings
+from bot.runtime import Services
+from bot.slack.blocks import COMPOSER_CALLBACK_ID, ComposerContext
+from bot.slack.people import PeopleList
+
+log = logging.getLogger(__name__)
+
+WRONG_WORKSPACE = "This app is not set up for this workspace."
+USER_REFUSED = (
+    "You are not on the list of people who may send Viber messages. Ask your Slack admin."
+)
+CHANNEL_REFUSED = (
+    "Viber messages can't be sent from this channel. Use one of the channels set up for it."
+)
+
+
+def register(app: App, services: Services) -> None:
+    settings = services.settings
+    allowed_users = (
+        PeopleList(
+            services.slack, settings.allowed_users, cache_seconds=settings.user_group_cache_seconds
+        )
+        if settings.allowed_users
+        else None
+    )
+
+    @app.middleware
+    def guard(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        problem = _wrong_origin(settings, body, context)
+        if problem is None and _starts_a_send(body):
+            problem = _not_allowed(settings, allowed_users, body, context)
+        if problem is None:
+            return next()
+        log.warning(
+            "refused %s from user %s in team %s: %s",
+            body.get("type") or "command", context.user_id, context.team_id, problem,
+        )  # fmt: skip
+        return _refusal(body, context, problem)
+
+
+def _wrong_origin(settings: Settings, body: dict[str, Any], context: BoltContext) -> str | None:
+    if settings.slack_team_id and context.team_id != settings.slack_team_id:
+        return WRONG_WORKSPACE
+    if settings.slack_app_id and body.get("api_app_id") != settings.slack_app_id:
+        return WRONG_WORKSPACE
+    return None
+
+
+def _starts_a_send(body: dict[str, Any]) -> bool:
+    """Slash commands and composer submissions; approvals have their own list (APPROVERS)."""
+    if "command" in body:
+        return True
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    return body.get("type") == "view_submission" and view.get("callback_id") == COMPOSER_CALLBACK_ID
+
+
+def _not_allowed(
+    settings: Settings, people: PeopleList | None, body: dict[str, Any], context: BoltContext
+) -> str | None:
+    if people is not None and not people.contains(context.user_id or "", fresh=False):
+        return USER_REFUSED
+    if settings.allowed_channels:
+        channel = body.get("channel_id")
+        if channel is None:  # a composer submission carries the channel in its metadata
+            view = body.get("view") or {}
+            stored = ComposerContext.load(view.get("private_metadata", ""))
+            channel = stored.channel_id if stored else None
+        if channel not in settings.allowed_channels:
+            return CHANNEL_REFUSED
+    return None
+
+
+def _refusal(body: dict[str, Any], context: BoltContext, problem: str) -> BoltResponse:
+    """Answer in the place the person is looking at; change nothing."""
+    json_type = {"content-type": "application/json"}
+    if "command" in body:
+        payload = {"response_type": "ephemeral", "text": problem}
+        return BoltResponse(status=200, body=json.dumps(payload), headers=json_type)
+    if body.get("type") == "view_submission":
+        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        block_id = next(iter(values), "recipients")
+        payload = {"response_action": "errors", "errors": {block_id: problem}}
+        return BoltResponse(status=200, body=json.dumps(payload), headers=json_type)
+    if context.respond is not None:
+        try:
+            context.respond(text=problem, response_type="ephemeral", replace_original=False)
+        except Exception as error:  # the refusal stands even if the note cannot be shown
+            log.warning("could not show a refusal: %s", type(error).__name__)
+    return BoltResponse(status=200, body="")
