@@ -67,11 +67,13 @@ class SlackEndpoint:
         body = parse_slack_body(text, headers.get("content-type", ""))
         if body is None:
             return HttpAnswer(400, "malformed Slack request body")
-        request = BoltRequest(body=text, headers=headers)
-        if request.body != body:  # Bolt misread it (see the module docstring)
+        try:
+            # Built empty, then given the body as parsed here: Bolt's own parser would misread
+            # some valid bodies and raise on others (see the module docstring).
+            request = BoltRequest(body="", headers=headers)
+            request.raw_body = text
             request.body = body
             request.context = build_context(request.context, body)
-        try:
             response = self.app.dispatch(request)
         except Exception as error:  # Bolt indexes payload fields Slack always sends
             log.warning("Slack request with an unexpected shape refused: %s", type(error).__name__)
