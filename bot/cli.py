@@ -72,6 +72,22 @@ def migrate(args: argparse.Namespace) -> None:
     print(f"Database {settings.database_url} is at schema version {version}.")
 
 
+def purge(args: argparse.Namespace) -> None:
+    from bot.store import Store
+
+    if args.older_than < 0:
+        print("--older-than takes a number of days, 0 or more.", file=sys.stderr)
+        raise SystemExit(2)
+    settings = _settings(require_signing_secret=False)
+    _migrate(settings)
+    count = Store(settings.sqlite_path).purge_content(args.older_than * 86400)
+    print(
+        f"Erased the message content and phone numbers of {count} settled "
+        f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} days; "
+        "states, counts and prices are kept."
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="viber-bot", description="Send Viber messages through eSMS from Slack."
@@ -85,6 +101,12 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.set_defaults(handler=serve)
     migrate_parser = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate_parser.set_defaults(handler=migrate)
+    purge_parser = commands.add_parser(
+        "purge",
+        help="erase message content and phone numbers of old settled sends, keep statistics",
+    )
+    purge_parser.add_argument("--older-than", type=float, required=True, metavar="DAYS")
+    purge_parser.set_defaults(handler=purge)
     args = parser.parse_args(argv)
     args.handler(args)
 

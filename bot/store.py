@@ -128,7 +128,7 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class Store:
@@ -430,6 +430,43 @@ class Store:
                 "UPDATE recipients SET reported_state = ? WHERE id = ?",
                 [(state, recipient_id) for recipient_id, state in reported.items()],
             )
+
+    def purge_content(self, older_than_seconds: float) -> int:
+        """Forget what was sent, and to whom, for settled sends older than the cut-off.
+
+        Message text, image, button, the command's response URL and the raw callbacks are
+        erased and phone numbers masked; states, counts, prices and times stay for statistics.
+        """
+        cutoff = time.time() - older_than_seconds
+        open_states = [state.value for state in State if not is_final(state)]
+        marks = ", ".join("?" for _ in open_states)
+        with self._transaction() as conn:
+            send_ids = [
+                row[0]
+                for row in conn.execute(
+                    f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM recipients r
+                                          WHERE r.send_id = s.id AND r.state IN ({marks}))""",
+                    (cutoff, *open_states),
+                )
+            ]
+            for send_id in send_ids:
+                conn.execute(
+                    """UPDATE sends SET text = '', image_url = '', button_label = '', button_url = '',
+                           response_url = NULL, decision_reason = NULL, purged_at = ? WHERE id = ?""",
+                    (time.time(), send_id),
+                )
+                conn.execute(
+                    """UPDATE recipients SET phone = '•••••••' || substr(phone, -3)
+                       WHERE send_id = ?""",
+                    (send_id,),
+                )
+                conn.execute(
+                    """UPDATE callbacks SET query = '' WHERE recipient_id IN
+                           (SELECT id FROM recipients WHERE send_id = ?)""",
+                    (send_id,),
+                )
+            return len(send_ids)
 
     def count_callbacks(self, outcome: str | None = None) -> int:
         sql, args = "SELECT COUNT(*) FROM callbacks", ()
@@ -744,5 +781,10 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     recipients.create_index(["state", "last_polled_at"])
 
 
-_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3}
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Privacy: when a send's content was purged."""
+    db["sends"].add_column("purged_at", float)
+
+
+_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -216,3 +216,23 @@ def test_a_click_after_the_deadline_expires_the_request_itself(store):
     send_id = approval_send(store, ttl=-1)
     decision = store.decide(send_id, Approval.APPROVED, "U2")
     assert not decision.won and decision.send.approval == Approval.EXPIRED
+
+
+def test_purge_erases_content_and_numbers_of_settled_sends_only(store):
+    settled = new_send(store, ["0901234567"])
+    in_flight = new_send(store, ["0912345678"])
+    store.mark_parent_posted(settled, "1.1")
+    (done,) = store.recipients(settled)
+    store.record_submission(done.id, State.ACCEPTED, sms_id="S1")
+    store.apply_callback(
+        parse_callback("SMSID=S1&SendStatus=5&SendSuccess=1&TotalPrice=470"), "SMSID=S1&..."
+    )
+    assert store.purge_content(0) == 1
+    purged = store.get_send(settled)
+    assert purged.message.text == "" and purged.response_url is None
+    (recipient,) = store.recipients(settled)
+    assert recipient.phone == "•••••••567" and recipient.state == State.DELIVERED
+    assert store.get_send(in_flight).message.text == "Hi"
+    assert store.recipients(in_flight)[0].phone == "0912345678"
+    assert store.count_callbacks("applied") == 1
+    assert store.purge_content(0) == 0  # already purged
