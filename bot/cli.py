@@ -72,6 +72,18 @@ def migrate(args: argparse.Namespace) -> None:
     print(f"Database {settings.database_url} is at schema version {version}.")
 
 
+def check(args: argparse.Namespace) -> None:
+    from bot.check import run_checks
+
+    load_dotenv(override=False)
+    results = run_checks()
+    for result in results:
+        print(result.render())
+    failed = sum(not result.ok for result in results)
+    print(f"\n{len(results) - failed} of {len(results)} checks passed.")
+    raise SystemExit(1 if failed else 0)
+
+
 def purge(args: argparse.Namespace) -> None:
     from bot.store import Store
 
@@ -99,6 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     serve_parser.add_argument("--access-log", action="store_true", help="log every request")
     serve_parser.set_defaults(handler=serve)
+    check_parser = commands.add_parser(
+        "check",
+        help="check configuration, Slack, eSMS, brandnames and the database; exit 0 if all pass",
+    )
+    check_parser.set_defaults(handler=check)
     migrate_parser = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate_parser.set_defaults(handler=migrate)
     purge_parser = commands.add_parser(

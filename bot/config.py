@@ -43,7 +43,7 @@ class Settings:
     slack_signing_secret: str
     esms_api_key: str
     esms_secret_key: str
-    esms_brandname: str
+    esms_brandnames: tuple[str, ...]
     slack_api_url: str = DEFAULT_SLACK_API_URL
     esms_api_url: str = DEFAULT_ESMS_API_URL
     esms_sandbox: bool = False
@@ -69,6 +69,11 @@ class Settings:
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
         return f"Settings(database_url={self.database_url!r}, public_url={self.public_url!r})"
+
+    @property
+    def esms_brandname(self) -> str:
+        """The default brandname: the first one listed."""
+        return self.esms_brandnames[0] if self.esms_brandnames else ""
 
     @property
     def sqlite_path(self) -> str:
@@ -165,7 +170,13 @@ def load_settings(
         signing_secret = text("SLACK_SIGNING_SECRET")
     api_key = required("ESMS_API_KEY", "the ApiKey from the eSMS dashboard")
     secret_key = required("ESMS_SECRET_KEY", "the SecretKey from the eSMS dashboard")
-    brandname = required("ESMS_BRANDNAME", "the Viber brandname registered with eSMS")
+    brandnames = tuple(
+        item
+        for item in re.split(
+            r"[\s,]+", required("ESMS_BRANDNAME", "the Viber brandname registered with eSMS")
+        )
+        if item
+    )
 
     public_url = text("PUBLIC_URL").rstrip("/") or None
     if public_url and not _is_http_url(public_url):
@@ -236,7 +247,7 @@ def load_settings(
         slack_signing_secret=signing_secret,
         esms_api_key=api_key,
         esms_secret_key=secret_key,
-        esms_brandname=brandname,
+        esms_brandnames=brandnames,
         slack_api_url=url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
         esms_api_url=url("ESMS_API_URL", DEFAULT_ESMS_API_URL),
         esms_sandbox=boolean("ESMS_SANDBOX", False),

@@ -60,6 +60,7 @@ class SlackApiStandIn(StandIn):
         self.delay: dict[str, float] = {}
         self.rate_limit_per_channel: float | None = None
         self.user_groups: dict[str, set[str]] = {}
+        self.scopes = "commands,chat:write,chat:write.public,users:read,usergroups:read"
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
@@ -149,7 +150,7 @@ class SlackApiStandIn(StandIn):
                 "user_id": BOT_USER_ID,
                 "bot_id": "B0001",
             },
-            {"x-oauth-scopes": "commands,chat:write,chat:write.public,users:read,usergroups:read"},
+            {"x-oauth-scopes": self.scopes},
         )
 
     def _views_open(self, args: dict[str, Any]) -> Reply:

@@ -1,0 +1,147 @@
+"""`viber-bot check`: is everything an install needs in place? One line per check, a fix per ✗."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.formatting import format_vnd
+from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
+from bot.store import SCHEMA_VERSION, Store
+
+BASE_SCOPES = ("commands", "chat:write", "chat:write.public")
+GROUP_SCOPE = "usergroups:read"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def render(self) -> str:
+        line = f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
+        return line if self.ok or not self.fix else f"{line}\n    Fix: {self.fix}"
+
+
+def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
+    try:
+        settings = load_settings(environ)
+    except ConfigError as error:
+        return [
+            Check(
+                "Configuration",
+                False,
+                problem,
+                "set it in the environment or in .env (see .env.example)",
+            )
+            for problem in error.problems
+        ]
+    return [
+        Check("Configuration", True, "every required variable is set and valid"),
+        *_service_checks(settings),
+    ]
+
+
+def _service_checks(settings: Settings) -> Iterator[Check]:
+    yield _slack(settings)
+    esms = EsmsClient(
+        settings.esms_api_url, settings.esms_api_key, settings.esms_secret_key, timeout_seconds=10
+    )
+    yield _balance(esms)
+    yield from _brandnames(esms, settings)
+    yield _database(settings)
+    yield _callbacks(settings)
+
+
+def _slack(settings: Settings) -> Check:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        code = error.response.get("error") if isinstance(error.response.data, dict) else None
+        return Check(
+            "Slack token", False, f"Slack refused it ({code or error.response.status_code})",
+            "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page "
+            "into SLACK_BOT_TOKEN, and reinstall the app if it was revoked",
+        )  # fmt: skip
+    except Exception as error:
+        return Check("Slack token", False, f"Slack could not be reached ({type(error).__name__})",
+                     f"check the network and SLACK_API_URL ({settings.slack_api_url})")  # fmt: skip
+    granted = {
+        scope.strip()
+        for scope in (answer.headers.get("x-oauth-scopes") or "").split(",")
+        if scope.strip()
+    }
+    needed = list(BASE_SCOPES)
+    if any(item.startswith("S") for item in (*settings.approvers, *settings.allowed_users)):
+        needed.append(GROUP_SCOPE)
+    missing = [scope for scope in needed if scope not in granted]
+    team = answer.get("team") or answer.get("team_id")
+    if missing:
+        return Check(
+            "Slack token", False, f"valid for {team}, but missing scopes: {', '.join(missing)}",
+            "add them under OAuth & Permissions → Bot Token Scopes (or re-create the app from "
+            "manifest.yml) and reinstall the app",
+        )  # fmt: skip
+    return Check("Slack token", True, f"valid for {team}, scopes present")
+
+
+def _balance(esms: EsmsClient) -> Check:
+    try:
+        balance = esms.balance()
+    except EsmsRefused as refusal:
+        return Check("eSMS credentials", False, str(refusal),
+                     "copy ApiKey and SecretKey from the eSMS dashboard into ESMS_API_KEY and "
+                     "ESMS_SECRET_KEY; if eSMS whitelists IPs, add this server's")  # fmt: skip
+    except EsmsError as error:
+        return Check("eSMS credentials", False, str(error), "check the network and ESMS_API_URL")
+    return Check("eSMS credentials", True, f"accepted; balance {format_vnd(balance)}")
+
+
+def _brandnames(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
+    try:
+        registered = {(b.name, b.type) for b in esms.brandnames()}
+    except EsmsError as error:
+        yield Check(
+            "Brandnames", False, f"could not list them: {error}", "fix the eSMS credentials first"
+        )
+        return
+    for name in settings.esms_brandnames:
+        if (name, 23) in registered:
+            yield Check(f"Brandname {name}", True, "registered as a Viber brandname (type 23)")
+        elif any(registered_name == name for registered_name, _ in registered):
+            yield Check(f"Brandname {name}", False, "registered, but not for Viber",
+                        "ask eSMS to register it as a Viber brandname (type 23)")  # fmt: skip
+        else:
+            known = ", ".join(sorted(n for n, t in registered if t == 23)) or "none"
+            yield Check(f"Brandname {name}", False, f"not in this eSMS account (Viber brandnames: {known})",
+                        "set ESMS_BRANDNAME to a registered Viber brandname")  # fmt: skip
+
+
+def _database(settings: Settings) -> Check:
+    try:
+        version = Store(settings.sqlite_path).migrate()
+    except Exception as error:
+        return Check("Database", False, f"{settings.database_url} cannot be used ({error})",
+                     "point DATABASE_URL at a writable location")  # fmt: skip
+    if version != SCHEMA_VERSION:
+        return Check("Database", False, f"schema version {version}, expected {SCHEMA_VERSION}",
+                     "run viber-bot migrate")  # fmt: skip
+    return Check("Database", True, f"{settings.database_url} reachable, schema version {version}")
+
+
+def _callbacks(settings: Settings) -> Check:
+    if settings.public_url:
+        return Check("Delivery reports", True,
+                     f"eSMS calls back under {settings.public_url}/esms/callback/… (secret hidden)")  # fmt: skip
+    return Check(
+        "Delivery reports", True,
+        f"PUBLIC_URL is not set: no callbacks; statuses are polled every {settings.status_poll_seconds} s "
+        "(set PUBLIC_URL to the app's public address for instant updates)",
+    )  # fmt: skip

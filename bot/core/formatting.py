@@ -1,0 +1,14 @@
+"""Numbers, money and times written the way the reader's language writes them."""
+
+from __future__ import annotations
+
+
+def format_number(value: float, language: str = "vi") -> str:
+    """36693 → `36.693` in Vietnamese, `36,693` in English."""
+    grouped = f"{round(value):,}"
+    return grouped.replace(",", ".") if language == "vi" else grouped
+
+
+def format_vnd(amount: float, language: str = "vi") -> str:
+    """Vietnamese dong: `36.693 ₫` (English readers get `36,693 ₫`)."""
+    return f"{format_number(amount, language)} ₫"

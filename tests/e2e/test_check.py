@@ -1,0 +1,91 @@
+"""`viber-bot check` against healthy stand-ins and stand-ins that fail in each way."""
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.harness import app_environment, free_port
+
+
+@pytest.fixture
+def env(slack_api, esms, tmp_path):
+    return app_environment(slack_api.url, esms.url, free_port(), tmp_path / "check.db")
+
+
+def check(env, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.returncode, result.stdout
+
+
+def test_everything_healthy(env, tmp_path):
+    code, out = check(env, tmp_path)
+    assert code == 0, out
+    assert out.count("✓") == 6 and "✗" not in out
+    assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
+    assert "6 of 6 checks passed." in out
+
+
+def test_missing_configuration_is_listed(env, tmp_path):
+    del env["ESMS_API_KEY"]
+    env["PORT"] = "abc"
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert (
+        "✗ Configuration: ESMS_API_KEY is missing" in out and "PORT must be a whole number" in out
+    )
+    assert "Fix:" in out
+
+
+def test_bad_slack_token(env, tmp_path):
+    env["SLACK_BOT_TOKEN"] = "xoxb-revoked"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Slack token: Slack refused it (invalid_auth)" in out
+    assert "xoxb-revoked" not in out
+
+
+def test_missing_scope_for_user_groups(env, tmp_path, slack_api):
+    env["APPROVAL_REQUIRED"], env["APPROVERS"] = "true", "S0LEADS"
+    slack_api.scopes = "commands,chat:write,chat:write.public"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "missing scopes: usergroups:read" in out
+
+
+def test_slack_unreachable(env, tmp_path):
+    env["SLACK_API_URL"] = f"http://127.0.0.1:{free_port()}/api/"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "Slack could not be reached" in out
+
+
+def test_wrong_esms_keys_and_unknown_brandname(env, tmp_path, esms):
+    env["ESMS_SECRET_KEY"] = "WRONG-SECRET"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "wrong eSMS ApiKey or SecretKey (101)" in out and "WRONG-SECRET" not in out
+    env["ESMS_SECRET_KEY"] = "TEST-SECRET-KEY-0000"
+    env["ESMS_BRANDNAME"] = "TESTBRAND,OTHERBRAND"
+    esms.brandnames.append(("SMSONLY", 2))
+    env["ESMS_BRANDNAME"] = "TESTBRAND,OTHERBRAND,SMSONLY"
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert "✗ Brandname OTHERBRAND: not in this eSMS account" in out
+    assert "✗ Brandname SMSONLY: registered, but not for Viber" in out
+
+
+def test_database_not_writable(env, tmp_path):
+    env["DATABASE_URL"] = "sqlite:////nonexistent-dir/x/app.db"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Database" in out
+
+
+def test_polling_mode_is_explained(env, tmp_path):
+    env["PUBLIC_URL"] = ""
+    code, out = check(env, tmp_path)
+    assert code == 0 and "PUBLIC_URL is not set" in out and "polled every 60 s" in out
