@@ -52,6 +52,7 @@ class Settings:
     port: int = 3000
     status_poll_seconds: int = 60
     status_grace_seconds: float = 120.0
+    esms_low_balance: int | None = None
     approval_required: bool = False
     approvers: tuple[str, ...] = ()
     approval_channel: str | None = None
@@ -256,6 +257,11 @@ def load_settings(
         port=int(number("PORT", 3000, minimum=1, integer=True)),
         status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
         status_grace_seconds=number("STATUS_GRACE_SECONDS", 120.0, minimum=0, integer=False),
+        esms_low_balance=(
+            int(number("ESMS_LOW_BALANCE", 0, minimum=0, integer=True))
+            if text("ESMS_LOW_BALANCE")
+            else None
+        ),
         approval_required=approval_required,
         approvers=approvers,
         approval_channel=approval_channel,

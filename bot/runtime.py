@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
@@ -21,6 +22,10 @@ class Services:
     slack: WebClient
     esms: EsmsClient
     worker: Worker
+    # Answers that need eSMS (the balance) are computed here, never on Slack's listener threads.
+    lookups: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="lookup")
+    )
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:

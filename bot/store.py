@@ -237,6 +237,33 @@ class Store:
         )
         return [_recipient(row) for row in rows]
 
+    def sends_to_phone(self, phone: str, limit: int) -> list[Send]:
+        rows = self._connection().execute(
+            """SELECT s.* FROM sends s WHERE EXISTS
+                   (SELECT 1 FROM recipients r WHERE r.send_id = s.id AND r.phone = ?)
+               ORDER BY s.created_at DESC LIMIT ?""",
+            (phone, limit),
+        )
+        return [_send(row) for row in rows]
+
+    def send_with_sms_id(self, sms_id: str) -> Send | None:
+        row = (
+            self._connection()
+            .execute(
+                "SELECT s.* FROM sends s JOIN recipients r ON r.send_id = s.id WHERE r.sms_id = ?",
+                (sms_id,),
+            )
+            .fetchone()
+        )
+        return _send(row) if row else None
+
+    def recent_sends(self, channel_id: str, limit: int) -> list[Send]:
+        rows = self._connection().execute(
+            "SELECT * FROM sends WHERE channel_id = ? ORDER BY created_at DESC LIMIT ?",
+            (channel_id, limit),
+        )
+        return [_send(row) for row in rows]
+
     def get_recipient(self, recipient_id: int) -> Recipient | None:
         row = (
             self._connection()
@@ -784,6 +811,7 @@ def _migration_3(db: sqlite_utils.Database) -> None:
 def _migration_4(db: sqlite_utils.Database) -> None:
     """Privacy: when a send's content was purged."""
     db["sends"].add_column("purged_at", float)
+    db["sends"].create_index(["channel_id", "created_at"])
 
 
 _MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}

@@ -27,7 +27,25 @@ class QuickSend:
     text: str
 
 
-Command = OpenComposer | ShowHelp | QuickSend
+@dataclass(frozen=True)
+class StatusLookup:
+    query: str  # a phone number or an SMSID; empty when the agent gave none
+
+
+@dataclass(frozen=True)
+class HistoryLookup:
+    count: int
+
+
+@dataclass(frozen=True)
+class BalanceLookup:
+    pass
+
+
+HISTORY_DEFAULT = 10
+HISTORY_MAX = 30
+
+Command = OpenComposer | ShowHelp | QuickSend | StatusLookup | HistoryLookup | BalanceLookup
 
 
 def unescape_slack(text: str) -> str:
@@ -41,8 +59,20 @@ def parse_command(text: str) -> Command:
         return OpenComposer()
     first, *remainder = re.split(r"\s+", stripped, maxsplit=1)
     rest = remainder[0] if remainder else ""
-    if first.lower() in HELP_WORDS:
+    word = first.lower()
+    if word in HELP_WORDS:
         return ShowHelp()
+    if word == "status":
+        return StatusLookup(query=rest.strip())
+    if word == "history":
+        count = rest.strip()
+        if not count:
+            return HistoryLookup(HISTORY_DEFAULT)
+        if count.isascii() and count.isdigit():
+            return HistoryLookup(max(1, min(int(count), HISTORY_MAX)))
+        return ShowHelp(unrecognised=f"history {count[:20]}")
+    if word == "balance":
+        return BalanceLookup()
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=first[:40])

@@ -27,6 +27,8 @@ HELP_TEXT = (
     "• `/viber` opens the composer: numbers, text, an image and a button.\n"
     "• `/viber 0901234567 Xin chào!` sends a text message straight away. Separate several "
     "numbers with commas, no spaces: `/viber 0901234567,0912345678 Xin chào!`\n"
+    "• `/viber status 0901234567` (or an SMSID) shows the latest sends to that number.\n"
+    "• `/viber history [N]` lists the last N sends from this channel; `/viber balance` the eSMS balance.\n"
     "• `/viber help` shows this help.\n"
     f"Numbers are Vietnamese mobiles (0901234567, +84 901 234 567 …), at most {MAX_RECIPIENTS} "
     f"per send. Viber allows {ALLOWED_SHAPES}. Every send gets a thread in this channel with its "
@@ -330,6 +332,30 @@ def reject_view(send_id: str) -> dict[str, Any]:
                    multiline=True, max_length=500),
         ],
     }  # fmt: skip
+
+
+# -- look-ups ----------------------------------------------------------------------------------
+
+
+def thread_link(send: Send) -> str:
+    if not send.parent_ts:
+        return "no thread"
+    return (
+        f"<https://slack.com/archives/{send.channel_id}/p{send.parent_ts.replace('.', '')}|thread>"
+    )
+
+
+def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:
+    """One look-up line, short enough for a phone screen."""
+    phones = ", ".join(recipient.phone for recipient in recipients[:3])
+    if len(recipients) > 3:
+        phones += f" +{len(recipients) - 3}"
+    when = slack_time(send.created_at)
+    return f"• {when} · <@{send.user_id}> → {escape(phones)}\n   {status_line(send, recipients)} · {thread_link(send)}"
+
+
+def lookup_text(title: str, lines: Sequence[str], empty: str) -> str:
+    return f"*{title}*\n" + ("\n".join(lines) if lines else empty)
 
 
 # -- thread replies ----------------------------------------------------------------------------

@@ -9,11 +9,29 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.command_text import OpenComposer, QuickSend, ShowHelp, parse_command
+from bot.core.command_text import (
+    BalanceLookup,
+    HistoryLookup,
+    OpenComposer,
+    QuickSend,
+    ShowHelp,
+    StatusLookup,
+    parse_command,
+)
 from bot.core.draft import check_draft
+from bot.core.formatting import format_vnd
 from bot.core.message import ViberMessage
+from bot.core.phones import normalize_phone
+from bot.esms.client import EsmsError
 from bot.runtime import Services
-from bot.slack.blocks import HELP_TEXT, ComposerContext, composer_view
+from bot.slack.blocks import (
+    HELP_TEXT,
+    ComposerContext,
+    composer_view,
+    escape,
+    lookup_text,
+    send_summary,
+)
 from bot.slack.sending import accept_draft
 
 log = logging.getLogger(__name__)
@@ -45,6 +63,13 @@ def register(app: App, services: Services) -> None:
                 log.warning("views.open failed: %s", error.response.get("error"))
                 respond(f"Sorry, Slack did not open the composer ({error.response.get('error')}). "
                         "Run `/viber` again.")  # fmt: skip
+            return
+        if isinstance(request, StatusLookup | HistoryLookup):
+            ack(text=_look_up(request, command, services), response_type="ephemeral")
+            return
+        if isinstance(request, BalanceLookup):
+            ack(text="Asking eSMS for the balance…", response_type="ephemeral")
+            services.lookups.submit(_balance, services, respond)
             return
         if isinstance(request, ShowHelp):
             prefix = f"I don't know `{request.unrecognised}`.\n" if request.unrecognised else ""
@@ -85,3 +110,51 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
     else:
         reply = f"Sending to {count} {noun}; follow it in the thread here."
     ack(text=reply, response_type="ephemeral")
+
+
+STATUS_LIMIT = 5
+
+
+def _look_up(
+    request: StatusLookup | HistoryLookup, command: dict[str, Any], services: Services
+) -> str:
+    store = services.store
+    if isinstance(request, HistoryLookup):
+        sends = store.recent_sends(command["channel_id"], request.count)
+        title = (
+            f"Last {len(sends)} Viber {'send' if len(sends) == 1 else 'sends'} from this channel"
+        )
+        empty = "No Viber message was sent from this channel yet."
+    elif not request.query:
+        return "Which number or SMSID? `/viber status 0901234567`"
+    else:
+        phone = normalize_phone(request.query)
+        if phone:
+            sends = store.sends_to_phone(phone, STATUS_LIMIT)
+            title, empty = f"Latest sends to {phone}", f"Nothing was sent to {phone} yet."
+        else:
+            found = store.send_with_sms_id(request.query.strip())
+            sends = [found] if found else []
+            title = f"Send with SMSID {escape(request.query.strip()[:64])}"
+            empty = "No send has that SMSID, and it is not a Vietnamese mobile number."
+    lines = [send_summary(send, store.recipients(send.id)) for send in sends]
+    return lookup_text(title, lines, empty)
+
+
+def _balance(services: Services, respond: Respond) -> None:
+    try:
+        balance = services.esms.balance()
+    except EsmsError as error:
+        respond(
+            text=f"Couldn't read the balance: {error}",
+            response_type="ephemeral",
+            replace_original=True,
+        )
+        return
+    text = f"eSMS balance: *{format_vnd(balance)}*"
+    low = services.settings.esms_low_balance
+    if low is not None and balance < low:
+        text += (
+            f"\n⚠️ Below the warning level of {format_vnd(low)}: top up soon so sends don't fail."
+        )
+    respond(text=text, response_type="ephemeral", replace_original=True)

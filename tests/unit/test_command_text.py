@@ -13,7 +13,7 @@ def test_help(text):
     assert parse_command(text) == ShowHelp()
 
 
-@pytest.mark.parametrize("text", ["hello world", "payload=1", "status"])
+@pytest.mark.parametrize("text", ["hello world", "payload=1", "statuses"])
 def test_anything_unrecognised_answers_with_help(text):
     result = parse_command(text)
     assert isinstance(result, ShowHelp) and result.unrecognised
@@ -39,3 +39,16 @@ def test_tel_links_are_unwrapped():
 
 def test_numbers_without_text():
     assert parse_command("0901234567") == QuickSend("0901234567", "")
+
+
+def test_look_ups():
+    from bot.core.command_text import BalanceLookup, HistoryLookup, StatusLookup
+
+    assert parse_command("status 0901234567") == StatusLookup("0901234567")
+    assert parse_command("Status  +84 901 234 567") == StatusLookup("+84 901 234 567")
+    assert parse_command("status") == StatusLookup("")
+    assert parse_command("history") == HistoryLookup(10)
+    assert parse_command("history 3") == HistoryLookup(3)
+    assert parse_command("history 999") == HistoryLookup(30)
+    assert isinstance(parse_command("history lots"), ShowHelp)
+    assert parse_command("balance") == BalanceLookup()
