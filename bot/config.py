@@ -47,6 +47,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     esms_api_url: str = DEFAULT_ESMS_API_URL
     esms_sandbox: bool = False
+    esms_allow_test_sends: bool = False
+    template_admins: tuple[str, ...] = ()
     public_url: str | None = None
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
@@ -252,6 +254,10 @@ def load_settings(
         slack_api_url=url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
         esms_api_url=url("ESMS_API_URL", DEFAULT_ESMS_API_URL),
         esms_sandbox=boolean("ESMS_SANDBOX", False),
+        esms_allow_test_sends=boolean("ESMS_ALLOW_TEST_SENDS", False),
+        template_admins=id_list(
+            "TEMPLATE_ADMINS", r"[UWS][A-Z0-9]{2,}", "user IDs (U…, W…) or user-group IDs (S…)"
+        ),
         public_url=public_url,
         database_url=database_url,
         port=int(number("PORT", 3000, minimum=1, integer=True)),

@@ -58,6 +58,8 @@ class NewSend:
     response_url: str | None = None
     approval_ttl_seconds: float | None = None  # None: no approval needed
     approval_channel: str | None = None  # None: approve in the send's own thread
+    scheduled_at: float | None = None  # None: send as soon as possible
+    thread_ts: str | None = None  # a message whose thread the send lives in (message shortcut)
 
 
 @dataclass(frozen=True)
@@ -98,10 +100,19 @@ class Send:
     decided_at: float | None = None
     decision_reason: str | None = None
     decision_reported: bool = False
+    scheduled_at: float | None = None
+    thread_ts: str | None = None
+    cancelled_by: str | None = None
+    cancelled_at: float | None = None
 
     @property
     def awaiting_approval(self) -> bool:
         return self.approval == Approval.PENDING
+
+    @property
+    def reply_ts(self) -> str | None:
+        """Where replies go: the thread the send was started from, or the send's own parent."""
+        return self.thread_ts or self.parent_ts
 
 
 @dataclass(frozen=True)
@@ -128,7 +139,7 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class Store:
@@ -205,8 +216,9 @@ class Store:
             conn.execute(
                 """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
                        response_url, text, image_url, button_label, button_url, brandname, sandbox,
-                       status, approval, approval_expires_at, approval_channel)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       status, approval, approval_expires_at, approval_channel, scheduled_at,
+                       thread_ts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     send_id, now, now, new.team_id, new.channel_id, new.user_id, new.response_url,
                     new.message.text, new.message.image_url, new.message.button_label,
@@ -214,6 +226,7 @@ class Store:
                     Approval.NONE if new.approval_ttl_seconds is None else Approval.PENDING,
                     None if new.approval_ttl_seconds is None else now + new.approval_ttl_seconds,
                     new.approval_channel if new.approval_ttl_seconds is not None else None,
+                    new.scheduled_at, new.thread_ts,
                 ),
             )  # fmt: skip
             conn.executemany(
@@ -332,6 +345,69 @@ class Store:
             for row in rows:
                 _settle_approval(conn, row, Approval.EXPIRED, None, None, now)
             return [row["id"] for row in rows]
+
+    def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:
+        """Cancel a send none of whose recipients has gone to eSMS yet; None when too late."""
+        now = time.time()
+        with self._transaction() as conn:
+            started = conn.execute(
+                """SELECT 1 FROM jobs WHERE send_id = ? AND kind = ? AND status IN ('running', 'done')
+                   LIMIT 1""",
+                (send_id, JobKind.SUBMIT),
+            ).fetchone()
+            row = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+            if row is None or started or row["cancelled_at"] is not None:
+                return None
+            if row["approval"] == Approval.PENDING:  # withdrawing a request is a rejection
+                return None
+            queued = conn.execute(
+                "SELECT COUNT(*) FROM recipients WHERE send_id = ? AND state != ?",
+                (send_id, State.QUEUED),
+            ).fetchone()[0]
+            if queued:
+                return None
+            conn.execute(
+                "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
+                (actor, now, now, send_id),
+            )
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ?",
+                (State.CANCELLED, now, send_id),
+            )
+            conn.execute(
+                "UPDATE jobs SET status = 'done', last_error = 'cancelled' WHERE send_id = ? AND kind = ? "
+                "AND status = 'queued'",
+                (send_id, JobKind.SUBMIT),
+            )
+            _enqueue_sync(conn, send_id)
+            return self._reload(conn, send_id)
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def save_template(self, name: str, message: ViberMessage, created_by: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                """INSERT INTO templates (name, text, image_url, button_label, button_url, created_by,
+                       created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT(name) DO UPDATE SET text = excluded.text, image_url = excluded.image_url,
+                       button_label = excluded.button_label, button_url = excluded.button_url,
+                       created_by = excluded.created_by, created_at = excluded.created_at""",
+                (name, message.text, message.image_url, message.button_label, message.button_url,
+                 created_by, time.time()),
+            )  # fmt: skip
+
+    def templates(self) -> dict[str, ViberMessage]:
+        rows = self._connection().execute("SELECT * FROM templates ORDER BY name")
+        return {
+            row["name"]: ViberMessage(
+                row["text"], row["image_url"], row["button_label"], row["button_url"]
+            )
+            for row in rows
+        }
+
+    def remove_template(self, name: str) -> bool:
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM templates WHERE name = ?", (name,)).rowcount > 0
 
     def mark_decision_reported(self, send_id: str) -> None:
         with self._transaction() as conn:
@@ -574,7 +650,12 @@ class Store:
 
 
 def _enqueue(
-    conn: sqlite3.Connection, kind: str, send_id: str, *, recipient_id: int | None = None
+    conn: sqlite3.Connection,
+    kind: str,
+    send_id: str,
+    *,
+    recipient_id: int | None = None,
+    run_after: float | None = None,
 ) -> None:
     # Updates to one thread run strictly in order; each recipient's submit runs on its own.
     order_key = f"submit:{recipient_id}" if kind == JobKind.SUBMIT else f"thread:{send_id}"
@@ -583,17 +664,21 @@ def _enqueue(
         """INSERT INTO jobs (kind, send_id, recipient_id, order_key, status, attempts, run_after,
                created_at, updated_at)
            VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)""",
-        (kind, send_id, recipient_id, order_key, now, now, now),
+        (kind, send_id, recipient_id, order_key, max(now, run_after or now), now, now),
     )
 
 
 def _release_recipients(conn: sqlite3.Connection, send_id: str) -> None:
+    """Queue each recipient's submission, at the send's scheduled time if it has one."""
+    scheduled_at = conn.execute(
+        "SELECT scheduled_at FROM sends WHERE id = ?", (send_id,)
+    ).fetchone()[0]
     rows = conn.execute(
         "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
         (send_id, State.QUEUED),
     ).fetchall()
     for row in rows:
-        _enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"])
+        _enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=scheduled_at)
 
 
 def _settle_approval(
@@ -714,6 +799,10 @@ def _send(row: sqlite3.Row) -> Send:
         decided_at=row["decided_at"],
         decision_reason=row["decision_reason"],
         decision_reported=bool(row["decision_reported"]),
+        scheduled_at=row["scheduled_at"],
+        thread_ts=row["thread_ts"],
+        cancelled_by=row["cancelled_by"],
+        cancelled_at=row["cancelled_at"],
     )
 
 
@@ -814,5 +903,19 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     db["sends"].create_index(["channel_id", "created_at"])
 
 
-_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4}
+def _migration_5(db: sqlite_utils.Database) -> None:
+    """Scheduling, sends started from a message's thread, and canned messages."""
+    sends = db["sends"]
+    sends.add_column("scheduled_at", float)
+    sends.add_column("thread_ts", str)
+    sends.add_column("cancelled_by", str)
+    sends.add_column("cancelled_at", float)
+    db["templates"].create(
+        {"name": str, "text": str, "image_url": str, "button_label": str, "button_url": str,
+         "created_by": str, "created_at": float},
+        pk="name",
+    )  # fmt: skip
+
+
+_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4, 5: _migration_5}
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -80,9 +80,7 @@ class Tasks:
             f"it may be out of date. Latest status: {status}"
         )
         try:
-            self.slack.chat_postMessage(
-                channel=send.channel_id, thread_ts=send.parent_ts, text=text
-            )
+            self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
         except Exception as error:
             log.error("thread %s left out of date: %s", send.parent_ts, type(error).__name__)
 
@@ -96,7 +94,7 @@ class Tasks:
         text, parent_blocks = blocks.parent_message(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
-                channel=send.channel_id, text=text, blocks=parent_blocks,
+                channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks,
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
         except SlackApiError as error:
@@ -244,16 +242,16 @@ class Tasks:
             )  # fmt: skip
         if send.decided_at and not send.decision_reported:
             self._slack_call(
-                "chat_postMessage", channel=send.channel_id, thread_ts=send.parent_ts,
+                "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
                 text=blocks.decision_reply(send),
             )  # fmt: skip
             self.store.mark_decision_reported(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
         if not due:
             return
-        reply_text, reply_blocks = blocks.outcome_reply(due)
+        reply_text, reply_blocks = blocks.outcome_reply(due, sandbox=send.sandbox)
         self._slack_call(
-            "chat_postMessage", channel=send.channel_id, thread_ts=send.parent_ts,
+            "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
             text=reply_text, blocks=reply_blocks, unfurl_links=False, unfurl_media=False,
         )  # fmt: skip
         self.store.mark_reported({recipient.id: recipient.state for recipient in due})

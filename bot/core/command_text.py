@@ -42,10 +42,25 @@ class BalanceLookup:
     pass
 
 
+@dataclass(frozen=True)
+class TemplateCommand:
+    action: str  # add | list | remove | "" (usage)
+    name: str = ""
+    fields: tuple[str, ...] = ()  # text, image URL, button label, button URL
+
+
 HISTORY_DEFAULT = 10
 HISTORY_MAX = 30
 
-Command = OpenComposer | ShowHelp | QuickSend | StatusLookup | HistoryLookup | BalanceLookup
+Command = (
+    OpenComposer
+    | ShowHelp
+    | QuickSend
+    | StatusLookup
+    | HistoryLookup
+    | BalanceLookup
+    | TemplateCommand
+)
 
 
 def unescape_slack(text: str) -> str:
@@ -73,6 +88,24 @@ def parse_command(text: str) -> Command:
         return ShowHelp(unrecognised=f"history {count[:20]}")
     if word == "balance":
         return BalanceLookup()
+    if word in ("template", "templates"):
+        return _template_command(unescape_slack(rest.strip()))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=first[:40])
+
+
+def _template_command(rest: str) -> TemplateCommand:
+    """`add NAME | text | image URL | button label | button URL`, `list`, `remove NAME`."""
+    action, *remainder = re.split(r"\s+", rest, maxsplit=1) if rest else [""]
+    action = action.lower()
+    rest = remainder[0] if remainder else ""
+    if action == "list" or (action == "" and not rest):
+        return TemplateCommand("list" if action == "list" else "")
+    if action == "remove":
+        return TemplateCommand("remove", name=rest.strip())
+    if action == "add":
+        name, _, fields = rest.partition("|")
+        parts = tuple(part.strip() for part in fields.split("|")) if fields else ()
+        return TemplateCommand("add", name=name.strip(), fields=parts)
+    return TemplateCommand("")

@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.runtime import Services
-from bot.slack import access, approvals, commands, compose
+from bot.slack import access, approvals, commands, compose, scheduling
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ def build_bolt_app(services: Services) -> App:
     commands.register(app, services)
     compose.register(app, services)
     approvals.register(app, services)
+    scheduling.register(app, services)
 
     @app.error
     def on_error(error: Exception) -> BoltResponse:

@@ -18,7 +18,12 @@ COMPOSER_CALLBACK_ID = "viber_compose"
 REJECT_CALLBACK_ID = "viber_reject"
 APPROVE_ACTION = "approve_send"
 REJECT_ACTION = "reject_send"
-FIELD_BLOCKS = ("recipients", "text", "image_url", "button_label", "button_url")
+CANCEL_ACTION = "cancel_send"
+TEST_SEND_NOTE = "🧪 *Test send* (eSMS sandbox): no customer receives this message."
+FIELD_BLOCKS = (
+    "recipients", "text", "image_url", "button_label", "button_url", "send_at", "brandname", "test_send",
+)  # fmt: skip
+PICK_TEMPLATE_ACTION = "pick_template"
 INPUT_ACTION_ID = "value"
 _SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text
 
@@ -43,13 +48,21 @@ def escape(text: str) -> str:
 
 @dataclass(frozen=True)
 class ComposerContext:
-    """What the modal carries from the slash command to its submission."""
+    """What the modal carries from the command (or shortcut) to its submission."""
 
     channel_id: str
     response_url: str | None = None
+    thread_ts: str | None = None  # set when started from a message: updates go to its thread
+    version: int = 0  # bumped when a template refills the form (see `field_block_id`)
 
     def dump(self) -> str:
-        return json.dumps({"c": self.channel_id, "r": self.response_url}, separators=(",", ":"))
+        data = {
+            "c": self.channel_id,
+            "r": self.response_url,
+            "t": self.thread_ts,
+            "v": self.version,
+        }
+        return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def load(cls, raw: str) -> ComposerContext | None:
@@ -60,15 +73,44 @@ class ComposerContext:
             return None
         if not isinstance(channel, str) or not channel:
             return None
-        response_url = data.get("r")
+
+        def text(key: str) -> str | None:
+            value = data.get(key)
+            return value if isinstance(value, str) and value else None
+
+        version = data.get("v")
         return cls(
-            channel_id=channel, response_url=response_url if isinstance(response_url, str) else None
+            channel_id=channel,
+            response_url=text("r"),
+            thread_ts=text("t"),
+            version=version if isinstance(version, int) and 0 <= version < 10_000 else 0,
         )
+
+
+@dataclass(frozen=True)
+class ComposerOptions:
+    """What the composer offers, from the configuration and the stored templates."""
+
+    brandnames: Sequence[str]
+    sandbox: bool = False
+    allow_test_sends: bool = False
+    templates: Sequence[str] = ()
+
+
+def field_block_id(field: str, version: int) -> str:
+    """Slack keeps what a person typed in an input whose block_id stays the same, so a form
+    refilled from a template gets new block ids."""
+    return field if version == 0 else f"{field}~{version}"
+
+
+def field_of(block_id: str) -> str:
+    return block_id.split("~", 1)[0]
 
 
 def _input(
     block_id: str, label: str, *, placeholder: str, hint: str | None = None,
     multiline: bool = False, optional: bool = True, max_length: int | None = None,
+    initial: str = "",
 ) -> dict[str, Any]:  # fmt: skip
     element: dict[str, Any] = {
         "type": "plain_text_input",
@@ -78,6 +120,19 @@ def _input(
     }
     if max_length:
         element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial
+    return _input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def _input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = True,
+    hint: str | None = None,
+) -> dict[str, Any]:
     block: dict[str, Any] = {
         "type": "input",
         "block_id": block_id,
@@ -90,25 +145,67 @@ def _input(
     return block
 
 
-def composer_view(context: ComposerContext, *, brandname: str, sandbox: bool) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [
+def _option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
+
+
+def composer_view(
+    context: ComposerContext,
+    options: ComposerOptions,
+    *,
+    recipients: str = "",
+    prefill: ViberMessage | None = None,
+) -> dict[str, Any]:
+    message = prefill or ViberMessage()
+
+    def block_id(field: str) -> str:
+        return field_block_id(field, context.version)
+
+    blocks: list[dict[str, Any]] = []
+    if options.templates:
+        blocks.append({
+            "type": "actions",
+            "block_id": "templates",
+            "elements": [{
+                "type": "static_select",
+                "action_id": PICK_TEMPLATE_ACTION,
+                "placeholder": {"type": "plain_text", "text": "Start from a template"},
+                "options": [_option(name, name) for name in list(options.templates)[:100]],
+            }],
+        })  # fmt: skip
+    blocks += [
         _input(
-            "recipients", "Phone numbers", placeholder="0901234567, 0912 345 678",
+            block_id("recipients"), "Phone numbers", placeholder="0901234567, 0912 345 678",
             hint=f"Vietnamese mobiles, one per line or separated by commas; at most {MAX_RECIPIENTS}.",
-            multiline=True, optional=False,
+            multiline=True, optional=False, initial=recipients,
         ),
-        _input("text", "Message", placeholder="Xin chào …", multiline=True, max_length=MAX_TEXT),
-        _input("image_url", "Image URL", placeholder="https://example.com/banner.png",
-               hint="https only; JPG or PNG."),
-        _input("button_label", "Button label", placeholder="Xem ngay", max_length=MAX_LABEL),
-        _input("button_url", "Button link", placeholder="https://example.com/offer"),
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"Viber allows {ALLOWED_SHAPES}. "
-                          f"Sent as *{escape(brandname)}*."
-                          + (" *Test mode:* no customer receives it." if sandbox else "")}],
-        },
+        _input(block_id("text"), "Message", placeholder="Xin chào …", multiline=True,
+               max_length=MAX_TEXT, initial=message.text),
+        _input(block_id("image_url"), "Image URL", placeholder="https://example.com/banner.png",
+               hint="https only; JPG or PNG.", initial=message.image_url),
+        _input(block_id("button_label"), "Button label", placeholder="Xem ngay", max_length=MAX_LABEL,
+               initial=message.button_label),
+        _input(block_id("button_url"), "Button link", placeholder="https://example.com/offer",
+               initial=message.button_url),
+        _input_block(block_id("send_at"), "Send at (optional)",
+                     {"type": "datetimepicker", "action_id": INPUT_ACTION_ID},
+                     hint="Leave empty to send now. Shown in your Slack time zone."),
     ]  # fmt: skip
+    if len(options.brandnames) > 1:
+        choices = [_option(name, name) for name in options.brandnames]
+        element = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": choices,
+                   "initial_option": choices[0]}  # fmt: skip
+        blocks.append(_input_block(block_id("brandname"), "Send as", element, optional=False))
+    if options.allow_test_sends and not options.sandbox:
+        choice = _option("yes", "Test send: eSMS accepts it, no customer receives it")
+        element = {"type": "checkboxes", "action_id": INPUT_ACTION_ID, "options": [choice]}
+        blocks.append(_input_block(block_id("test_send"), "Test", element))
+    note = f"Viber allows {ALLOWED_SHAPES}."
+    if len(options.brandnames) == 1:
+        note += f" Sent as *{escape(options.brandnames[0])}*."
+    if options.sandbox:
+        note += " *Test mode:* no customer receives it."
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return {
         "type": "modal",
         "callback_id": COMPOSER_CALLBACK_ID,
@@ -120,15 +217,38 @@ def composer_view(context: ComposerContext, *, brandname: str, sandbox: bool) ->
     }
 
 
-def submitted_values(state_values: dict[str, Any]) -> dict[str, str]:
-    """Read the composer's fields out of `view.state.values`; absent or odd values become ''."""
-    values: dict[str, str] = {}
-    for block_id in FIELD_BLOCKS:
-        block = state_values.get(block_id) if isinstance(state_values, dict) else None
+def submitted_values(state_values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The composer's fields out of `view.state.values` (absent or odd values become ''),
+    and the block id each field has in this view (for errors keyed to it)."""
+    values = dict.fromkeys(FIELD_BLOCKS, "")
+    block_ids = {field: field for field in FIELD_BLOCKS}
+    if not isinstance(state_values, dict):
+        return values, block_ids
+    for block_id, block in state_values.items():
+        field = field_of(str(block_id))
         element = block.get(INPUT_ACTION_ID) if isinstance(block, dict) else None
-        value = element.get("value") if isinstance(element, dict) else None
-        values[block_id] = value if isinstance(value, str) else ""
-    return values
+        if field not in values or not isinstance(element, dict):
+            continue
+        block_ids[field] = str(block_id)
+        values[field] = _element_value(element)
+    return values, block_ids
+
+
+def _element_value(element: dict[str, Any]) -> str:
+    if isinstance(element.get("value"), str):
+        return element["value"]
+    selected = element.get("selected_option")
+    if isinstance(selected, dict) and isinstance(selected.get("value"), str):
+        return selected["value"]
+    many = element.get("selected_options")
+    if isinstance(many, list):
+        return ",".join(
+            o["value"] for o in many if isinstance(o, dict) and isinstance(o.get("value"), str)
+        )
+    moment = element.get("selected_date_time")
+    if isinstance(moment, int) and not isinstance(moment, bool):
+        return str(moment)
+    return ""
 
 
 # -- the thread parent -------------------------------------------------------------------------
@@ -155,6 +275,11 @@ def slack_time(epoch: float) -> str:
     """A time every reader sees in their own time zone (UTC where the client cannot format it)."""
     fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(epoch)}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def is_scheduled(send: Send, recipients: Sequence[Recipient]) -> bool:
+    """Held for a later time, none of it handed to eSMS yet (so it can still be cancelled)."""
+    return bool(send.scheduled_at) and all(r.state == State.QUEUED for r in recipients)
 
 
 def mentions(approvers: Sequence[str]) -> str:
@@ -185,6 +310,10 @@ def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence
         return f"🕒 Awaiting approval{where} from {mentions(approvers)} (expires {expiry})"
     if send.approval in (Approval.REJECTED, Approval.EXPIRED):
         return f"🚫 Not sent: {decision_words(send)}"
+    if send.cancelled_at:
+        return f"🚫 Cancelled by <@{send.cancelled_by}> {slack_time(send.cancelled_at)}: nothing was sent"
+    if is_scheduled(send, recipients):
+        return f"🗓️ Scheduled for {slack_time(send.scheduled_at or 0)}"
     total = len(recipients)
     counts = summarize(recipient.state for recipient in recipients)
     if send.status == SendStatus.NEW or counts.get(State.QUEUED) == total:
@@ -216,7 +345,7 @@ def preview_lines(message: ViberMessage) -> list[str]:
 def _send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(headline)]
     if send.sandbox:
-        blocks.append(_context("🧪 *Test send* (eSMS sandbox): no customer receives this message."))
+        blocks.append(_context(TEST_SEND_NOTE))
     blocks.extend(_section(part) for part in _chunks(preview_lines(send.message)))
     return blocks
 
@@ -232,6 +361,12 @@ def parent_message(
     blocks.append(_section(f"*Status:* {status}"))
     if send.awaiting_approval and not send.approval_channel:
         blocks.append(approval_buttons(send, len(recipients)))
+    elif (
+        is_scheduled(send, recipients)
+        and not send.cancelled_at
+        and send.status == SendStatus.POSTED
+    ):
+        blocks.append(cancel_button(send))
     footer = f"Brandname {escape(send.brandname)} · send {send.id}"
     if send.approval == Approval.APPROVED:
         words = decision_words(send)
@@ -270,6 +405,27 @@ def approval_buttons(send: Send, count: int) -> dict[str, Any]:
                 "text": {"type": "plain_text", "text": "Reject"},
                 "value": send.id,
             },
+        ],
+    }
+
+
+def cancel_button(send: Send) -> dict[str, Any]:
+    return {
+        "type": "actions",
+        "block_id": "schedule",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": CANCEL_ACTION,
+                "text": {"type": "plain_text", "text": "Cancel send"},
+                "value": send.id,
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Cancel this send?"},
+                    "text": {"type": "mrkdwn", "text": "Nobody will receive it."},
+                    "confirm": {"type": "plain_text", "text": "Cancel send"},
+                    "deny": {"type": "plain_text", "text": "Keep it"},
+                },
+            }
         ],
     }
 
@@ -386,10 +542,14 @@ def outcome_line(recipient: Recipient) -> str:
     return f"{phone}: {state}"
 
 
-def outcome_reply(recipients: Sequence[Recipient]) -> tuple[str, list[dict[str, Any]]]:
+def outcome_reply(
+    recipients: Sequence[Recipient], *, sandbox: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
     """One reply for every outcome that arrived together."""
     lines = [outcome_line(recipient) for recipient in recipients]
     blocks = [_section(chunk) for chunk in _chunks(lines)]
+    if sandbox:
+        blocks.append(_context(TEST_SEND_NOTE))
     fallback = lines[0] if len(lines) == 1 else f"{len(lines)} delivery updates"
     return fallback, blocks
 

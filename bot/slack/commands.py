@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core.command_text import (
     BalanceLookup,
@@ -16,6 +15,7 @@ from bot.core.command_text import (
     QuickSend,
     ShowHelp,
     StatusLookup,
+    TemplateCommand,
     parse_command,
 )
 from bot.core.draft import check_draft
@@ -24,15 +24,10 @@ from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
 from bot.esms.client import EsmsError
 from bot.runtime import Services
-from bot.slack.blocks import (
-    HELP_TEXT,
-    ComposerContext,
-    composer_view,
-    escape,
-    lookup_text,
-    send_summary,
-)
-from bot.slack.sending import accept_draft
+from bot.slack import templates
+from bot.slack.blocks import HELP_TEXT, ComposerContext, escape, lookup_text, send_summary
+from bot.slack.compose import open_composer
+from bot.slack.sending import Origin, accept_draft
 
 log = logging.getLogger(__name__)
 
@@ -46,23 +41,21 @@ _FIELD_NAMES = {
 
 
 def register(app: App, services: Services) -> None:
-    settings = services.settings
-
     @app.command("/viber")
     def viber(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         request = parse_command(command.get("text", ""))
         if isinstance(request, OpenComposer):
             ack()
             context = ComposerContext(command["channel_id"], command.get("response_url"))
-            view = composer_view(
-                context, brandname=settings.esms_brandname, sandbox=settings.esms_sandbox
+            problem = open_composer(services, client, command["trigger_id"], context)
+            if problem:
+                respond(f"Sorry, Slack did not open the composer ({problem}). Run `/viber` again.")
+            return
+        if isinstance(request, TemplateCommand):
+            ack(
+                text=templates.answer(services, request, command["user_id"]),
+                response_type="ephemeral",
             )
-            try:
-                client.views_open(trigger_id=command["trigger_id"], view=view)
-            except SlackApiError as error:
-                log.warning("views.open failed: %s", error.response.get("error"))
-                respond(f"Sorry, Slack did not open the composer ({error.response.get('error')}). "
-                        "Run `/viber` again.")  # fmt: skip
             return
         if isinstance(request, StatusLookup | HistoryLookup):
             ack(text=_look_up(request, command, services), response_type="ephemeral")
@@ -93,17 +86,18 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
         )
         ack(text=f"Nothing was sent.\n{problems}\nSee `/viber help`.", response_type="ephemeral")
         return
-    accept_draft(
-        services,
-        draft,
+    origin = Origin(
         team_id=command.get("team_id", ""),
         channel_id=command["channel_id"],
         user_id=command["user_id"],
         response_url=command.get("response_url"),
     )
+    accept_draft(services, draft, origin)
     count = len(draft.phones)
     noun = "number" if count == 1 else "numbers"
-    if services.settings.approval_required:
+    if services.settings.esms_sandbox:
+        reply = f"Test send to {count} {noun} (eSMS sandbox: no customer receives it); follow it in the thread here."
+    elif services.settings.approval_required:
         reply = (
             f"Your message to {count} {noun} waits for an approver; follow it in the thread here."
         )

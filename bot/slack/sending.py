@@ -3,38 +3,63 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from bot.core.draft import Draft
 from bot.runtime import Services
+from bot.slack.blocks import ComposerOptions
 from bot.store import NewSend
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where and by whom a send was started."""
+
+    team_id: str
+    channel_id: str
+    user_id: str
+    response_url: str | None = None
+    thread_ts: str | None = None
+
+
+def composer_options(services: Services) -> ComposerOptions:
+    settings = services.settings
+    return ComposerOptions(
+        brandnames=settings.esms_brandnames,
+        sandbox=settings.esms_sandbox,
+        allow_test_sends=settings.esms_allow_test_sends,
+        templates=tuple(services.store.templates()),
+    )
+
+
 def accept_draft(
     services: Services,
     draft: Draft,
+    origin: Origin,
     *,
-    team_id: str,
-    channel_id: str,
-    user_id: str,
-    response_url: str | None,
+    brandname: str | None = None,
+    test_send: bool = False,
+    scheduled_at: float | None = None,
 ) -> str:
     settings = services.settings
     send_id = services.store.create_send(
         NewSend(
-            team_id=team_id,
-            channel_id=channel_id,
-            user_id=user_id,
+            team_id=origin.team_id,
+            channel_id=origin.channel_id,
+            user_id=origin.user_id,
             message=draft.message,
             phones=draft.phones,
-            brandname=settings.esms_brandname,
-            sandbox=settings.esms_sandbox,
-            response_url=response_url,
+            brandname=brandname or settings.esms_brandname,
+            sandbox=settings.esms_sandbox or (test_send and settings.esms_allow_test_sends),
+            response_url=origin.response_url,
             approval_ttl_seconds=settings.approval_ttl_hours * 3600
             if settings.approval_required
             else None,
             approval_channel=settings.approval_channel,
+            scheduled_at=scheduled_at,
+            thread_ts=origin.thread_ts,
         )
     )
     services.worker.wake()
@@ -42,7 +67,7 @@ def accept_draft(
         "send %s stored: %d recipient(s) by %s in %s",
         send_id,
         len(draft.phones),
-        user_id,
-        channel_id,
+        origin.user_id,
+        origin.channel_id,
     )
     return send_id

@@ -2,6 +2,7 @@ from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.slack.blocks import (
     ComposerContext,
+    ComposerOptions,
     composer_view,
     outcome_reply,
     parent_message,
@@ -84,19 +85,45 @@ def test_composer_context_round_trips_and_rejects_garbage():
 
 
 def test_composer_view_respects_slack_limits():
+    options = ComposerOptions(brandnames=["B1", "B2"], allow_test_sends=True, templates=["a", "b"])
     view = composer_view(
-        ComposerContext("C1", "https://hooks.slack.com/" + "x" * 200), brandname="B", sandbox=True
+        ComposerContext("C1", "https://hooks.slack.com/" + "x" * 200, "1.2", 3), options
     )
     assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
-    assert {block.get("block_id") for block in view["blocks"]} >= {
-        "recipients",
-        "text",
-        "image_url",
+    ids = {block.get("block_id") for block in view["blocks"]}
+    assert {"recipients~3", "text~3", "send_at~3", "brandname~3", "test_send~3", "templates"} <= ids
+    single = composer_view(ComposerContext("C1"), ComposerOptions(brandnames=["B1"], sandbox=True))
+    ids = {block.get("block_id") for block in single["blocks"]}
+    assert "brandname" not in ids and "test_send" not in ids and "templates" not in ids
+
+
+def test_composer_prefill_and_values_round_trip():
+    view = composer_view(
+        ComposerContext("C1", version=1),
+        ComposerOptions(brandnames=["B"]),
+        recipients="0901234567",
+        prefill=ViberMessage(text="Hi", button_label="Go", button_url="https://x.example"),
+    )
+    initial = {
+        b["block_id"]: b["element"].get("initial_value")
+        for b in view["blocks"]
+        if b["type"] == "input"
     }
+    assert initial["recipients~1"] == "0901234567" and initial["text~1"] == "Hi"
+    state = {
+        "text~1": {"value": {"type": "plain_text_input", "value": "Hi"}},
+        "brandname~1": {"value": {"type": "static_select", "selected_option": {"value": "B"}}},
+        "test_send~1": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
+        "send_at~1": {"value": {"type": "datetimepicker", "selected_date_time": 1800000000}},
+    }
+    values, block_ids = submitted_values(state)
+    assert values["text"] == "Hi" and values["brandname"] == "B" and values["test_send"] == "yes"
+    assert values["send_at"] == "1800000000" and block_ids["text"] == "text~1"
+    assert block_ids["recipients"] == "recipients"
 
 
 def test_submitted_values_tolerates_missing_and_null_fields():
-    values = submitted_values(
+    values, _ = submitted_values(
         {"recipients": {"value": {"value": "0901234567"}}, "text": {"value": {"value": None}}}
     )
     assert (

@@ -52,3 +52,18 @@ def test_look_ups():
     assert parse_command("history 999") == HistoryLookup(30)
     assert isinstance(parse_command("history lots"), ShowHelp)
     assert parse_command("balance") == BalanceLookup()
+
+
+def test_template_commands():
+    from bot.core.command_text import TemplateCommand
+
+    assert parse_command("template list") == TemplateCommand("list")
+    assert parse_command("template") == TemplateCommand("")
+    assert parse_command("template remove giam-gia") == TemplateCommand("remove", "giam-gia")
+    added = parse_command(
+        "template add giam-gia | Giảm 50% &amp; quà | https://x.example/a.png | Xem | https://x.example"
+    )
+    assert added == TemplateCommand(
+        "add", "giam-gia", ("Giảm 50% & quà", "https://x.example/a.png", "Xem", "https://x.example")
+    )
+    assert parse_command("template frobnicate") == TemplateCommand("")

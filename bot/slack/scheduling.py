@@ -1,0 +1,41 @@
+"""Cancel a scheduled send until it goes to eSMS."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.runtime import Services
+from bot.slack.blocks import CANCEL_ACTION
+from bot.slack.people import PeopleList
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    approvers = PeopleList(
+        services.slack,
+        services.settings.approvers,
+        cache_seconds=services.settings.user_group_cache_seconds,
+    )
+
+    @app.action(CANCEL_ACTION)
+    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        send = services.store.get_send(str(action.get("value", "")))
+        if send is None:
+            problem = "This send no longer exists."
+        elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
+            problem = (
+                f"Only <@{send.user_id}>, who scheduled it, or an approver can cancel this send."
+            )
+        elif services.store.cancel_scheduled(send.id, user_id) is None:
+            problem = "Too late to cancel: this send has already gone to eSMS, or was cancelled."
+        else:
+            log.info("send %s cancelled by %s", send.id, user_id)
+            services.worker.wake()
+            return
+        respond(text=problem, response_type="ephemeral", replace_original=False)
