@@ -364,7 +364,7 @@ def parent_message(
     elif (
         is_scheduled(send, recipients)
         and not send.cancelled_at
-        and send.status == SendStatus.POSTED
+        and send.status != SendStatus.NOT_POSTED
     ):
         blocks.append(cancel_button(send))
     footer = f"Brandname {escape(send.brandname)} · send {send.id}"

@@ -177,11 +177,14 @@ class AppProcess:
         channel: str = "C0001",
         user: str = "U0001",
         response_url: str | None = None,
+        thread_ts: str | None = None,
+        extra_state: dict[str, dict] | None = None,
     ) -> requests.Response:
         state = {
             name: {"value": {"type": "plain_text_input", "value": value or None}}
             for name, value in values.items()
         }
+        state.update({name: {"value": element} for name, element in (extra_state or {}).items()})
         payload = {
             "type": "view_submission",
             "team": {"id": TEAM_ID, "domain": "example"},
@@ -192,7 +195,9 @@ class AppProcess:
                 "id": "V0001",
                 "type": "modal",
                 "callback_id": "viber_compose",
-                "private_metadata": json.dumps({"c": channel, "r": response_url}),
+                "private_metadata": json.dumps(
+                    {"c": channel, "r": response_url, "t": thread_ts, "v": 0}
+                ),
                 "state": {"values": state},
             },
         }
@@ -220,6 +225,53 @@ class AppProcess:
                     "action_id": action_id,
                     "block_id": "approval",
                     "value": send_id,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    def shortcut(
+        self, text: str, *, channel: str, ts: str, thread_ts: str | None = None, user: str = "U0001"
+    ):
+        message = {"type": "message", "user": "U0CUSTOMERCARE", "ts": ts, "text": text}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        payload = {
+            "type": "message_action",
+            "callback_id": "send_on_viber",
+            "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "team_id": TEAM_ID},
+            "channel": {"id": channel, "name": "support"},
+            "trigger_id": "3456.7890.trigger",
+            "response_url": "",
+            "message_ts": ts,
+            "message": message,
+        }
+        return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+    def pick_template(self, view: dict, name: str, typed: dict[str, str], *, user: str = "U0001"):
+        state = {
+            block: {"value": {"type": "plain_text_input", "value": value}}
+            for block, value in typed.items()
+        }
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "example"},
+            "user": {"id": user, "team_id": TEAM_ID},
+            "api_app_id": "A0001",
+            "trigger_id": "4567.8901.trigger",
+            "container": {"type": "view", "view_id": "V0001"},
+            "view": {**view, "id": "V0001", "hash": "h1", "state": {"values": state}},
+            "actions": [
+                {
+                    "type": "static_select",
+                    "action_id": "pick_template",
+                    "block_id": "templates",
+                    "selected_option": {
+                        "text": {"type": "plain_text", "text": name},
+                        "value": name,
+                    },
                     "action_ts": str(time.time()),
                 }
             ],
