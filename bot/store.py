@@ -270,6 +270,13 @@ class Store:
         )
         return _send(row) if row else None
 
+    def sends_by_user(self, user_id: str, limit: int) -> list[Send]:
+        rows = self._connection().execute(
+            "SELECT * FROM sends WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [_send(row) for row in rows]
+
     def recent_sends(self, channel_id: str, limit: int) -> list[Send]:
         rows = self._connection().execute(
             "SELECT * FROM sends WHERE channel_id = ? ORDER BY created_at DESC LIMIT ?",
@@ -901,6 +908,7 @@ def _migration_4(db: sqlite_utils.Database) -> None:
     """Privacy: when a send's content was purged."""
     db["sends"].add_column("purged_at", float)
     db["sends"].create_index(["channel_id", "created_at"])
+    db["sends"].create_index(["user_id", "created_at"])
 
 
 def _migration_5(db: sqlite_utils.Database) -> None:

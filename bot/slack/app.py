@@ -9,7 +9,7 @@ from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.runtime import Services
-from bot.slack import access, approvals, commands, compose, scheduling
+from bot.slack import access, approvals, commands, compose, home, scheduling
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def build_bolt_app(services: Services) -> App:
     compose.register(app, services)
     approvals.register(app, services)
     scheduling.register(app, services)
+    home.register(app, services)
 
     @app.error
     def on_error(error: Exception) -> BoltResponse:

@@ -514,6 +514,18 @@ def lookup_text(title: str, lines: Sequence[str], empty: str) -> str:
     return f"*{title}*\n" + ("\n".join(lines) if lines else empty)
 
 
+def home_view(lines: Sequence[str]) -> dict[str, Any]:
+    """The app's Home tab: the viewer's latest sends and the short help."""
+    recent = "\n".join(lines) if lines else "You have not sent a Viber message yet."
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your latest Viber messages"}},
+        *[_section(chunk) for chunk in _chunks(recent.split("\n"))],
+        {"type": "divider"},
+        _section(HELP_TEXT),
+    ]
+    return {"type": "home", "blocks": blocks[:100]}
+
+
 # -- thread replies ----------------------------------------------------------------------------
 
 

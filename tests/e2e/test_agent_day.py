@@ -175,3 +175,30 @@ def test_test_sends_say_so_everywhere(app_factory, slack_api, esms):
     app.submit_composer(composer_values("0912345678", text="thật"))
     (real,) = wait_for(lambda: esms.accepted_for("0912345678"))
     assert real.body["IsSandBox"] == "0"
+
+
+def test_the_home_tab_shows_the_viewers_latest_sends(app, slack_api, esms):
+    app.command("0987654321 hello", user="U0VIEWER")
+    app.command("0977777777 other person", user="U0OTHER")
+    wait_for(lambda: len(esms.accepted) == 2)
+    event = {
+        "token": "x",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": "Ev0001",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": "U0VIEWER", "channel": "D0001", "tab": "home"},
+    }
+    response = app.post_signed(json.dumps(event), content_type="application/json")
+    assert response.status_code == 200
+    (published,) = wait_for(lambda: slack_api.calls_to("views.publish"))
+    assert published.args["user_id"] == "U0VIEWER"
+    shown = block_text(published.args["view"]["blocks"])
+    assert "0987654321" in shown and "0977777777" not in shown and "/viber help" in shown
+
+
+def test_slack_url_verification_is_answered(app):
+    body = json.dumps({"token": "x", "challenge": "c-123", "type": "url_verification"})
+    response = app.post_signed(body, content_type="application/json")
+    assert response.status_code == 200 and "c-123" in response.text

@@ -212,6 +212,11 @@ class SlackApiStandIn(StandIn):
             return Reply(200, {"ok": False, "error": "no_such_subteam"})
         return Reply(200, {"ok": True, "users": sorted(members)})
 
+    def _views_publish(self, args: dict[str, Any]) -> Reply:
+        if not args.get("user_id"):
+            return Reply(200, {"ok": False, "error": "invalid_arguments"})
+        return Reply(200, {"ok": True, "view": {"id": "VHOME", **(args.get("view") or {})}})
+
     def _views_update(self, args: dict[str, Any]) -> Reply:
         return Reply(200, {"ok": True, "view": args.get("view")})
 
