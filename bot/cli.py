@@ -16,10 +16,12 @@ from bot.logs import configure_logging
 log = logging.getLogger("bot")
 
 
-def _settings(*, require_signing_secret: bool = True) -> Settings:
+def _settings(*, require_signing_secret: bool = True, require_app_token: bool = False) -> Settings:
     load_dotenv(override=False)  # the real environment wins over .env
     try:
-        return load_settings(require_signing_secret=require_signing_secret)
+        return load_settings(
+            require_signing_secret=require_signing_secret, require_app_token=require_app_token
+        )
     except ConfigError as error:
         print(error.report(), file=sys.stderr)
         raise SystemExit(2) from None
@@ -64,6 +66,30 @@ def serve(args: argparse.Namespace) -> None:
 
     log.info("serving on %s:%s", args.host, args.port or settings.port)
     Server().run()
+
+
+def dev(args: argparse.Namespace) -> None:
+    """Socket Mode: Slack connects out to this process; no public URL is needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.runtime import build_services
+    from bot.slack.app import build_bolt_app
+
+    settings = _settings(require_signing_secret=False, require_app_token=True)
+    configure_logging(settings.log_level, settings.secret_values())
+    _migrate(settings)
+    services = build_services(settings)
+    services.worker.start()
+    handler = SocketModeHandler(
+        build_bolt_app(services), settings.slack_app_token, web_client=services.slack
+    )
+    mode = (
+        "callbacks under PUBLIC_URL"
+        if settings.public_url
+        else f"status polling every {settings.status_poll_seconds} s"
+    )
+    log.info("connecting to Slack in Socket Mode; delivery reports by %s", mode)
+    handler.start()
 
 
 def migrate(args: argparse.Namespace) -> None:
@@ -111,6 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--threads", type=int, default=8, help="request threads (default 8)")
     serve_parser.add_argument("--access-log", action="store_true", help="log every request")
     serve_parser.set_defaults(handler=serve)
+    dev_parser = commands.add_parser(
+        "dev", help="run locally in Socket Mode (needs SLACK_APP_TOKEN, no public URL)"
+    )
+    dev_parser.set_defaults(handler=dev)
     check_parser = commands.add_parser(
         "check",
         help="check configuration, Slack, eSMS, brandnames and the database; exit 0 if all pass",

@@ -60,6 +60,7 @@ class Settings:
     approval_channel: str | None = None
     approval_ttl_hours: float = 24.0
     user_group_cache_seconds: float = 60.0
+    slack_app_token: str | None = field(default=None, repr=False)
     slack_team_id: str | None = None
     slack_app_id: str | None = None
     allowed_users: tuple[str, ...] = ()
@@ -96,6 +97,7 @@ class Settings:
             self.slack_signing_secret,
             self.esms_api_key,
             self.esms_secret_key,
+            self.slack_app_token or "",
             *self.callback_secrets,
         ]
         return [value for value in values if value]
@@ -113,7 +115,10 @@ def _is_http_url(value: str) -> bool:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, *, require_signing_secret: bool = True
+    environ: Mapping[str, str] | None = None,
+    *,
+    require_signing_secret: bool = True,
+    require_app_token: bool = False,
 ) -> Settings:
     """Build Settings from `environ` (default: os.environ), or raise ConfigError naming every fault."""
     env = os.environ if environ is None else environ
@@ -221,6 +226,14 @@ def load_settings(
         "ALLOWED_USERS", r"[UWS][A-Z0-9]{2,}", "user IDs (U…, W…) or user-group IDs (S…)"
     )
     allowed_channels = id_list("ALLOWED_CHANNELS", r"[CGD][A-Z0-9]{2,}", "channel IDs (C…, G…)")
+    app_token = text("SLACK_APP_TOKEN") or None
+    if app_token and not app_token.startswith("xapp-"):
+        problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
+    if require_app_token and not app_token:
+        problems.append(
+            "SLACK_APP_TOKEN is missing: Socket Mode needs an app-level token (xapp-…) with "
+            "connections:write, from the app's Basic Information page"
+        )
     team_id = text("SLACK_TEAM_ID") or None
     if team_id and not re.fullmatch(r"[TE][A-Z0-9]{2,}", team_id):
         problems.append(f"SLACK_TEAM_ID must be a workspace ID such as T0123ABCD, not {team_id!r}")
@@ -271,6 +284,7 @@ def load_settings(
         approval_required=approval_required,
         approvers=approvers,
         approval_channel=approval_channel,
+        slack_app_token=app_token,
         slack_team_id=team_id,
         slack_app_id=app_id,
         allowed_users=allowed_users,

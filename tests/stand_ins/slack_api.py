@@ -60,6 +60,8 @@ class SlackApiStandIn(StandIn):
         self.delay: dict[str, float] = {}
         self.rate_limit_per_channel: float | None = None
         self.user_groups: dict[str, set[str]] = {}
+        self.app_token = "xapp-1-test-app-token"
+        self.socket_url: str | None = None
         self.scopes = "commands,chat:write,chat:write.public,users:read,usergroups:read"
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
@@ -131,6 +133,10 @@ class SlackApiStandIn(StandIn):
         token = (headers.get("authorization") or "").removeprefix("Bearer ").strip() or args.get(
             "token"
         )
+        if api_method == "apps.connections.open":
+            if token != self.app_token or not self.socket_url:
+                return Reply(200, {"ok": False, "error": "invalid_auth"})
+            return Reply(200, {"ok": True, "url": self.socket_url})
         if token != self.token:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + api_method.replace(".", "_"), None)
