@@ -36,3 +36,18 @@ def test_a_broken_manifest_is_caught():
     except jsonschema.ValidationError:
         return
     raise AssertionError("schema accepted a command without a leading slash")
+
+
+def test_manifest_has_the_shortcut_home_tab_and_events():
+    manifest = load_manifest()
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == "send_on_viber"
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+def test_the_socket_mode_variant_validates_too():
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    manifest = load_manifest()
+    manifest["settings"]["socket_mode_enabled"] = True
+    jsonschema.validate(manifest, schema)
