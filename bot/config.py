@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.i18n import LANGUAGES
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
 DEFAULT_DATABASE_URL = "sqlite:///viber-bot.db"
@@ -70,6 +72,7 @@ class Settings:
     retry_base_seconds: float = 2.0
     job_lease_seconds: float = 120.0
     log_level: str = "INFO"
+    language: str = "en"
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
         return f"Settings(database_url={self.database_url!r}, public_url={self.public_url!r})"
@@ -252,6 +255,9 @@ def load_settings(
     if not secrets and secret_key:
         secrets = (derive_callback_secret(secret_key),)
 
+    language = (text("LANGUAGE") or "en").lower()
+    if language not in LANGUAGES:
+        problems.append(f"LANGUAGE must be en or vi, not {language!r}")
     log_level = (text("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
         problems.append(
@@ -296,6 +302,7 @@ def load_settings(
         retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),
         job_lease_seconds=number("JOB_LEASE_SECONDS", 120.0, minimum=1.0, integer=False),
         log_level=log_level,
+        language=language if language in LANGUAGES else "en",
     )
     # A job still running when its lease ends is taken over by another worker: the longest
     # call a job makes (one eSMS request) must fit well inside the lease.

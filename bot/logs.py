@@ -1,10 +1,32 @@
-"""Logging set-up: one line per event, and no secret ever reaches a handler."""
+"""Logging set-up: one line per event, tagged with the request (or job) it belongs to, and no
+secret ever reaches a handler."""
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import re
 import sys
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def new_request_id(offered: str | None = None) -> str:
+    """Keep a router's X-Request-Id when it is sane, otherwise make one."""
+    return offered if offered and _SAFE_ID.match(offered) else uuid.uuid4().hex[:12]
+
+
+class ContextExecutor(ThreadPoolExecutor):
+    """A thread pool whose tasks see the submitter's context (its request id)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        context = contextvars.copy_context()
+        return super().submit(context.run, fn, *args, **kwargs)
 
 
 class RedactSecrets(logging.Filter):
@@ -15,6 +37,7 @@ class RedactSecrets(logging.Filter):
         self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
         message = record.getMessage()
         redacted = message
         for secret in self._secrets:
@@ -32,7 +55,9 @@ class RedactSecrets(logging.Filter):
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+    )
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from bot import i18n
 from bot.config import Settings
 from bot.esms.client import EsmsClient
+from bot.logs import ContextExecutor
 from bot.reconcile import Reconciler
 from bot.store import Store
 from bot.tasks import Tasks
@@ -24,11 +26,12 @@ class Services:
     worker: Worker
     # Answers that need eSMS (the balance) are computed here, never on Slack's listener threads.
     lookups: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="lookup")
+        default_factory=lambda: ContextExecutor(2, thread_name_prefix="lookup")
     )
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
+    i18n.use(settings.language)
     store = Store(settings.sqlite_path, job_lease_seconds=settings.job_lease_seconds)
     store.migrate()
     # Retries are the job runner's business (durable, with backoff): the client must not

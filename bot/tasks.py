@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.core.delivery import REPORTED_STATES, State
 from bot.core.phones import mask_phone
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
+from bot.i18n import _
 from bot.slack import blocks
 from bot.store import Job, JobKind, Send, SendStatus, Store
 
@@ -56,16 +57,14 @@ class Tasks:
     def give_up(self, job: Job, reason: str) -> None:
         """The job used all its attempts: leave the send in a true, visible state."""
         if job.kind == JobKind.SUBMIT and job.recipient_id is not None:
-            detail = f"{reason} ({job.attempts} attempts)"
+            detail = _("detail.attempts", reason=reason, attempts=job.attempts)
             self.store.record_submission(job.recipient_id, State.UNCONFIRMED, error_detail=detail)
         elif job.kind == JobKind.POST_PARENT:
-            note = f"Slack did not take the message ({reason})"
+            note = _("agent.slack_down", reason=reason)
             self.store.mark_not_posted(job.send_id, note)
             send = self.store.get_send(job.send_id)
             if send:
-                self._tell_agent(
-                    send, f"Your Viber message was *not sent*: {note}. Try again later."
-                )
+                self._tell_agent(send, _("agent.gave_up", note=note))
         else:
             self._note_in_thread(job, reason)
 
@@ -75,10 +74,7 @@ class Tasks:
         if send is None or not send.parent_ts:
             return
         status = blocks.status_line(send, self.store.recipients(send.id), self.settings.approvers)
-        text = (
-            f"⚠️ I could not update this thread after {job.attempts} attempts ({reason}), so "
-            f"it may be out of date. Latest status: {status}"
-        )
+        text = _("note.out_of_date", attempts=job.attempts, reason=reason, status=status)
         try:
             self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
         except Exception as error:
@@ -113,16 +109,9 @@ class Tasks:
     def _not_posted_advice(self, send: Send, code: str) -> str:
         numbers = ", ".join(recipient.phone for recipient in self.store.recipients(send.id))
         if code in ("not_in_channel", "channel_not_found"):
-            bot = f"<@{self.bot_user_id}>" if self.bot_user_id else "the app"
-            return (
-                f"I can't post in <#{send.channel_id}> because I'm not a member of it, so your "
-                f"Viber message to {numbers} was *not sent*. Type `/invite {bot}` in that channel "
-                "(private channels and DMs need this), then send again."
-            )
-        return (
-            f"Your Viber message to {numbers} was *not sent*: Slack refused to post its thread "
-            f"in <#{send.channel_id}> ({code})."
-        )
+            bot = f"<@{self.bot_user_id}>" if self.bot_user_id else _("agent.the_app")
+            return _("agent.not_member", channel=send.channel_id, numbers=numbers, bot=bot)
+        return _("agent.slack_refused", numbers=numbers, channel=send.channel_id, code=code)
 
     # -- post the approval request in APPROVAL_CHANNEL ---------------------------------------
 
@@ -295,5 +284,5 @@ def _retry_after(error: SlackApiError) -> float | None:
 
 def _not_posted_note(code: str) -> str:
     if code in _CHANNEL_ERRORS:
-        return f"the app cannot post in this channel ({code})"
-    return f"Slack refused the message ({code})"
+        return _("note.no_access", code=code)
+    return _("note.slack_refused", code=code)

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from bot.logs import request_id
 from bot.store import Job, JobKind, Store
 from bot.tasks import RetryLater, Tasks
 
@@ -100,6 +101,7 @@ class Worker:
             self._wake.clear()
 
     def _run(self, job: Job) -> None:
+        request_id.set(f"job-{job.id}")
         try:
             self.tasks.run(job)
         except RetryLater as retry:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.esms.callback import CallbackError, parse_callback, secret_matches
+from bot.logs import new_request_id, request_id
 from bot.runtime import Services, build_services
 from bot.slack.app import build_bolt_app
 from bot.slack.http import HttpAnswer, SlackEndpoint
@@ -29,6 +30,8 @@ class WebApp:
         self.slack = SlackEndpoint(build_bolt_app(services), services.settings.slack_signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        current = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
+        token = request_id.set(current)
         try:
             answer = self._route(environ)
         except Exception:
@@ -36,11 +39,17 @@ class WebApp:
                 "unhandled error for %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
             )
             answer = HttpAnswer(500, "internal error")
+        finally:
+            request_id.reset(token)
         payload = answer.body.encode("utf-8")
         reason = _REASONS.get(answer.status, "")
         start_response(
             f"{answer.status} {reason}".strip(),
-            [("Content-Type", answer.content_type), ("Content-Length", str(len(payload)))],
+            [
+                ("Content-Type", answer.content_type),
+                ("Content-Length", str(len(payload))),
+                ("X-Request-Id", current),
+            ],
         )
         return [payload]
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.core.message import ViberMessage, validate_message
 from bot.core.phones import MAX_RECIPIENTS, parse_recipients
+from bot.i18n import _
 
 
 @dataclass(frozen=True)
@@ -24,18 +25,13 @@ def check_draft(recipients_raw: str, message: ViberMessage) -> Draft:
     errors: dict[str, str] = {}
     if recipients.invalid:
         listed = ", ".join(recipients.invalid[:10])
-        more = f" and {len(recipients.invalid) - 10} more" if len(recipients.invalid) > 10 else ""
-        noun = (
-            "is not a Vietnamese mobile number"
-            if len(recipients.invalid) == 1
-            else ("are not Vietnamese mobile numbers")
-        )
-        errors["recipients"] = f"{listed}{more} {noun} (e.g. 0901234567 or +84 901 234 567)."
+        if len(recipients.invalid) > 10:
+            listed += _("err.and_more", count=len(recipients.invalid) - 10)
+        key = "err.not_mobile_one" if len(recipients.invalid) == 1 else "err.not_mobile_many"
+        errors["recipients"] = _(key, numbers=listed)
     elif recipients.too_many:
-        errors["recipients"] = (
-            f"{len(recipients.phones)} numbers: at most {MAX_RECIPIENTS} per send. Split the list."
-        )
+        errors["recipients"] = _("err.too_many", count=len(recipients.phones), limit=MAX_RECIPIENTS)
     elif not recipients.phones:
-        errors["recipients"] = "Add at least one phone number."
+        errors["recipients"] = _("err.no_numbers")
     errors.update(validate_message(message))
     return Draft(phones=recipients.phones, message=message, errors=errors)

@@ -6,12 +6,16 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import urlsplit
 
+from bot.i18n import _
+
 MAX_TEXT = 1000
 MAX_LABEL = 30
 MAX_URL = 1000
 _UNSUPPORTED_IMAGE_SUFFIXES = (".gif", ".webp", ".svg", ".bmp", ".tif", ".tiff", ".heic", ".avif")
 
-ALLOWED_SHAPES = "text only; text + button; image only; or text + image + button"
+
+def allowed_shapes() -> str:
+    return _("shapes")
 
 
 class Shape(Enum):
@@ -67,12 +71,11 @@ class ViberMessage:
 
 def _url_problem(value: str, *, https_only: bool, what: str) -> str | None:
     if len(value) > MAX_URL:
-        return f"The {what} is too long (at most {MAX_URL} characters)."
+        return _("err.url_too_long", what=what, limit=MAX_URL)
     parts = urlsplit(value)
     allowed = ("https",) if https_only else ("http", "https")
     if parts.scheme.lower() not in allowed or not parts.netloc or " " in value:
-        needed = "an https:// link" if https_only else "an http:// or https:// link"
-        return f"The {what} must be {needed}, e.g. https://example.com/…"
+        return _("err.url_https" if https_only else "err.url_http", what=what)
     return None
 
 
@@ -80,30 +83,30 @@ def validate_message(message: ViberMessage) -> dict[str, str]:
     """Return problems keyed by field name (text, image_url, button_label, button_url)."""
     errors: dict[str, str] = {}
     if len(message.text) > MAX_TEXT:
-        errors["text"] = f"The text is {len(message.text)} characters; Viber allows {MAX_TEXT}."
+        errors["text"] = _("err.text_long", count=len(message.text), limit=MAX_TEXT)
     if len(message.button_label) > MAX_LABEL:
-        errors["button_label"] = (
-            f"The button label is {len(message.button_label)} characters; Viber allows {MAX_LABEL}."
+        errors["button_label"] = _(
+            "err.label_long", count=len(message.button_label), limit=MAX_LABEL
         )
     if message.image_url:
-        problem = _url_problem(message.image_url, https_only=True, what="image URL")
+        problem = _url_problem(message.image_url, https_only=True, what=_("what.image_url"))
         path = urlsplit(message.image_url).path.lower()
         if problem is None and path.endswith(_UNSUPPORTED_IMAGE_SUFFIXES):
-            problem = "Viber shows JPG and PNG images only."
+            problem = _("err.image_type")
         if problem:
             errors["image_url"] = problem
     if message.button_url:
-        problem = _url_problem(message.button_url, https_only=False, what="button link")
+        problem = _url_problem(message.button_url, https_only=False, what=_("what.button_url"))
         if problem:
             errors["button_url"] = problem
 
     if message.button_label and not message.button_url:
-        errors.setdefault("button_url", "A button needs a link as well as a label.")
+        errors.setdefault("button_url", _("err.button_needs_link"))
     elif message.button_url and not message.button_label:
-        errors.setdefault("button_label", "A button needs a label as well as a link.")
+        errors.setdefault("button_label", _("err.button_needs_label"))
     elif message.shape is None:
         field, problem = _shape_problem(message)
-        errors.setdefault(field, f"{problem} Viber allows {ALLOWED_SHAPES}.")
+        errors.setdefault(field, _("err.shape", problem=problem, shapes=allowed_shapes()))
     return errors
 
 
@@ -112,8 +115,8 @@ def _shape_problem(message: ViberMessage) -> tuple[str, str]:
     has_button = bool(message.button_label)
     if not message.text and not message.image_url:
         if has_button:
-            return "text", "A button needs message text."
-        return "text", "Write a message or add an image."
+            return "text", _("err.button_needs_text")
+        return "text", _("err.empty")
     if message.image_url and message.text:  # text + image without a button
-        return "button_label", "Text with an image needs a button (label and link)."
-    return "text", "An image with a button needs message text too."
+        return "button_label", _("err.image_text_needs_button")
+    return "text", _("err.image_button_needs_text")

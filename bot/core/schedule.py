@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.i18n import _
+
 MAX_AHEAD_SECONDS = 30 * 24 * 3600
 # A time picked a moment ago (the form sat open) still means "now", not an error.
 PAST_TOLERANCE_SECONDS = 120
@@ -14,12 +16,9 @@ def check_send_at(raw: str, now: float) -> tuple[float | None, str | None]:
     try:
         moment = float(int(raw))
     except ValueError:
-        return None, "Pick a date and a time."
+        return None, _("err.when_garbage")
     if moment < now - PAST_TOLERANCE_SECONDS:
-        return (
-            None,
-            "That time has passed. Pick a time in the future, or leave it empty to send now.",
-        )
+        return None, _("err.when_past")
     if moment > now + MAX_AHEAD_SECONDS:
-        return None, "Schedule at most 30 days ahead."
+        return None, _("err.when_far")
     return (moment if moment > now else None), None

@@ -10,19 +10,12 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.config import Settings
+from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.people import PeopleList
 
 log = logging.getLogger(__name__)
-
-WRONG_WORKSPACE = "This app is not set up for this workspace."
-USER_REFUSED = (
-    "You are not on the list of people who may send Viber messages. Ask your Slack admin."
-)
-CHANNEL_REFUSED = (
-    "Viber messages can't be sent from this channel. Use one of the channels set up for it."
-)
 
 
 def register(app: App, services: Services) -> None:
@@ -53,9 +46,9 @@ def register(app: App, services: Services) -> None:
 
 def _wrong_origin(settings: Settings, body: dict[str, Any], context: BoltContext) -> str | None:
     if settings.slack_team_id and context.team_id != settings.slack_team_id:
-        return WRONG_WORKSPACE
+        return _("access.workspace")
     if settings.slack_app_id and body.get("api_app_id") != settings.slack_app_id:
-        return WRONG_WORKSPACE
+        return _("access.workspace")
     return None
 
 
@@ -71,7 +64,7 @@ def _not_allowed(
     settings: Settings, people: PeopleList | None, body: dict[str, Any], context: BoltContext
 ) -> str | None:
     if people is not None and not people.contains(context.user_id or "", fresh=False):
-        return USER_REFUSED
+        return _("access.user")
     if settings.allowed_channels:
         channel = body.get("channel_id")
         if channel is None:  # a composer submission carries the channel in its metadata
@@ -79,7 +72,7 @@ def _not_allowed(
             stored = ComposerContext.load(view.get("private_metadata", ""))
             channel = stored.channel_id if stored else None
         if channel not in settings.allowed_channels:
-            return CHANNEL_REFUSED
+            return _("access.channel")
     return None
 
 

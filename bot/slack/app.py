@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 
+from bot.i18n import _
+from bot.logs import ContextExecutor
 from bot.runtime import Services
 from bot.slack import access, approvals, commands, compose, home, scheduling
 
@@ -40,7 +41,7 @@ def build_bolt_app(services: Services) -> App:
         client=services.slack,
         authorize=authorize,
         signing_secret=services.settings.slack_signing_secret,
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=ContextExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_log,
     )
     access.register(app, services)  # first: a refused request reaches no listener
@@ -53,6 +54,6 @@ def build_bolt_app(services: Services) -> App:
     @app.error
     def on_error(error: Exception) -> BoltResponse:
         log.error("listener failed: %s", type(error).__name__, exc_info=error)
-        return BoltResponse(status=200, body="Sorry, something went wrong on our side. Try again.")
+        return BoltResponse(status=200, body=_("listener.failed"))
 
     return app

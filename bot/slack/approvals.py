@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import (
     APPROVE_ACTION,
@@ -34,16 +35,16 @@ def register(app: App, services: Services) -> None:
     def refusal(send: Send | None, user_id: str, *, plain: bool = False) -> str | None:
         """Why this user may not decide on this send now, or None when they may."""
         if send is None:
-            return "This request no longer exists."
+            return _("approve.gone")
         if not send.awaiting_approval:
             return already_decided(send, plain=plain)
         if user_id == send.user_id:
-            return "You asked for this send, so another approver must decide (four eyes)."
+            return _("approve.own")
         allowed = approvers.contains(user_id, fresh=True)
         if allowed is None:
-            return "I couldn't check the approver list with Slack just now. Try again in a minute."
+            return _("approve.unknown")
         if not allowed:
-            return "Only the configured approvers can approve or reject Viber messages."
+            return _("approve.not_approver")
         return None
 
     @app.action(APPROVE_ACTION)
@@ -58,9 +59,7 @@ def register(app: App, services: Services) -> None:
                 log.info("send %s approved by %s", send.id, user_id)
                 services.worker.wake()
                 return
-            problem = (
-                already_decided(decision.send) if decision else "This request no longer exists."
-            )
+            problem = already_decided(decision.send) if decision else _("approve.gone")
         respond(text=problem, response_type="ephemeral", replace_original=False)
 
     @app.action(REJECT_ACTION)
@@ -76,7 +75,7 @@ def register(app: App, services: Services) -> None:
                 client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
                 return
             except SlackApiError as error:
-                problem = f"Slack did not open the reject form ({error.response.get('error')}). Try again."
+                problem = _("approve.no_form", code=error.response.get("error"))
         respond(text=problem, response_type="ephemeral", replace_original=False)
 
     @app.view(REJECT_CALLBACK_ID)
@@ -95,9 +94,5 @@ def register(app: App, services: Services) -> None:
                 services.worker.wake()
                 ack()
                 return
-            problem = (
-                already_decided(decision.send, plain=True)
-                if decision
-                else "This request no longer exists."
-            )
+            problem = already_decided(decision.send, plain=True) if decision else _("approve.gone")
         ack(response_action="errors", errors={"reason": problem})

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
-from bot.core.message import ALLOWED_SHAPES, MAX_LABEL, MAX_TEXT, ViberMessage
+from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage, allowed_shapes
 from bot.core.phones import MAX_RECIPIENTS
 from bot.esms import codes
+from bot.i18n import _, plural
 from bot.store import Approval, Recipient, Send, SendStatus
 
 COMPOSER_CALLBACK_ID = "viber_compose"
@@ -19,7 +20,6 @@ REJECT_CALLBACK_ID = "viber_reject"
 APPROVE_ACTION = "approve_send"
 REJECT_ACTION = "reject_send"
 CANCEL_ACTION = "cancel_send"
-TEST_SEND_NOTE = "🧪 *Test send* (eSMS sandbox): no customer receives this message."
 FIELD_BLOCKS = (
     "recipients", "text", "image_url", "button_label", "button_url", "send_at", "brandname", "test_send",
 )  # fmt: skip
@@ -27,18 +27,9 @@ PICK_TEMPLATE_ACTION = "pick_template"
 INPUT_ACTION_ID = "value"
 _SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text
 
-HELP_TEXT = (
-    "*Send a Viber message with `/viber`*\n"
-    "• `/viber` opens the composer: numbers, text, an image and a button.\n"
-    "• `/viber 0901234567 Xin chào!` sends a text message straight away. Separate several "
-    "numbers with commas, no spaces: `/viber 0901234567,0912345678 Xin chào!`\n"
-    "• `/viber status 0901234567` (or an SMSID) shows the latest sends to that number.\n"
-    "• `/viber history [N]` lists the last N sends from this channel; `/viber balance` the eSMS balance.\n"
-    "• `/viber help` shows this help.\n"
-    f"Numbers are Vietnamese mobiles (0901234567, +84 901 234 567 …), at most {MAX_RECIPIENTS} "
-    f"per send. Viber allows {ALLOWED_SHAPES}. Every send gets a thread in this channel with its "
-    "delivery status."
-)
+
+def help_text() -> str:
+    return _("help", limit=MAX_RECIPIENTS, shapes=allowed_shapes())
 
 
 def escape(text: str) -> str:
@@ -169,50 +160,52 @@ def composer_view(
             "elements": [{
                 "type": "static_select",
                 "action_id": PICK_TEMPLATE_ACTION,
-                "placeholder": {"type": "plain_text", "text": "Start from a template"},
+                "placeholder": {"type": "plain_text", "text": _("composer.template")},
                 "options": [_option(name, name) for name in list(options.templates)[:100]],
             }],
         })  # fmt: skip
     blocks += [
         _input(
-            block_id("recipients"), "Phone numbers", placeholder="0901234567, 0912 345 678",
-            hint=f"Vietnamese mobiles, one per line or separated by commas; at most {MAX_RECIPIENTS}.",
+            block_id("recipients"), _("composer.recipients"), placeholder="0901234567, 0912 345 678",
+            hint=_("composer.recipients_hint", limit=MAX_RECIPIENTS),
             multiline=True, optional=False, initial=recipients,
         ),
-        _input(block_id("text"), "Message", placeholder="Xin chào …", multiline=True,
+        _input(block_id("text"), _("composer.text"), placeholder="Xin chào …", multiline=True,
                max_length=MAX_TEXT, initial=message.text),
-        _input(block_id("image_url"), "Image URL", placeholder="https://example.com/banner.png",
-               hint="https only; JPG or PNG.", initial=message.image_url),
-        _input(block_id("button_label"), "Button label", placeholder="Xem ngay", max_length=MAX_LABEL,
+        _input(block_id("image_url"), _("composer.image_url"), placeholder="https://example.com/banner.png",
+               hint=_("composer.image_hint"), initial=message.image_url),
+        _input(block_id("button_label"), _("composer.button_label"), placeholder="Xem ngay", max_length=MAX_LABEL,
                initial=message.button_label),
-        _input(block_id("button_url"), "Button link", placeholder="https://example.com/offer",
+        _input(block_id("button_url"), _("composer.button_url"), placeholder="https://example.com/offer",
                initial=message.button_url),
-        _input_block(block_id("send_at"), "Send at (optional)",
+        _input_block(block_id("send_at"), _("composer.send_at"),
                      {"type": "datetimepicker", "action_id": INPUT_ACTION_ID},
-                     hint="Leave empty to send now. Shown in your Slack time zone."),
+                     hint=_("composer.send_at_hint")),
     ]  # fmt: skip
     if len(options.brandnames) > 1:
         choices = [_option(name, name) for name in options.brandnames]
         element = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": choices,
                    "initial_option": choices[0]}  # fmt: skip
-        blocks.append(_input_block(block_id("brandname"), "Send as", element, optional=False))
+        blocks.append(
+            _input_block(block_id("brandname"), _("composer.brandname"), element, optional=False)
+        )
     if options.allow_test_sends and not options.sandbox:
-        choice = _option("yes", "Test send: eSMS accepts it, no customer receives it")
+        choice = _option("yes", _("composer.test_option"))
         element = {"type": "checkboxes", "action_id": INPUT_ACTION_ID, "options": [choice]}
-        blocks.append(_input_block(block_id("test_send"), "Test", element))
-    note = f"Viber allows {ALLOWED_SHAPES}."
+        blocks.append(_input_block(block_id("test_send"), _("composer.test"), element))
+    note = _("composer.note", shapes=allowed_shapes())
     if len(options.brandnames) == 1:
-        note += f" Sent as *{escape(options.brandnames[0])}*."
+        note += _("composer.sent_as", brandname=escape(options.brandnames[0]))
     if options.sandbox:
-        note += " *Test mode:* no customer receives it."
+        note += _("composer.test_mode")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return {
         "type": "modal",
         "callback_id": COMPOSER_CALLBACK_ID,
         "private_metadata": context.dump(),
-        "title": {"type": "plain_text", "text": "Viber message"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("composer.title")},
+        "submit": {"type": "plain_text", "text": _("composer.submit")},
+        "close": {"type": "plain_text", "text": _("composer.close")},
         "blocks": blocks,
     }
 
@@ -253,28 +246,17 @@ def _element_value(element: dict[str, Any]) -> str:
 
 # -- the thread parent -------------------------------------------------------------------------
 
-_STATE_WORDS = [
-    (State.DELIVERED, "delivered"),
-    (State.FAILED, "failed"),
-    (State.REJECTED, "rejected by eSMS"),
-    (State.REFUSED, "refused by eSMS"),
-    (State.CANCELLED, "cancelled"),
-    (State.UNAVAILABLE, "status no longer available"),
-    (State.UNCONFIRMED, "not confirmed by eSMS"),
-    (State.ESMS_REVIEW, "waiting for eSMS's approval"),
-    (State.SENT, "sent, awaiting the operator's report"),
-    (State.SENDING, "sending"),
-    (State.WAITING, "waiting to send"),
-    (State.OTHER, "in progress at eSMS"),
-    (State.ACCEPTED, "accepted by eSMS"),
-    (State.QUEUED, "queued"),
-]
+_STATE_ORDER = [
+    State.DELIVERED, State.FAILED, State.REJECTED, State.REFUSED, State.CANCELLED, State.UNAVAILABLE,
+    State.UNCONFIRMED, State.ESMS_REVIEW, State.SENT, State.SENDING, State.WAITING, State.OTHER,
+    State.ACCEPTED, State.QUEUED,
+]  # fmt: skip
 
 
 def slack_time(epoch: float) -> str:
     """A time every reader sees in their own time zone (UTC where the client cannot format it)."""
     fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(epoch)}^{{date_short_pretty}} at {{time}}|{fallback}>"
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {_('date_at')} {{time}}|{fallback}>"
 
 
 def is_scheduled(send: Send, recipients: Sequence[Recipient]) -> bool:
@@ -292,41 +274,57 @@ def decision_words(send: Send, *, plain: bool = False) -> str:
         when = "at " + datetime.fromtimestamp(send.decided_at or 0, UTC).strftime(
             "%Y-%m-%d %H:%M UTC"
         )
-        who = "another approver"
+        who = _("decision.someone")
     else:
         when, who = slack_time(send.decided_at or 0), f"<@{send.decided_by}>"
     if send.approval == Approval.EXPIRED:
-        return f"expired unapproved {when}"
-    return f"{send.approval} by {who} {when}"
+        return _("decision.expired", when=when)
+    return _(f"decision.{send.approval}", who=who, when=when)
 
 
 def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence[str] = ()) -> str:
     """The parent's one-line summary, e.g. `✅ Delivered 2/2` or `⏳ delivered 1/3 · queued 2/3`."""
     if send.status == SendStatus.NOT_POSTED:
-        return "🚫 Not sent: " + (send.status_note or "Slack refused the message")
+        return _("status.not_sent", reason=send.status_note or _("status.slack_refused"))
     if send.awaiting_approval:
-        where = f" in <#{send.approval_channel}>" if send.approval_channel else ""
+        where = (
+            _("status.awaiting_where", channel=send.approval_channel)
+            if send.approval_channel
+            else ""
+        )
         expiry = slack_time(send.approval_expires_at or 0)
-        return f"🕒 Awaiting approval{where} from {mentions(approvers)} (expires {expiry})"
+        return _("status.awaiting", where=where, approvers=mentions(approvers), expiry=expiry)
     if send.approval in (Approval.REJECTED, Approval.EXPIRED):
-        return f"🚫 Not sent: {decision_words(send)}"
+        return _("status.not_sent", reason=decision_words(send))
     if send.cancelled_at:
-        return f"🚫 Cancelled by <@{send.cancelled_by}> {slack_time(send.cancelled_at)}: nothing was sent"
+        return _("status.cancelled", user=send.cancelled_by, when=slack_time(send.cancelled_at))
     if is_scheduled(send, recipients):
-        return f"🗓️ Scheduled for {slack_time(send.scheduled_at or 0)}"
+        return _("status.scheduled", when=slack_time(send.scheduled_at or 0))
     total = len(recipients)
     counts = summarize(recipient.state for recipient in recipients)
     if send.status == SendStatus.NEW or counts.get(State.QUEUED) == total:
         if send.approval == Approval.APPROVED:
-            return f"⏳ Approved, sending to {total} {'number' if total == 1 else 'numbers'}"
-        return f"⏳ Queued ({total} {'number' if total == 1 else 'numbers'})"
-    parts = [f"{word} {counts[state]}/{total}" for state, word in _STATE_WORDS if counts.get(state)]
+            return _(
+                "status.approved_sending", count=total, noun=plural(total, "number", "numbers")
+            )
+        return _("status.queued", count=total, noun=plural(total, "number", "numbers"))
+    parts = [
+        f"{_(f'state.{state}')} {counts[state]}/{total}"
+        for state in _STATE_ORDER
+        if counts.get(state)
+    ]
     if all(recipient.state in FINAL_STATES for recipient in recipients):
         icon = "✅" if counts.get(State.DELIVERED) == total else "⚠️"
     else:
         icon = "⏳"
     summary = " · ".join(parts)
-    return f"{icon} {summary[0].upper()}{summary[1:]}"
+    return f"{icon} {_sentence_case(summary)}"
+
+
+def _sentence_case(text: str) -> str:
+    """Capitalise the first word unless it is a name with capitals of its own (eSMS)."""
+    first_word = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first_word) else text[:1].upper() + text[1:]
 
 
 def preview_lines(message: ViberMessage) -> list[str]:
@@ -336,16 +334,18 @@ def preview_lines(message: ViberMessage) -> list[str]:
             "\n".join(f"> {escape(line)}" if line else ">" for line in message.text.split("\n"))
         )
     if message.image_url:
-        lines.append(f"🖼️ Image: <{escape(message.image_url)}>")
+        lines.append(_("preview.image", url=escape(message.image_url)))
     if message.button_label:
-        lines.append(f"🔘 Button *{escape(message.button_label)}* → <{escape(message.button_url)}>")
+        lines.append(
+            _("preview.button", label=escape(message.button_label), url=escape(message.button_url))
+        )
     return lines
 
 
 def _send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(headline)]
     if send.sandbox:
-        blocks.append(_context(TEST_SEND_NOTE))
+        blocks.append(_context(_("test_note")))
     blocks.extend(_section(part) for part in _chunks(preview_lines(send.message)))
     return blocks
 
@@ -355,10 +355,10 @@ def parent_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     """Text fallback and blocks of the message that heads a send's thread."""
     phones = ", ".join(recipient.phone for recipient in recipients)
-    headline = f"*Viber message* from <@{send.user_id}> to {escape(phones)}"
+    headline = _("parent.headline", user=send.user_id, phones=escape(phones))
     status = status_line(send, recipients, approvers)
     blocks = _send_blocks(send, headline)
-    blocks.append(_section(f"*Status:* {status}"))
+    blocks.append(_section(_("parent.status", status=status)))
     if send.awaiting_approval and not send.approval_channel:
         blocks.append(approval_buttons(send, len(recipients)))
     elif (
@@ -367,12 +367,11 @@ def parent_message(
         and send.status != SendStatus.NOT_POSTED
     ):
         blocks.append(cancel_button(send))
-    footer = f"Brandname {escape(send.brandname)} · send {send.id}"
+    footer = _("parent.footer", brandname=escape(send.brandname), send_id=send.id)
     if send.approval == Approval.APPROVED:
-        words = decision_words(send)
-        footer = f"✔️ {words[0].upper()}{words[1:]} · {footer}"
+        footer = f"✔️ {_sentence_case(decision_words(send))} · {footer}"
     blocks.append(_context(footer))
-    fallback = f"Viber message from <@{send.user_id}> to {len(recipients)} number(s): {status}"
+    fallback = _("parent.fallback", user=send.user_id, count=len(recipients), status=status)
     return fallback, blocks
 
 
@@ -380,7 +379,7 @@ def parent_message(
 
 
 def approval_buttons(send: Send, count: int) -> dict[str, Any]:
-    noun = "number" if count == 1 else "numbers"
+    noun = plural(count, "number", "numbers")
     return {
         "type": "actions",
         "block_id": "approval",
@@ -389,20 +388,23 @@ def approval_buttons(send: Send, count: int) -> dict[str, Any]:
                 "type": "button",
                 "action_id": APPROVE_ACTION,
                 "style": "primary",
-                "text": {"type": "plain_text", "text": "Approve"},
+                "text": {"type": "plain_text", "text": _("button.approve")},
                 "value": send.id,
                 "confirm": {
-                    "title": {"type": "plain_text", "text": "Send this Viber message?"},
-                    "text": {"type": "mrkdwn", "text": f"It goes to {count} {noun} right away."},
-                    "confirm": {"type": "plain_text", "text": "Approve and send"},
-                    "deny": {"type": "plain_text", "text": "Not yet"},
+                    "title": {"type": "plain_text", "text": _("confirm.approve_title")},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": _("confirm.approve_text", count=count, noun=noun),
+                    },
+                    "confirm": {"type": "plain_text", "text": _("confirm.approve_yes")},
+                    "deny": {"type": "plain_text", "text": _("confirm.approve_no")},
                 },
             },
             {
                 "type": "button",
                 "action_id": REJECT_ACTION,
                 "style": "danger",
-                "text": {"type": "plain_text", "text": "Reject"},
+                "text": {"type": "plain_text", "text": _("button.reject")},
                 "value": send.id,
             },
         ],
@@ -417,13 +419,13 @@ def cancel_button(send: Send) -> dict[str, Any]:
             {
                 "type": "button",
                 "action_id": CANCEL_ACTION,
-                "text": {"type": "plain_text", "text": "Cancel send"},
+                "text": {"type": "plain_text", "text": _("button.cancel_send")},
                 "value": send.id,
                 "confirm": {
-                    "title": {"type": "plain_text", "text": "Cancel this send?"},
-                    "text": {"type": "mrkdwn", "text": "Nobody will receive it."},
-                    "confirm": {"type": "plain_text", "text": "Cancel send"},
-                    "deny": {"type": "plain_text", "text": "Keep it"},
+                    "title": {"type": "plain_text", "text": _("confirm.cancel_title")},
+                    "text": {"type": "mrkdwn", "text": _("confirm.cancel_text")},
+                    "confirm": {"type": "plain_text", "text": _("confirm.cancel_yes")},
+                    "deny": {"type": "plain_text", "text": _("confirm.cancel_no")},
                 },
             }
         ],
@@ -435,44 +437,36 @@ def approval_request(
 ) -> tuple[str, list[dict[str, Any]]]:
     """The request posted in APPROVAL_CHANNEL, with the buttons while it is pending."""
     phones = ", ".join(recipient.phone for recipient in recipients)
-    headline = (
-        f"*Approval needed:* <@{send.user_id}> wants to send a Viber message to {escape(phones)} "
-        f"(thread in <#{send.channel_id}>)"
+    headline = _(
+        "approval.headline", user=send.user_id, phones=escape(phones), channel=send.channel_id
     )
     blocks = _send_blocks(send, headline)
     if send.awaiting_approval:
         expiry = slack_time(send.approval_expires_at or 0)
-        blocks.append(_section(f"{mentions(approvers)}: approve or reject before {expiry}."))
+        blocks.append(_section(_("approval.ask", approvers=mentions(approvers), expiry=expiry)))
         blocks.append(approval_buttons(send, len(recipients)))
     else:
-        blocks.append(_section(f"*Decision:* {decision_words(send)}"))
-    return f"Approval needed for a Viber message from <@{send.user_id}>", blocks
+        blocks.append(_section(_("approval.decision", decision=decision_words(send))))
+    return _("approval.fallback", user=send.user_id), blocks
 
 
 def decision_reply(send: Send) -> str:
     """The thread reply that records a decision."""
+    when = slack_time(send.decided_at or 0)
     if send.approval == Approval.APPROVED:
-        return (
-            f"✅ Approved by <@{send.decided_by}> {slack_time(send.decided_at or 0)}: sending now."
-        )
+        return _("reply.approved", who=send.decided_by, when=when)
     if send.approval == Approval.REJECTED:
         reason = (
-            f" Reason: {escape(send.decision_reason)}"
+            _("reply.reason", reason=escape(send.decision_reason))
             if send.decision_reason
-            else " No reason given."
+            else _("reply.no_reason")
         )
-        return (
-            f"🚫 <@{send.user_id}>, your message was rejected by <@{send.decided_by}> "
-            f"{slack_time(send.decided_at or 0)}.{reason} Nothing was sent."
-        )
-    return (
-        f"⌛ <@{send.user_id}>, nobody approved this message in time; the request expired "
-        f"{slack_time(send.decided_at or 0)}. Nothing was sent."
-    )
+        return _("reply.rejected", user=send.user_id, who=send.decided_by, when=when, reason=reason)
+    return _("reply.expired", user=send.user_id, when=when)
 
 
 def already_decided(send: Send, *, plain: bool = False) -> str:
-    return f"This request was already {decision_words(send, plain=plain)}."
+    return _("already_decided", decision=decision_words(send, plain=plain))
 
 
 def reject_view(send_id: str) -> dict[str, Any]:
@@ -480,11 +474,11 @@ def reject_view(send_id: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": REJECT_CALLBACK_ID,
         "private_metadata": send_id,
-        "title": {"type": "plain_text", "text": "Reject message"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": _("reject.title")},
+        "submit": {"type": "plain_text", "text": _("reject.submit")},
+        "close": {"type": "plain_text", "text": _("composer.close")},
         "blocks": [
-            _input("reason", "Reason (shown in the thread)", placeholder="What should change?",
+            _input("reason", _("reject.reason"), placeholder=_("reject.placeholder"),
                    multiline=True, max_length=500),
         ],
     }  # fmt: skip
@@ -495,10 +489,9 @@ def reject_view(send_id: str) -> dict[str, Any]:
 
 def thread_link(send: Send) -> str:
     if not send.parent_ts:
-        return "no thread"
-    return (
-        f"<https://slack.com/archives/{send.channel_id}/p{send.parent_ts.replace('.', '')}|thread>"
-    )
+        return _("lookup.no_thread")
+    link = f"https://slack.com/archives/{send.channel_id}/p{send.parent_ts.replace('.', '')}"
+    return f"<{link}|{_('lookup.thread')}>"
 
 
 def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:
@@ -507,7 +500,10 @@ def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:
     if len(recipients) > 3:
         phones += f" +{len(recipients) - 3}"
     when = slack_time(send.created_at)
-    return f"• {when} · <@{send.user_id}> → {escape(phones)}\n   {status_line(send, recipients)} · {thread_link(send)}"
+    return (
+        f"• {when} · <@{send.user_id}> → {escape(phones)}\n"
+        f"   {status_line(send, recipients)} · {thread_link(send)}"
+    )
 
 
 def lookup_text(title: str, lines: Sequence[str], empty: str) -> str:
@@ -516,42 +512,38 @@ def lookup_text(title: str, lines: Sequence[str], empty: str) -> str:
 
 def home_view(lines: Sequence[str]) -> dict[str, Any]:
     """The app's Home tab: the viewer's latest sends and the short help."""
-    recent = "\n".join(lines) if lines else "You have not sent a Viber message yet."
+    recent = "\n".join(lines) if lines else _("home.empty")
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Your latest Viber messages"}},
+        {"type": "header", "text": {"type": "plain_text", "text": _("home.title")}},
         *[_section(chunk) for chunk in _chunks(recent.split("\n"))],
         {"type": "divider"},
-        _section(HELP_TEXT),
+        _section(help_text()),
     ]
     return {"type": "home", "blocks": blocks[:100]}
 
 
 # -- thread replies ----------------------------------------------------------------------------
 
+_OUTCOME_KEYS = {
+    State.DELIVERED: "outcome.delivered",
+    State.FAILED: "outcome.failed",
+    State.REJECTED: "outcome.rejected",
+    State.ESMS_REVIEW: "outcome.esms_review",
+    State.UNAVAILABLE: "outcome.unavailable",
+}
+
 
 def outcome_line(recipient: Recipient) -> str:
     phone = recipient.phone
-    state = recipient.state
-    if state == State.DELIVERED:
-        return f"✅ {phone}: delivered"
-    if state == State.FAILED:
-        return f"❌ {phone}: not delivered (eSMS reports the delivery failed)"
-    if state == State.REJECTED:
-        return f"⛔ {phone}: rejected by eSMS"
-    if state == State.REFUSED:
+    if recipient.state in _OUTCOME_KEYS:
+        return _(_OUTCOME_KEYS[State(recipient.state)], phone=phone)
+    if recipient.state == State.REFUSED:
         reason = codes.describe(recipient.error_code, recipient.error_detail)
-        return f"⛔ {phone}: eSMS refused the message: {escape(reason)}"
-    if state == State.ESMS_REVIEW:
-        return f"🕒 {phone}: waiting for eSMS's own approval before sending"
-    if state == State.UNAVAILABLE:
-        return f"❔ {phone}: status no longer available (eSMS keeps statuses for 7 days)"
-    if state == State.UNCONFIRMED:
-        detail = escape(recipient.error_detail or "eSMS did not answer")
-        return (
-            f"⚠️ {phone}: not confirmed: {detail}. The message may not have been sent; "
-            "a later report from eSMS will update this thread."
-        )
-    return f"{phone}: {state}"
+        return _("outcome.refused", phone=phone, reason=escape(reason))
+    if recipient.state == State.UNCONFIRMED:
+        detail = escape(recipient.error_detail or _("outcome.no_answer"))
+        return _("outcome.unconfirmed", phone=phone, detail=detail)
+    return f"{phone}: {_(f'state.{recipient.state}')}"
 
 
 def outcome_reply(
@@ -561,8 +553,8 @@ def outcome_reply(
     lines = [outcome_line(recipient) for recipient in recipients]
     blocks = [_section(chunk) for chunk in _chunks(lines)]
     if sandbox:
-        blocks.append(_context(TEST_SEND_NOTE))
-    fallback = lines[0] if len(lines) == 1 else f"{len(lines)} delivery updates"
+        blocks.append(_context(_("test_note")))
+    fallback = lines[0] if len(lines) == 1 else _("outcome.many", count=len(lines))
     return fallback, blocks
 
 

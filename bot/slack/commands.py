@@ -22,22 +22,16 @@ from bot.core.draft import check_draft
 from bot.core.formatting import format_vnd
 from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
-from bot.esms.client import EsmsError
+from bot.esms import codes
+from bot.esms.client import EsmsError, EsmsRefused
+from bot.i18n import _, plural
 from bot.runtime import Services
 from bot.slack import templates
-from bot.slack.blocks import HELP_TEXT, ComposerContext, escape, lookup_text, send_summary
+from bot.slack.blocks import ComposerContext, escape, help_text, lookup_text, send_summary
 from bot.slack.compose import open_composer
 from bot.slack.sending import Origin, accept_draft
 
 log = logging.getLogger(__name__)
-
-_FIELD_NAMES = {
-    "recipients": "Numbers",
-    "text": "Text",
-    "image_url": "Image",
-    "button_label": "Button",
-    "button_url": "Button link",
-}
 
 
 def register(app: App, services: Services) -> None:
@@ -49,7 +43,7 @@ def register(app: App, services: Services) -> None:
             context = ComposerContext(command["channel_id"], command.get("response_url"))
             problem = open_composer(services, client, command["trigger_id"], context)
             if problem:
-                respond(f"Sorry, Slack did not open the composer ({problem}). Run `/viber` again.")
+                respond(_("cmd.no_composer", code=problem))
             return
         if isinstance(request, TemplateCommand):
             ack(
@@ -61,12 +55,12 @@ def register(app: App, services: Services) -> None:
             ack(text=_look_up(request, command, services), response_type="ephemeral")
             return
         if isinstance(request, BalanceLookup):
-            ack(text="Asking eSMS for the balance…", response_type="ephemeral")
+            ack(text=_("balance.asking"), response_type="ephemeral")
             services.lookups.submit(_balance, services, respond)
             return
         if isinstance(request, ShowHelp):
-            prefix = f"I don't know `{request.unrecognised}`.\n" if request.unrecognised else ""
-            ack(text=prefix + HELP_TEXT, response_type="ephemeral")
+            prefix = _("cmd.unknown", word=request.unrecognised) if request.unrecognised else ""
+            ack(text=prefix + help_text(), response_type="ephemeral")
             return
         assert isinstance(request, QuickSend)
         _quick_send(ack, command, request, services)
@@ -74,17 +68,14 @@ def register(app: App, services: Services) -> None:
 
 def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services: Services) -> None:
     if not request.text.strip():
-        ack(
-            text="Add the message after the numbers: `/viber 0901234567 Xin chào!`",
-            response_type="ephemeral",
-        )
+        ack(text=_("cmd.no_text"), response_type="ephemeral")
         return
     draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
     if not draft.ok:
         problems = "\n".join(
-            f"• {_FIELD_NAMES[field]}: {problem}" for field, problem in draft.errors.items()
+            f"• {_(f'field.{field}')}: {problem}" for field, problem in draft.errors.items()
         )
-        ack(text=f"Nothing was sent.\n{problems}\nSee `/viber help`.", response_type="ephemeral")
+        ack(text=_("cmd.nothing_sent", problems=problems), response_type="ephemeral")
         return
     origin = Origin(
         team_id=command.get("team_id", ""),
@@ -94,16 +85,15 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
     )
     accept_draft(services, draft, origin)
     count = len(draft.phones)
-    noun = "number" if count == 1 else "numbers"
     if services.settings.esms_sandbox:
-        reply = f"Test send to {count} {noun} (eSMS sandbox: no customer receives it); follow it in the thread here."
+        key = "cmd.sending_test"
     elif services.settings.approval_required:
-        reply = (
-            f"Your message to {count} {noun} waits for an approver; follow it in the thread here."
-        )
+        key = "cmd.awaiting"
     else:
-        reply = f"Sending to {count} {noun}; follow it in the thread here."
-    ack(text=reply, response_type="ephemeral")
+        key = "cmd.sending"
+    ack(
+        text=_(key, count=count, noun=plural(count, "number", "numbers")), response_type="ephemeral"
+    )
 
 
 STATUS_LIMIT = 5
@@ -115,22 +105,22 @@ def _look_up(
     store = services.store
     if isinstance(request, HistoryLookup):
         sends = store.recent_sends(command["channel_id"], request.count)
-        title = (
-            f"Last {len(sends)} Viber {'send' if len(sends) == 1 else 'sends'} from this channel"
-        )
-        empty = "No Viber message was sent from this channel yet."
+        title, empty = _("lookup.history_title", count=len(sends)), _("lookup.history_empty")
     elif not request.query:
-        return "Which number or SMSID? `/viber status 0901234567`"
+        return _("lookup.which")
     else:
         phone = normalize_phone(request.query)
         if phone:
             sends = store.sends_to_phone(phone, STATUS_LIMIT)
-            title, empty = f"Latest sends to {phone}", f"Nothing was sent to {phone} yet."
+            title, empty = (
+                _("lookup.phone_title", phone=phone),
+                _("lookup.phone_empty", phone=phone),
+            )
         else:
             found = store.send_with_sms_id(request.query.strip())
             sends = [found] if found else []
-            title = f"Send with SMSID {escape(request.query.strip()[:64])}"
-            empty = "No send has that SMSID, and it is not a Vietnamese mobile number."
+            title = _("lookup.smsid_title", sms_id=escape(request.query.strip()[:64]))
+            empty = _("lookup.smsid_empty")
     lines = [send_summary(send, store.recipients(send.id)) for send in sends]
     return lookup_text(title, lines, empty)
 
@@ -138,17 +128,17 @@ def _look_up(
 def _balance(services: Services, respond: Respond) -> None:
     try:
         balance = services.esms.balance()
+    except EsmsRefused as refusal:
+        problem = codes.describe(refusal.code, refusal.error_message)
     except EsmsError as error:
-        respond(
-            text=f"Couldn't read the balance: {error}",
-            response_type="ephemeral",
-            replace_original=True,
-        )
+        problem = str(error)
+    else:
+        text = _("balance.value", amount=format_vnd(balance))
+        low = services.settings.esms_low_balance
+        if low is not None and balance < low:
+            text += _("balance.low", amount=format_vnd(low))
+        respond(text=text, response_type="ephemeral", replace_original=True)
         return
-    text = f"eSMS balance: *{format_vnd(balance)}*"
-    low = services.settings.esms_low_balance
-    if low is not None and balance < low:
-        text += (
-            f"\n⚠️ Below the warning level of {format_vnd(low)}: top up soon so sends don't fail."
-        )
-    respond(text=text, response_type="ephemeral", replace_original=True)
+    respond(
+        text=_("balance.failed", error=problem), response_type="ephemeral", replace_original=True
+    )

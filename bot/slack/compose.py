@@ -14,6 +14,7 @@ from bot.core.command_text import unescape_slack
 from bot.core.draft import check_draft
 from bot.core.message import ViberMessage
 from bot.core.schedule import check_send_at
+from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import (
     COMPOSER_CALLBACK_ID,
@@ -65,7 +66,7 @@ def register(app: App, services: Services) -> None:
             services, client, shortcut["trigger_id"], context, ViberMessage(text=text)
         )
         if problem and shortcut.get("response_url"):
-            respond(f"Sorry, Slack did not open the composer ({problem}). Try again.")
+            respond(_("cmd.no_composer", code=problem))
 
     @app.action(PICK_TEMPLATE_ACTION)
     def pick_template(
@@ -96,8 +97,7 @@ def register(app: App, services: Services) -> None:
         context = ComposerContext.load(view.get("private_metadata", ""))
         values, block_ids = submitted_values((view.get("state") or {}).get("values") or {})
         if context is None:
-            ack(response_action="errors",
-                errors={block_ids["recipients"]: "This form has expired: close it and run /viber again."})  # fmt: skip
+            ack(response_action="errors", errors={block_ids["recipients"]: _("err.form_expired")})
             return
         message = ViberMessage.from_fields(
             text=values["text"],
@@ -112,7 +112,7 @@ def register(app: App, services: Services) -> None:
             errors["send_at"] = problem
         brandname = values["brandname"] or settings.esms_brandname
         if brandname not in settings.esms_brandnames:
-            errors["brandname"] = "Pick one of the brandnames offered."
+            errors["brandname"] = _("err.brandname")
         if errors:
             ack(
                 response_action="errors",

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import CANCEL_ACTION
 from bot.slack.people import PeopleList
@@ -27,13 +28,11 @@ def register(app: App, services: Services) -> None:
         user_id = body["user"]["id"]
         send = services.store.get_send(str(action.get("value", "")))
         if send is None:
-            problem = "This send no longer exists."
+            problem = _("cancel.gone")
         elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
-            problem = (
-                f"Only <@{send.user_id}>, who scheduled it, or an approver can cancel this send."
-            )
+            problem = _("cancel.not_allowed", user=send.user_id)
         elif services.store.cancel_scheduled(send.id, user_id) is None:
-            problem = "Too late to cancel: this send has already gone to eSMS, or was cancelled."
+            problem = _("cancel.too_late")
         else:
             log.info("send %s cancelled by %s", send.id, user_id)
             services.worker.wake()

@@ -6,25 +6,12 @@ import re
 
 from bot.core.command_text import TemplateCommand
 from bot.core.message import ViberMessage, validate_message
+from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import escape, preview_lines
 from bot.slack.people import PeopleList
 
-USAGE = (
-    "*Templates*\n"
-    "• `/viber template list` shows them (everyone).\n"
-    "• `/viber template add NAME | text | image URL | button label | button URL` adds or replaces "
-    "one; leave a field empty to skip it: `/viber template add hello | Xin chào! | | |`.\n"
-    "• `/viber template remove NAME` deletes one.\n"
-    "Adding and removing is for the people in TEMPLATE_ADMINS."
-)
 _NAME = re.compile(r"^[\w.-]{1,40}$")
-_FIELDS = {
-    "text": "Text",
-    "image_url": "Image",
-    "button_label": "Button",
-    "button_url": "Button link",
-}
 
 
 def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
@@ -32,33 +19,35 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
     if request.action == "list":
         stored = store.templates()
         if not stored:
-            return "No templates yet. " + USAGE
+            return _("tpl.none") + _("tpl.usage")
         lines = [
             f"*{escape(name)}*\n" + "\n".join(preview_lines(message))
             for name, message in stored.items()
         ]
-        return "*Templates*\n" + "\n\n".join(lines)
+        return _("tpl.title") + "\n" + "\n\n".join(lines)
     if request.action not in ("add", "remove"):
-        return USAGE
+        return _("tpl.usage")
     admins = services.settings.template_admins
     if not admins:
-        return "Nobody may manage templates yet: the admin sets TEMPLATE_ADMINS first."
+        return _("tpl.no_admins")
     allowed = PeopleList(
         services.slack, admins, cache_seconds=services.settings.user_group_cache_seconds
     )
     if not allowed.contains(user_id, fresh=False):
-        return "Only template admins may add or remove templates."
+        return _("tpl.not_admin")
     if not _NAME.match(request.name):
-        return "Give the template a short name (letters, digits, - _ .), e.g. `giam-gia`."
+        return _("tpl.bad_name")
     if request.action == "remove":
         if store.remove_template(request.name):
-            return f"Template *{escape(request.name)}* removed."
-        return f"There is no template named *{escape(request.name)}*."
+            return _("tpl.removed", name=escape(request.name))
+        return _("tpl.missing", name=escape(request.name))
     fields = (*request.fields, "", "", "", "")[:4]
     message = ViberMessage.from_fields(*fields)
     problems = validate_message(message)
     if problems:
-        listed = "\n".join(f"• {_FIELDS[field]}: {problem}" for field, problem in problems.items())
-        return f"Template not saved.\n{listed}"
+        listed = "\n".join(
+            f"• {_(f'field.{field}')}: {problem}" for field, problem in problems.items()
+        )
+        return _("tpl.not_saved", problems=listed)
     store.save_template(request.name, message, user_id)
-    return f"Template *{escape(request.name)}* saved. Agents find it at the top of the composer."
+    return _("tpl.saved", name=escape(request.name))

@@ -197,3 +197,20 @@ def test_brandname_and_keys_never_appear_in_logs(app, esms):
     assert esms_stand_in.SECRET_KEY not in log and esms_stand_in.API_KEY not in log
     assert "xoxb-test-token" not in log
     assert "0901234567" not in log  # phones are masked
+
+
+def test_log_lines_carry_the_request_id_send_id_and_a_masked_number(app, esms):
+    response = app.command("0901234567 hello")
+    request_id = response.headers["X-Request-Id"]
+    wait_for(lambda: esms.accepted)
+    time.sleep(0.3)
+    lines = app.log().splitlines()
+    stored = [line for line in lines if f"[{request_id}]" in line and "stored" in line]
+    assert stored, lines[-10:]
+    send_id = stored[0].split("send ")[1].split()[0]
+    accepted = [line for line in lines if f"send {send_id} to •••••••567 accepted" in line]
+    assert accepted and "[job-" in accepted[0]
+    echoed = requests.get(
+        app.base_url + "/healthz", headers={"X-Request-Id": "router-abc-123"}, timeout=5
+    )
+    assert echoed.headers["X-Request-Id"] == "router-abc-123"
