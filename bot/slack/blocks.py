@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
 from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage, allowed_shapes
 from bot.core.phones import MAX_RECIPIENTS
 from bot.esms import codes
+from bot.esms.client import VIETNAM
 from bot.i18n import _, plural
 from bot.store import Approval, Recipient, Send, SendStatus
 
@@ -253,9 +254,14 @@ _STATE_ORDER = [
 ]  # fmt: skip
 
 
+def vietnam_time(epoch: float) -> str:
+    """The default time zone (Asia/Ho_Chi_Minh, GMT+7, no daylight saving)."""
+    return datetime.fromtimestamp(epoch, VIETNAM).strftime("%Y-%m-%d %H:%M (GMT+7)")
+
+
 def slack_time(epoch: float) -> str:
-    """A time every reader sees in their own time zone (UTC where the client cannot format it)."""
-    fallback = datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """A time every reader sees in their own Slack time zone (Vietnam time where Slack cannot)."""
+    fallback = vietnam_time(epoch)
     return f"<!date^{int(epoch)}^{{date_short_pretty}} {_('date_at')} {{time}}|{fallback}>"
 
 
@@ -271,9 +277,7 @@ def mentions(approvers: Sequence[str]) -> str:
 def decision_words(send: Send, *, plain: bool = False) -> str:
     """`approved by @x at 10:32`, `rejected by …`, `expired at …` (plain: for modal errors)."""
     if plain:
-        when = "at " + datetime.fromtimestamp(send.decided_at or 0, UTC).strftime(
-            "%Y-%m-%d %H:%M UTC"
-        )
+        when = f"{_('date_at')} {vietnam_time(send.decided_at or 0)}"
         who = _("decision.someone")
     else:
         when, who = slack_time(send.decided_at or 0), f"<@{send.decided_by}>"
