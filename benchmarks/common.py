@@ -26,7 +26,9 @@ __all__ = ["AppProcess", "EsmsStandIn", "SlackApiStandIn", "app_environment", "f
 def start_app(slack: SlackApiStandIn, esms: EsmsStandIn, workdir: Path, **env: str) -> AppProcess:
     """`viber-bot serve` exactly as the Procfile runs it (gunicorn), on a free port."""
     port = free_port()
-    environment = app_environment(slack.url, esms.url, port, workdir / "bench.db", LOG_LEVEL="WARNING", **env)
+    environment = app_environment(
+        slack.url, esms.url, port, workdir / "bench.db", LOG_LEVEL="WARNING", **env
+    )
     return AppProcess(environment, port, workdir / "app.log").start()
 
 
@@ -36,7 +38,11 @@ class Baseline:
     def __init__(self, kind: str, workdir: Path, env: dict[str, str]) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        target = "benchmarks.baseline_app:bolt_app()" if kind == "bolt" else "benchmarks.baseline_app:static_app"
+        target = (
+            "benchmarks.baseline_app:bolt_app()"
+            if kind == "bolt"
+            else "benchmarks.baseline_app:static_app"
+        )
         command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
                    "--worker-class", "gthread", "--threads", "8", "--log-level", "warning", target]  # fmt: skip
         self.process = subprocess.Popen(
@@ -61,14 +67,17 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
     def at(fraction: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1],
             "mean": statistics.fmean(ordered)}  # fmt: skip
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> None:
-    cells = [header, *[[f"{c:.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows]]
+    cells = [
+        header,
+        *[[f"{c:.1f}" if isinstance(c, float) else str(c) for c in row] for row in rows],
+    ]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n{title}")
     for index, row in enumerate(cells):
