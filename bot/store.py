@@ -140,6 +140,18 @@ class CallbackOutcome:
 
 
 SCHEMA_VERSION = 5
+SYNC_DEBOUNCE_SECONDS = 0.5
+# Two index-friendly halves (a due queued job; a running job whose process died) rather than
+# one OR that makes SQLite scan every finished job on each poll.
+_DUE_JOB = """SELECT * FROM (
+        SELECT * FROM jobs WHERE status = 'queued' AND run_after <= :now
+        UNION ALL
+        SELECT * FROM jobs WHERE status = 'running' AND lease_until < :now
+    ) j
+    WHERE NOT EXISTS (
+        SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
+          AND e.status IN ('queued', 'running'))
+    ORDER BY j.run_after, j.id LIMIT 1"""
 
 
 class Store:
@@ -147,6 +159,7 @@ class Store:
         self.path = path
         self.job_lease_seconds = job_lease_seconds
         self._local = threading.local()
+        self._write_lock = threading.Lock()
 
     # -- connections and transactions -------------------------------------------------------
 
@@ -167,13 +180,16 @@ class Store:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         conn = self._connection()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        # SQLite has one writer; threads of this process queue here, on a lock that hands over
+        # at once, instead of in SQLite's busy handler, which sleeps in growing steps.
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -589,17 +605,12 @@ class Store:
     def claim_job(self) -> Job | None:
         """Take the next runnable job whose predecessors on the same thread are done."""
         now = time.time()
+        # Look first without the write lock: idle workers poll, and most polls find nothing.
+        candidate = self._connection().execute(_DUE_JOB, {"now": now}).fetchone()
+        if candidate is None:
+            return None
         with self._transaction() as conn:
-            row = conn.execute(
-                """SELECT * FROM jobs j
-                   WHERE ((j.status = 'queued' AND j.run_after <= :now)
-                          OR (j.status = 'running' AND j.lease_until < :now))
-                     AND NOT EXISTS (
-                         SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
-                           AND e.status IN ('queued', 'running'))
-                   ORDER BY j.run_after, j.id LIMIT 1""",
-                {"now": now},
-            ).fetchone()
+            row = conn.execute(_DUE_JOB, {"now": now}).fetchone()
             if row is None:
                 return None
             conn.execute(
@@ -717,13 +728,14 @@ def _settle_approval(
 
 
 def _enqueue_sync(conn: sqlite3.Connection, send_id: str) -> None:
-    """One queued refresh per thread is enough: it reads the latest state when it runs."""
+    """One queued refresh per thread is enough: it reads the latest state when it runs, and it
+    waits a moment so that reports arriving together become one update and one reply."""
     waiting = conn.execute(
         "SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND status = 'queued' LIMIT 1",
         (JobKind.SYNC_THREAD, send_id),
     ).fetchone()
     if waiting is None:
-        _enqueue(conn, JobKind.SYNC_THREAD, send_id)
+        _enqueue(conn, JobKind.SYNC_THREAD, send_id, run_after=time.time() + SYNC_DEBOUNCE_SECONDS)
 
 
 def _apply(conn: sqlite3.Connection, callback_id: int, callback: Callback) -> CallbackOutcome:

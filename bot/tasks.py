@@ -7,7 +7,7 @@ finds its work already done returns quietly.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from slack_sdk import WebClient
@@ -18,6 +18,7 @@ from bot.core.delivery import REPORTED_STATES, State
 from bot.core.phones import mask_phone
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
 from bot.i18n import _
+from bot.pacing import ChannelPacer
 from bot.slack import blocks
 from bot.store import Job, JobKind, Send, SendStatus, Store
 
@@ -44,6 +45,7 @@ class Tasks:
     store: Store
     slack: WebClient
     esms: EsmsClient
+    pacer: ChannelPacer = field(default_factory=ChannelPacer)
     _bot_user_id: str | None = None
 
     def run(self, job: Job) -> None:
@@ -214,6 +216,11 @@ class Tasks:
         if send is None or not send.parent_ts:
             return
         recipients = self.store.recipients(send.id)
+        due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
+        if due or (send.decided_at and not send.decision_reported):
+            wait = self.pacer.reserve(send.channel_id)
+            if wait:  # the channel's turn comes later: touch nothing until then
+                raise RetryLater("waiting for the channel's turn", wait)
         approvers = self.settings.approvers
         text, parent_blocks = blocks.parent_message(send, recipients, approvers)
         self._slack_call(
@@ -235,7 +242,6 @@ class Tasks:
                 text=blocks.decision_reply(send),
             )  # fmt: skip
             self.store.mark_decision_reported(send.id)
-        due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
         if not due:
             return
         reply_text, reply_blocks = blocks.outcome_reply(due, sandbox=send.sandbox)
@@ -250,7 +256,10 @@ class Tasks:
             getattr(self.slack, method)(**arguments)
         except SlackApiError as error:
             if _is_transient(error):
-                raise RetryLater(f"Slack: {_slack_error(error)}", _retry_after(error)) from None
+                delay = _retry_after(error)
+                if delay is not None and "channel" in arguments:
+                    self.pacer.back_off(str(arguments["channel"]), delay)
+                raise RetryLater(f"Slack: {_slack_error(error)}", delay) from None
             # A deleted parent or a channel the app left: retrying cannot help; say so once.
             log.error("Slack refused %s for thread %s: %s", method, arguments.get("ts")
                       or arguments.get("thread_ts"), _slack_error(error))  # fmt: skip

@@ -90,6 +90,10 @@ class SlackApiStandIn(StandIn):
                 if m.thread_ts is None and (channel is None or m.channel == channel)
             ]
 
+    def replies_all(self) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages.values() if m.thread_ts is not None]
+
     def replies(self, parent_ts: str) -> list[Message]:
         with self.lock:
             return [m for m in self.messages.values() if m.thread_ts == parent_ts]

@@ -9,7 +9,8 @@ from bot.store import SCHEMA_VERSION, Approval, JobKind, NewSend, SendStatus, St
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
     store = Store(str(tmp_path / "test.db"), job_lease_seconds=60)
     store.migrate()
     return store

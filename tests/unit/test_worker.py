@@ -10,6 +10,7 @@ from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
+from bot.pacing import ChannelPacer
 from bot.store import NewSend, Store
 from bot.tasks import Tasks
 from bot.worker import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Worker, backoff_seconds
@@ -18,7 +19,8 @@ from tests.stand_ins.slack_api import SlackApiStandIn, block_text
 
 
 @pytest.fixture
-def world(tmp_path):
+def world(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
     slack_api, esms = SlackApiStandIn().start(), EsmsStandIn().start()
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "s" * 20, "ESMS_API_KEY": API_KEY,
@@ -31,7 +33,10 @@ def world(tmp_path):
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
     esms_client = EsmsClient(settings.esms_api_url, API_KEY, SECRET_KEY, timeout_seconds=1)
-    worker = Worker(store, Tasks(settings, store, slack, esms_client), retry_base=0)
+    tasks = Tasks(
+        settings, store, slack, esms_client, pacer=ChannelPacer(0)
+    )  # no pacing in unit tests
+    worker = Worker(store, tasks, retry_base=0)
     yield store, worker, slack_api, esms
     slack_api.stop()
     esms.stop()

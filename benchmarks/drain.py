@@ -1,0 +1,91 @@
+"""Benchmark 3: posting every thread update while Slack allows one message per second per channel.
+
+The Slack stand-in answers chat.postMessage with 429 and Retry-After when a channel had a
+message less than a second ago. --sends sends spread over --channels channels each get the five
+reports of benchmark 2; the clock runs until every thread has its "delivered" reply. No reply may
+be posted twice. The lower bound is Slack's limit: one reply per send, one per second per channel.
+
+    python -m benchmarks.drain [--sends 1000] [--channels 100] [--connections 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.callbacks import fire, populate
+from benchmarks.common import EsmsStandIn, SlackApiStandIn, start_app, table
+from tests.stand_ins.slack_api import block_text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sends", type=int, default=1000)
+    parser.add_argument("--channels", type=int, default=100)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--timeout", type=float, default=100.0)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-drain-"))
+    slack, esms = SlackApiStandIn().start(), EsmsStandIn().start()
+    population = populate(workdir / "bench.db", slack, args.sends, args.channels)
+    parents = [ts for ts, message in slack.messages.items() if message.thread_ts is None]
+    slack.rate_limit_per_channel = 1.0
+    app = start_app(slack, esms, workdir)
+    try:
+        started = time.perf_counter()
+        _, ingest_wall, failures = fire(app.base_url, population.sms_ids, args.connections)
+
+        def undelivered() -> int:
+            replied = {
+                m.thread_ts for m in slack.replies_all() if "delivered" in block_text(m.blocks)
+            }
+            return sum(ts not in replied for ts in parents)
+
+        while undelivered() and time.perf_counter() - started < args.timeout:
+            time.sleep(0.2)
+        drained = time.perf_counter() - started
+        time.sleep(2)  # anything still to come would be a duplicate
+        left = undelivered()
+    finally:
+        app.stop()
+        slack.stop()
+        esms.stop()
+
+    lines = Counter(
+        line
+        for m in slack.replies_all()
+        for line in block_text(m.blocks).splitlines()
+        if line.strip()
+    )
+    duplicates = sum(count - 1 for count in lines.values() if count > 1)
+    posts = len(slack.calls_to("chat.postMessage"))
+    bound = math.ceil(args.sends / args.channels)
+    rows = [
+        [
+            args.sends,
+            args.channels,
+            ingest_wall,
+            drained,
+            float(bound),
+            slack.rate_limited,
+            posts,
+            duplicates,
+        ]
+    ]
+    table("Rate-limited drain (1 chat.postMessage per second per channel)",
+          ["sends", "channels", "ingest s", "drain s", "Slack bound s", "429s", "posts", "duplicates"], rows)  # fmt: skip
+    print(f"\ndrain / Slack's bound: {drained / bound:.2f}; threads without their reply: {left}; "
+          f"non-200 callbacks: {failures}; duplicates: {duplicates} (must be 0)")  # fmt: skip
+    if left or duplicates or failures:
+        raise SystemExit("verification failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""Keep to Slack's pace for posting: about one message per second per channel.
+
+Asking anyway only earns a 429, so a message for a channel that is not due yet waits (its job
+is rescheduled) without a call. A 429's Retry-After moves the channel's next turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+POST_INTERVAL_SECONDS = 1.0
+
+
+class ChannelPacer:
+    def __init__(
+        self, interval: float = POST_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ):
+        self.interval = interval
+        self.clock = clock
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def reserve(self, channel: str) -> float:
+        """0 and the turn is taken; otherwise how many seconds until the channel's next turn."""
+        now = self.clock()
+        with self._lock:
+            due = self._next.get(channel, 0.0)
+            if due > now:
+                return due - now
+            self._next[channel] = now + self.interval
+            return 0.0
+
+    def back_off(self, channel: str, seconds: float) -> None:
+        with self._lock:
+            self._next[channel] = max(self._next.get(channel, 0.0), self.clock() + seconds)
