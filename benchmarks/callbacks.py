@@ -60,7 +60,9 @@ def callback_path() -> str:
     return f"/esms/callback/{derive_callback_secret(SECRET_KEY)}"
 
 
-def fire(base_url: str, sms_ids: list[str], connections: int) -> tuple[list[float], float, int]:
+def fire(
+    base_url: str, sms_ids: list[str], connections: int, reports: list[str] = REPORTS
+) -> tuple[list[float], float, int]:
     """Send every report for every SMSID over `connections` keep-alive connections.
 
     A small asyncio HTTP/1.1 client, so that the load generator (which shares the machine with
@@ -68,7 +70,7 @@ def fire(base_url: str, sms_ids: list[str], connections: int) -> tuple[list[floa
     in s, non-200 answers)."""
     paths = [
         f"{callback_path()}?SMSID={sms_id}&{report}&TypeId=23"
-        for report in REPORTS
+        for report in reports
         for sms_id in sms_ids
     ]
     return asyncio.run(_fire(base_url, paths, connections))

@@ -97,7 +97,14 @@ class Worker:
                 log.exception("worker loop error; continuing")
                 time.sleep(IDLE_POLL_SECONDS)
                 continue
-            self._wake.wait(IDLE_POLL_SECONDS)
+            # Sleep until the next job is due (a paced or debounced one), at most a poll interval.
+            due = self.store.next_job_due()
+            pause = (
+                IDLE_POLL_SECONDS
+                if due is None
+                else min(IDLE_POLL_SECONDS, max(0.02, due - time.time()))
+            )
+            self._wake.wait(pause)
             self._wake.clear()
 
     def _run(self, job: Job) -> None:
