@@ -25,6 +25,22 @@ BOT_TOKEN = "xoxb-test-token"
 T = TypeVar("T")
 
 
+def run_cli(
+    env: dict[str, str], *args: str, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """`viber-bot ARGS` as a separate process; its output must never show a traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
+    return result
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

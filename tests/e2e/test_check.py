@@ -1,11 +1,8 @@
 """`viber-bot check` against healthy stand-ins and stand-ins that fail in each way."""
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.e2e.harness import app_environment, free_port
+from tests.e2e.harness import app_environment, free_port, run_cli
 
 
 @pytest.fixture
@@ -14,15 +11,7 @@ def env(slack_api, esms, tmp_path):
 
 
 def check(env, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "check"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    assert "Traceback" not in result.stdout + result.stderr
+    result = run_cli(env, "check", cwd=tmp_path)
     return result.returncode, result.stdout
 
 

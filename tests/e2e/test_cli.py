@@ -1,21 +1,9 @@
 """The command line: migrate and purge on a database the app itself produced."""
 
 import sqlite3
-import subprocess
-import sys
 
 from bot.store import SCHEMA_VERSION
-from tests.e2e.harness import wait_for
-
-
-def run_cli(app, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=app.env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+from tests.e2e.harness import run_cli, wait_for
 
 
 def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_path):
@@ -24,7 +12,7 @@ def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_pa
     esms.callback(accepted, 5, success=1)
     parent = wait_for(lambda: slack_api.parents())[0]
     wait_for(lambda: slack_api.replies(parent.ts))
-    result = run_cli(app, "purge", "--older-than", "0")
+    result = run_cli(app.env, "purge", "--older-than", "0")
     assert result.returncode == 0, result.stderr
     assert "of 1 settled send older than 0 days" in result.stdout
     with sqlite3.connect(tmp_path / "app.db") as conn:
@@ -35,10 +23,10 @@ def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_pa
 
 
 def test_purge_refuses_a_negative_age(app):
-    result = run_cli(app, "purge", "--older-than", "-3")
+    result = run_cli(app.env, "purge", "--older-than", "-3")
     assert result.returncode == 2 and "0 or more" in result.stderr
 
 
 def test_migrate_reports_the_schema_version(app):
-    result = run_cli(app, "migrate")
+    result = run_cli(app.env, "migrate")
     assert result.returncode == 0 and f"schema version {SCHEMA_VERSION}" in result.stdout

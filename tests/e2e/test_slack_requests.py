@@ -1,14 +1,19 @@
 """Slack's side: signatures, the command, the composer and its inline validation."""
 
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 import requests
 
-from tests.e2e.harness import app_environment, composer_values, free_port, json_or_empty, wait_for
+from tests.e2e.harness import (
+    app_environment,
+    composer_values,
+    free_port,
+    json_or_empty,
+    run_cli,
+    wait_for,
+)
 from tests.stand_ins import esms as esms_stand_in
 
 
@@ -37,14 +42,7 @@ def test_missing_variable_stops_start_up_naming_it(tmp_path):
     )
     del env["ESMS_BRANDNAME"]
     env["ESMS_SANDBOX"] = "perhaps"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        cwd=tmp_path,
-    )
+    result = run_cli(env, "serve", cwd=tmp_path, timeout=30)
     assert result.returncode == 2
     assert "ESMS_BRANDNAME is missing" in result.stderr
     assert "ESMS_SANDBOX must be true or false" in result.stderr

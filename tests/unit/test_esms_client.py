@@ -4,14 +4,7 @@ import pytest
 
 from bot.core.message import ViberMessage
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
-from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-
-
-@pytest.fixture
-def esms():
-    stand_in = EsmsStandIn().start()
-    yield stand_in
-    stand_in.stop()
+from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture

@@ -7,14 +7,7 @@ from bot.core.message import ViberMessage
 from bot.esms.client import EsmsClient
 from bot.reconcile import ESMS_HORIZON_SECONDS, Reconciler
 from bot.store import NewSend, Store
-from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-
-
-@pytest.fixture
-def esms():
-    stand_in = EsmsStandIn().start()
-    yield stand_in
-    stand_in.stop()
+from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture
