@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,7 @@ def run_cli(
         capture_output=True,
         text=True,
         timeout=timeout,
-        cwd=cwd,
+        cwd=cwd or tempfile.mkdtemp(),  # away from a developer's .env, which would leak in
     )
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
     return result
@@ -108,6 +109,7 @@ class AppProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=self.log_path.parent,  # away from a developer's .env, which would leak in
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from tests.e2e.harness import app_environment, free_port, wait_for
+from tests.e2e.harness import app_environment, free_port, run_cli, wait_for
 from tests.stand_ins.slack_api import TEAM_ID, block_text
 from tests.stand_ins.socket_mode import SocketModeStandIn
 
@@ -25,7 +25,11 @@ def dev_app(slack_api, esms, socket_mode, tmp_path):
                STATUS_POLL_SECONDS="1", STATUS_GRACE_SECONDS="0")  # fmt: skip
     log = (tmp_path / "dev.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "dev"], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", "bot.cli", "dev"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
     )
     yield process
     process.terminate()
@@ -62,7 +66,5 @@ def test_dev_mode_serves_commands_over_socket_mode_and_polls_statuses(
 def test_dev_mode_without_an_app_token_says_what_is_missing(slack_api, esms, tmp_path):
     env = app_environment(slack_api.url, esms.url, free_port(), tmp_path / "dev.db")
     env.pop("SLACK_APP_TOKEN", None)
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "dev"], env=env, capture_output=True, text=True,
-                            timeout=30)  # fmt: skip
+    result = run_cli(env, "dev", timeout=30)
     assert result.returncode == 2 and "SLACK_APP_TOKEN is missing" in result.stderr
-    assert "Traceback" not in result.stderr

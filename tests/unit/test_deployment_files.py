@@ -1,4 +1,4 @@
-"""Every variable the app reads is described for Heroku (app.json), in the README and .env.example."""
+"""Every variable the app reads is described for Heroku (app.json) and in the README."""
 
 import json
 from collections.abc import Iterator, Mapping

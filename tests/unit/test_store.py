@@ -1,4 +1,5 @@
 import threading
+import time
 
 import pytest
 
@@ -237,3 +238,19 @@ def test_purge_erases_content_and_numbers_of_settled_sends_only(store):
     assert store.recipients(in_flight)[0].phone == "0912345678"
     assert store.count_callbacks("applied") == 1
     assert store.purge_content(0) == 0  # already purged
+
+
+def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(tmp_path):
+    from bot import store as store_module
+
+    store = Store(str(tmp_path / "debounce.db"))
+    store.migrate()
+    send_id = new_send(store, ["0901234567"])
+    drain(store)
+    store.mark_parent_posted(send_id, "1.1")
+    drain(store)  # the submit
+    (recipient,) = store.recipients(send_id)
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    assert store.claim_job() is None  # not due yet
+    due = store.next_job_due()
+    assert 0 < due - time.time() <= store_module.SYNC_DEBOUNCE_SECONDS
