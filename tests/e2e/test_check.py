@@ -78,3 +78,10 @@ def test_polling_mode_is_explained(env, tmp_path):
     env["PUBLIC_URL"] = ""
     code, out = check(env, tmp_path)
     assert code == 0 and "PUBLIC_URL is not set" in out and "polled every 60 s" in out
+
+
+def test_socket_mode_needs_no_signing_secret(env, tmp_path, slack_api):
+    env["SLACK_SIGNING_SECRET"] = ""
+    env["SLACK_APP_TOKEN"] = slack_api.app_token
+    code, out = check(env, tmp_path)
+    assert code == 0 and "SLACK_SIGNING_SECRET" not in out
