@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sqlite3
 import sys
 from typing import Any
@@ -64,6 +65,15 @@ def serve(args: argparse.Namespace) -> None:
 
             return create_app(settings)
 
+    requested = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if requested not in ("", "1"):
+        # Heroku's Python buildpack sets WEB_CONCURRENCY by dyno size; with SQLite one process
+        # is the safe choice, so say it is used rather than refuse to start.
+        log.warning(
+            "WEB_CONCURRENCY=%s ignored: with SQLite the app runs one web process "
+            "(threads serve the concurrency)",
+            requested[:10],
+        )
     log.info("serving on %s:%s", args.host, args.port or settings.port)
     Server().run()
 
