@@ -51,7 +51,10 @@ def test_killed_before_the_esms_call(app, slack_api, esms):
     deliver_all(esms)
     wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent))
     assert len(slack_api.parents()) == 1 and len(esms.submissions) == 2
-    assert sorted(reply_lines(slack_api, parent)) == [f"✅ {p}: delivered" for p in PHONES]
+    # The parent is refreshed first and the reply follows: wait for the reply itself.
+    wait_for(
+        lambda: sorted(reply_lines(slack_api, parent)) == [f"✅ {p}: delivered" for p in PHONES]
+    )
 
 
 def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory, slack_api, esms):
@@ -67,7 +70,7 @@ def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory,
     (accepted,) = esms.accepted_for("0901234567")
     esms.settle(accepted, 5, success=1)  # its callback is lost; reconciliation finds the truth
     wait_for(lambda: "✅ Delivered 1/1" in status(slack_api, parent), timeout=15)
-    assert reply_lines(slack_api, parent) == ["✅ 0901234567: delivered"]
+    wait_for(lambda: reply_lines(slack_api, parent) == ["✅ 0901234567: delivered"])
     assert len(esms.accepted) == 1
 
 
@@ -83,7 +86,10 @@ def test_killed_after_the_smsid_was_stored_but_before_slack_was_updated(app, sla
     wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent), timeout=15)
     wait_for(lambda: len(reply_lines(slack_api, parent)) == 2)
     time.sleep(0.5)
-    assert sorted(reply_lines(slack_api, parent)) == [f"✅ {p}: delivered" for p in PHONES]
+    # The parent is refreshed first and the reply follows: wait for the reply itself.
+    wait_for(
+        lambda: sorted(reply_lines(slack_api, parent)) == [f"✅ {p}: delivered" for p in PHONES]
+    )
     assert one_acceptance_each(esms) and len(esms.submissions) == 2
 
 
@@ -104,10 +110,11 @@ def test_a_send_whose_callbacks_never_come_is_settled_by_reconciliation(
     wait_for(
         lambda: "Delivered 1/2 · rejected by eSMS 1/2" in status(slack_api, parent), timeout=15
     )
-    assert set(reply_lines(slack_api, parent)) == {
+    expected = {
         "✅ 0901234567: delivered",
         "⛔ 0912345678: rejected by eSMS",
     }
+    wait_for(lambda: set(reply_lines(slack_api, parent)) == expected)
 
 
 # -- Slack failing for a while ----------------------------------------------------------------
