@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -12,6 +13,7 @@ from bot.config import Settings
 from bot.esms.client import EsmsClient
 from bot.logs import ContextExecutor
 from bot.reconcile import Reconciler
+from bot.slack.people import PeopleList
 from bot.store import Store
 from bot.tasks import Tasks
 from bot.worker import Worker
@@ -28,6 +30,16 @@ class Services:
     lookups: ThreadPoolExecutor = field(
         default_factory=lambda: ContextExecutor(2, thread_name_prefix="lookup")
     )
+    _people: dict[tuple[str, ...], PeopleList] = field(default_factory=dict)
+
+    def people(self, ids: Sequence[str]) -> PeopleList:
+        """One list (and one user-group cache) per configured set of IDs, shared by listeners."""
+        key = tuple(ids)
+        if key not in self._people:
+            self._people[key] = PeopleList(
+                self.slack, key, cache_seconds=self.settings.user_group_cache_seconds
+            )
+        return self._people[key]
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:

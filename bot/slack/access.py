@@ -20,13 +20,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     settings = services.settings
-    allowed_users = (
-        PeopleList(
-            services.slack, settings.allowed_users, cache_seconds=settings.user_group_cache_seconds
-        )
-        if settings.allowed_users
-        else None
-    )
+    allowed_users = services.people(settings.allowed_users) if settings.allowed_users else None
 
     @app.middleware
     def guard(

@@ -18,7 +18,6 @@ from bot.slack.blocks import (
     already_decided,
     reject_view,
 )
-from bot.slack.people import PeopleList
 from bot.store import Approval, Send
 
 log = logging.getLogger(__name__)
@@ -26,11 +25,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App, services: Services) -> None:
     store = services.store
-    approvers = PeopleList(
-        services.slack,
-        services.settings.approvers,
-        cache_seconds=services.settings.user_group_cache_seconds,
-    )
+    approvers = services.people(services.settings.approvers)
 
     def refusal(send: Send | None, user_id: str, *, plain: bool = False) -> str | None:
         """Why this user may not decide on this send now, or None when they may."""

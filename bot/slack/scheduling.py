@@ -10,17 +10,12 @@ from slack_bolt import Ack, App, Respond
 from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import CANCEL_ACTION
-from bot.slack.people import PeopleList
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    approvers = PeopleList(
-        services.slack,
-        services.settings.approvers,
-        cache_seconds=services.settings.user_group_cache_seconds,
-    )
+    approvers = services.people(services.settings.approvers)
 
     @app.action(CANCEL_ACTION)
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

@@ -9,7 +9,6 @@ from bot.core.message import ViberMessage, validate_message
 from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import escape, preview_lines
-from bot.slack.people import PeopleList
 
 _NAME = re.compile(r"^[\w.-]{1,40}$")
 
@@ -30,10 +29,7 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
     admins = services.settings.template_admins
     if not admins:
         return _("tpl.no_admins")
-    allowed = PeopleList(
-        services.slack, admins, cache_seconds=services.settings.user_group_cache_seconds
-    )
-    if not allowed.contains(user_id, fresh=False):
+    if not services.people(admins).contains(user_id, fresh=False):
         return _("tpl.not_admin")
     if not _NAME.match(request.name):
         return _("tpl.bad_name")
