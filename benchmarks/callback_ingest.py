@@ -2,16 +2,18 @@
 
 Every recipient of --sends sends gets five reports (waiting, sent, delivered, a duplicate, a late
 "sent"), fired over --connections keep-alive connections. Afterwards every callback must be
-stored and every recipient delivered.
+stored and every recipient delivered. With --postgres (a server where databases may be created)
+the same load also runs against PostgreSQL, with one and with two web processes.
 
     python -m benchmarks.callback_ingest [--sends 1000] [--connections 64]
+                                         [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.callbacks import REPORTS, fire, populate
@@ -24,6 +26,39 @@ from benchmarks.common import (
     start_app,
     table,
 )
+from bot.store import Store
+from tests.databases import postgres_database
+
+
+def measure(
+    slack: SlackApiStandIn,
+    esms: EsmsStandIn,
+    workdir: Path,
+    database_url: str,
+    processes: int,
+    args: argparse.Namespace,
+) -> tuple[list[float], float, str | None]:
+    """Latencies and wall time of the whole load; a reason when verification fails."""
+    population = populate(database_url, slack, args.sends, channels=50)
+    app = start_app(slack, esms, workdir, DATABASE_URL=database_url,
+                    WEB_CONCURRENCY=str(processes))  # fmt: skip
+    try:
+        latencies, wall, failures = fire(app.base_url, population.sms_ids, args.connections)
+    finally:
+        app.stop()
+    store = Store.open(database_url)
+    stored = store.count_callbacks()
+    states = {
+        row["state"]: row["n"]
+        for row in store.db.fetch_all("SELECT state, COUNT(*) AS n FROM recipients GROUP BY state")
+    }
+    store.close()
+    total = len(REPORTS) * args.sends
+    print(f"  stored callbacks {stored}/{total}, non-200 answers {failures}, states {states}")
+    problem = None
+    if stored != total or states != {"delivered": args.sends} or failures:
+        problem = "a callback was lost or a recipient is not delivered"
+    return latencies, wall, problem
 
 
 def main() -> None:
@@ -32,47 +67,52 @@ def main() -> None:
     )
     parser.add_argument("--sends", type=int, default=1000)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--postgres", metavar="URL", help="also measure on this PostgreSQL server")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-callbacks-"))
     slack, esms = SlackApiStandIn().start(), EsmsStandIn().start()
-    population = populate(workdir / "bench.db", slack, args.sends, channels=50)
-    env = app_environment(slack.url, esms.url, 0, workdir / "unused.db")
-    baseline = Baseline("static", workdir, env)
+    total = len(REPORTS) * args.sends
+    population = populate(f"sqlite:///{workdir / 'baseline.db'}", slack, args.sends, channels=50)
+    baseline = Baseline(
+        "static", workdir, app_environment(slack.url, esms.url, 0, workdir / "x.db")
+    )
     try:
         base_latencies, base_wall, _ = fire(baseline.base_url, population.sms_ids, args.connections)
     finally:
         baseline.stop()
-    app = start_app(slack, esms, workdir)
+    b = percentiles(base_latencies)
+    rows = [["baseline: static 200", "-", total, total / base_wall, b["p50"], b["p99"]]]
+    setups = [("SQLite, 1 process", None, 1)]
+    if args.postgres:
+        setups += [("PostgreSQL, 1 process", args.postgres, 1),
+                   ("PostgreSQL, 2 processes", args.postgres, 2)]  # fmt: skip
+    problems = []
     try:
-        latencies, wall, failures = fire(app.base_url, population.sms_ids, args.connections)
+        for index, (name, server, processes) in enumerate(setups):
+            print(f"viber-bot, {name} …")
+            with ExitStack() as stack:
+                url = (
+                    stack.enter_context(postgres_database(server))
+                    if server
+                    else f"sqlite:///{workdir / f'bench-{index}.db'}"
+                )
+                latencies, wall, problem = measure(slack, esms, workdir, url, processes, args)
+            o = percentiles(latencies)
+            rows.append([f"viber-bot, {name}", processes, total, total / wall, o["p50"], o["p99"]])
+            if problem:
+                problems.append(f"{name}: {problem}")
     finally:
-        app.stop()
         slack.stop()
         esms.stop()
 
-    with sqlite3.connect(workdir / "bench.db") as conn:
-        stored = conn.execute("SELECT COUNT(*) FROM callbacks").fetchone()[0]
-        states = dict(
-            conn.execute("SELECT state, COUNT(*) FROM recipients GROUP BY state").fetchall()
-        )
-    total = len(REPORTS) * args.sends
-    b, o = percentiles(base_latencies), percentiles(latencies)
-    rows = [
-        ["baseline: static 200", total, total / base_wall, b["p50"], b["p99"]],
-        ["viber-bot", total, total / wall, o["p50"], o["p99"]],
-    ]
     table(f"Callback ingest, {args.sends} sends, {args.connections} connections",
-          ["server", "callbacks", "per second", "p50 ms", "p99 ms"], rows)  # fmt: skip
-    share = (total / wall) / (total / base_wall)
-    print(
-        f"\n{total / wall:.0f} callbacks/s (target ≥ 1000), {share:.0%} of the static baseline (target ≥ 30 %)"
-    )
-    print(
-        f"stored callbacks: {stored}/{total}; non-200 answers: {failures}; recipient states: {states}"
-    )
-    if stored != total or states != {"delivered": args.sends} or failures:
-        raise SystemExit("verification failed: a callback was lost or a recipient is not delivered")
+          ["server", "processes", "callbacks", "per second", "p50 ms", "p99 ms"], rows)  # fmt: skip
+    best = max(row[3] for row in rows[1:])
+    print(f"\nbest: {best:.0f} callbacks/s (target ≥ 1000), "
+          f"{best / (total / base_wall):.0%} of the static baseline (target ≥ 30 %)")  # fmt: skip
+    if problems:
+        raise SystemExit("verification failed: " + "; ".join(problems))
 
 
 if __name__ == "__main__":

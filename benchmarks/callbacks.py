@@ -6,7 +6,6 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from benchmarks.common import SlackApiStandIn
 from bot.config import derive_callback_secret
@@ -32,9 +31,9 @@ class Population:
     channels: int
 
 
-def populate(database: Path, slack: SlackApiStandIn, sends: int, channels: int) -> Population:
+def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: int) -> Population:
     """Sends already posted and accepted by eSMS, as they stand just before their reports come."""
-    store = Store(str(database))
+    store = Store.open(database_url)
     store.migrate()
     sms_ids = []
     for index in range(sends):
@@ -51,7 +50,8 @@ def populate(database: Path, slack: SlackApiStandIn, sends: int, channels: int) 
         store.record_submission(recipient.id, State.ACCEPTED, sms_id=sms_id)
         sms_ids.append(sms_id)
     # The work up to here already happened: only the reports' consequences remain.
-    store._connection().execute("UPDATE jobs SET status = 'done'")
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE jobs SET status = 'done'")
     store.close()
     return Population(sms_ids, channels)
 

@@ -35,7 +35,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-drain-"))
     slack, esms = SlackApiStandIn().start(), EsmsStandIn().start()
-    population = populate(workdir / "bench.db", slack, args.sends, args.channels)
+    population = populate(f"sqlite:///{workdir / 'bench.db'}", slack, args.sends, args.channels)
     parents = [ts for ts, message in slack.messages.items() if message.thread_ts is None]
     slack.rate_limit_per_channel = 1.0
     app = start_app(slack, esms, workdir)

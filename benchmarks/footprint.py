@@ -69,7 +69,7 @@ def main() -> None:
     finally:
         baseline.stop()
 
-    population = populate(workdir / "bench.db", slack, args.sends, channels=30)
+    population = populate(f"sqlite:///{workdir / 'bench.db'}", slack, args.sends, channels=30)
     app, app_start = started_app(slack, esms, workdir)
     try:
         esms.send_delay = 2.0

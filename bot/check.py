@@ -130,14 +130,19 @@ def _brandnames(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
 
 def _database(settings: Settings) -> Check:
     try:
-        version = Store(settings.sqlite_path).migrate()
+        store = Store.open(settings.database_url)
+        try:
+            version = store.migrate()
+        finally:
+            store.close()
     except Exception as error:
-        return Check("Database", False, f"{settings.database_url} cannot be used ({error})",
-                     "point DATABASE_URL at a writable location")  # fmt: skip
+        reason = str(error).removeprefix(f"{settings.database_label} cannot be used: ")
+        return Check("Database", False, f"{settings.database_label} cannot be used ({reason})",
+                     "point DATABASE_URL at a writable file or a reachable PostgreSQL database")  # fmt: skip
     if version != SCHEMA_VERSION:
         return Check("Database", False, f"schema version {version}, expected {SCHEMA_VERSION}",
                      "run viber-bot migrate")  # fmt: skip
-    return Check("Database", True, f"{settings.database_url} reachable, schema version {version}")
+    return Check("Database", True, f"{settings.database_label} reachable, schema version {version}")
 
 
 def _callbacks(settings: Settings) -> Check:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.db import DatabaseError
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger("bot")
 
@@ -28,14 +31,44 @@ def _settings(*, require_signing_secret: bool = True, require_app_token: bool = 
         raise SystemExit(2) from None
 
 
-def _migrate(settings: Settings) -> int:
+def _open_store(url: str) -> tuple[Store, int]:
+    """The store at `url` with its schema brought up to date, and the schema version; a database
+    that cannot be used ends the command with the reason."""
     from bot.store import Store
 
     try:
-        return Store(settings.sqlite_path).migrate()
-    except sqlite3.Error as error:
-        print(f"The database at {settings.database_url} cannot be used: {error}", file=sys.stderr)
+        store = Store.open(url, pool_size=1)
+        return store, store.migrate()
+    except DatabaseError as error:
+        print(f"The database cannot be used: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _migrate(settings: Settings) -> int:
+    store, version = _open_store(settings.database_url)
+    store.close()  # before gunicorn forks: each process opens its own connections
+    return version
+
+
+def _web_processes(settings: Settings) -> int:
+    """WEB_CONCURRENCY (Heroku sets it by dyno size) with PostgreSQL; one process with SQLite."""
+    requested = os.environ.get("WEB_CONCURRENCY", "").strip()
+    if requested in ("", "1"):
+        return 1
+    if not settings.shared_database:
+        # With SQLite one process is the safe choice (one writer, a file on one disk), so say
+        # it is used rather than refuse to start.
+        log.warning(
+            "WEB_CONCURRENCY=%s ignored: with SQLite the app runs one web process "
+            "(threads serve the concurrency); point DATABASE_URL at PostgreSQL to run several",
+            requested[:10],
+        )
+        return 1
+    if not requested.isdigit() or not 1 <= int(requested) <= 32:
+        log.warning("WEB_CONCURRENCY=%r is not a number from 1 to 32; running 1 web process",
+                    requested[:10])  # fmt: skip
+        return 1
+    return int(requested)
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -44,13 +77,15 @@ def serve(args: argparse.Namespace) -> None:
     settings = _settings()
     configure_logging(settings.log_level, settings.secret_values())
     _migrate(settings)
+    processes = _web_processes(settings)
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             options = {
                 "bind": f"{args.host}:{args.port or settings.port}",
-                # One process: SQLite has one writer, and the job workers live beside the app.
-                "workers": 1,
+                # Every process runs its own job workers beside the app; with PostgreSQL they
+                # share the jobs through the database and each job runs once.
+                "workers": processes,
                 "worker_class": "gthread",
                 "threads": args.threads,
                 "timeout": 60,
@@ -65,16 +100,8 @@ def serve(args: argparse.Namespace) -> None:
 
             return create_app(settings)
 
-    requested = os.environ.get("WEB_CONCURRENCY", "").strip()
-    if requested not in ("", "1"):
-        # Heroku's Python buildpack sets WEB_CONCURRENCY by dyno size; with SQLite one process
-        # is the safe choice, so say it is used rather than refuse to start.
-        log.warning(
-            "WEB_CONCURRENCY=%s ignored: with SQLite the app runs one web process "
-            "(threads serve the concurrency)",
-            requested[:10],
-        )
-    log.info("serving on %s:%s", args.host, args.port or settings.port)
+    log.info("serving on %s:%s with %d web process%s (%s)", args.host, args.port or settings.port,
+             processes, "" if processes == 1 else "es", settings.database_label)  # fmt: skip
     Server().run()
 
 
@@ -105,7 +132,47 @@ def dev(args: argparse.Namespace) -> None:
 def migrate(args: argparse.Namespace) -> None:
     settings = _settings(require_signing_secret=False)
     version = _migrate(settings)
-    print(f"Database {settings.database_url} is at schema version {version}.")
+    print(f"Database {settings.database_label} is at schema version {version}.")
+
+
+def migrate_db(args: argparse.Namespace) -> None:
+    """Copy a database (SQLite, typically) into another, empty one (PostgreSQL, typically)."""
+    from bot.db import open_database, redact_url, url_problem
+    from bot.db.copy import copy_database
+
+    problems = [
+        f"--{name}: {problem}"
+        for name, url in (("from", args.source), ("to", args.target))
+        if (problem := url_problem(url))
+    ]
+    if not problems and args.source == args.target:
+        problems.append("--from and --to name the same database")
+    source_file = args.source.removeprefix("sqlite:///")
+    if not problems and args.source.startswith("sqlite:///") and not os.path.isfile(source_file):
+        problems.append(f"--from: there is no SQLite database at {source_file}")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        raise SystemExit(2)
+    source, target = (
+        open_database(args.source, pool_size=1),
+        open_database(args.target, pool_size=1),
+    )
+    print(f"Copying {source.url} into {target.url} …")
+    try:
+        copied = copy_database(
+            source, target, progress=lambda table, rows: print(f"  {table}: {rows} rows")
+        )
+    except DatabaseError as error:
+        print(f"Nothing was copied: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    finally:
+        source.close()
+        target.close()
+    print(
+        f"Copied {copied['sends']} sends and {copied['recipients']} recipients with their threads, "
+        f"jobs, callbacks, approvals and templates. Set DATABASE_URL={redact_url(args.target)} "
+        "(with its password) and restart the app."
+    )
 
 
 def check(args: argparse.Namespace) -> None:
@@ -121,14 +188,13 @@ def check(args: argparse.Namespace) -> None:
 
 
 def purge(args: argparse.Namespace) -> None:
-    from bot.store import Store
-
     if args.older_than < 0:
         print("--older-than takes a number of days, 0 or more.", file=sys.stderr)
         raise SystemExit(2)
     settings = _settings(require_signing_secret=False)
-    _migrate(settings)
-    count = Store(settings.sqlite_path).purge_content(args.older_than * 86400)
+    store, _ = _open_store(settings.database_url)
+    count = store.purge_content(args.older_than * 86400)
+    store.close()
     print(
         f"Erased the message content and phone numbers of {count} settled "
         f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} days; "
@@ -158,6 +224,18 @@ def main(argv: list[str] | None = None) -> None:
     check_parser.set_defaults(handler=check)
     migrate_parser = commands.add_parser("migrate", help="create or upgrade the database schema")
     migrate_parser.set_defaults(handler=migrate)
+    copy_parser = commands.add_parser(
+        "migrate-db",
+        help="copy every send, thread, job and template from one database into an empty one",
+        description="Copy a database into an empty one, for example SQLite into PostgreSQL. "
+        "Stop the app first. The source keeps every row; its schema is brought up to date first, "
+        "as the app itself would at start.",
+    )
+    copy_parser.add_argument("--from", dest="source", required=True, metavar="URL",
+                             help="the database to copy, e.g. sqlite:///viber-bot.db")  # fmt: skip
+    copy_parser.add_argument("--to", dest="target", required=True, metavar="URL",
+                             help="an empty database, e.g. postgres://user:password@host:5432/name")  # fmt: skip
+    copy_parser.set_defaults(handler=migrate_db)
     purge_parser = commands.add_parser(
         "purge",
         help="erase message content and phone numbers of old settled sends, keep statistics",

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.db import POSTGRES_SCHEMES, redact_url, url_password, url_problem
 from bot.i18n import LANGUAGES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -52,7 +53,8 @@ class Settings:
     esms_allow_test_sends: bool = False
     template_admins: tuple[str, ...] = ()
     public_url: str | None = None
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
+    database_pool_size: int = 5
     port: int = 3000
     status_poll_seconds: int = 60
     status_grace_seconds: float = 120.0
@@ -75,7 +77,7 @@ class Settings:
     language: str = "en"
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
-        return f"Settings(database_url={self.database_url!r}, public_url={self.public_url!r})"
+        return f"Settings(database_url={self.database_label!r}, public_url={self.public_url!r})"
 
     @property
     def esms_brandname(self) -> str:
@@ -83,8 +85,14 @@ class Settings:
         return self.esms_brandnames[0] if self.esms_brandnames else ""
 
     @property
-    def sqlite_path(self) -> str:
-        return self.database_url.removeprefix("sqlite:///")
+    def database_label(self) -> str:
+        """DATABASE_URL with its password masked, for logs and messages."""
+        return redact_url(self.database_url)
+
+    @property
+    def shared_database(self) -> bool:
+        """True for a database server that several processes can share (PostgreSQL)."""
+        return self.database_url.split(":", 1)[0] in POSTGRES_SCHEMES
 
     @property
     def callback_url(self) -> str | None:
@@ -101,6 +109,7 @@ class Settings:
             self.esms_api_key,
             self.esms_secret_key,
             self.slack_app_token or "",
+            url_password(self.database_url) or "",
             *self.callback_secrets,
         ]
         return [value for value in values if value]
@@ -196,10 +205,9 @@ def load_settings(
         )
 
     database_url = text("DATABASE_URL") or DEFAULT_DATABASE_URL
-    if not database_url.startswith("sqlite:///") or database_url == "sqlite:///":
-        problems.append(
-            f"DATABASE_URL must look like sqlite:///path/to/file.db, not {database_url!r}"
-        )
+    database_problem = url_problem(database_url)
+    if database_problem:
+        problems.append(database_problem)
 
     approval_required = boolean("APPROVAL_REQUIRED", False)
     approvers = tuple(item for item in re.split(r"[\s,]+", text("APPROVERS")) if item)
@@ -279,6 +287,7 @@ def load_settings(
         ),
         public_url=public_url,
         database_url=database_url,
+        database_pool_size=int(number("DATABASE_POOL_SIZE", 5, minimum=1, integer=True)),
         port=int(number("PORT", 3000, minimum=1, integer=True)),
         status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
         status_grace_seconds=number("STATUS_GRACE_SECONDS", 120.0, minimum=0, integer=False),

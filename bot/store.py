@@ -1,24 +1,23 @@
-"""Persistence: sends, recipients, raw callbacks and durable jobs in SQLite (WAL).
+"""Persistence: sends, recipients, raw callbacks, durable jobs and leases.
 
-Every change that must happen together happens in one `BEGIN IMMEDIATE` transaction, so
-concurrent callbacks, workers and Slack requests never interleave half-done updates.
+Every change that must happen together happens in one transaction. On SQLite write transactions
+run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
+(`row_lock`) and workers claim jobs with SKIP LOCKED, so several processes sharing one database
+never interleave half-done updates nor run a job twice.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-
-import sqlite_utils
 
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.message import ViberMessage
+from bot.db import SCHEMA_VERSION, Connection, Database, Row, open_database
 from bot.esms.callback import Callback, parse_callback
+
+__all__ = ["SCHEMA_VERSION", "Store"]
 
 
 class SendStatus:
@@ -139,88 +138,55 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
-SCHEMA_VERSION = 5
 SYNC_DEBOUNCE_SECONDS = 0.5
+_NO_EARLIER_JOB = """NOT EXISTS (
+        SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
+          AND e.status IN ('queued', 'running'))"""
 # Two index-friendly halves (a due queued job; a running job whose process died) rather than
 # one OR that makes SQLite scan every finished job on each poll.
-_DUE_JOB = """SELECT * FROM (
-        SELECT * FROM jobs WHERE status = 'queued' AND run_after <= :now
+_DUE_JOB = f"""SELECT * FROM (
+        SELECT * FROM jobs WHERE status = 'queued' AND run_after <= ?
         UNION ALL
-        SELECT * FROM jobs WHERE status = 'running' AND lease_until < :now
+        SELECT * FROM jobs WHERE status = 'running' AND lease_until < ?
     ) j
-    WHERE NOT EXISTS (
-        SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
-          AND e.status IN ('queued', 'running'))
+    WHERE {_NO_EARLIER_JOB}
     ORDER BY j.run_after, j.id LIMIT 1"""
+_CLAIM = """UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,
+        updated_at = ? WHERE id = ? RETURNING *"""
+# PostgreSQL: several processes claim at once; a job another one is taking is skipped, not
+# waited for, and never taken twice.
+_CLAIM_SKIP_LOCKED = f"""UPDATE jobs SET status = 'running', attempts = attempts + 1,
+        lease_until = ?, updated_at = ?
+    WHERE id = (
+        SELECT j.id FROM jobs j
+        WHERE ((j.status = 'queued' AND j.run_after <= ?)
+               OR (j.status = 'running' AND j.lease_until < ?))
+          AND {_NO_EARLIER_JOB}
+        ORDER BY j.run_after, j.id LIMIT 1
+        FOR UPDATE OF j SKIP LOCKED)
+    RETURNING *"""
 
 
 class Store:
-    def __init__(self, path: str, *, job_lease_seconds: float = 120.0) -> None:
-        self.path = path
+    def __init__(self, database: Database, *, job_lease_seconds: float = 120.0) -> None:
+        self.db = database
         self.job_lease_seconds = job_lease_seconds
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
+        self._lock = database.row_lock
 
-    # -- connections and transactions -------------------------------------------------------
-
-    def _connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connection()
-        # SQLite has one writer; threads of this process queue here, on a lock that hands over
-        # at once, instead of in SQLite's busy handler, which sleeps in growing steps.
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    @classmethod
+    def open(cls, url: str, *, job_lease_seconds: float = 120.0, pool_size: int = 5) -> Store:
+        """The store at DATABASE_URL (sqlite:///… or postgres://…)."""
+        return cls(open_database(url, pool_size=pool_size), job_lease_seconds=job_lease_seconds)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
 
     def ping(self) -> bool:
-        try:
-            return self._connection().execute("SELECT 1").fetchone()[0] == 1
-        except sqlite3.Error:
-            return False
-
-    # -- schema ------------------------------------------------------------------------------
+        return self.db.ping()
 
     def migrate(self) -> int:
         """Create or upgrade the schema; returns the version now in force."""
-        with self._transaction() as conn:
-            db = sqlite_utils.Database(conn)
-            db["schema_migrations"].create(
-                {"version": int, "applied_at": float}, pk="version", if_not_exists=True
-            )
-            current = conn.execute(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
-            for version, step in _MIGRATIONS.items():
-                if version > current:
-                    step(db)
-                    db["schema_migrations"].insert({"version": version, "applied_at": time.time()})
-                    current = version
-            return current
+        return self.db.migrate()
 
     # -- sends -------------------------------------------------------------------------------
 
@@ -228,7 +194,7 @@ class Store:
         """Store a send, its recipients (each with its RequestId) and the job that posts its thread."""
         send_id = uuid.uuid4().hex[:16]
         now = time.time()
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
                        response_url, text, image_url, button_label, button_url, brandname, sandbox,
@@ -257,17 +223,17 @@ class Store:
         return send_id
 
     def get_send(self, send_id: str) -> Send | None:
-        row = self._connection().execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+        row = self.db.fetch_one("SELECT * FROM sends WHERE id = ?", (send_id,))
         return _send(row) if row else None
 
     def recipients(self, send_id: str) -> list[Recipient]:
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             "SELECT * FROM recipients WHERE send_id = ? ORDER BY position", (send_id,)
         )
         return [_recipient(row) for row in rows]
 
     def sends_to_phone(self, phone: str, limit: int) -> list[Send]:
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             """SELECT s.* FROM sends s WHERE EXISTS
                    (SELECT 1 FROM recipients r WHERE r.send_id = s.id AND r.phone = ?)
                ORDER BY s.created_at DESC LIMIT ?""",
@@ -276,41 +242,33 @@ class Store:
         return [_send(row) for row in rows]
 
     def send_with_sms_id(self, sms_id: str) -> Send | None:
-        row = (
-            self._connection()
-            .execute(
-                "SELECT s.* FROM sends s JOIN recipients r ON r.send_id = s.id WHERE r.sms_id = ?",
-                (sms_id,),
-            )
-            .fetchone()
+        row = self.db.fetch_one(
+            "SELECT s.* FROM sends s JOIN recipients r ON r.send_id = s.id WHERE r.sms_id = ?",
+            (sms_id,),
         )
         return _send(row) if row else None
 
     def sends_by_user(self, user_id: str, limit: int) -> list[Send]:
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             "SELECT * FROM sends WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
             (user_id, limit),
         )
         return [_send(row) for row in rows]
 
     def recent_sends(self, channel_id: str, limit: int) -> list[Send]:
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             "SELECT * FROM sends WHERE channel_id = ? ORDER BY created_at DESC LIMIT ?",
             (channel_id, limit),
         )
         return [_send(row) for row in rows]
 
     def get_recipient(self, recipient_id: int) -> Recipient | None:
-        row = (
-            self._connection()
-            .execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,))
-            .fetchone()
-        )
+        row = self.db.fetch_one("SELECT * FROM recipients WHERE id = ?", (recipient_id,))
         return _recipient(row) if row else None
 
     def mark_parent_posted(self, send_id: str, parent_ts: str) -> None:
         """Record the thread; release the recipients to eSMS unless an approval must come first."""
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             updated = conn.execute(
                 "UPDATE sends SET parent_ts = ?, status = ?, updated_at = ? WHERE id = ? AND status = ?",
                 (parent_ts, SendStatus.POSTED, time.time(), send_id, SendStatus.NEW),
@@ -326,7 +284,7 @@ class Store:
 
     def approve_in_thread(self, send_id: str) -> None:
         """The approval channel is out of reach: show the buttons on the thread parent instead."""
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE sends SET approval_channel = NULL, updated_at = ? WHERE id = ?",
                 (time.time(), send_id),
@@ -334,7 +292,7 @@ class Store:
             _enqueue_sync(conn, send_id)
 
     def mark_approval_posted(self, send_id: str, approval_ts: str) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE sends SET approval_ts = ?, updated_at = ? WHERE id = ?",
                 (approval_ts, time.time(), send_id),
@@ -345,8 +303,10 @@ class Store:
     ) -> Decision | None:
         """Approve or reject a pending send; only the first decision counts."""
         now = time.time()
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM sends WHERE id = ?" + self._lock, (send_id,)
+            ).fetchone()
             if row is None:
                 return None
             if row["approval"] != Approval.PENDING:
@@ -360,9 +320,10 @@ class Store:
     def expire_approvals(self) -> list[str]:
         """Settle every pending approval whose time ran out; returns their send ids."""
         now = time.time()
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             rows = conn.execute(
-                "SELECT * FROM sends WHERE approval = ? AND approval_expires_at <= ?",
+                "SELECT * FROM sends WHERE approval = ? AND approval_expires_at <= ? ORDER BY id"
+                + self._lock,
                 (Approval.PENDING, now),
             ).fetchall()
             for row in rows:
@@ -372,22 +333,25 @@ class Store:
     def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:
         """Cancel a send none of whose recipients has gone to eSMS yet; None when too late."""
         now = time.time()
-        with self._transaction() as conn:
-            started = conn.execute(
-                """SELECT 1 FROM jobs WHERE send_id = ? AND kind = ? AND status IN ('running', 'done')
-                   LIMIT 1""",
-                (send_id, JobKind.SUBMIT),
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT * FROM sends WHERE id = ?" + self._lock, (send_id,)
             ).fetchone()
-            row = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+            # Locked, so that a worker cannot claim one of them while this decides.
+            submits = conn.execute(
+                "SELECT status FROM jobs WHERE send_id = ? AND kind = ? ORDER BY id" + self._lock,
+                (send_id, JobKind.SUBMIT),
+            ).fetchall()
+            started = any(job["status"] in ("running", "done") for job in submits)
             if row is None or started or row["cancelled_at"] is not None:
                 return None
             if row["approval"] == Approval.PENDING:  # withdrawing a request is a rejection
                 return None
-            queued = conn.execute(
-                "SELECT COUNT(*) FROM recipients WHERE send_id = ? AND state != ?",
+            moved = conn.execute(
+                "SELECT 1 FROM recipients WHERE send_id = ? AND state != ? LIMIT 1",
                 (send_id, State.QUEUED),
-            ).fetchone()[0]
-            if queued:
+            ).fetchone()
+            if moved:
                 return None
             conn.execute(
                 "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
@@ -408,7 +372,7 @@ class Store:
     # -- templates ---------------------------------------------------------------------------
 
     def save_template(self, name: str, message: ViberMessage, created_by: str) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 """INSERT INTO templates (name, text, image_url, button_label, button_url, created_by,
                        created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -420,7 +384,7 @@ class Store:
             )  # fmt: skip
 
     def templates(self) -> dict[str, ViberMessage]:
-        rows = self._connection().execute("SELECT * FROM templates ORDER BY name")
+        rows = self.db.fetch_all("SELECT * FROM templates ORDER BY name")
         return {
             row["name"]: ViberMessage(
                 row["text"], row["image_url"], row["button_label"], row["button_url"]
@@ -429,28 +393,28 @@ class Store:
         }
 
     def remove_template(self, name: str) -> bool:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             return conn.execute("DELETE FROM templates WHERE name = ?", (name,)).rowcount > 0
 
     def mark_decision_reported(self, send_id: str) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute("UPDATE sends SET decision_reported = 1 WHERE id = ?", (send_id,))
 
     def approval_events(self, send_id: str) -> list[dict[str, object]]:
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             "SELECT at, actor, action, reason FROM approval_events WHERE send_id = ? ORDER BY id",
             (send_id,),
         )
         return [dict(row) for row in rows]
 
     @staticmethod
-    def _reload(conn: sqlite3.Connection, send_id: str) -> Send:
+    def _reload(conn: Connection, send_id: str) -> Send:
         return _send(conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone())
 
     def mark_not_posted(self, send_id: str, note: str) -> None:
         """Slack would not take the thread parent: nothing goes to any customer."""
         now = time.time()
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE sends SET status = ?, status_note = ?, updated_at = ? WHERE id = ? AND status = ?",
                 (SendStatus.NOT_POSTED, note, now, send_id, SendStatus.NEW),
@@ -470,8 +434,8 @@ class Store:
         error_detail: str | None = None,
     ) -> None:
         """Store what eSMS answered to a submit, then replay callbacks that came before it."""
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
             if row is None:
                 return
             new_state = merge(row["state"], state)
@@ -488,18 +452,19 @@ class Store:
                     (sms_id,),
                 ).fetchall()
                 for orphan in orphans:
-                    _replay_orphan(conn, orphan["id"], orphan["query"])
+                    _replay_orphan(conn, orphan["id"], orphan["query"], self._lock)
             _enqueue_sync(conn, row["send_id"])
 
     def apply_callback(self, callback: Callback, raw_query: str) -> CallbackOutcome:
         """Store the raw callback and merge its status into the recipient it names."""
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             callback_id = conn.execute(
                 """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome)
-                   VALUES (?, ?, ?, ?, 'unmatched')""",
+                   VALUES (?, ?, ?, ?, 'unmatched')
+                   RETURNING id""",
                 (time.time(), callback.sms_id, callback.request_id, raw_query),
-            ).lastrowid
-            return _apply(conn, callback_id, callback)
+            ).fetchone()["id"]
+            return _apply(conn, callback_id, callback, self._lock)
 
     def recipients_to_reconcile(
         self, *, settled_before: float, polled_before: float, limit: int
@@ -507,7 +472,7 @@ class Store:
         """Recipients eSMS has not settled, quiet since `settled_before`, least recently polled first."""
         waiting = [state.value for state in State if not is_final(state) and state != State.QUEUED]
         marks = ", ".join("?" for _ in waiting)
-        rows = self._connection().execute(
+        rows = self.db.fetch_all(
             f"""SELECT r.* FROM recipients r JOIN sends s ON s.id = r.send_id
                 WHERE r.state IN ({marks}) AND s.sandbox = 0 AND r.updated_at < ?
                   AND (r.last_polled_at IS NULL OR r.last_polled_at < ?)
@@ -520,20 +485,20 @@ class Store:
         self, recipient_id: int, send_status: int, success: int | None, failed: int | None
     ) -> bool:
         """Merge a polled status exactly as a callback would be merged."""
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
             return row is not None and _merge_report(conn, row, send_status, success, failed)
 
     def mark_polled(self, recipient_id: int, at: float) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE recipients SET last_polled_at = ? WHERE id = ?", (at, recipient_id)
             )
 
     def settle_unavailable(self, recipient_id: int) -> None:
         """eSMS no longer answers for this recipient (7 days): say so, and stop asking."""
-        with self._transaction() as conn:
-            row = conn.execute("SELECT * FROM recipients WHERE id = ?", (recipient_id,)).fetchone()
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
             if row is None or is_final(row["state"]):
                 return
             conn.execute(
@@ -543,18 +508,16 @@ class Store:
             _enqueue_sync(conn, row["send_id"])
 
     def sms_id_taken(self, sms_id: str) -> bool:
-        row = (
-            self._connection()
-            .execute("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
-            .fetchone()
+        return (
+            self.db.fetch_one("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
+            is not None
         )
-        return row is not None
 
     def mark_reported(self, reported: dict[int, str]) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.executemany(
                 "UPDATE recipients SET reported_state = ? WHERE id = ?",
-                [(state, recipient_id) for recipient_id, state in reported.items()],
+                [(state, recipient_id) for recipient_id, state in sorted(reported.items())],
             )
 
     def purge_content(self, older_than_seconds: float) -> int:
@@ -566,9 +529,9 @@ class Store:
         cutoff = time.time() - older_than_seconds
         open_states = [state.value for state in State if not is_final(state)]
         marks = ", ".join("?" for _ in open_states)
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             send_ids = [
-                row[0]
+                row["id"]
                 for row in conn.execute(
                     f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
                           AND NOT EXISTS (SELECT 1 FROM recipients r
@@ -583,7 +546,7 @@ class Store:
                     (time.time(), send_id),
                 )
                 conn.execute(
-                    """UPDATE recipients SET phone = '•••••••' || substr(phone, -3)
+                    """UPDATE recipients SET phone = '•••••••' || substr(phone, length(phone) - 2)
                        WHERE send_id = ?""",
                     (send_id,),
                 )
@@ -595,35 +558,34 @@ class Store:
             return len(send_ids)
 
     def count_callbacks(self, outcome: str | None = None) -> int:
-        sql, args = "SELECT COUNT(*) FROM callbacks", ()
+        sql, args = "SELECT COUNT(*) AS n FROM callbacks", ()
         if outcome:
             sql, args = sql + " WHERE outcome = ?", (outcome,)
-        return self._connection().execute(sql, args).fetchone()[0]
+        return self.db.fetch_one(sql, args)["n"]
 
     # -- jobs --------------------------------------------------------------------------------
 
     def claim_job(self) -> Job | None:
         """Take the next runnable job whose predecessors on the same thread are done."""
         now = time.time()
-        # Look first without the write lock: idle workers poll, and most polls find nothing.
-        candidate = self._connection().execute(_DUE_JOB, {"now": now}).fetchone()
-        if candidate is None:
+        # Look first without a write transaction: idle workers poll, and most polls find nothing.
+        if self.db.fetch_one(_DUE_JOB, (now, now)) is None:
             return None
-        with self._transaction() as conn:
-            row = conn.execute(_DUE_JOB, {"now": now}).fetchone()
-            if row is None:
+        lease_until = now + self.job_lease_seconds
+        with self.db.transaction() as conn:
+            if self.db.kind == "postgres":
+                row = conn.execute(_CLAIM_SKIP_LOCKED, (lease_until, now, now, now)).fetchone()
+            else:  # one writer at a time: the job found is the job claimed
+                due = conn.execute(_DUE_JOB, (now, now)).fetchone()
+                row = due and conn.execute(_CLAIM, (lease_until, now, due["id"])).fetchone()
+            if not row:
                 return None
-            conn.execute(
-                """UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,
-                       updated_at = ? WHERE id = ?""",
-                (now + self.job_lease_seconds, now, row["id"]),
-            )
             return Job(
                 id=row["id"],
                 kind=row["kind"],
                 send_id=row["send_id"],
                 recipient_id=row["recipient_id"],
-                attempts=row["attempts"] + 1,
+                attempts=row["attempts"],
             )
 
     def finish_job(self, job_id: int) -> None:
@@ -639,24 +601,35 @@ class Store:
         self._set_job(job_id, "failed", None, error)
 
     def next_job_due(self) -> float | None:
-        row = (
-            self._connection()
-            .execute("SELECT MIN(run_after) FROM jobs WHERE status = 'queued'")
-            .fetchone()
-        )
-        return row[0]
+        return self.db.fetch_one("SELECT MIN(run_after) AS due FROM jobs WHERE status = 'queued'")[
+            "due"
+        ]
 
     def pending_jobs(self) -> int:
-        return (
-            self._connection()
-            .execute("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
-            .fetchone()[0]
-        )
+        return self.db.fetch_one(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running')"
+        )["n"]
+
+    # -- leases ------------------------------------------------------------------------------
+
+    def hold_lease(self, name: str, holder: str, seconds: float) -> bool:
+        """Take or renew the lease called `name`; False while another holder's lease runs."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                """INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+                   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                       expires_at = excluded.expires_at
+                   WHERE leases.holder = excluded.holder OR leases.expires_at < ?
+                   RETURNING holder""",
+                (name, holder, now + seconds, now),
+            ).fetchone()
+        return row is not None
 
     def _set_job(
         self, job_id: int, status: str, run_after: float | None, error: str | None, refund: int = 0
     ) -> None:
-        with self._transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 """UPDATE jobs SET status = ?, run_after = COALESCE(?, run_after), last_error = ?,
                        attempts = attempts - ?, lease_until = NULL, updated_at = ? WHERE id = ?""",
@@ -668,7 +641,7 @@ class Store:
 
 
 def _enqueue(
-    conn: sqlite3.Connection,
+    conn: Connection,
     kind: str,
     send_id: str,
     *,
@@ -686,11 +659,11 @@ def _enqueue(
     )
 
 
-def _release_recipients(conn: sqlite3.Connection, send_id: str) -> None:
+def _release_recipients(conn: Connection, send_id: str) -> None:
     """Queue each recipient's submission, at the send's scheduled time if it has one."""
     scheduled_at = conn.execute(
         "SELECT scheduled_at FROM sends WHERE id = ?", (send_id,)
-    ).fetchone()[0]
+    ).fetchone()["scheduled_at"]
     rows = conn.execute(
         "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
         (send_id, State.QUEUED),
@@ -700,8 +673,8 @@ def _release_recipients(conn: sqlite3.Connection, send_id: str) -> None:
 
 
 def _settle_approval(
-    conn: sqlite3.Connection,
-    send: sqlite3.Row,
+    conn: Connection,
+    send: Row,
     approval: str,
     actor: str | None,
     reason: str | None,
@@ -727,9 +700,12 @@ def _settle_approval(
     _enqueue_sync(conn, send["id"])
 
 
-def _enqueue_sync(conn: sqlite3.Connection, send_id: str) -> None:
+def _enqueue_sync(conn: Connection, send_id: str) -> None:
     """One queued refresh per thread is enough: it reads the latest state when it runs, and it
-    waits a moment so that reports arriving together become one update and one reply."""
+    waits a moment so that reports arriving together become one update and one reply.
+
+    On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
+    not a duplicate reply, since a refresh reports only what was not reported yet."""
     waiting = conn.execute(
         "SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND status = 'queued' LIMIT 1",
         (JobKind.SYNC_THREAD, send_id),
@@ -738,15 +714,20 @@ def _enqueue_sync(conn: sqlite3.Connection, send_id: str) -> None:
         _enqueue(conn, JobKind.SYNC_THREAD, send_id, run_after=time.time() + SYNC_DEBOUNCE_SECONDS)
 
 
-def _apply(conn: sqlite3.Connection, callback_id: int, callback: Callback) -> CallbackOutcome:
+def _recipient_row(conn: Connection, recipient_id: int, lock: str) -> Row | None:
+    return conn.execute("SELECT * FROM recipients WHERE id = ?" + lock, (recipient_id,)).fetchone()
+
+
+def _apply(conn: Connection, callback_id: int, callback: Callback, lock: str) -> CallbackOutcome:
     row = None
     if callback.sms_id:
         row = conn.execute(
-            "SELECT * FROM recipients WHERE sms_id = ?", (callback.sms_id,)
+            "SELECT * FROM recipients WHERE sms_id = ? ORDER BY id LIMIT 1" + lock,
+            (callback.sms_id,),
         ).fetchone()
     if row is None and callback.request_id:
         row = conn.execute(
-            "SELECT * FROM recipients WHERE request_id = ?", (callback.request_id,)
+            "SELECT * FROM recipients WHERE request_id = ?" + lock, (callback.request_id,)
         ).fetchone()
     if row is None:
         return CallbackOutcome(matched=False, changed=False)
@@ -762,8 +743,8 @@ def _apply(conn: sqlite3.Connection, callback_id: int, callback: Callback) -> Ca
 
 
 def _merge_report(
-    conn: sqlite3.Connection,
-    row: sqlite3.Row,
+    conn: Connection,
+    row: Row,
     send_status: int,
     success: int | None,
     failed: int | None,
@@ -786,12 +767,12 @@ def _merge_report(
     return True
 
 
-def _replay_orphan(conn: sqlite3.Connection, callback_id: int, raw_query: str) -> None:
+def _replay_orphan(conn: Connection, callback_id: int, raw_query: str, lock: str) -> None:
     # Parsed again: the raw query is what the callbacks table keeps.
-    _apply(conn, callback_id, parse_callback(raw_query))
+    _apply(conn, callback_id, parse_callback(raw_query), lock)
 
 
-def _send(row: sqlite3.Row) -> Send:
+def _send(row: Row) -> Send:
     return Send(
         id=row["id"],
         created_at=row["created_at"],
@@ -825,7 +806,7 @@ def _send(row: sqlite3.Row) -> Send:
     )
 
 
-def _recipient(row: sqlite3.Row) -> Recipient:
+def _recipient(row: Row) -> Recipient:
     return Recipient(
         id=row["id"],
         send_id=row["send_id"],
@@ -840,102 +821,3 @@ def _recipient(row: sqlite3.Row) -> Recipient:
         submitted_at=row["submitted_at"],
         updated_at=row["updated_at"],
     )
-
-
-def _migration_1(db: sqlite_utils.Database) -> None:
-    db["sends"].create(
-        {
-            "id": str, "created_at": float, "updated_at": float, "team_id": str,
-            "channel_id": str, "user_id": str, "response_url": str, "text": str,
-            "image_url": str, "button_label": str, "button_url": str, "brandname": str,
-            "sandbox": int, "status": str, "status_note": str, "parent_ts": str,
-        },
-        pk="id",
-        not_null={"created_at", "channel_id", "user_id", "status"},
-    )  # fmt: skip
-    db["recipients"].create(
-        {
-            "id": int, "send_id": str, "position": int, "phone": str, "request_id": str,
-            "sms_id": str, "state": str, "esms_status": int, "error_code": int,
-            "error_detail": str, "reported_state": str, "telco_id": int, "price": float,
-            "updated_at": float,
-        },
-        pk="id",
-        foreign_keys=[("send_id", "sends", "id")],
-        not_null={"send_id", "phone", "request_id", "state"},
-    )  # fmt: skip
-    db["recipients"].create_index(["request_id"], unique=True)
-    db["recipients"].create_index(["sms_id"])
-    db["recipients"].create_index(["send_id", "position"])
-    db["callbacks"].create(
-        {
-            "id": int, "received_at": float, "recipient_id": int, "sms_id": str,
-            "request_id": str, "query": str, "outcome": str,
-        },
-        pk="id",
-    )  # fmt: skip
-    db["callbacks"].create_index(["outcome", "sms_id"])
-    db["jobs"].create(
-        {
-            "id": int, "kind": str, "send_id": str, "recipient_id": int, "order_key": str,
-            "status": str, "attempts": int, "run_after": float, "lease_until": float,
-            "last_error": str, "created_at": float, "updated_at": float,
-        },
-        pk="id",
-        not_null={"kind", "send_id", "order_key", "status"},
-    )  # fmt: skip
-    db["jobs"].create_index(["status", "run_after"])
-    db["jobs"].create_index(["order_key", "status"])
-    db["jobs"].create_index(["kind", "send_id", "status"])
-
-
-def _migration_2(db: sqlite_utils.Database) -> None:
-    """Approvals: the decision on the send, and an audit trail of every decision."""
-    sends = db["sends"]
-    sends.add_column("approval", str, not_null_default=Approval.NONE)
-    for name, kind in (
-        ("approval_expires_at", float), ("approval_channel", str), ("approval_ts", str),
-        ("decided_by", str), ("decided_at", float), ("decision_reason", str),
-    ):  # fmt: skip
-        sends.add_column(name, kind)
-    sends.add_column("decision_reported", int, not_null_default=0)
-    sends.create_index(["approval", "approval_expires_at"])
-    db["approval_events"].create(
-        {"id": int, "send_id": str, "at": float, "actor": str, "action": str, "reason": str},
-        pk="id",
-        foreign_keys=[("send_id", "sends", "id")],
-    )
-    db["approval_events"].create_index(["send_id"])
-
-
-def _migration_3(db: sqlite_utils.Database) -> None:
-    """Reconciliation: when a recipient reached eSMS, and when its status was last asked for."""
-    recipients = db["recipients"]
-    recipients.add_column("submitted_at", float)
-    recipients.add_column("last_polled_at", float)
-    recipients.create_index(["state", "last_polled_at"])
-
-
-def _migration_4(db: sqlite_utils.Database) -> None:
-    """Privacy: when a send's content was purged."""
-    db["sends"].add_column("purged_at", float)
-    db["sends"].create_index(["channel_id", "created_at"])
-    db["sends"].create_index(["user_id", "created_at"])
-
-
-def _migration_5(db: sqlite_utils.Database) -> None:
-    """Scheduling, sends started from a message's thread, and canned messages."""
-    sends = db["sends"]
-    sends.add_column("scheduled_at", float)
-    sends.add_column("thread_ts", str)
-    sends.add_column("cancelled_by", str)
-    sends.add_column("cancelled_at", float)
-    db["templates"].create(
-        {"name": str, "text": str, "image_url": str, "button_label": str, "button_url": str,
-         "created_by": str, "created_at": float},
-        pk="name",
-    )  # fmt: skip
-
-
-_MIGRATIONS = {1: _migration_1, 2: _migration_2, 3: _migration_3, 4: _migration_4, 5: _migration_5}
-assert max(_MIGRATIONS) == SCHEMA_VERSION

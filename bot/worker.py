@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 
 from bot.logs import request_id
@@ -26,6 +29,14 @@ def backoff_seconds(attempt: int, base: float, rng: random.Random | None = None)
 
 
 Periodic = tuple[float, Callable[[], object]]  # (interval in seconds, what to run)
+# A periodic duty runs in one process at a time: the one holding its lease, renewed at every
+# run; when that process dies another takes over once this many intervals have passed.
+LEASE_INTERVALS = 3
+
+
+def process_name() -> str:
+    """Who holds a lease: unique to this process, readable in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Worker:
@@ -43,6 +54,7 @@ class Worker:
         self.thread_count = threads
         self.retry_base = retry_base
         self.periodic = list(periodic)
+        self.holder = process_name()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -63,8 +75,11 @@ class Worker:
             self._threads.append(thread)
 
     def _every(self, interval: float, duty: Callable[[], object]) -> None:
+        lease = duty.__qualname__
         while not self._stop.wait(interval):
             try:
+                if not self.store.hold_lease(lease, self.holder, interval * LEASE_INTERVALS):
+                    continue  # another process runs it
                 if duty():
                     self.wake()
             except Exception:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database
 from tests.e2e.harness import AppProcess, app_environment, free_port
 from tests.stand_ins.esms import EsmsStandIn
 from tests.stand_ins.slack_api import SlackApiStandIn
@@ -43,3 +44,12 @@ def app_factory(slack_api: SlackApiStandIn, esms: EsmsStandIn, tmp_path: Path) -
 @pytest.fixture
 def app(app_factory) -> AppProcess:
     return app_factory()
+
+
+@pytest.fixture
+def shared_url() -> Iterator[str]:
+    """A new PostgreSQL database for app processes to share."""
+    if not POSTGRES_URL:
+        pytest.skip(SKIP_REASON)
+    with postgres_database() as url:
+        yield url

@@ -74,6 +74,16 @@ def test_database_not_writable(env, tmp_path):
     assert code == 1 and "✗ Database" in out
 
 
+def test_postgres_reachable_and_unreachable(env, tmp_path, shared_url):
+    env["DATABASE_URL"] = shared_url
+    code, out = check(env, tmp_path)
+    assert code == 0 and "✓ Database: postgresql://" in out and "schema version 6" in out
+    env["DATABASE_URL"] = "postgres://viber:hunter2-secret@127.0.0.1:1/viber"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Database: postgres://viber:***@127.0.0.1:1/viber cannot be used" in out
+    assert "Connection refused" in out and "hunter2" not in out
+
+
 def test_polling_mode_is_explained(env, tmp_path):
     env["PUBLIC_URL"] = ""
     code, out = check(env, tmp_path)

@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -200,10 +200,15 @@ class EsmsStandIn(StandIn):
         *,
         success: int = 0,
         failed: int = 0,
+        via: str | None = None,
         **extra: Any,
     ) -> requests.Response:
-        """GET the submission's CallbackUrl the way eSMS does; returns the app's answer."""
+        """GET the submission's CallbackUrl the way eSMS does; returns the app's answer.
+
+        `via` sends it to another address with the same path: another process of the app."""
         url = submission.body["CallbackUrl"]
+        if via:
+            url = via + urlsplit(url).path
         params = {
             "SMSID": submission.sms_id or "",
             "SendFailed": failed,

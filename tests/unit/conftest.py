@@ -2,7 +2,18 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.store import Store
 from tests.stand_ins.esms import EsmsStandIn
+
+
+@pytest.fixture
+def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A migrated store; the same tests run on SQLite and on PostgreSQL."""
+    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
+    store = Store.open(database_url, job_lease_seconds=60)
+    store.migrate()
+    yield store
+    store.close()
 
 
 @pytest.fixture

@@ -109,3 +109,39 @@ def test_access_lists_are_validated():
         load_settings({**BASE, "ALLOWED_CHANNELS": "#general", "SLACK_TEAM_ID": "acme"})
     assert "ALLOWED_CHANNELS must list channel IDs" in str(caught.value)
     assert "SLACK_TEAM_ID must be a workspace ID" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgres://viber:pw-123456@db.example.com:5432/viber",
+        "postgresql://postgres@127.0.0.1/test",
+    ],
+)
+def test_postgres_urls_as_heroku_sets_them_are_accepted(url):
+    settings = load_settings({**BASE, "DATABASE_URL": url, "DATABASE_POOL_SIZE": "3"})
+    assert settings.shared_database and settings.database_pool_size == 3
+
+
+def test_the_database_password_never_shows():
+    settings = load_settings(
+        {**BASE, "DATABASE_URL": "postgres://viber:hunter2-secret@db.example.com:5432/viber"}
+    )
+    assert "hunter2" not in repr(settings) and "hunter2" not in settings.database_label
+    assert settings.database_label == "postgres://viber:***@db.example.com:5432/viber"
+    assert "hunter2-secret" in settings.secret_values()  # masked in every log line
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://root@localhost/viber", "must be sqlite:///path/to/file.db or postgres://"),
+        ("sqlite:///", "needs a file path"),
+        ("postgres://", "needs a host and a database"),
+        ("postgres://u:hunter2-secret@h:bad/x", "port in DATABASE_URL must be a number"),
+    ],
+)
+def test_an_unusable_database_url_is_named_without_its_password(url, says):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "DATABASE_URL": url})
+    assert says in caught.value.report() and "hunter2" not in caught.value.report()

@@ -6,14 +6,13 @@ from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.esms.client import EsmsClient
 from bot.reconcile import ESMS_HORIZON_SECONDS, Reconciler
-from bot.store import NewSend, Store
+from bot.store import NewSend
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture
-def world(tmp_path, esms):
-    store = Store(str(tmp_path / "r.db"))
-    store.migrate()
+def world(store, esms, monkeypatch):
+    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0.5)
     client = EsmsClient(esms.url, API_KEY, SECRET_KEY, timeout_seconds=1)
     clock = {"now": 0.0}
     pauses = []

@@ -1,20 +1,10 @@
 import threading
 import time
 
-import pytest
-
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.esms.callback import parse_callback
-from bot.store import SCHEMA_VERSION, Approval, JobKind, NewSend, SendStatus, Store
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
-    store = Store(str(tmp_path / "test.db"), job_lease_seconds=60)
-    store.migrate()
-    return store
+from bot.store import SCHEMA_VERSION, Approval, JobKind, NewSend, SendStatus
 
 
 def new_send(store, phones=("0901234567", "0912345678")):
@@ -139,7 +129,6 @@ def test_concurrent_callbacks_lose_nothing(store):
         for status in ("2", "7", "5&SendSuccess=1", "7"):
             query = f"SMSID=S{index}&SendStatus={status}"
             store.apply_callback(parse_callback(query), query)
-        store.close()
 
     threads = [threading.Thread(target=hammer, args=(i,)) for i in range(20)]
     for thread in threads:
@@ -178,7 +167,6 @@ def test_exactly_one_concurrent_decision_wins_and_releases_the_recipients_once(s
 
     def decide(actor):
         results.append(store.decide(send_id, Approval.APPROVED, actor).won)
-        store.close()
 
     threads = [threading.Thread(target=decide, args=(f"U{i}",)) for i in range(12)]
     for thread in threads:
@@ -240,11 +228,10 @@ def test_purge_erases_content_and_numbers_of_settled_sends_only(store):
     assert store.purge_content(0) == 0  # already purged
 
 
-def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(tmp_path):
+def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(store, monkeypatch):
     from bot import store as store_module
 
-    store = Store(str(tmp_path / "debounce.db"))
-    store.migrate()
+    monkeypatch.setattr(store_module, "SYNC_DEBOUNCE_SECONDS", 0.5)
     send_id = new_send(store, ["0901234567"])
     drain(store)
     store.mark_parent_posted(send_id, "1.1")

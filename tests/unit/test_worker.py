@@ -11,7 +11,7 @@ from bot.core.message import ViberMessage
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
 from bot.pacing import ChannelPacer
-from bot.store import NewSend, Store
+from bot.store import NewSend
 from bot.tasks import Tasks
 from bot.worker import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Worker, backoff_seconds
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
@@ -19,16 +19,13 @@ from tests.stand_ins.slack_api import SlackApiStandIn, block_text
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch):
-    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
+def world(store):
     slack_api, esms = SlackApiStandIn().start(), EsmsStandIn().start()
     settings = load_settings(
         {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "s" * 20, "ESMS_API_KEY": API_KEY,
          "ESMS_SECRET_KEY": SECRET_KEY, "ESMS_BRANDNAME": BRANDNAME, "SLACK_API_URL": slack_api.url + "api/",
          "ESMS_API_URL": esms.url, "ESMS_TIMEOUT_SECONDS": "1"}
     )  # fmt: skip
-    store = Store(str(tmp_path / "w.db"))
-    store.migrate()
     slack = WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )

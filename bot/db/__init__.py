@@ -1,0 +1,118 @@
+"""The database under the store: SQLite embedded by default, PostgreSQL when one machine is not
+enough. Both answer the same small interface, so the store's SQL is written once, with `?`
+placeholders, and rows are read by column name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+SCHEMA_VERSION = 6
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgres", "postgresql")
+# The tables that hold the app's data, parents before children, each with its one-column
+# primary key. (Leases are not data: they name the processes running now.)
+TABLES = {
+    "sends": "id",
+    "recipients": "id",
+    "callbacks": "id",
+    "jobs": "id",
+    "approval_events": "id",
+    "templates": "name",
+}
+
+Row = Mapping[str, Any]
+
+
+class DatabaseError(Exception):
+    """The database cannot be reached or used; the message says why, never with a password."""
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
+
+
+class Database(Protocol):
+    kind: str  # "sqlite" or "postgres"
+    url: str  # safe to show: the password is masked
+    # Appended to a SELECT whose rows the transaction goes on to change. SQLite needs none: its
+    # write transactions run one at a time.
+    row_lock: str
+
+    def transaction(self) -> AbstractContextManager[Connection]: ...
+
+    def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
+
+    def migrate(self) -> int: ...
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+    def reset_identities(self, conn: Connection) -> None: ...
+
+
+def url_problem(url: str) -> str | None:
+    """Why DATABASE_URL cannot be used, or None when it can."""
+    if url.startswith(SQLITE_PREFIX):
+        return None if url != SQLITE_PREFIX else "sqlite:/// needs a file path after it"
+    parts = urlsplit(url)
+    if parts.scheme in POSTGRES_SCHEMES:
+        if not parts.hostname and not parts.path.strip("/"):
+            return "a PostgreSQL URL needs a host and a database, as in postgres://user:password@host:5432/name"
+        try:
+            parts.port  # noqa: B018 (urllib checks the port when it is read)
+        except ValueError:
+            return f"the port in DATABASE_URL must be a number: {redact_url(url)!r}"
+        return None
+    return (
+        "DATABASE_URL must be sqlite:///path/to/file.db or postgres://user:password@host:5432/name"
+        f", not {redact_url(url)!r}"
+    )
+
+
+def redact_url(url: str) -> str:
+    """The URL with its password masked, fit for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+
+
+def url_password(url: str) -> str | None:
+    if url.startswith(SQLITE_PREFIX):
+        return None
+    return urlsplit(url).password or None
+
+
+def open_database(url: str, *, pool_size: int = 5) -> Database:
+    """The database DATABASE_URL names; nothing connects until it is first used."""
+    problem = url_problem(url)
+    if problem:
+        raise DatabaseError(problem)
+    if url.startswith(SQLITE_PREFIX):
+        from bot.db.sqlite import SqliteDatabase
+
+        return SqliteDatabase(url.removeprefix(SQLITE_PREFIX))
+    from bot.db.postgres import PostgresDatabase
+
+    return PostgresDatabase(url, pool_size=pool_size)

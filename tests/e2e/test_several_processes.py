@@ -1,0 +1,156 @@
+"""Two app processes on one PostgreSQL database: commands, clicks and callbacks spread over both,
+and every send, decision and reply happens exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import psycopg
+
+from tests.e2e.harness import AppProcess, wait_for
+from tests.e2e.test_reliability import reply_lines
+from tests.stand_ins.slack_api import block_text
+
+AGENT, BOSS, DEPUTY = "U0AGENT", "U0BOSS", "U0DEPUTY"
+SENDS = 6
+
+
+def rows(url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def all_at_once(calls: list) -> list:
+    """Run the calls on their own threads, released together; their results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = calls[index]()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def approve_button(message) -> str | None:
+    for block in message.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "approve_send":
+                return element["value"]
+    return None
+
+
+def test_two_processes_send_decide_and_report_each_thing_exactly_once(
+    app_factory, slack_api, esms, shared_url
+):
+    settings = {"DATABASE_URL": shared_url, "APPROVAL_REQUIRED": "true",
+                "APPROVERS": f"{BOSS},{DEPUTY}"}  # fmt: skip
+    apps: list[AppProcess] = [app_factory(**settings), app_factory(**settings)]
+    phones = [f"09{index:08d}" for index in range(100, 100 + 2 * SENDS)]
+
+    # Slash commands, alternating between the processes.
+    for index in range(SENDS):
+        answer = apps[index % 2].command(f"{phones[2 * index]},{phones[2 * index + 1]} Hi {index}",
+                                         user=AGENT)  # fmt: skip
+        assert answer.status_code == 200
+    parents = wait_for(lambda: len(slack_api.parents()) == SENDS and slack_api.parents())
+    send_ids = wait_for(lambda: [approve_button(slack_api.messages[p.ts]) for p in parents])
+    assert all(send_ids) and esms.submissions == []  # nothing goes out before a decision
+
+    # Both approvers click Approve on both processes at the same moment, for every send.
+    clicks = [
+        lambda app=app, user=user, send_id=send_id: (
+            app.click(
+                "approve_send", send_id, user=user, response_url=slack_api.response_url(user)
+            ).status_code
+        )
+        for send_id in send_ids
+        for app in apps
+        for user in (BOSS, DEPUTY)
+    ]
+    assert set(all_at_once(clicks)) == {200}
+
+    wait_for(lambda: len(esms.accepted) == len(phones), timeout=20)
+    assert all(len(esms.sends_to(phone)) == 1 for phone in phones)
+    decisions = Counter(
+        send_id for (send_id,) in rows(shared_url, "SELECT send_id FROM approval_events")
+    )
+    assert decisions == dict.fromkeys(send_ids, 1)
+
+    # Callbacks through both processes, each one twice and out of order: delivered, then the
+    # earlier "sent" report arriving late.
+    callbacks = [
+        lambda sub=sub, app=app, status=status, extra=extra: (
+            esms.callback(sub, status, via=app.base_url, **extra).status_code
+        )
+        for sub in esms.accepted.values()
+        for app in apps
+        for status, extra in ((5, {"success": 1}), (2, {}))
+    ]
+    assert set(all_at_once(callbacks)) == {200}
+
+    for parent in parents:
+        wait_for(lambda parent=parent: "Delivered 2/2" in block_text(slack_api.messages[parent.ts].blocks),
+                 timeout=20)  # fmt: skip
+    wait_for(lambda: all(sum(": delivered" in line for line in reply_lines(slack_api, p)) == 2
+                         for p in parents), timeout=10)  # fmt: skip
+    time.sleep(1)  # time for any duplicate to show
+    for parent in parents:
+        lines = reply_lines(slack_api, parent)
+        assert sum(": delivered" in line for line in lines) == 2
+        assert sum("Approved by" in line for line in lines) == 1
+        assert len(lines) == len(set(lines))
+    jobs = rows(shared_url, "SELECT status, COUNT(*) FROM jobs GROUP BY status")
+    assert dict(jobs).keys() <= {"done"}
+
+
+def test_periodic_duties_run_in_one_process_and_move_when_it_dies(
+    app_factory, slack_api, esms, shared_url
+):
+    # Both duties every second or so: the reconciler, and the expiry sweep (TTL / 4).
+    settings = {
+        "DATABASE_URL": shared_url,
+        "STATUS_POLL_SECONDS": "1",
+        "APPROVAL_TTL_HOURS": "0.001",
+    }
+    first, second = app_factory(**settings), app_factory(**settings)
+
+    def holders() -> dict[str, str]:
+        return dict(rows(shared_url, "SELECT name, holder FROM leases"))
+
+    held = wait_for(lambda: len(holders()) == 2 and holders(), timeout=10)
+    assert set(held) == {"Reconciler.run_once", "Store.expire_approvals"}
+    for _ in range(3):  # renewed by the same holder, never taken by the other process
+        wait_for(lambda: holders() == held, timeout=2)
+    holder_pid = int(held["Reconciler.run_once"].split(":")[1])
+    owner, other = (first, second) if _serves(first, holder_pid) else (second, first)
+    owner.kill()
+    taken = wait_for(
+        lambda: holders()["Reconciler.run_once"] != held["Reconciler.run_once"] and holders(),
+        timeout=10,
+    )
+    assert _serves(other, int(taken["Reconciler.run_once"].split(":")[1]))
+
+
+def _serves(app: AppProcess, pid: int) -> bool:
+    """True when `pid` is the app's gunicorn master or one of its workers."""
+    return app.process is not None and (
+        pid == app.process.pid or f"Booting worker with pid: {pid}" in app.log()
+    )
+
+
+def test_two_gunicorn_workers_share_the_database(app_factory, slack_api, esms, shared_url):
+    app = app_factory(DATABASE_URL=shared_url, WEB_CONCURRENCY="2")
+    wait_for(lambda: app.log().count("Booting worker with pid") == 2)
+    assert "with 2 web processes" in app.log()
+    for index in range(4):
+        app.command(f"09{index:08d} Hi")
+    wait_for(lambda: len(esms.accepted) == 4, timeout=15)
+    assert all(len(esms.sends_to(f"09{index:08d}")) == 1 for index in range(4))

@@ -1,0 +1,177 @@
+"""Several processes on one database: each stands in as its own Store (its own connections, its
+own locks), and every test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from bot.core.delivery import State
+from bot.core.message import ViberMessage
+from bot.db import SCHEMA_VERSION
+from bot.esms.callback import parse_callback
+from bot.store import Approval, JobKind, NewSend, Store
+
+PROCESSES = 3
+
+
+@pytest.fixture
+def stores(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Store]]:
+    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)
+    opened = [Store.open(database_url, job_lease_seconds=60) for _ in range(PROCESSES)]
+    opened[0].migrate()
+    yield opened
+    for store in opened:
+        store.close()
+
+
+def together(count: int, action: Callable[[int], object]) -> list[object]:
+    """Run `action(i)` on `count` threads released at the same moment; their results in order."""
+    barrier = threading.Barrier(count)
+    results: list[object] = [None] * count
+
+    def run(index: int) -> None:
+        barrier.wait()
+        results[index] = action(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def send(store: Store, phones: tuple[str, ...] = ("0901234567",), **extra: object) -> str:
+    return store.create_send(
+        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
+                phones=phones, brandname="B", sandbox=False, **extra)  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_processes_starting_together_build_the_schema_once(database_url):
+    fresh = [Store.open(database_url) for _ in range(4)]
+    try:
+        assert together(4, lambda i: fresh[i].migrate()) == [SCHEMA_VERSION] * 4
+    finally:
+        for store in fresh:
+            store.close()
+
+
+def test_every_job_is_claimed_exactly_once_across_processes(stores):
+    for index in range(40):
+        send(stores[0], (f"09{index:08d}",))
+    claimed: list[list[int]] = [[] for _ in range(PROCESSES * 3)]
+
+    def claim_all(index: int) -> None:
+        store = stores[index % PROCESSES]
+        while (job := store.claim_job()) is not None:
+            claimed[index].append(job.id)
+            store.finish_job(job.id)
+
+    together(PROCESSES * 3, claim_all)
+    every = [job_id for ids in claimed for job_id in ids]
+    assert len(every) == 40 and len(set(every)) == 40
+    assert sum(1 for ids in claimed if ids) > 1  # the work really was shared
+    assert stores[1].pending_jobs() == 0
+
+
+def test_a_thread_s_jobs_never_run_together_across_processes(stores):
+    send_id = send(stores[0])
+    first = stores[0].claim_job()
+    assert first.kind == JobKind.POST_PARENT
+    stores[0].mark_parent_posted(send_id, "1.1")
+    (recipient,) = stores[0].recipients(send_id)
+    stores[0].record_submission(recipient.id, State.ACCEPTED, sms_id="S1")  # queues a refresh
+    kinds = [job.kind for job in together(PROCESSES, lambda i: stores[i].claim_job()) if job]
+    assert kinds == [JobKind.SUBMIT]  # the refresh waits for the parent's job
+    stores[0].finish_job(first.id)
+    assert stores[2].claim_job().kind == JobKind.SYNC_THREAD
+
+
+def test_one_decision_wins_across_processes(stores):
+    send_id = send(stores[0], approval_ttl_seconds=3600.0)
+    stores[0].mark_parent_posted(send_id, "1.1")
+    decisions = together(
+        12, lambda i: stores[i % PROCESSES].decide(send_id, Approval.APPROVED, f"U{i}").won
+    )
+    assert decisions.count(True) == 1
+    assert len(stores[1].approval_events(send_id)) == 1
+    kinds = [kind for store in stores for kind in finish_all(store)]
+    assert kinds.count(JobKind.SUBMIT) == 1
+
+
+def test_expiry_sweeps_racing_each_other_settle_each_request_once(stores):
+    send_ids = [send(stores[0], approval_ttl_seconds=-1) for _ in range(5)]
+    for send_id in send_ids:
+        stores[0].mark_parent_posted(send_id, "1.1")
+    swept = together(PROCESSES, lambda i: stores[i].expire_approvals())
+    assert sorted(send_id for ids in swept for send_id in ids) == sorted(send_ids)
+    assert all(len(stores[0].approval_events(send_id)) == 1 for send_id in send_ids)
+
+
+def test_callbacks_for_one_recipient_through_several_processes_never_go_back(stores):
+    send_id = send(stores[0])
+    (recipient,) = stores[0].recipients(send_id)
+    stores[0].record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    queries = [
+        "SMSID=S1&SendStatus=2",
+        "SMSID=S1&SendStatus=5&SendSuccess=1",
+        "SMSID=S1&SendStatus=7",
+    ]
+
+    def report(index: int) -> bool:
+        query = queries[index % len(queries)]
+        return stores[index % PROCESSES].apply_callback(parse_callback(query), query).changed
+
+    changed = together(12, report)
+    assert stores[2].get_recipient(recipient.id).state == State.DELIVERED
+    assert stores[1].count_callbacks() == 12
+    assert changed.count(True) <= 2  # at most sent, then delivered; repeats change nothing
+
+
+def finish_all(store: Store) -> list[str]:
+    """Claim and finish every due job; their kinds."""
+    kinds = []
+    while (job := store.claim_job()) is not None:
+        kinds.append(job.kind)
+        store.finish_job(job.id)
+    return kinds
+
+
+def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
+    for _ in range(10):
+        send_id = send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
+        assert finish_all(stores[0]) == [JobKind.POST_PARENT]
+        stores[0].mark_parent_posted(send_id, "1.1")  # both submits are due now
+
+        def race(index: int, send_id: str = send_id) -> object:
+            if index == 0:
+                return stores[1].claim_job()
+            return stores[2].cancel_scheduled(send_id, "U1")
+
+        claimed, cancelled = together(2, race)
+        if cancelled is not None:
+            assert claimed is None
+            assert {r.state for r in stores[0].recipients(send_id)} == {State.CANCELLED}
+            assert JobKind.SUBMIT not in finish_all(stores[0])
+        else:
+            assert claimed.kind == JobKind.SUBMIT
+            stores[1].finish_job(claimed.id)
+            assert finish_all(stores[0]) == [JobKind.SUBMIT]
+
+
+def test_a_lease_has_one_holder_until_it_runs_out(stores):
+    assert (
+        together(6, lambda i: stores[i % PROCESSES].hold_lease("poll", f"p{i}", 60)).count(True)
+        == 1
+    )
+    assert stores[0].hold_lease("sweep", "a", 60)
+    assert not stores[1].hold_lease("sweep", "b", 60)
+    assert stores[2].hold_lease("sweep", "a", 60)  # the holder renews
+    assert stores[0].hold_lease("gone", "a", -1)  # a holder that stopped renewing…
+    assert stores[1].hold_lease("gone", "b", 60)  # …is replaced once its lease ran out
+    assert not stores[2].hold_lease("gone", "a", 60)
