@@ -11,8 +11,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.formatting import format_vnd
+from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
-from bot.store import SCHEMA_VERSION, Store
+from bot.store import Store
 
 BASE_SCOPES = ("commands", "chat:write", "chat:write.public")
 GROUP_SCOPE = "usergroups:read"

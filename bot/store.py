@@ -14,10 +14,8 @@ from dataclasses import dataclass
 
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.message import ViberMessage
-from bot.db import SCHEMA_VERSION, Connection, Database, Row, open_database
+from bot.db import Connection, Database, Row, open_database
 from bot.esms.callback import Callback, parse_callback
-
-__all__ = ["SCHEMA_VERSION", "Store"]
 
 
 class SendStatus:

@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from bot.store import SCHEMA_VERSION
+from bot.db import SCHEMA_VERSION
 from tests.e2e.harness import run_cli, wait_for
 
 

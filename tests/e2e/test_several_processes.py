@@ -1,5 +1,5 @@
-"""Two app processes on one PostgreSQL database: commands, clicks and callbacks spread over both,
-and every send, decision and reply happens exactly once."""
+"""Two app processes on one database: commands, clicks and callbacks spread over both, and every
+send, decision and reply happens exactly once; periodic duties run in one of them at a time."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import threading
 import time
 from collections import Counter
 
-import psycopg
-
+from bot.store import Store
 from tests.e2e.harness import AppProcess, wait_for
 from tests.e2e.test_reliability import reply_lines
 from tests.stand_ins.slack_api import block_text
@@ -18,8 +17,12 @@ SENDS = 6
 
 
 def rows(url: str, sql: str) -> list[tuple]:
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchall()
+    store = Store.open(url)
+    try:
+        # By name: a SQLite row iterates over its values, a PostgreSQL one over its keys.
+        return [tuple(row[key] for key in row.keys()) for row in store.db.fetch_all(sql)]  # noqa: SIM118
+    finally:
+        store.close()
 
 
 def all_at_once(calls: list) -> list:
@@ -48,8 +51,11 @@ def approve_button(message) -> str | None:
 
 
 def test_two_processes_send_decide_and_report_each_thing_exactly_once(
-    app_factory, slack_api, esms, shared_url
+    app_factory, slack_api, esms, database_url
 ):
+    """On PostgreSQL as the deployment runs it; on SQLite, two processes sharing one file are
+    just as safe (its write transactions run one at a time, whichever process starts them)."""
+    shared_url = database_url
     settings = {"DATABASE_URL": shared_url, "APPROVAL_REQUIRED": "true",
                 "APPROVERS": f"{BOSS},{DEPUTY}"}  # fmt: skip
     apps: list[AppProcess] = [app_factory(**settings), app_factory(**settings)]

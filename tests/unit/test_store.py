@@ -3,8 +3,9 @@ import time
 
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
+from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
-from bot.store import SCHEMA_VERSION, Approval, JobKind, NewSend, SendStatus
+from bot.store import Approval, JobKind, NewSend, SendStatus
 
 
 def new_send(store, phones=("0901234567", "0912345678")):
