@@ -137,32 +137,26 @@ class CallbackOutcome:
 
 
 SYNC_DEBOUNCE_SECONDS = 0.5
-_NO_EARLIER_JOB = """NOT EXISTS (
-        SELECT 1 FROM jobs e WHERE e.order_key = j.order_key AND e.id < j.id
-          AND e.status IN ('queued', 'running'))"""
-# Two index-friendly halves (a due queued job; a running job whose process died) rather than
-# one OR that makes SQLite scan every finished job on each poll.
-_DUE_JOB = f"""SELECT * FROM (
-        SELECT * FROM jobs WHERE status = 'queued' AND run_after <= ?
-        UNION ALL
-        SELECT * FROM jobs WHERE status = 'running' AND lease_until < ?
-    ) j
-    WHERE {_NO_EARLIER_JOB}
-    ORDER BY j.run_after, j.id LIMIT 1"""
+# The first unfinished job of its thread (or recipient). Written as a lookup per candidate,
+# which both databases answer from the (order_key, status) index; PostgreSQL plans the
+# equivalent NOT EXISTS as an anti join over every unfinished job, for every candidate.
+_FIRST_OF_ITS_LINE = """j.id = (
+        SELECT MIN(e.id) FROM jobs e
+        WHERE e.order_key = j.order_key AND e.status IN ('queued', 'running'))"""
+# Where runnable jobs are, each read from the (status, run_after) index in order, so that the
+# search stops at the first one that may run. A job whose process died comes first: the rest
+# of its thread waits for it.
+_EXPIRED_LEASE = "j.status = 'running' AND j.lease_until < ?"
+_DUE = "j.status = 'queued' AND j.run_after <= ?"
+
+
+def _next_job(candidates: str, suffix: str = "") -> str:
+    return f"""SELECT j.id FROM jobs j WHERE {candidates} AND {_FIRST_OF_ITS_LINE}
+        ORDER BY j.run_after LIMIT 1{suffix}"""
+
+
 _CLAIM = """UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,
-        updated_at = ? WHERE id = ? RETURNING *"""
-# PostgreSQL: several processes claim at once; a job another one is taking is skipped, not
-# waited for, and never taken twice.
-_CLAIM_SKIP_LOCKED = f"""UPDATE jobs SET status = 'running', attempts = attempts + 1,
-        lease_until = ?, updated_at = ?
-    WHERE id = (
-        SELECT j.id FROM jobs j
-        WHERE ((j.status = 'queued' AND j.run_after <= ?)
-               OR (j.status = 'running' AND j.lease_until < ?))
-          AND {_NO_EARLIER_JOB}
-        ORDER BY j.run_after, j.id LIMIT 1
-        FOR UPDATE OF j SKIP LOCKED)
-    RETURNING *"""
+        updated_at = ? WHERE id = ({job}) RETURNING *"""
 
 
 class Store:
@@ -456,13 +450,16 @@ class Store:
     def apply_callback(self, callback: Callback, raw_query: str) -> CallbackOutcome:
         """Store the raw callback and merge its status into the recipient it names."""
         with self.db.transaction() as conn:
-            callback_id = conn.execute(
-                """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome)
-                   VALUES (?, ?, ?, ?, 'unmatched')
-                   RETURNING id""",
-                (time.time(), callback.sms_id, callback.request_id, raw_query),
-            ).fetchone()["id"]
-            return _apply(conn, callback_id, callback, self._lock)
+            row, changed = _match_and_merge(conn, callback, self._lock)
+            conn.execute(
+                """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome,
+                       recipient_id) VALUES (?, ?, ?, ?, ?, ?)""",
+                (time.time(), callback.sms_id, callback.request_id, raw_query,
+                 _outcome(row, changed), row and row["id"]),
+            )  # fmt: skip
+        if row is None:
+            return CallbackOutcome(matched=False, changed=False)
+        return CallbackOutcome(matched=True, changed=changed, send_id=row["send_id"])
 
     def recipients_to_reconcile(
         self, *, settled_before: float, polled_before: float, limit: int
@@ -566,25 +563,19 @@ class Store:
     def claim_job(self) -> Job | None:
         """Take the next runnable job whose predecessors on the same thread are done."""
         now = time.time()
-        # Look first without a write transaction: idle workers poll, and most polls find nothing.
-        if self.db.fetch_one(_DUE_JOB, (now, now)) is None:
-            return None
-        lease_until = now + self.job_lease_seconds
-        with self.db.transaction() as conn:
-            if self.db.kind == "postgres":
-                row = conn.execute(_CLAIM_SKIP_LOCKED, (lease_until, now, now, now)).fetchone()
-            else:  # one writer at a time: the job found is the job claimed
-                due = conn.execute(_DUE_JOB, (now, now)).fetchone()
-                row = due and conn.execute(_CLAIM, (lease_until, now, due["id"])).fetchone()
-            if not row:
-                return None
-            return Job(
-                id=row["id"],
-                kind=row["kind"],
-                send_id=row["send_id"],
-                recipient_id=row["recipient_id"],
-                attempts=row["attempts"],
-            )
+        for candidates in (_EXPIRED_LEASE, _DUE):
+            # Look first without a write transaction: most polls find nothing.
+            if self.db.fetch_one(_next_job(candidates), (now,)) is None:
+                continue
+            # PostgreSQL: several processes claim at once; a job another one is taking is
+            # skipped, not waited for, and never taken twice. SQLite: one writer at a time.
+            skip_locked = " FOR UPDATE OF j SKIP LOCKED" if self.db.kind == "postgres" else ""
+            claim = _CLAIM.format(job=_next_job(candidates, skip_locked))
+            with self.db.transaction() as conn:
+                row = conn.execute(claim, (now + self.job_lease_seconds, now, now)).fetchone()
+            if row:
+                return _job(row)
+        return None
 
     def finish_job(self, job_id: int) -> None:
         self._set_job(job_id, "done", None, None)
@@ -704,19 +695,32 @@ def _enqueue_sync(conn: Connection, send_id: str) -> None:
 
     On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
     not a duplicate reply, since a refresh reports only what was not reported yet."""
-    waiting = conn.execute(
-        "SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND status = 'queued' LIMIT 1",
-        (JobKind.SYNC_THREAD, send_id),
-    ).fetchone()
-    if waiting is None:
-        _enqueue(conn, JobKind.SYNC_THREAD, send_id, run_after=time.time() + SYNC_DEBOUNCE_SECONDS)
+    now = time.time()
+    # One statement, not a look and then an insert: a callback's transaction is a few round
+    # trips to PostgreSQL, and each one counts.
+    conn.execute(
+        """INSERT INTO jobs (kind, send_id, order_key, status, attempts, run_after, created_at,
+               updated_at)
+           SELECT ?, ?, ?, 'queued', 0, ?, ?, ?
+           WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND status = 'queued')""",
+        (JobKind.SYNC_THREAD, send_id, f"thread:{send_id}", now + SYNC_DEBOUNCE_SECONDS, now, now,
+         JobKind.SYNC_THREAD, send_id),
+    )  # fmt: skip
 
 
 def _recipient_row(conn: Connection, recipient_id: int, lock: str) -> Row | None:
     return conn.execute("SELECT * FROM recipients WHERE id = ?" + lock, (recipient_id,)).fetchone()
 
 
-def _apply(conn: Connection, callback_id: int, callback: Callback, lock: str) -> CallbackOutcome:
+def _outcome(row: Row | None, changed: bool) -> str:
+    """What a callback did, as the callbacks table records it."""
+    if row is None:
+        return "unmatched"
+    return "applied" if changed else "no_change"
+
+
+def _match_and_merge(conn: Connection, callback: Callback, lock: str) -> tuple[Row | None, bool]:
+    """The recipient a callback names (locked), and whether its report moved it."""
     row = None
     if callback.sms_id:
         row = conn.execute(
@@ -728,16 +732,12 @@ def _apply(conn: Connection, callback_id: int, callback: Callback, lock: str) ->
             "SELECT * FROM recipients WHERE request_id = ?" + lock, (callback.request_id,)
         ).fetchone()
     if row is None:
-        return CallbackOutcome(matched=False, changed=False)
+        return None, False
     changed = _merge_report(
         conn, row, callback.send_status, callback.success, callback.failed,
         sms_id=callback.sms_id, telco_id=callback.telco_id, price=callback.total_price,
     )  # fmt: skip
-    conn.execute(
-        "UPDATE callbacks SET recipient_id = ?, outcome = ? WHERE id = ?",
-        (row["id"], "applied" if changed else "no_change", callback_id),
-    )
-    return CallbackOutcome(matched=True, changed=changed, send_id=row["send_id"])
+    return row, changed
 
 
 def _merge_report(
@@ -767,7 +767,12 @@ def _merge_report(
 
 def _replay_orphan(conn: Connection, callback_id: int, raw_query: str, lock: str) -> None:
     # Parsed again: the raw query is what the callbacks table keeps.
-    _apply(conn, callback_id, parse_callback(raw_query), lock)
+    row, changed = _match_and_merge(conn, parse_callback(raw_query), lock)
+    if row is not None:
+        conn.execute(
+            "UPDATE callbacks SET recipient_id = ?, outcome = ? WHERE id = ?",
+            (row["id"], _outcome(row, changed), callback_id),
+        )
 
 
 def _send(row: Row) -> Send:
@@ -801,6 +806,16 @@ def _send(row: Row) -> Send:
         thread_ts=row["thread_ts"],
         cancelled_by=row["cancelled_by"],
         cancelled_at=row["cancelled_at"],
+    )
+
+
+def _job(row: Row) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        send_id=row["send_id"],
+        recipient_id=row["recipient_id"],
+        attempts=row["attempts"],
     )
 
 

@@ -113,11 +113,14 @@ class Worker:
                 time.sleep(IDLE_POLL_SECONDS)
                 continue
             # Sleep until the next job is due (a paced or debounced one), at most a poll interval.
+            # A job already due that no thread could claim waits behind an unfinished one of
+            # its thread: a finishing job wakes the threads, so polling for it would only spin.
             due = self.store.next_job_due()
+            now = time.time()
             pause = (
                 IDLE_POLL_SECONDS
-                if due is None
-                else min(IDLE_POLL_SECONDS, max(0.02, due - time.time()))
+                if due is None or due <= now
+                else min(IDLE_POLL_SECONDS, max(0.02, due - now))
             )
             self._wake.wait(pause)
             self._wake.clear()
@@ -134,6 +137,7 @@ class Worker:
             self._retry(job, f"internal error ({type(error).__name__})", None)
             return
         self.store.finish_job(job.id)
+        self.wake()  # the next job of its thread may run now
 
     def _retry(self, job: Job, reason: str, delay: float | None) -> None:
         # A wait that Slack asked for (429 Retry-After) is not a failed attempt.

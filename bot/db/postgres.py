@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bot.db import SCHEMA_VERSION, Connection, DatabaseError, Row, redact_url
 
 CONNECT_TIMEOUT_SECONDS = 10
+IDLE_CHECK_SECONDS = 2.0
 _IDENTITY_TABLES = ("recipients", "callbacks", "jobs", "approval_events")
 # Taken by `migrate` so that processes starting together upgrade the schema once.
 _MIGRATION_LOCK = 0x7669_6265_72  # "viber"
@@ -53,6 +55,9 @@ class PostgresDatabase:
         self._pool_size = pool_size
         self._pool: ConnectionPool | None = None
         self._pool_lock = threading.Lock()
+        self._returned_at: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def _connections(self) -> ConnectionPool:
         # Opened on first use, so a process that forks (gunicorn) opens its own after the fork.
@@ -68,14 +73,24 @@ class PostgresDatabase:
                             "row_factory": dict_row,
                             "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                         },
-                        # A connection the server dropped (restart, failover) is replaced
-                        # before use rather than failing the request that drew it.
-                        check=ConnectionPool.check_connection,
+                        check=self._check_if_idle,
+                        reset=self._note_return,
                         timeout=30,
                         name="viber-bot",
                         open=True,
                     )
         return self._pool
+
+    def _check_if_idle(self, conn: psycopg.Connection[Any]) -> None:
+        # A connection that sat idle may have been dropped by the server (restart, failover,
+        # idle timeout): it is tested, and replaced if dead, rather than failing the request
+        # that drew it. One in use a moment ago is alive, and testing it would cost a round
+        # trip on every statement.
+        if time.monotonic() - self._returned_at.get(conn, 0.0) > IDLE_CHECK_SECONDS:
+            ConnectionPool.check_connection(conn)
+
+    def _note_return(self, conn: psycopg.Connection[Any]) -> None:
+        self._returned_at[conn] = time.monotonic()
 
     @contextmanager
     def transaction(self) -> Iterator[_Connection]:

@@ -70,6 +70,7 @@ def test_every_job_is_claimed_exactly_once_across_processes(stores):
         store = stores[index % PROCESSES]
         while (job := store.claim_job()) is not None:
             claimed[index].append(job.id)
+            time.sleep(0.002)  # the job's work, during which the others claim theirs
             store.finish_job(job.id)
 
     together(PROCESSES * 3, claim_all)
@@ -130,7 +131,10 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
     changed = together(12, report)
     assert stores[2].get_recipient(recipient.id).state == State.DELIVERED
     assert stores[1].count_callbacks() == 12
-    assert changed.count(True) <= 2  # at most sent, then delivered; repeats change nothing
+    # Each distinct report moves the recipient at most once (four copies of each arrive), and
+    # the table records exactly the moves that happened.
+    assert 1 <= changed.count(True) <= len(queries)
+    assert stores[0].count_callbacks("applied") == changed.count(True)
 
 
 def finish_all(store: Store) -> list[str]:
