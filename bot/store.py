@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.message import ViberMessage
@@ -810,27 +810,8 @@ def _send(row: Row) -> Send:
 
 
 def _job(row: Row) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        send_id=row["send_id"],
-        recipient_id=row["recipient_id"],
-        attempts=row["attempts"],
-    )
+    return Job(**{field.name: row[field.name] for field in fields(Job)})
 
 
 def _recipient(row: Row) -> Recipient:
-    return Recipient(
-        id=row["id"],
-        send_id=row["send_id"],
-        phone=row["phone"],
-        request_id=row["request_id"],
-        sms_id=row["sms_id"],
-        state=row["state"],
-        esms_status=row["esms_status"],
-        error_code=row["error_code"],
-        error_detail=row["error_detail"],
-        reported_state=row["reported_state"],
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-    )
+    return Recipient(**{field.name: row[field.name] for field in fields(Recipient)})

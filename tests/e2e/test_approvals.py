@@ -1,11 +1,11 @@
 """Approval before sending, through the real app: buttons, four eyes, one decision, expiry."""
 
-import threading
 import time
 
 import pytest
 
 from tests.e2e.harness import composer_values, wait_for
+from tests.helpers import all_at_once
 from tests.stand_ins.slack_api import block_text
 
 AGENT, BOSS, DEPUTY, STRANGER, GROUPIE = "U0AGENT", "U0BOSS", "U0DEPUTY", "U0STRANGER", "U0GROUPIE"
@@ -107,19 +107,12 @@ def test_an_approval_sends_once_even_when_clicked_twice(approval_app, slack_api,
 def test_two_approvers_clicking_at_once_make_one_decision(approval_app, slack_api, esms):
     parent, send_id = request_approval(approval_app, slack_api)
     clickers = [BOSS, DEPUTY, BOSS, DEPUTY, GROUPIE, GROUPIE]
-    barrier = threading.Barrier(len(clickers))
-
-    def click(user, index):
-        barrier.wait()
-        approval_app.click(
-            "approve_send", send_id, user=user, response_url=slack_api.response_url(f"c{index}")
-        )
-
-    threads = [threading.Thread(target=click, args=(user, i)) for i, user in enumerate(clickers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    all_at_once(
+        len(clickers),
+        lambda i: approval_app.click(
+            "approve_send", send_id, user=clickers[i], response_url=slack_api.response_url(f"c{i}")
+        ),
+    )
     wait_for(lambda: len(esms.submissions) == 2)
     wait_for(lambda: len(slack_api.responses) == len(clickers) - 1)
     settle()

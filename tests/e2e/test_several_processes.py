@@ -3,13 +3,13 @@ send, decision and reply happens exactly once; periodic duties run in one of the
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 
 from bot.store import Store
 from tests.e2e.harness import AppProcess, wait_for
 from tests.e2e.test_reliability import reply_lines
+from tests.helpers import all_at_once
 from tests.stand_ins.slack_api import block_text
 
 AGENT, BOSS, DEPUTY = "U0AGENT", "U0BOSS", "U0DEPUTY"
@@ -23,23 +23,6 @@ def rows(url: str, sql: str) -> list[tuple]:
         return [tuple(row[key] for key in row.keys()) for row in store.db.fetch_all(sql)]  # noqa: SIM118
     finally:
         store.close()
-
-
-def all_at_once(calls: list) -> list:
-    """Run the calls on their own threads, released together; their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = calls[index]()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def approve_button(message) -> str | None:
@@ -81,7 +64,7 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
         for app in apps
         for user in (BOSS, DEPUTY)
     ]
-    assert set(all_at_once(clicks)) == {200}
+    assert set(all_at_once(len(clicks), lambda i: clicks[i]())) == {200}
 
     wait_for(lambda: len(esms.accepted) == len(phones), timeout=20)
     assert all(len(esms.sends_to(phone)) == 1 for phone in phones)
@@ -100,7 +83,7 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
         for app in apps
         for status, extra in ((5, {"success": 1}), (2, {}))
     ]
-    assert set(all_at_once(callbacks)) == {200}
+    assert set(all_at_once(len(callbacks), lambda i: callbacks[i]())) == {200}
 
     for parent in parents:
         wait_for(lambda parent=parent: "Delivered 2/2" in block_text(slack_api.messages[parent.ts].blocks),

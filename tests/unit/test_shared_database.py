@@ -3,9 +3,8 @@ own locks), and every test runs on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.core.message import ViberMessage
 from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
 from bot.store import Approval, JobKind, NewSend, Store
+from tests.helpers import all_at_once, drain
 
 PROCESSES = 3
 
@@ -28,23 +28,6 @@ def stores(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
         store.close()
 
 
-def together(count: int, action: Callable[[int], object]) -> list[object]:
-    """Run `action(i)` on `count` threads released at the same moment; their results in order."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = action(index)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def send(store: Store, phones: tuple[str, ...] = ("0901234567",), **extra: object) -> str:
     return store.create_send(
         NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
@@ -55,7 +38,7 @@ def send(store: Store, phones: tuple[str, ...] = ("0901234567",), **extra: objec
 def test_processes_starting_together_build_the_schema_once(database_url):
     fresh = [Store.open(database_url) for _ in range(4)]
     try:
-        assert together(4, lambda i: fresh[i].migrate()) == [SCHEMA_VERSION] * 4
+        assert all_at_once(4, lambda i: fresh[i].migrate()) == [SCHEMA_VERSION] * 4
     finally:
         for store in fresh:
             store.close()
@@ -73,7 +56,7 @@ def test_every_job_is_claimed_exactly_once_across_processes(stores):
             time.sleep(0.002)  # the job's work, during which the others claim theirs
             store.finish_job(job.id)
 
-    together(PROCESSES * 3, claim_all)
+    all_at_once(PROCESSES * 3, claim_all)
     every = [job_id for ids in claimed for job_id in ids]
     assert len(every) == 40 and len(set(every)) == 40
     assert sum(1 for ids in claimed if ids) > 1  # the work really was shared
@@ -87,7 +70,7 @@ def test_a_thread_s_jobs_never_run_together_across_processes(stores):
     stores[0].mark_parent_posted(send_id, "1.1")
     (recipient,) = stores[0].recipients(send_id)
     stores[0].record_submission(recipient.id, State.ACCEPTED, sms_id="S1")  # queues a refresh
-    kinds = [job.kind for job in together(PROCESSES, lambda i: stores[i].claim_job()) if job]
+    kinds = [job.kind for job in all_at_once(PROCESSES, lambda i: stores[i].claim_job()) if job]
     assert kinds == [JobKind.SUBMIT]  # the refresh waits for the parent's job
     stores[0].finish_job(first.id)
     assert stores[2].claim_job().kind == JobKind.SYNC_THREAD
@@ -96,12 +79,12 @@ def test_a_thread_s_jobs_never_run_together_across_processes(stores):
 def test_one_decision_wins_across_processes(stores):
     send_id = send(stores[0], approval_ttl_seconds=3600.0)
     stores[0].mark_parent_posted(send_id, "1.1")
-    decisions = together(
+    decisions = all_at_once(
         12, lambda i: stores[i % PROCESSES].decide(send_id, Approval.APPROVED, f"U{i}").won
     )
     assert decisions.count(True) == 1
     assert len(stores[1].approval_events(send_id)) == 1
-    kinds = [kind for store in stores for kind in finish_all(store)]
+    kinds = [kind for store in stores for kind in drain(store)]
     assert kinds.count(JobKind.SUBMIT) == 1
 
 
@@ -109,7 +92,7 @@ def test_expiry_sweeps_racing_each_other_settle_each_request_once(stores):
     send_ids = [send(stores[0], approval_ttl_seconds=-1) for _ in range(5)]
     for send_id in send_ids:
         stores[0].mark_parent_posted(send_id, "1.1")
-    swept = together(PROCESSES, lambda i: stores[i].expire_approvals())
+    swept = all_at_once(PROCESSES, lambda i: stores[i].expire_approvals())
     assert sorted(send_id for ids in swept for send_id in ids) == sorted(send_ids)
     assert all(len(stores[0].approval_events(send_id)) == 1 for send_id in send_ids)
 
@@ -128,7 +111,7 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
         query = queries[index % len(queries)]
         return stores[index % PROCESSES].apply_callback(parse_callback(query), query).changed
 
-    changed = together(12, report)
+    changed = all_at_once(12, report)
     assert stores[2].get_recipient(recipient.id).state == State.DELIVERED
     assert stores[1].count_callbacks() == 12
     # Each distinct report moves the recipient at most once (four copies of each arrive), and
@@ -137,19 +120,10 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
     assert stores[0].count_callbacks("applied") == changed.count(True)
 
 
-def finish_all(store: Store) -> list[str]:
-    """Claim and finish every due job; their kinds."""
-    kinds = []
-    while (job := store.claim_job()) is not None:
-        kinds.append(job.kind)
-        store.finish_job(job.id)
-    return kinds
-
-
 def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
     for _ in range(10):
         send_id = send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
-        assert finish_all(stores[0]) == [JobKind.POST_PARENT]
+        assert drain(stores[0]) == [JobKind.POST_PARENT]
         stores[0].mark_parent_posted(send_id, "1.1")  # both submits are due now
 
         def race(index: int, send_id: str = send_id) -> object:
@@ -157,20 +131,20 @@ def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
                 return stores[1].claim_job()
             return stores[2].cancel_scheduled(send_id, "U1")
 
-        claimed, cancelled = together(2, race)
+        claimed, cancelled = all_at_once(2, race)
         if cancelled is not None:
             assert claimed is None
             assert {r.state for r in stores[0].recipients(send_id)} == {State.CANCELLED}
-            assert JobKind.SUBMIT not in finish_all(stores[0])
+            assert JobKind.SUBMIT not in drain(stores[0])
         else:
             assert claimed.kind == JobKind.SUBMIT
             stores[1].finish_job(claimed.id)
-            assert finish_all(stores[0]) == [JobKind.SUBMIT]
+            assert drain(stores[0]) == [JobKind.SUBMIT]
 
 
 def test_a_lease_has_one_holder_until_it_runs_out(stores):
     assert (
-        together(6, lambda i: stores[i % PROCESSES].hold_lease("poll", f"p{i}", 60)).count(True)
+        all_at_once(6, lambda i: stores[i % PROCESSES].hold_lease("poll", f"p{i}", 60)).count(True)
         == 1
     )
     assert stores[0].hold_lease("sweep", "a", 60)

@@ -6,6 +6,7 @@ from bot.core.message import ViberMessage
 from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
 from bot.store import Approval, JobKind, NewSend, SendStatus
+from tests.helpers import drain
 
 
 def new_send(store, phones=("0901234567", "0912345678")):
@@ -13,15 +14,6 @@ def new_send(store, phones=("0901234567", "0912345678")):
         NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
                 phones=tuple(phones), brandname="B", sandbox=False)
     )  # fmt: skip
-
-
-def drain(store):
-    """Claim and finish every due job, returning their kinds in order."""
-    kinds = []
-    while (job := store.claim_job()) is not None:
-        kinds.append(job.kind)
-        store.finish_job(job.id)
-    return kinds
 
 
 def test_migrate_is_idempotent(store):
