@@ -49,18 +49,18 @@ def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
         ]
     return [
         Check("Configuration", True, "every required variable is set and valid"),
-        *_service_checks(settings),
+        *_service_checks(settings, on_heroku=bool(env.get("DYNO"))),
     ]
 
 
-def _service_checks(settings: Settings) -> Iterator[Check]:
+def _service_checks(settings: Settings, *, on_heroku: bool) -> Iterator[Check]:
     yield _slack(settings)
     esms = EsmsClient(
         settings.esms_api_url, settings.esms_api_key, settings.esms_secret_key, timeout_seconds=10
     )
     yield _balance(esms)
     yield from _brandnames(esms, settings)
-    yield _database(settings)
+    yield _database(settings, on_heroku=on_heroku)
     yield _callbacks(settings)
 
 
@@ -129,7 +129,13 @@ def _brandnames(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
                         "set ESMS_BRANDNAME to a registered Viber brandname")  # fmt: skip
 
 
-def _database(settings: Settings) -> Check:
+def _database(settings: Settings, *, on_heroku: bool) -> Check:
+    if on_heroku and not settings.shared_database:
+        # Heroku sets DYNO; a dyno's disk is wiped at every restart, threads and all.
+        return Check("Database", False,
+                     f"{settings.database_label} is a file on a Heroku dyno, wiped at every restart",
+                     "heroku addons:create heroku-postgresql:essential-0 (sets DATABASE_URL), "
+                     "then viber-bot migrate-db to bring the old file over (README)")  # fmt: skip
     try:
         store = Store.open(settings.database_url)
         try:

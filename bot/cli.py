@@ -78,6 +78,12 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level, settings.secret_values())
     _migrate(settings)
     processes = _web_processes(settings)
+    if os.environ.get("DYNO") and not settings.shared_database:
+        log.warning(
+            "the database %s is a file on this Heroku dyno, wiped at every restart with every "
+            "thread mapping: add Heroku Postgres (see README, Deploying on Heroku)",
+            settings.database_label,
+        )
 
     class Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:

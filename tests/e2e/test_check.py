@@ -84,6 +84,13 @@ def test_postgres_reachable_and_unreachable(env, tmp_path, shared_url):
     assert "Connection refused" in out and "hunter2" not in out
 
 
+def test_sqlite_on_a_heroku_dyno_is_flagged_with_the_fix(env, tmp_path):
+    env["DYNO"] = "web.1"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "is a file on a Heroku dyno, wiped at every restart" in out
+    assert "heroku addons:create heroku-postgresql" in out
+
+
 def test_polling_mode_is_explained(env, tmp_path):
     env["PUBLIC_URL"] = ""
     code, out = check(env, tmp_path)

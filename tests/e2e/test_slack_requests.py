@@ -215,6 +215,7 @@ def test_log_lines_carry_the_request_id_send_id_and_a_masked_number(app, esms):
 
 
 def test_several_web_processes_asked_for_with_sqlite_run_as_one(app_factory):
-    app = app_factory(WEB_CONCURRENCY="3")
+    app = app_factory(WEB_CONCURRENCY="3", DYNO="web.1")
     assert "WEB_CONCURRENCY=3 ignored" in app.log()
     assert app.log().count("Booting worker") == 1
+    assert "wiped at every restart" in app.log()  # SQLite on a Heroku dyno is called out
