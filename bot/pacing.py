@@ -8,12 +8,26 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 # A little over a second: our turns are timed on sending, Slack counts on arrival.
 POST_INTERVAL_SECONDS = 1.1
 
 
+class Pacer(Protocol):
+    def reserve(self, channel: str) -> float:
+        """0 and the turn is taken; otherwise how many seconds until the channel's next turn."""
+        ...
+
+    def back_off(self, channel: str, seconds: float) -> None: ...
+
+
 class ChannelPacer:
+    """Turns kept in this process: right for one process (SQLite)."""
+
     def __init__(
         self, interval: float = POST_INTERVAL_SECONDS, clock: Callable[[], float] = time.monotonic
     ):
@@ -35,3 +49,18 @@ class ChannelPacer:
     def back_off(self, channel: str, seconds: float) -> None:
         with self._lock:
             self._next[channel] = max(self._next.get(channel, 0.0), self.clock() + seconds)
+
+
+class SharedPacer:
+    """Turns kept in the database, so that several processes posting to one channel keep one
+    pace between them rather than one each (PostgreSQL)."""
+
+    def __init__(self, store: Store, interval: float = POST_INTERVAL_SECONDS) -> None:
+        self.store = store
+        self.interval = interval
+
+    def reserve(self, channel: str) -> float:
+        return self.store.take_turn(f"slack-pace:{channel}", self.interval)
+
+    def back_off(self, channel: str, seconds: float) -> None:
+        self.store.delay_turn(f"slack-pace:{channel}", seconds)

@@ -12,6 +12,7 @@ from bot import i18n
 from bot.config import Settings
 from bot.esms.client import EsmsClient
 from bot.logs import ContextExecutor
+from bot.pacing import ChannelPacer, SharedPacer
 from bot.reconcile import Reconciler
 from bot.slack.people import PeopleList
 from bot.store import Store
@@ -64,7 +65,9 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         settings.esms_secret_key,
         timeout_seconds=settings.esms_timeout_seconds,
     )
-    tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms)
+    # With several processes, one pace per channel between them all, kept in the database.
+    pacer = SharedPacer(store) if settings.shared_database else ChannelPacer()
+    tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms, pacer=pacer)
     # Expiry runs even with approvals switched off: requests posted before still need it.
     # Often enough to expire close to the deadline, rarely enough to cost nothing.
     expiry_interval = min(30.0, max(0.5, settings.approval_ttl_hours * 3600 / 4))

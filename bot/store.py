@@ -615,6 +615,34 @@ class Store:
             ).fetchone()
         return row is not None
 
+    def take_turn(self, name: str, interval: float) -> float:
+        """0.0 when the turn called `name` is taken (the next comes `interval` later);
+        otherwise the seconds until the next turn. Shared by every process on the database."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            taken = conn.execute(
+                """INSERT INTO leases (name, holder, expires_at) VALUES (?, '', ?)
+                   ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
+                   WHERE leases.expires_at <= ?
+                   RETURNING expires_at""",
+                (name, now + interval, now),
+            ).fetchone()
+            if taken:
+                return 0.0
+            row = conn.execute("SELECT expires_at FROM leases WHERE name = ?", (name,)).fetchone()
+        return max(row["expires_at"] - now, 0.0)
+
+    def delay_turn(self, name: str, seconds: float) -> None:
+        """No turn called `name` before `seconds` from now (a 429's Retry-After)."""
+        until = time.time() + seconds
+        with self.db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO leases (name, holder, expires_at) VALUES (?, '', ?)
+                   ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
+                   WHERE leases.expires_at < excluded.expires_at""",
+                (name, until),
+            )
+
     def _set_job(
         self, job_id: int, status: str, run_after: float | None, error: str | None, refund: int = 0
     ) -> None:

@@ -18,7 +18,7 @@ from bot.core.delivery import REPORTED_STATES, State
 from bot.core.phones import mask_phone
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
 from bot.i18n import _
-from bot.pacing import ChannelPacer
+from bot.pacing import ChannelPacer, Pacer
 from bot.slack import blocks
 from bot.store import Job, JobKind, Send, SendStatus, Store
 
@@ -45,7 +45,7 @@ class Tasks:
     store: Store
     slack: WebClient
     esms: EsmsClient
-    pacer: ChannelPacer = field(default_factory=ChannelPacer)
+    pacer: Pacer = field(default_factory=ChannelPacer)
     _bot_user_id: str | None = None
 
     def run(self, job: Job) -> None:

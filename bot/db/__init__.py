@@ -14,7 +14,8 @@ SCHEMA_VERSION = 6
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 # The tables that hold the app's data, parents before children, each with its one-column
-# primary key. (Leases are not data: they name the processes running now.)
+# primary key. (Leases are not data: they say which process runs a periodic duty now, and
+# when each channel may next be posted to.)
 TABLES = {
     "sends": "id",
     "recipients": "id",

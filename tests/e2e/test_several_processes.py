@@ -143,3 +143,29 @@ def test_two_gunicorn_workers_share_the_database(app_factory, slack_api, esms, s
         app.command(f"09{index:08d} Hi")
     wait_for(lambda: len(esms.accepted) == 4, timeout=15)
     assert all(len(esms.sends_to(f"09{index:08d}")) == 1 for index in range(4))
+
+
+def test_two_processes_keep_one_pace_per_channel_between_them(
+    app_factory, slack_api, esms, shared_url
+):
+    apps = [app_factory(DATABASE_URL=shared_url), app_factory(DATABASE_URL=shared_url)]
+    phones = [f"09{index:08d}" for index in range(200, 206)]
+    for index, phone in enumerate(phones):
+        apps[index % 2].command(f"{phone} Hi {index}", channel="C0PACE")
+    wait_for(lambda: len(esms.accepted) == len(phones), timeout=15)
+    parents = wait_for(lambda: len(slack_api.parents("C0PACE")) == len(phones)
+                       and slack_api.parents("C0PACE"))  # fmt: skip
+    time.sleep(1.2)
+    slack_api.rate_limit_per_channel = 1.0  # Slack's pace for posting, from here on
+    # Every delivery is reported at once, half through each process: six replies, one channel.
+    all_at_once(
+        len(phones),
+        lambda i: (
+            esms.callback(
+                esms.accepted_for(phones[i])[0], 5, success=1, via=apps[i % 2].base_url
+            ).status_code
+        ),
+    )
+    wait_for(lambda: all(any(": delivered" in line for line in reply_lines(slack_api, parent))
+                         for parent in parents), timeout=30)  # fmt: skip
+    assert slack_api.rate_limited == 0  # turns shared through the database: never too fast

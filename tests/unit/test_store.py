@@ -234,3 +234,16 @@ def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(store
     assert store.claim_job() is None  # not due yet
     due = store.next_job_due()
     assert 0 < due - time.time() <= store_module.SYNC_DEBOUNCE_SECONDS
+
+
+def test_turns_are_one_per_interval_per_name_and_a_429_pushes_them_back(store):
+    assert store.take_turn("slack-pace:C1", 60) == 0.0
+    assert 59 < store.take_turn("slack-pace:C1", 60) <= 60
+    assert store.take_turn("slack-pace:C2", 60) == 0.0  # other channels are not held up
+    store.delay_turn("slack-pace:C2", 120)
+    assert 119 < store.take_turn("slack-pace:C2", 60) <= 120
+    store.delay_turn("slack-pace:C2", 5)  # a shorter wait never brings a turn forward
+    assert store.take_turn("slack-pace:C2", 60) > 100
+    assert store.take_turn("slack-pace:C3", 0.05) == 0.0
+    time.sleep(0.06)
+    assert store.take_turn("slack-pace:C3", 0.05) == 0.0  # the next turn has come
