@@ -7,8 +7,14 @@ import time
 from collections import Counter
 
 from bot.store import Store
-from tests.e2e.harness import AppProcess, wait_for
-from tests.e2e.test_reliability import reply_lines
+from tests.e2e.harness import AppProcess, composer_values, wait_for
+from tests.e2e.test_reliability import (
+    PHONES,
+    deliver_all,
+    one_acceptance_each,
+    reply_lines,
+    status,
+)
 from tests.helpers import all_at_once
 from tests.stand_ins.slack_api import block_text
 
@@ -169,3 +175,25 @@ def test_two_processes_keep_one_pace_per_channel_between_them(
     wait_for(lambda: all(any(": delivered" in line for line in reply_lines(slack_api, parent))
                          for parent in parents), timeout=30)  # fmt: skip
     assert slack_api.rate_limited == 0  # turns shared through the database: never too fast
+
+
+def test_the_work_of_a_killed_process_is_finished_by_the_other(
+    app_factory, slack_api, esms, shared_url
+):
+    first = app_factory(DATABASE_URL=shared_url)
+    # Slack holds the thread parent for 5 s (and then fails): the process dies meanwhile.
+    slack_api.fail_next("chat.postMessage", delay=5, status=500)
+    first.submit_composer(composer_values(",".join(PHONES), text="Hi"))
+    wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    second = app_factory(DATABASE_URL=shared_url)
+    first.kill()
+    # The job's lease runs out (JOB_LEASE_SECONDS=3) and the second process takes it over.
+    wait_for(lambda: one_acceptance_each(esms), timeout=20)
+    parent = wait_for(lambda: slack_api.parents())[0]
+    assert all(s.body["CallbackUrl"].startswith(second.base_url) for s in esms.submissions)
+    deliver_all(esms)
+    wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent))
+    wait_for(
+        lambda: sorted(reply_lines(slack_api, parent)) == [f"✅ {p}: delivered" for p in PHONES]
+    )
+    assert len(slack_api.parents()) == 1 and len(esms.submissions) == 2
