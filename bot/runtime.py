@@ -44,13 +44,14 @@ class Services:
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
+    """Everything a running app needs; the schema must be current already (the command that
+    starts the app migrates once, before gunicorn starts its processes)."""
     i18n.use(settings.language)
     store = Store.open(
         settings.database_url,
         job_lease_seconds=settings.job_lease_seconds,
         pool_size=settings.database_pool_size,
     )
-    store.migrate()
     # Retries are the job runner's business (durable, with backoff): the client must not
     # sleep on a worker thread, so it gets no retry handlers of its own.
     slack = WebClient(

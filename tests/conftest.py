@@ -6,6 +6,24 @@ from pathlib import Path
 import pytest
 
 from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database
+from tests.stand_ins.esms import EsmsStandIn
+from tests.stand_ins.slack_api import SlackApiStandIn
+
+
+@pytest.fixture
+def slack_api() -> Iterator[SlackApiStandIn]:
+    """Slack's Web API on a loopback port."""
+    stand_in = SlackApiStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def esms() -> Iterator[EsmsStandIn]:
+    """eSMS on a loopback port."""
+    stand_in = EsmsStandIn().start()
+    yield stand_in
+    stand_in.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

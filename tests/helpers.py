@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from bot.store import Store
+from bot.core.message import ViberMessage
+from bot.store import NewSend, Store
 
 T = TypeVar("T")
 
@@ -36,3 +37,11 @@ def drain(store: Store) -> list[str]:
         kinds.append(job.kind)
         store.finish_job(job.id)
     return kinds
+
+
+def new_send(store: Store, phones: Sequence[str] = ("0901234567",), **extra: object) -> str:
+    """A plain text send from U1 in C1; `extra` sets any other field of NewSend."""
+    return store.create_send(
+        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
+                phones=tuple(phones), brandname="B", sandbox=False, **extra)  # type: ignore[arg-type]
+    )  # fmt: skip

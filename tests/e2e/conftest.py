@@ -12,20 +12,6 @@ from tests.stand_ins.slack_api import SlackApiStandIn
 
 
 @pytest.fixture
-def slack_api() -> Iterator[SlackApiStandIn]:
-    stand_in = SlackApiStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
-def esms() -> Iterator[EsmsStandIn]:
-    stand_in = EsmsStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
-
-@pytest.fixture
 def app_factory(slack_api: SlackApiStandIn, esms: EsmsStandIn, tmp_path: Path) -> Iterator:
     started: list[AppProcess] = []
 

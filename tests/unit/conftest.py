@@ -3,7 +3,6 @@ from collections.abc import Iterator
 import pytest
 
 from bot.store import Store
-from tests.stand_ins.esms import EsmsStandIn
 
 
 @pytest.fixture
@@ -14,10 +13,3 @@ def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]
     store.migrate()
     yield store
     store.close()
-
-
-@pytest.fixture
-def esms() -> Iterator[EsmsStandIn]:
-    stand_in = EsmsStandIn().start()
-    yield stand_in
-    stand_in.stop()

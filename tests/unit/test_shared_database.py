@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import pytest
 
 from bot.core.delivery import State
-from bot.core.message import ViberMessage
 from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
-from bot.store import Approval, JobKind, NewSend, Store
-from tests.helpers import all_at_once, drain
+from bot.store import Approval, JobKind, Store
+from tests.helpers import all_at_once, drain, new_send
 
 PROCESSES = 3
 
@@ -28,13 +27,6 @@ def stores(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[
         store.close()
 
 
-def send(store: Store, phones: tuple[str, ...] = ("0901234567",), **extra: object) -> str:
-    return store.create_send(
-        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=phones, brandname="B", sandbox=False, **extra)  # type: ignore[arg-type]
-    )  # fmt: skip
-
-
 def test_processes_starting_together_build_the_schema_once(database_url):
     fresh = [Store.open(database_url) for _ in range(4)]
     try:
@@ -46,7 +38,7 @@ def test_processes_starting_together_build_the_schema_once(database_url):
 
 def test_every_job_is_claimed_exactly_once_across_processes(stores):
     for index in range(40):
-        send(stores[0], (f"09{index:08d}",))
+        new_send(stores[0], (f"09{index:08d}",))
     claimed: list[list[int]] = [[] for _ in range(PROCESSES * 3)]
 
     def claim_all(index: int) -> None:
@@ -64,7 +56,7 @@ def test_every_job_is_claimed_exactly_once_across_processes(stores):
 
 
 def test_a_thread_s_jobs_never_run_together_across_processes(stores):
-    send_id = send(stores[0])
+    send_id = new_send(stores[0])
     first = stores[0].claim_job()
     assert first.kind == JobKind.POST_PARENT
     stores[0].mark_parent_posted(send_id, "1.1")
@@ -77,7 +69,7 @@ def test_a_thread_s_jobs_never_run_together_across_processes(stores):
 
 
 def test_one_decision_wins_across_processes(stores):
-    send_id = send(stores[0], approval_ttl_seconds=3600.0)
+    send_id = new_send(stores[0], approval_ttl_seconds=3600.0)
     stores[0].mark_parent_posted(send_id, "1.1")
     decisions = all_at_once(
         12, lambda i: stores[i % PROCESSES].decide(send_id, Approval.APPROVED, f"U{i}").won
@@ -89,7 +81,7 @@ def test_one_decision_wins_across_processes(stores):
 
 
 def test_expiry_sweeps_racing_each_other_settle_each_request_once(stores):
-    send_ids = [send(stores[0], approval_ttl_seconds=-1) for _ in range(5)]
+    send_ids = [new_send(stores[0], approval_ttl_seconds=-1) for _ in range(5)]
     for send_id in send_ids:
         stores[0].mark_parent_posted(send_id, "1.1")
     swept = all_at_once(PROCESSES, lambda i: stores[i].expire_approvals())
@@ -98,7 +90,7 @@ def test_expiry_sweeps_racing_each_other_settle_each_request_once(stores):
 
 
 def test_callbacks_for_one_recipient_through_several_processes_never_go_back(stores):
-    send_id = send(stores[0])
+    send_id = new_send(stores[0])
     (recipient,) = stores[0].recipients(send_id)
     stores[0].record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
     queries = [
@@ -122,7 +114,7 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
 
 def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
     for _ in range(10):
-        send_id = send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
+        send_id = new_send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
         assert drain(stores[0]) == [JobKind.POST_PARENT]
         stores[0].mark_parent_posted(send_id, "1.1")  # both submits are due now
 

@@ -2,18 +2,12 @@ import threading
 import time
 
 from bot.core.delivery import State
-from bot.core.message import ViberMessage
 from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
-from bot.store import Approval, JobKind, NewSend, SendStatus
-from tests.helpers import drain
+from bot.store import Approval, JobKind, SendStatus
+from tests.helpers import drain, new_send
 
-
-def new_send(store, phones=("0901234567", "0912345678")):
-    return store.create_send(
-        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname="B", sandbox=False)
-    )  # fmt: skip
+TWO_PHONES = ("0901234567", "0912345678")
 
 
 def test_migrate_is_idempotent(store):
@@ -21,7 +15,7 @@ def test_migrate_is_idempotent(store):
 
 
 def test_a_send_is_stored_with_one_request_id_per_recipient_and_a_post_job(store):
-    send_id = new_send(store)
+    send_id = new_send(store, TWO_PHONES)
     recipients = store.recipients(send_id)
     assert [r.phone for r in recipients] == ["0901234567", "0912345678"]
     assert len({r.request_id for r in recipients}) == 2
@@ -30,7 +24,7 @@ def test_a_send_is_stored_with_one_request_id_per_recipient_and_a_post_job(store
 
 
 def test_posting_the_parent_releases_one_submit_per_recipient_once(store):
-    send_id = new_send(store)
+    send_id = new_send(store, TWO_PHONES)
     drain(store)
     store.mark_parent_posted(send_id, "1.1")
     store.mark_parent_posted(send_id, "1.2")  # a repeat changes nothing
@@ -39,7 +33,7 @@ def test_posting_the_parent_releases_one_submit_per_recipient_once(store):
 
 
 def test_not_posted_cancels_every_recipient(store):
-    send_id = new_send(store)
+    send_id = new_send(store, TWO_PHONES)
     store.mark_not_posted(send_id, "no access")
     assert store.get_send(send_id).status == SendStatus.NOT_POSTED
     assert {r.state for r in store.recipients(send_id)} == {State.CANCELLED}
@@ -140,10 +134,7 @@ def test_retry_with_server_directed_wait_does_not_count_as_an_attempt(store):
 
 
 def approval_send(store, ttl=3600.0):
-    send_id = store.create_send(
-        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=("0901234567",), brandname="B", sandbox=False, approval_ttl_seconds=ttl)
-    )  # fmt: skip
+    send_id = new_send(store, approval_ttl_seconds=ttl)
     drain(store)
     store.mark_parent_posted(send_id, "1.1")
     return send_id
