@@ -113,9 +113,13 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
 
 
 def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
+    def drain_sends() -> list[str]:
+        # A cancel queues a thread refresh (due at once here); only submits are the point.
+        return [kind for kind in drain(stores[0]) if kind != JobKind.SYNC_THREAD]
+
     for _ in range(10):
         send_id = new_send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
-        assert drain(stores[0]) == [JobKind.POST_PARENT]
+        assert drain_sends() == [JobKind.POST_PARENT]
         stores[0].mark_parent_posted(send_id, "1.1")  # both submits are due now
 
         def race(index: int, send_id: str = send_id) -> object:
@@ -125,13 +129,16 @@ def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
 
         claimed, cancelled = all_at_once(2, race)
         if cancelled is not None:
-            assert claimed is None
+            # A claim that comes after the cancel may only take that refresh.
+            assert claimed is None or claimed.kind == JobKind.SYNC_THREAD
+            if claimed is not None:
+                stores[1].finish_job(claimed.id)
             assert {r.state for r in stores[0].recipients(send_id)} == {State.CANCELLED}
-            assert JobKind.SUBMIT not in drain(stores[0])
+            assert drain_sends() == []
         else:
             assert claimed.kind == JobKind.SUBMIT
             stores[1].finish_job(claimed.id)
-            assert drain(stores[0]) == [JobKind.SUBMIT]
+            assert drain_sends() == [JobKind.SUBMIT]
 
 
 def test_a_lease_has_one_holder_until_it_runs_out(stores):
