@@ -13,6 +13,22 @@ import sqlite_utils
 
 from bot.db import SCHEMA_VERSION, SQLITE_PREFIX, Connection, DatabaseError, Row
 
+BUSY_SECONDS = 30
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    # Turning a new file to WAL needs it to itself, and SQLite answers "locked" at once instead
+    # of waiting in its busy handler, so processes opening a new file together retry here.
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
 
 class SqliteDatabase:
     kind = "sqlite"
@@ -28,12 +44,11 @@ class SqliteDatabase:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
+                self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
             )
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
         return conn
