@@ -6,7 +6,14 @@ from urllib.parse import urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.command_text import OpenComposer, QuickSend, ShowHelp, parse_command
+from bot.core.command_text import (
+    HISTORY_MAX,
+    Command,
+    HistoryLookup,
+    QuickSend,
+    StatusLookup,
+    parse_command,
+)
 from bot.core.delivery import FINAL_STATES, State, merge, state_for_report
 from bot.core.draft import check_draft
 from bot.core.message import ViberMessage, validate_message
@@ -76,12 +83,24 @@ def test_composer_values_either_pass_or_name_the_field_at_fault(values):
         assert validate_message(message) == {}
 
 
-@given(anything)
+command_word = st.sampled_from(
+    ["status", "STATUS", "history", "History", "balance", "template", "templates", "help", "?"]
+)
+command_text = st.one_of(
+    anything, st.tuples(command_word, st.sampled_from([" ", "\t", "  "]), anything).map("".join)
+)
+
+
+@given(command_text)
 def test_command_text_always_means_something(text):
     result = parse_command(text)
-    assert isinstance(result, OpenComposer | ShowHelp | QuickSend)
+    assert isinstance(result, Command)
     if isinstance(result, QuickSend):
         assert result.recipients and any(char.isdigit() for char in result.recipients)
+    if isinstance(result, HistoryLookup):
+        assert 1 <= result.count <= HISTORY_MAX
+    if isinstance(result, StatusLookup):
+        assert result.query == result.query.strip()
 
 
 @given(
