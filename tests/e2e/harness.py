@@ -118,8 +118,8 @@ class AppProcess:
             try:
                 if requests.get(self.base_url + "/healthz", timeout=1).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # still starting: on a busy machine the first answer may take over a second
             time.sleep(0.1)
         raise AssertionError(f"app did not become healthy:\n{self.log()}")
 
