@@ -143,7 +143,7 @@ def migrate(args: argparse.Namespace) -> None:
 
 def migrate_db(args: argparse.Namespace) -> None:
     """Copy a database (SQLite, typically) into another, empty one (PostgreSQL, typically)."""
-    from bot.db import open_database, redact_url, url_problem
+    from bot.db import SQLITE_PREFIX, open_database, redact_url, url_problem
     from bot.db.copy import copy_database
 
     problems = [
@@ -153,8 +153,8 @@ def migrate_db(args: argparse.Namespace) -> None:
     ]
     if not problems and args.source == args.target:
         problems.append("--from and --to name the same database")
-    source_file = args.source.removeprefix("sqlite:///")
-    if not problems and args.source.startswith("sqlite:///") and not os.path.isfile(source_file):
+    source_file = args.source.removeprefix(SQLITE_PREFIX)
+    if not problems and args.source.startswith(SQLITE_PREFIX) and not os.path.isfile(source_file):
         problems.append(f"--from: there is no SQLite database at {source_file}")
     if problems:
         print("\n".join(problems), file=sys.stderr)

@@ -120,10 +120,18 @@ def test_periodic_duties_run_in_one_process_and_move_when_it_dies(
     def holders() -> dict[str, str]:
         return dict(rows(shared_url, "SELECT name, holder FROM leases"))
 
+    def expiries() -> dict[str, float]:
+        return dict(rows(shared_url, "SELECT name, expires_at FROM leases"))
+
     held = wait_for(lambda: len(holders()) == 2 and holders(), timeout=10)
     assert set(held) == {"Reconciler.run_once", "Store.expire_approvals"}
-    for _ in range(3):  # renewed by the same holder, never taken by the other process
-        wait_for(lambda: holders() == held, timeout=2)
+    # Longer than a lease (three intervals of about a second): the holder renews at every run,
+    # so its lease never comes near its end and the other process never takes it.
+    deadline = time.monotonic() + 3.5
+    while time.monotonic() < deadline:
+        assert holders() == held
+        assert min(expiries().values()) - time.time() > 0.5
+        time.sleep(0.2)
     holder_pid = int(held["Reconciler.run_once"].split(":")[1])
     owner, other = (first, second) if _serves(first, holder_pid) else (second, first)
     owner.kill()
