@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
+# How long gunicorn gives a process to finish after SIGTERM (Heroku allows 30 s in all).
+GRACEFUL_SECONDS = 10
+
 
 def _settings(*, require_signing_secret: bool = True, require_app_token: bool = False) -> Settings:
     load_dotenv(override=False)  # the real environment wins over .env
@@ -95,7 +98,8 @@ def serve(args: argparse.Namespace) -> None:
                 "worker_class": "gthread",
                 "threads": args.threads,
                 "timeout": 60,
-                "graceful_timeout": 10,
+                "graceful_timeout": GRACEFUL_SECONDS,
+                "worker_exit": _finish_jobs,
                 "accesslog": "-" if args.access_log else None,
             }
             for key, value in options.items():
@@ -109,6 +113,15 @@ def serve(args: argparse.Namespace) -> None:
     log.info("serving on %s:%s with %d web process%s (%s)", args.host, args.port or settings.port,
              processes, "" if processes == 1 else "es", settings.database_label)  # fmt: skip
     Server().run()
+
+
+def _finish_jobs(arbiter: Any, process: Any) -> None:
+    """gunicorn's worker_exit hook. On SIGTERM (a deploy, a daily dyno restart) the jobs
+    running in this process finish before it ends, so a Slack post in flight is recorded
+    instead of made again by the next process."""
+    app = getattr(process, "wsgi", None)  # None when the app failed to load
+    if app is not None:
+        app.services.worker.stop(timeout=GRACEFUL_SECONDS - 2)
 
 
 def dev(args: argparse.Namespace) -> None:
@@ -132,7 +145,10 @@ def dev(args: argparse.Namespace) -> None:
         else f"status polling every {settings.status_poll_seconds} s"
     )
     log.info("connecting to Slack in Socket Mode; delivery reports by %s", mode)
-    handler.start()
+    try:
+        handler.start()
+    finally:
+        services.worker.stop(timeout=GRACEFUL_SECONDS - 2)
 
 
 def migrate(args: argparse.Namespace) -> None:

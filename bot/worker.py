@@ -86,10 +86,18 @@ class Worker:
                 log.exception("periodic %s failed; next try in %.0f s", duty.__name__, interval)
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Take no more jobs and give the running ones up to `timeout` seconds in all to finish:
+        a job cut off mid-call runs again once its lease ends, and a Slack post would be made
+        twice."""
         self._stop.set()
         self._wake.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
+        unfinished = sum(thread.is_alive() for thread in self._threads)
+        if unfinished:
+            log.warning("stopped with %d job thread(s) still busy; their jobs run again in %.0f s",
+                        unfinished, self.store.job_lease_seconds)  # fmt: skip
 
     def wake(self) -> None:
         """New work was stored: look now instead of at the next poll."""

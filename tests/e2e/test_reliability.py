@@ -57,6 +57,21 @@ def test_killed_before_the_esms_call(app, slack_api, esms):
     )
 
 
+def test_a_restart_while_slack_holds_the_parent_posts_it_once(app, slack_api, esms):
+    # A deploy or a daily dyno restart is a SIGTERM: the post in flight finishes and is recorded
+    # before the process ends, instead of being made again by the next one.
+    slack_api.delay["chat.postMessage"] = 2
+    app.submit_composer(composer_values(",".join(PHONES), text="Hi"))
+    wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    app.restart()
+    slack_api.delay.clear()
+    wait_for(lambda: one_acceptance_each(esms), timeout=15)
+    (parent,) = slack_api.parents()
+    deliver_all(esms)
+    wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent))
+    assert len(slack_api.parents()) == 1 and "still busy" not in app.log()
+
+
 def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory, slack_api, esms):
     app = app_factory(STATUS_POLL_SECONDS="1", STATUS_GRACE_SECONDS="0")
     esms.next_failures = ["timeout_after_accept"]  # accepts, then answers only after 3 s

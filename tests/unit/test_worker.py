@@ -14,6 +14,7 @@ from bot.pacing import ChannelPacer
 from bot.store import NewSend
 from bot.tasks import Tasks
 from bot.worker import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Worker, backoff_seconds
+from tests.e2e.harness import wait_for
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from tests.stand_ins.slack_api import SlackApiStandIn, block_text
 
@@ -98,3 +99,26 @@ def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
     assert store.get_send(send_id).status == "not_posted"
     assert esms.submissions == []
     assert store.recipients(send_id)[0].state == State.CANCELLED
+
+
+def test_stopping_lets_the_running_job_finish_and_takes_no_other(world):
+    store, worker, slack_api, esms = world
+    send_id = send(store)
+    slack_api.delay["chat.postMessage"] = 0.5
+    worker.start()
+    wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    worker.stop(timeout=5)
+    assert store.get_send(send_id).parent_ts  # the post in flight was recorded
+    assert esms.submissions == [] and store.pending_jobs() == 1  # the submit waits
+
+
+def test_stopping_waits_no_longer_than_its_timeout_and_says_so(world, caplog):
+    store, worker, slack_api, _ = world
+    send_id = send(store)
+    slack_api.delay["chat.postMessage"] = 2
+    worker.start()
+    wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    worker.stop(timeout=0.2)
+    assert store.get_send(send_id).parent_ts is None
+    assert "1 job thread(s) still busy" in caplog.text
+    wait_for(lambda: store.get_send(send_id).parent_ts)  # it still finishes, after the stop
