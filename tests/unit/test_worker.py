@@ -101,23 +101,27 @@ def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
     assert store.recipients(send_id)[0].state == State.CANCELLED
 
 
-def test_stopping_lets_the_running_job_finish_and_takes_no_other(world):
-    store, worker, slack_api, esms = world
+def post_in_flight(world, slack_seconds):
+    """A send whose thread parent Slack is holding for `slack_seconds`, the worker running."""
+    store, worker, slack_api, _ = world
     send_id = send(store)
-    slack_api.delay["chat.postMessage"] = 0.5
+    slack_api.delay["chat.postMessage"] = slack_seconds
     worker.start()
     wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    return send_id
+
+
+def test_stopping_lets_the_running_job_finish_and_takes_no_other(world):
+    store, worker, _, esms = world
+    send_id = post_in_flight(world, 0.5)
     worker.stop(timeout=5)
     assert store.get_send(send_id).parent_ts  # the post in flight was recorded
     assert esms.submissions == [] and store.pending_jobs() == 1  # the submit waits
 
 
 def test_stopping_waits_no_longer_than_its_timeout_and_says_so(world, caplog):
-    store, worker, slack_api, _ = world
-    send_id = send(store)
-    slack_api.delay["chat.postMessage"] = 2
-    worker.start()
-    wait_for(lambda: slack_api.calls_to("chat.postMessage"))
+    store, worker, _, _ = world
+    send_id = post_in_flight(world, 2)
     worker.stop(timeout=0.2)
     assert store.get_send(send_id).parent_ts is None
     assert "1 job thread(s) still busy" in caplog.text
