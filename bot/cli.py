@@ -77,6 +77,8 @@ def _web_processes(settings: Settings) -> int:
 def serve(args: argparse.Namespace) -> None:
     from gunicorn.app.base import BaseApplication
 
+    from bot.logs import ACCESS_LOG_FORMAT, gunicorn_logger
+
     settings = _settings()
     configure_logging(settings.log_level, settings.secret_values())
     _migrate(settings)
@@ -101,6 +103,8 @@ def serve(args: argparse.Namespace) -> None:
                 "graceful_timeout": GRACEFUL_SECONDS,
                 "worker_exit": _finish_jobs,
                 "accesslog": "-" if args.access_log else None,
+                "access_log_format": ACCESS_LOG_FORMAT,
+                "logger_class": gunicorn_logger(settings.secret_values()),
             }
             for key, value in options.items():
                 self.cfg.set(key, value)
@@ -218,9 +222,10 @@ def purge(args: argparse.Namespace) -> None:
     count = store.purge_content(args.older_than * 86400)
     store.close()
     print(
-        f"Erased the message content and phone numbers of {count} settled "
-        f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} days; "
-        "states, counts and prices are kept."
+        f"Erased the message content, phone numbers and decision reasons of {count} "
+        f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} days (settled sends, "
+        "and test sends once submitted), and the phone numbers of unmatched delivery reports "
+        "received before then; states, counts and prices are kept."
     )
 
 
@@ -260,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     copy_parser.set_defaults(handler=migrate_db)
     purge_parser = commands.add_parser(
         "purge",
-        help="erase message content and phone numbers of old settled sends, keep statistics",
+        help="erase message content, phone numbers and decision reasons of old sends, keep statistics",
     )
     purge_parser.add_argument("--older-than", type=float, required=True, metavar="DAYS")
     purge_parser.set_defaults(handler=purge)

@@ -21,10 +21,30 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
 DEFAULT_DATABASE_URL = "sqlite:///viber-bot.db"
 
+DAY = 86400
+# Every number setting: default, minimum, maximum, whole number or not. Zero stays valid where
+# it means "at once" or "never cache"; nan and inf are refused (they would switch a timer off).
+NUMBERS: dict[str, tuple[float, float, float, bool]] = {
+    "DATABASE_POOL_SIZE": (5, 1, 100, True),
+    "PORT": (3000, 1, 65535, True),
+    "STATUS_POLL_SECONDS": (60, 1, DAY, True),
+    "STATUS_GRACE_SECONDS": (120.0, 0, DAY, False),
+    "ESMS_LOW_BALANCE": (0, 0, 1_000_000_000, True),
+    "APPROVAL_TTL_HOURS": (24.0, 0.0001, 720, False),
+    "USER_GROUP_CACHE_SECONDS": (60.0, 0, DAY, False),
+    "ESMS_TIMEOUT_SECONDS": (15.0, 0.1, 60, False),
+    "RETRY_BASE_SECONDS": (2.0, 0, 300, False),  # a first retry at most five minutes later
+    # Since the last heartbeat of a job's holder: a running call keeps its lease alive.
+    "JOB_LEASE_SECONDS": (8.0, 1, 600, False),
+}
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _APPROVER_ID = re.compile(r"^[UWS][A-Z0-9]{2,}$")
 _LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR"}
+# It goes in the callback URL's path as it is: anything else would need escaping that eSMS
+# does not undo, and `?`, `#` or `%` would cut or change the path so every callback 404s.
+_CALLBACK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,}")
 
 
 class ConfigError(Exception):
@@ -72,7 +92,7 @@ class Settings:
     callback_secrets: tuple[str, ...] = field(default=(), repr=False)
     esms_timeout_seconds: float = 15.0
     retry_base_seconds: float = 2.0
-    job_lease_seconds: float = 120.0
+    job_lease_seconds: float = 8.0
     log_level: str = "INFO"
     language: str = "en"
 
@@ -156,18 +176,19 @@ def load_settings(
         problems.append(f"{name} must be true or false, not {text(name)!r}")
         return default
 
-    def number(name: str, default: float, *, minimum: float, integer: bool) -> float:
+    def number(name: str) -> float:
+        default, minimum, maximum, integer = NUMBERS[name]
         raw = text(name)
         if not raw:
             return default
+        kind = "a whole number" if integer else "a number"
         try:
             value = int(raw) if integer else float(raw)
         except ValueError:
-            kind = "a whole number" if integer else "a number"
-            problems.append(f"{name} must be {kind}, not {raw!r}")
+            problems.append(f"{name} must be {kind}, not {raw[:32]!r}")
             return default
-        if value < minimum:
-            problems.append(f"{name} must be at least {minimum:g}, not {raw}")
+        if not minimum <= value <= maximum:  # false for nan; inf is above every maximum
+            problems.append(f"{name} must be {kind} from {minimum} to {maximum}, not {raw[:32]}")
             return default
         return value
 
@@ -258,8 +279,12 @@ def load_settings(
         )
 
     secrets = tuple(item for item in re.split(r"[\s,]+", text("ESMS_CALLBACK_SECRET")) if item)
-    if any(len(secret) < 16 for secret in secrets):
-        problems.append("ESMS_CALLBACK_SECRET values must be at least 16 characters long")
+    if not all(_CALLBACK_SECRET.fullmatch(secret) for secret in secrets):
+        problems.append(
+            "ESMS_CALLBACK_SECRET values must be at least 16 characters long, each a letter "
+            "(A-Z, a-z), digit, - or _ (the secret is part of the callback URL; ?, #, % and "
+            "other characters break it)"
+        )
     if not secrets and secret_key:
         secrets = (derive_callback_secret(secret_key),)
 
@@ -287,15 +312,11 @@ def load_settings(
         ),
         public_url=public_url,
         database_url=database_url,
-        database_pool_size=int(number("DATABASE_POOL_SIZE", 5, minimum=1, integer=True)),
-        port=int(number("PORT", 3000, minimum=1, integer=True)),
-        status_poll_seconds=int(number("STATUS_POLL_SECONDS", 60, minimum=1, integer=True)),
-        status_grace_seconds=number("STATUS_GRACE_SECONDS", 120.0, minimum=0, integer=False),
-        esms_low_balance=(
-            int(number("ESMS_LOW_BALANCE", 0, minimum=0, integer=True))
-            if text("ESMS_LOW_BALANCE")
-            else None
-        ),
+        database_pool_size=int(number("DATABASE_POOL_SIZE")),
+        port=int(number("PORT")),
+        status_poll_seconds=int(number("STATUS_POLL_SECONDS")),
+        status_grace_seconds=number("STATUS_GRACE_SECONDS"),
+        esms_low_balance=(int(number("ESMS_LOW_BALANCE")) if text("ESMS_LOW_BALANCE") else None),
         approval_required=approval_required,
         approvers=approvers,
         approval_channel=approval_channel,
@@ -304,22 +325,15 @@ def load_settings(
         slack_app_id=app_id,
         allowed_users=allowed_users,
         allowed_channels=allowed_channels,
-        approval_ttl_hours=number("APPROVAL_TTL_HOURS", 24.0, minimum=0.0001, integer=False),
-        user_group_cache_seconds=number("USER_GROUP_CACHE_SECONDS", 60.0, minimum=0, integer=False),
+        approval_ttl_hours=number("APPROVAL_TTL_HOURS"),
+        user_group_cache_seconds=number("USER_GROUP_CACHE_SECONDS"),
         callback_secrets=secrets,
-        esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS", 15.0, minimum=0.1, integer=False),
-        retry_base_seconds=number("RETRY_BASE_SECONDS", 2.0, minimum=0.0, integer=False),
-        job_lease_seconds=number("JOB_LEASE_SECONDS", 120.0, minimum=1.0, integer=False),
+        esms_timeout_seconds=number("ESMS_TIMEOUT_SECONDS"),
+        retry_base_seconds=number("RETRY_BASE_SECONDS"),
+        job_lease_seconds=number("JOB_LEASE_SECONDS"),
         log_level=log_level,
         language=language if language in LANGUAGES else "en",
     )
-    # A job still running when its lease ends is taken over by another worker: the longest
-    # call a job makes (one eSMS request) must fit well inside the lease.
-    if settings.job_lease_seconds < 2 * settings.esms_timeout_seconds:
-        problems.append(
-            f"JOB_LEASE_SECONDS ({settings.job_lease_seconds:g}) must be at least twice "
-            f"ESMS_TIMEOUT_SECONDS ({settings.esms_timeout_seconds:g})"
-        )
     if problems:
         raise ConfigError(problems)
     return settings

@@ -50,6 +50,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "The {what} must be an http:// or https:// link, e.g. https://example.com/…",
         "{what} phải là liên kết http:// hoặc https://, ví dụ https://example.com/…",
     ),
+    "err.url_char": (
+        'The {what} contains "{char}", which a link cannot contain: remove it, or write it as {encoded}.',
+        '{what} có ký tự "{char}", ký tự này không được có trong liên kết: hãy xóa đi, hoặc viết thành {encoded}.',
+    ),
+    "err.url_space": (
+        "The {what} contains a space or a line break: remove it, or write a space as %20.",
+        "{what} có khoảng trắng hoặc xuống dòng: hãy xóa đi, hoặc viết khoảng trắng thành %20.",
+    ),
+    "err.url_control": (
+        "The {what} contains an invisible character ({code}): type the link again instead of pasting it.",
+        "{what} có ký tự ẩn ({code}): hãy gõ lại liên kết thay vì dán.",
+    ),
+    "err.url_unreadable": (
+        "The {what} is not a well-formed link: check the brackets [ ] and the port number after the address.",
+        "{what} không phải là liên kết hợp lệ: hãy kiểm tra dấu ngoặc [ ] và số cổng sau địa chỉ.",
+    ),
+    "err.url_userinfo": (
+        "The {what} has a name and @ before the address, which hides where the link goes: use the plain address, e.g. https://example.com/…",
+        "{what} có tên và dấu @ trước địa chỉ, che mất nơi liên kết dẫn tới: hãy dùng địa chỉ gốc, ví dụ https://example.com/…",
+    ),
     "what.image_url": ("image URL", "Liên kết ảnh"),
     "what.button_url": ("button link", "Liên kết của nút"),
     "err.text_long": (
@@ -291,6 +311,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Slack did not take the message ({reason})",
         "Slack không nhận tin ({reason})",
     ),
+    "note.approval_not_posted": (
+        "The approval request could not be posted in <#{channel}> ({reason}): approvers decide here instead.",
+        "Không đăng được yêu cầu duyệt vào <#{channel}> ({reason}): người duyệt quyết định tại đây.",
+    ),
     "agent.the_app": ("the app", "ứng dụng"),
     "detail.attempts": ("{reason} ({attempts} attempts)", "{reason} ({attempts} lần thử)"),
     "note.no_access": (
@@ -366,6 +390,16 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "lookup.thread": ("thread", "luồng"),
     "lookup.no_thread": ("no thread", "không có luồng"),
+    "lookup.send_elsewhere": ("send in another channel", "lượt gửi ở kênh khác"),
+    "lookup.sends_elsewhere": ("sends in other channels", "lượt gửi ở các kênh khác"),
+    "lookup.elsewhere_more": (
+        "…and {count} more {noun}, not shown here.",
+        "…và {count} {noun} nữa, không hiển thị ở đây.",
+    ),
+    "lookup.elsewhere_only": (
+        "{count} {noun}, not shown here: only whoever sent them, or someone asking in that channel, sees them.",
+        "Có {count} {noun}, không hiển thị ở đây: chỉ người đã gửi, hoặc người hỏi trong kênh đó, mới xem được.",
+    ),
     "balance.asking": ("Asking eSMS for the balance…", "Đang hỏi eSMS số dư…"),
     "balance.failed": ("Couldn't read the balance: {error}", "Chưa xem được số dư: {error}"),
     "balance.value": ("eSMS balance: *{amount}*", "Số dư eSMS: *{amount}*"),
@@ -415,9 +449,10 @@ CATALOG: dict[str, tuple[str, str]] = {
         "Không gửi tin Viber từ kênh này được. Hãy dùng một kênh đã được thiết lập.",
     ),
     "listener.failed": (
-        "Sorry, something went wrong on our side. Try again.",
-        "Xin lỗi, hệ thống đang gặp sự cố. Hãy thử lại.",
+        "Sorry, something went wrong on our side and nothing was changed. Try again; if it keeps happening, give your admin this reference: `{reference}`.",
+        "Xin lỗi, hệ thống đang gặp sự cố và chưa có gì thay đổi. Hãy thử lại; nếu vẫn lỗi, hãy gửi mã tham chiếu này cho quản trị viên: `{reference}`.",
     ),
+    "listener.failed_title": ("Something went wrong", "Đã có lỗi xảy ra"),
     # -- templates ----------------------------------------------------------------------------
     "tpl.usage": (
         "*Templates*\n"

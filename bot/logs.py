@@ -1,5 +1,5 @@
 """Logging set-up: one line per event, tagged with the request (or job) it belongs to, and no
-secret ever reaches a handler."""
+secret or full phone number ever reaches a handler."""
 
 from __future__ import annotations
 
@@ -8,9 +8,14 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.core.phones import mask_phone
+
+if TYPE_CHECKING:
+    from gunicorn.glogging import Logger as GunicornLogger
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -29,8 +34,28 @@ class ContextExecutor(ThreadPoolExecutor):
         return super().submit(context.run, fn, *args, **kwargs)
 
 
+# A Vietnamese mobile number as a whole token: 0 or 84 or +84, then 9 digits. Not inside a
+# longer run of digits, letters or a decimal (Slack timestamps, unix times, SMSIDs, UUIDs);
+# a URL-encoded separator (%20, %2C, %2B…) or an escaped new line may come before it.
+_PHONE = re.compile(
+    r"(?:(?<![\w.])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt]))"
+    r"(?:\+|%2[Bb])?(?:84|0)[0-9]{9}(?![\w]|\.[0-9])"
+)
+# Whatever follows the callback route is a secret, or a guess at one, or one rotated out.
+_CALLBACK_PATH = re.compile(r"(/esms/callback/)[^\s/?#\"']+")
+
+
+def mask_text(text: str, secrets: Sequence[str] = ()) -> str:
+    """`text` with each secret, each callback path secret and each phone number masked."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    text = _CALLBACK_PATH.sub(r"\1***", text)
+    return _PHONE.sub(lambda found: mask_phone(found.group()), text)
+
+
 class RedactSecrets(logging.Filter):
-    """Replace configured secret values in every record, whatever code produced it."""
+    """Mask configured secret values and phone numbers in every record, whatever code produced
+    it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -39,18 +64,40 @@ class RedactSecrets(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get()
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "***")
+        redacted = mask_text(message, self._secrets)
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            for secret in self._secrets:
-                text = text.replace(secret, "***")
-            record.exc_text = text
+            record.exc_text = mask_text(text, self._secrets)
             record.exc_info = None
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+# No query string: eSMS puts the customer's full number in it. The response's X-Request-Id
+# ties each line to the app's own lines about the same request.
+ACCESS_LOG_FORMAT = (
+    '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s" %({x-request-id}o)s'
+)
+
+
+def gunicorn_logger(secrets: Iterable[str]) -> type[GunicornLogger]:
+    """A gunicorn logger class whose access and error lines are masked like the app's own.
+
+    gunicorn's loggers do not propagate to the root logger, so they never meet its filter."""
+    from gunicorn.glogging import Logger
+
+    redact = RedactSecrets(secrets)
+
+    class MaskingLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    if redact not in handler.filters:
+                        handler.addFilter(redact)
+
+    return MaskingLogger
 
 
 def configure_logging(level: str, secrets: Iterable[str]) -> None:
@@ -62,8 +109,9 @@ def configure_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # urllib3 and slack_sdk at DEBUG would print request bodies (with eSMS keys) and tokens.
-    for noisy in ("urllib3", "slack_sdk", "slack_bolt"):
+    # At DEBUG these print request and response bodies: eSMS keys, tokens, and look-up answers
+    # and composer values full of phone numbers. Bolt logs through the logger the app gives it.
+    for noisy in ("urllib3", "slack_sdk", "slack_bolt", "bot.slack.bolt"):
         logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
     # The Slack client logs every failed call at ERROR; the job runner already logs each
     # retry and each final failure with the send it concerns.

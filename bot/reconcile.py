@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.core.delivery import State
+from bot.core.delivery import State, is_final, state_for_report
 from bot.core.phones import mask_phone
 from bot.esms import codes
-from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
+from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SentRecord
 from bot.store import Recipient, Store
 
 log = logging.getLogger(__name__)
@@ -53,25 +54,28 @@ class Reconciler:
         )
         # Spread the calls over at most half the interval so a poll never floods eSMS.
         spacing = min(1.0, self.poll_seconds / 2 / max(len(due), 1))
+        lost = [_started(r, now) for r in due if r.sms_id is None]
+        since = max(min(lost, default=now), now - ESMS_HORIZON_SECONDS)
+        sent = _SentData(self.esms, since - RECOVERY_WINDOW.total_seconds(), now)
         changed = 0
         for index, recipient in enumerate(due):
             if index:
                 self.pause(spacing)
             try:
-                changed += self._reconcile(recipient, now)
+                changed += self._reconcile(recipient, now, sent)
             except EsmsUnavailable as error:
                 log.warning("reconciliation paused: %s", error)
                 break
         return changed
 
-    def _reconcile(self, recipient: Recipient, now: float) -> int:
-        started = recipient.submitted_at or recipient.updated_at or now
+    def _reconcile(self, recipient: Recipient, now: float, sent: _SentData) -> int:
+        started = _started(recipient, now)
         if now - started > ESMS_HORIZON_SECONDS:
             self.store.settle_unavailable(recipient.id)
             return 1
         self.store.mark_polled(recipient.id, now)
         if recipient.sms_id is None:
-            return self._recover(recipient, started, now)
+            return self._recover(recipient, started, now, sent.records())
         try:
             status = self.esms.send_status(recipient.sms_id)
         except EsmsRefused as refusal:
@@ -82,22 +86,64 @@ class Reconciler:
             self.store.apply_report(recipient.id, status.send_status, status.success, status.failed)
         )
 
-    def _recover(self, recipient: Recipient, started: float, now: float) -> int:
+    def _recover(
+        self, recipient: Recipient, started: float, now: float, records: list[SentRecord]
+    ) -> int:
         """A send whose answer was lost (timeout, 124): find its SMSID in eSMS's sent data."""
-        since = datetime.fromtimestamp(started, UTC) - RECOVERY_WINDOW
-        try:
-            records = self.esms.sent_data(since, datetime.fromtimestamp(now, UTC))
-        except EsmsRefused as refusal:
-            log.warning("sent data for %s: %s", mask_phone(recipient.phone), refusal)
-            return 0
-        for record in records:
-            if record.phone == recipient.phone and not self.store.sms_id_taken(record.sms_id):
-                log.info(
-                    "recovered the SMSID of %s from eSMS's sent data", mask_phone(recipient.phone)
+        send = self.store.get_send(recipient.send_id)
+        text = _comparable(send.message.text) if send else ""
+        earliest = started - RECOVERY_WINDOW.total_seconds()
+        fitting = {
+            record.sms_id: record
+            for record in records
+            if record.phone == recipient.phone
+            and record.sent_at is not None
+            and earliest <= record.sent_at <= now
+            and (not text or not record.content or _comparable(record.content) == text)
+        }
+        free = [sms_id for sms_id in fitting if not self.store.sms_id_taken(sms_id)]
+        masked = mask_phone(recipient.phone)
+        if len(free) != 1:
+            if free:
+                log.warning(
+                    "%d sends to %s in eSMS's sent data fit: left unmatched", len(free), masked
                 )
-                self.store.record_submission(recipient.id, State.ACCEPTED, sms_id=record.sms_id)
-                success = 1 if record.send_result == 1 else 0
-                failed = 1 if record.send_result == 0 else 0
-                self.store.apply_report(recipient.id, record.send_status, success, failed)
-                return 1
-        return 0
+            return 0
+        record = fitting[free[0]]
+        log.info("recovered the SMSID of %s from eSMS's sent data", masked)
+        self.store.record_submission(recipient.id, State.ACCEPTED, sms_id=record.sms_id)
+        if record.send_result in (0, 1):
+            success = record.send_result
+            self.store.apply_report(recipient.id, record.send_status, success, 1 - success)
+        elif not is_final(state_for_report(record.send_status)):
+            # SendResult 2 (unknown) is not a failure: GetSendStatus settles it on a later poll.
+            self.store.apply_report(recipient.id, record.send_status, None, None)
+        return 1
+
+
+class _SentData:
+    """eSMS's sent data, read at most once a poll, for every recipient whose SMSID was lost."""
+
+    def __init__(self, esms: EsmsClient, since: float, until: float) -> None:
+        self._esms = esms
+        self._since = datetime.fromtimestamp(since, UTC)
+        self._until = datetime.fromtimestamp(until, UTC)
+        self._records: list[SentRecord] | None = None
+
+    def records(self) -> list[SentRecord]:
+        if self._records is None:
+            try:
+                self._records = self._esms.sent_data(self._since, self._until)
+            except EsmsRefused as refusal:
+                log.warning("eSMS's sent data: %s", refusal)
+                self._records = []
+        return self._records
+
+
+def _started(recipient: Recipient, now: float) -> float:
+    return recipient.submitted_at or recipient.updated_at or now
+
+
+def _comparable(text: str) -> str:
+    """A text as eSMS's Content and the app's own copy can both be compared."""
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()

@@ -8,9 +8,13 @@ never interleave half-done updates nor run a job twice.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import NamedTuple
 
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.message import ViberMessage
@@ -36,7 +40,7 @@ class Approval:
     EXPIRED = "expired"
 
 
-class JobKind:
+class JobKind(StrEnum):
     POST_PARENT = "post_parent"
     POST_APPROVAL = "post_approval"
     SUBMIT = "submit"
@@ -136,6 +140,14 @@ class CallbackOutcome:
     send_id: str | None = None
 
 
+class LookUp(NamedTuple):
+    """What a look-up found: the sends the asker may read, and how many others it only counts
+    (sent by someone else from a channel other than the one asked in, perhaps a private one)."""
+
+    sends: list[Send]
+    elsewhere: int = 0
+
+
 SYNC_DEBOUNCE_SECONDS = 0.5
 # The first unfinished job of its thread (or recipient). Written as a lookup per candidate,
 # which both databases answer from the (order_key, status) index; PostgreSQL plans the
@@ -144,9 +156,10 @@ _FIRST_OF_ITS_LINE = """j.id = (
         SELECT MIN(e.id) FROM jobs e
         WHERE e.order_key = j.order_key AND e.status IN ('queued', 'running'))"""
 # Where runnable jobs are, each read from the (status, run_after) index in order, so that the
-# search stops at the first one that may run. A job whose process died comes first: the rest
-# of its thread waits for it.
-_EXPIRED_LEASE = "j.status = 'running' AND j.lease_until < ?"
+# search stops at the first one that may run. A job whose holder stopped renewing its lease
+# (the process died) comes first: the rest of its thread waits for it. Leases are timed by the
+# database's clock (`{clock}`), so processes on machines whose clocks disagree still agree.
+_EXPIRED_LEASE = "j.status = 'running' AND j.lease_until < {clock}"
 _DUE = "j.status = 'queued' AND j.run_after <= ?"
 
 
@@ -155,18 +168,26 @@ def _next_job(candidates: str, suffix: str = "") -> str:
         ORDER BY j.run_after LIMIT 1{suffix}"""
 
 
-_CLAIM = """UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = ?,
-        updated_at = ? WHERE id = ({job}) RETURNING *"""
+_CLAIM = """UPDATE jobs SET status = 'running', attempts = attempts + 1, holder = ?,
+        lease_until = {clock} + ?, updated_at = ? WHERE id = ({job}) RETURNING *"""
+
+
+def process_name() -> str:
+    """Who holds a job or a lease: unique to this process, readable in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Store:
-    def __init__(self, database: Database, *, job_lease_seconds: float = 120.0) -> None:
+    def __init__(self, database: Database, *, job_lease_seconds: float = 8.0) -> None:
         self.db = database
+        # A job whose holder has not renewed its lease for this long is taken over.
         self.job_lease_seconds = job_lease_seconds
+        self.holder = process_name()
         self._lock = database.row_lock
+        self._clock = database.clock
 
     @classmethod
-    def open(cls, url: str, *, job_lease_seconds: float = 120.0, pool_size: int = 5) -> Store:
+    def open(cls, url: str, *, job_lease_seconds: float = 8.0, pool_size: int = 5) -> Store:
         """The store at DATABASE_URL (sqlite:///… or postgres://…)."""
         return cls(open_database(url, pool_size=pool_size), job_lease_seconds=job_lease_seconds)
 
@@ -224,21 +245,33 @@ class Store:
         )
         return [_recipient(row) for row in rows]
 
-    def sends_to_phone(self, phone: str, limit: int) -> list[Send]:
+    def sends_to_phone(self, phone: str, limit: int, *, user_id: str, channel_id: str) -> LookUp:
+        """The latest sends to `phone` that `user_id` sent or that came from `channel_id`; the
+        others are counted."""
+        to_phone = "EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id AND r.phone = ?)"
         rows = self.db.fetch_all(
-            """SELECT s.* FROM sends s WHERE EXISTS
-                   (SELECT 1 FROM recipients r WHERE r.send_id = s.id AND r.phone = ?)
+            f"""SELECT s.* FROM sends s WHERE {to_phone} AND (s.user_id = ? OR s.channel_id = ?)
                ORDER BY s.created_at DESC LIMIT ?""",
-            (phone, limit),
+            (phone, user_id, channel_id, limit),
         )
-        return [_send(row) for row in rows]
+        hidden = self.db.fetch_one(
+            f"""SELECT COUNT(*) AS n FROM sends s
+                WHERE {to_phone} AND s.user_id != ? AND s.channel_id != ?""",
+            (phone, user_id, channel_id),
+        )["n"]
+        return LookUp([_send(row) for row in rows], hidden)
 
-    def send_with_sms_id(self, sms_id: str) -> Send | None:
+    def send_with_sms_id(self, sms_id: str, *, user_id: str, channel_id: str) -> LookUp:
+        """The send with that SMSID, if `user_id` sent it or it came from `channel_id`."""
         row = self.db.fetch_one(
             "SELECT s.* FROM sends s JOIN recipients r ON r.send_id = s.id WHERE r.sms_id = ?",
             (sms_id,),
         )
-        return _send(row) if row else None
+        if row is None:
+            return LookUp([])
+        if row["user_id"] == user_id or row["channel_id"] == channel_id:
+            return LookUp([_send(row)])
+        return LookUp([], 1)
 
     def sends_by_user(self, user_id: str, limit: int) -> list[Send]:
         rows = self.db.fetch_all(
@@ -274,12 +307,14 @@ class Store:
             elif send["approval"] in (Approval.NONE, Approval.APPROVED):
                 _release_recipients(conn, send_id)
 
-    def approve_in_thread(self, send_id: str) -> None:
-        """The approval channel is out of reach: show the buttons on the thread parent instead."""
+    def approve_in_thread(self, send_id: str, note: str) -> None:
+        """The approval channel is out of reach: show the buttons on the thread parent instead,
+        with `note` saying why."""
         with self.db.transaction() as conn:
             conn.execute(
-                "UPDATE sends SET approval_channel = NULL, updated_at = ? WHERE id = ?",
-                (time.time(), send_id),
+                """UPDATE sends SET approval_channel = NULL, status_note = ?, updated_at = ?
+                   WHERE id = ?""",
+                (note, time.time(), send_id),
             )
             _enqueue_sync(conn, send_id)
 
@@ -516,22 +551,27 @@ class Store:
             )
 
     def purge_content(self, older_than_seconds: float) -> int:
-        """Forget what was sent, and to whom, for settled sends older than the cut-off.
+        """Forget what was sent, and to whom, for sends older than the cut-off: settled sends,
+        and test sends whatever their recipients' states (the sandbox never settles them) once
+        none of them still waits to go to eSMS. Returns how many sends were purged.
 
-        Message text, image, button, the command's response URL and the raw callbacks are
-        erased and phone numbers masked; states, counts, prices and times stay for statistics.
+        Message text, image, button, the command's response URL, decision reasons and the raw
+        callbacks are erased and phone numbers masked; states, counts, prices and times stay
+        for statistics. Unmatched callbacks received before the cut-off lose their raw query,
+        which holds the full phone number.
         """
         cutoff = time.time() - older_than_seconds
         open_states = [state.value for state in State if not is_final(state)]
         marks = ", ".join("?" for _ in open_states)
         with self.db.transaction() as conn:
+            # A queued recipient is still to be submitted: purged, it would go out masked.
             send_ids = [
                 row["id"]
                 for row in conn.execute(
                     f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
-                          AND NOT EXISTS (SELECT 1 FROM recipients r
-                                          WHERE r.send_id = s.id AND r.state IN ({marks}))""",
-                    (cutoff, *open_states),
+                          AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id
+                              AND ((r.state IN ({marks}) AND s.sandbox = 0) OR r.state = ?))""",
+                    (cutoff, *open_states, State.QUEUED),
                 )
             ]
             for send_id in send_ids:
@@ -539,6 +579,9 @@ class Store:
                     """UPDATE sends SET text = '', image_url = '', button_label = '', button_url = '',
                            response_url = NULL, decision_reason = NULL, purged_at = ? WHERE id = ?""",
                     (time.time(), send_id),
+                )
+                conn.execute(
+                    "UPDATE approval_events SET reason = NULL WHERE send_id = ?", (send_id,)
                 )
                 conn.execute(
                     """UPDATE recipients SET phone = '•••••••' || substr(phone, length(phone) - 2)
@@ -550,6 +593,12 @@ class Store:
                            (SELECT id FROM recipients WHERE send_id = ?)""",
                     (send_id,),
                 )
+            # Without its SMSID an erased callback is never replayed: its query cannot be parsed.
+            conn.execute(
+                """UPDATE callbacks SET query = '', sms_id = NULL
+                   WHERE outcome = 'unmatched' AND received_at < ?""",
+                (cutoff,),
+            )
             return len(send_ids)
 
     def count_callbacks(self, outcome: str | None = None) -> int:
@@ -563,31 +612,47 @@ class Store:
     def claim_job(self) -> Job | None:
         """Take the next runnable job whose predecessors on the same thread are done."""
         now = time.time()
-        for candidates in (_EXPIRED_LEASE, _DUE):
+        expired = _EXPIRED_LEASE.format(clock=self._clock)
+        for candidates, params in ((expired, ()), (_DUE, (now,))):
             # Look first without a write transaction: most polls find nothing.
-            if self.db.fetch_one(_next_job(candidates), (now,)) is None:
+            if self.db.fetch_one(_next_job(candidates), params) is None:
                 continue
             # PostgreSQL: several processes claim at once; a job another one is taking is
             # skipped, not waited for, and never taken twice. SQLite: one writer at a time.
             skip_locked = " FOR UPDATE OF j SKIP LOCKED" if self.db.kind == "postgres" else ""
-            claim = _CLAIM.format(job=_next_job(candidates, skip_locked))
+            claim = _CLAIM.format(clock=self._clock, job=_next_job(candidates, skip_locked))
             with self.db.transaction() as conn:
-                row = conn.execute(claim, (now + self.job_lease_seconds, now, now)).fetchone()
+                row = conn.execute(
+                    claim, (self.holder, self.job_lease_seconds, now, *params)
+                ).fetchone()
             if row:
                 return _job(row)
         return None
 
-    def finish_job(self, job_id: int) -> None:
-        self._set_job(job_id, "done", None, None)
+    def renew_jobs(self) -> int:
+        """Extend the lease of every job this store's process is running (its heartbeat);
+        returns how many it still holds."""
+        with self.db.transaction() as conn:
+            # Locked in id order, as every other transaction that locks several jobs does.
+            return conn.execute(
+                f"""UPDATE jobs SET lease_until = {self._clock} + ? WHERE id IN (
+                        SELECT id FROM jobs WHERE holder = ? AND status = 'running'
+                        ORDER BY id{self._lock})""",
+                (self.job_lease_seconds, self.holder),
+            ).rowcount
+
+    def finish_job(self, job_id: int) -> bool:
+        """False when this process no longer held the job (another took it over)."""
+        return self._set_job(job_id, "done", None, None)
 
     def retry_job(
         self, job_id: int, delay_seconds: float, error: str, *, count_attempt: bool = True
-    ) -> None:
+    ) -> bool:
         refund = 0 if count_attempt else 1
-        self._set_job(job_id, "queued", time.time() + delay_seconds, error, refund=refund)
+        return self._set_job(job_id, "queued", time.time() + delay_seconds, error, refund=refund)
 
-    def fail_job(self, job_id: int, error: str) -> None:
-        self._set_job(job_id, "failed", None, error)
+    def fail_job(self, job_id: int, error: str) -> bool:
+        return self._set_job(job_id, "failed", None, error)
 
     def next_job_due(self) -> float | None:
         return self.db.fetch_one("SELECT MIN(run_after) AS due FROM jobs WHERE status = 'queued'")[
@@ -603,54 +668,58 @@ class Store:
 
     def hold_lease(self, name: str, holder: str, seconds: float) -> bool:
         """Take or renew the lease called `name`; False while another holder's lease runs."""
-        now = time.time()
         with self.db.transaction() as conn:
             row = conn.execute(
-                """INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
-                   ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
-                       expires_at = excluded.expires_at
-                   WHERE leases.holder = excluded.holder OR leases.expires_at < ?
-                   RETURNING holder""",
-                (name, holder, now + seconds, now),
+                f"""INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, {self._clock} + ?)
+                    ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,
+                        expires_at = excluded.expires_at
+                    WHERE leases.holder = excluded.holder OR leases.expires_at < {self._clock}
+                    RETURNING holder""",
+                (name, holder, seconds),
             ).fetchone()
         return row is not None
 
     def take_turn(self, name: str, interval: float) -> float:
         """0.0 when the turn called `name` is taken (the next comes `interval` later);
         otherwise the seconds until the next turn. Shared by every process on the database."""
-        now = time.time()
         with self.db.transaction() as conn:
             taken = conn.execute(
-                """INSERT INTO leases (name, holder, expires_at) VALUES (?, '', ?)
-                   ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
-                   WHERE leases.expires_at <= ?
-                   RETURNING expires_at""",
-                (name, now + interval, now),
+                f"""INSERT INTO leases (name, holder, expires_at) VALUES (?, '', {self._clock} + ?)
+                    ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
+                    WHERE leases.expires_at <= {self._clock}
+                    RETURNING expires_at""",
+                (name, interval),
             ).fetchone()
             if taken:
                 return 0.0
-            row = conn.execute("SELECT expires_at FROM leases WHERE name = ?", (name,)).fetchone()
-        return max(row["expires_at"] - now, 0.0)
+            row = conn.execute(
+                f"SELECT expires_at - {self._clock} AS wait FROM leases WHERE name = ?", (name,)
+            ).fetchone()
+        return max(row["wait"], 0.0)
 
     def delay_turn(self, name: str, seconds: float) -> None:
         """No turn called `name` before `seconds` from now (a 429's Retry-After)."""
-        until = time.time() + seconds
         with self.db.transaction() as conn:
             conn.execute(
-                """INSERT INTO leases (name, holder, expires_at) VALUES (?, '', ?)
-                   ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
-                   WHERE leases.expires_at < excluded.expires_at""",
-                (name, until),
+                f"""INSERT INTO leases (name, holder, expires_at) VALUES (?, '', {self._clock} + ?)
+                    ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
+                    WHERE leases.expires_at < excluded.expires_at""",
+                (name, seconds),
             )
 
     def _set_job(
         self, job_id: int, status: str, run_after: float | None, error: str | None, refund: int = 0
-    ) -> None:
+    ) -> bool:
         with self.db.transaction() as conn:
-            conn.execute(
-                """UPDATE jobs SET status = ?, run_after = COALESCE(?, run_after), last_error = ?,
-                       attempts = attempts - ?, lease_until = NULL, updated_at = ? WHERE id = ?""",
-                (status, run_after, error, refund, time.time(), job_id),
+            return (
+                conn.execute(
+                    """UPDATE jobs SET status = ?, run_after = COALESCE(?, run_after),
+                           last_error = ?, attempts = attempts - ?, lease_until = NULL,
+                           holder = NULL, updated_at = ?
+                       WHERE id = ? AND holder = ? AND status = 'running'""",
+                    (status, run_after, error, refund, time.time(), job_id, self.holder),
+                ).rowcount
+                > 0
             )
 
 

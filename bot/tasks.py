@@ -1,12 +1,14 @@
 """The durable jobs: post a send's thread, submit a recipient to eSMS, refresh a thread.
 
 Each task reads what it needs from the store, so running it twice does no harm: a job that
-finds its work already done returns quietly.
+finds its work already done returns quietly. Each kind of job has one policy (`POLICIES`): what
+runs it, how often it may fail, how long its retries may wait, and what giving up leaves behind.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -20,14 +22,10 @@ from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
 from bot.i18n import _
 from bot.pacing import ChannelPacer, Pacer
 from bot.slack import blocks
+from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.store import Job, JobKind, Send, SendStatus, Store
 
 log = logging.getLogger(__name__)
-
-# Slack errors that no retry will fix; everything else (5xx, timeouts) is worth another try.
-_CHANNEL_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
-_TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable",
-                     "request_timeout"}  # fmt: skip
 
 
 class RetryLater(Exception):
@@ -49,26 +47,33 @@ class Tasks:
     _bot_user_id: str | None = None
 
     def run(self, job: Job) -> None:
-        {
-            JobKind.POST_PARENT: self.post_parent,
-            JobKind.POST_APPROVAL: self.post_approval,
-            JobKind.SUBMIT: self.submit,
-            JobKind.SYNC_THREAD: self.sync_thread,
-        }[job.kind](job)
+        POLICIES[JobKind(job.kind)].run(self, job)
 
     def give_up(self, job: Job, reason: str) -> None:
         """The job used all its attempts: leave the send in a true, visible state."""
-        if job.kind == JobKind.SUBMIT and job.recipient_id is not None:
+        POLICIES[JobKind(job.kind)].give_up(self, job, reason)
+
+    def _submit_unconfirmed(self, job: Job, reason: str) -> None:
+        if job.recipient_id is not None:
             detail = _("detail.attempts", reason=reason, attempts=job.attempts)
             self.store.record_submission(job.recipient_id, State.UNCONFIRMED, error_detail=detail)
-        elif job.kind == JobKind.POST_PARENT:
-            note = _("agent.slack_down", reason=reason)
-            self.store.mark_not_posted(job.send_id, note)
-            send = self.store.get_send(job.send_id)
-            if send:
-                self._tell_agent(send, _("agent.gave_up", note=note))
-        else:
-            self._note_in_thread(job, reason)
+
+    def _parent_not_posted(self, job: Job, reason: str) -> None:
+        note = _("agent.slack_down", reason=reason)
+        self.store.mark_not_posted(job.send_id, note)
+        send = self.store.get_send(job.send_id)
+        if send:
+            self._tell_agent(send, _("agent.gave_up", note=note))
+
+    def _approval_in_thread(self, job: Job, reason: str) -> None:
+        """Approvers must still be able to decide: the buttons move to the thread parent."""
+        send = self.store.get_send(job.send_id)
+        if send is None or not send.approval_channel:
+            return
+        note = _(
+            "note.approval_not_posted", channel=send.approval_channel, reason=blocks.escape(reason)
+        )
+        self.store.approve_in_thread(send.id, note)
 
     def _note_in_thread(self, job: Job, reason: str) -> None:
         """Best effort: say in the thread that it may be out of date, and what is true now."""
@@ -76,6 +81,7 @@ class Tasks:
         if send is None or not send.parent_ts:
             return
         status = blocks.status_line(send, self.store.recipients(send.id), self.settings.approvers)
+        reason = blocks.escape(reason)
         text = _("note.out_of_date", attempts=job.attempts, reason=reason, status=status)
         try:
             self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
@@ -96,9 +102,9 @@ class Tasks:
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
         except SlackApiError as error:
-            code = _slack_error(error)
-            if _is_transient(error):
-                raise RetryLater(f"Slack: {code}", _retry_after(error)) from None
+            code = slack_error(error)
+            if is_transient(error):
+                raise RetryLater(f"Slack: {code}", retry_after(error)) from None
             self.store.mark_not_posted(send.id, _not_posted_note(code))
             self._tell_agent(send, self._not_posted_advice(send, code))
             log.warning("send %s not posted in %s: %s", send.id, send.channel_id, code)
@@ -113,7 +119,8 @@ class Tasks:
         if code in ("not_in_channel", "channel_not_found"):
             bot = f"<@{self.bot_user_id}>" if self.bot_user_id else _("agent.the_app")
             return _("agent.not_member", channel=send.channel_id, numbers=numbers, bot=bot)
-        return _("agent.slack_refused", numbers=numbers, channel=send.channel_id, code=code)
+        shown = blocks.escape(code)  # Slack's word, echoed into mrkdwn
+        return _("agent.slack_refused", numbers=numbers, channel=send.channel_id, code=shown)
 
     # -- post the approval request in APPROVAL_CHANNEL ---------------------------------------
 
@@ -129,13 +136,12 @@ class Tasks:
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
         except SlackApiError as error:
-            if _is_transient(error):
-                raise RetryLater(f"Slack: {_slack_error(error)}", _retry_after(error)) from None
-            # Approvers must still be able to decide: the buttons move into the send's thread.
+            if is_transient(error):
+                raise RetryLater(f"Slack: {slack_error(error)}", retry_after(error)) from None
             log.error(
-                "approval request not posted in %s: %s", send.approval_channel, _slack_error(error)
+                "approval request not posted in %s: %s", send.approval_channel, slack_error(error)
             )
-            self.store.approve_in_thread(send.id)
+            self._approval_in_thread(job, slack_error(error))
             return
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
@@ -255,43 +261,41 @@ class Tasks:
         try:
             getattr(self.slack, method)(**arguments)
         except SlackApiError as error:
-            if _is_transient(error):
-                delay = _retry_after(error)
+            if is_transient(error):
+                delay = retry_after(error)
                 if delay is not None and "channel" in arguments:
                     self.pacer.back_off(str(arguments["channel"]), delay)
-                raise RetryLater(f"Slack: {_slack_error(error)}", delay) from None
+                raise RetryLater(f"Slack: {slack_error(error)}", delay) from None
             # A deleted parent or a channel the app left: retrying cannot help; say so once.
             log.error("Slack refused %s for thread %s: %s", method, arguments.get("ts")
-                      or arguments.get("thread_ts"), _slack_error(error))  # fmt: skip
+                      or arguments.get("thread_ts"), slack_error(error))  # fmt: skip
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
 
 
-def _slack_error(error: SlackApiError) -> str:
-    response = error.response
-    try:
-        return str(response.get("error") or f"HTTP {response.status_code}")
-    except Exception:
-        return "unknown error"
-
-
-def _is_transient(error: SlackApiError) -> bool:
-    status = getattr(error.response, "status_code", 200)
-    return status == 429 or status >= 500 or _slack_error(error) in _TRANSIENT_ERRORS
-
-
-def _retry_after(error: SlackApiError) -> float | None:
-    headers = getattr(error.response, "headers", {}) or {}
-    for key, value in headers.items():
-        if key.lower() == "retry-after":
-            try:
-                return max(float(value if isinstance(value, str) else value[0]), 0.0)
-            except (TypeError, ValueError, IndexError):
-                return None
-    return None
-
-
 def _not_posted_note(code: str) -> str:
-    if code in _CHANNEL_ERRORS:
+    if code in CHANNEL_ERRORS:
         return _("note.no_access", code=code)
     return _("note.slack_refused", code=code)
+
+
+@dataclass(frozen=True)
+class JobPolicy:
+    """How one kind of job runs, retries and gives up."""
+
+    run: Callable[[Tasks, Job], None]
+    attempts: int  # failed attempts before giving up; a wait Slack asks for (429) is not one
+    max_backoff_seconds: float  # the longest pause between two attempts
+    give_up: Callable[[Tasks, Job, str], None]  # leaves the send true and visible
+
+
+POLICIES: dict[JobKind, JobPolicy] = {
+    JobKind.POST_PARENT: JobPolicy(Tasks.post_parent, 10, 300.0, Tasks._parent_not_posted),
+    JobKind.POST_APPROVAL: JobPolicy(Tasks.post_approval, 8, 120.0, Tasks._approval_in_thread),
+    # A customer is waiting: retries stay close together, and the thread says when they end.
+    JobKind.SUBMIT: JobPolicy(Tasks.submit, 4, 60.0, Tasks._submit_unconfirmed),
+    JobKind.SYNC_THREAD: JobPolicy(Tasks.sync_thread, 12, 300.0, Tasks._note_in_thread),
+}
+# A kind without a policy would crash the runner the first time it fails: refuse to start.
+if set(POLICIES) != set(JobKind):
+    raise ImportError(f"no job policy for {sorted(set(JobKind) - set(POLICIES))}")

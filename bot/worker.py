@@ -1,42 +1,43 @@
-"""Threads that run durable jobs from the store, with backoff and a bounded number of attempts."""
+"""Threads that run durable jobs from the store, with backoff and a bounded number of attempts.
+
+A job's lease lives as long as its holder: a heartbeat renews it every couple of seconds while
+the job runs, so a slow call never lets a second worker run the same job, and a process that
+dies stops renewing, so its jobs are taken over within `JOB_LEASE_SECONDS` (8 s by default).
+"""
 
 from __future__ import annotations
 
 import logging
-import os
 import random
-import socket
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 
 from bot.logs import request_id
 from bot.store import Job, JobKind, Store
-from bot.tasks import RetryLater, Tasks
+from bot.tasks import POLICIES, RetryLater, Tasks
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = {JobKind.POST_PARENT: 10, JobKind.SUBMIT: 4, JobKind.SYNC_THREAD: 12}
-MAX_BACKOFF_SECONDS = 300.0
 IDLE_POLL_SECONDS = 0.5
+# How often a running job's lease is renewed, at most: several beats fit in one lease.
+HEARTBEAT_SECONDS = 2.0
+HEARTBEATS_PER_LEASE = 4
 
 
-def backoff_seconds(attempt: int, base: float, rng: random.Random | None = None) -> float:
+def backoff_seconds(
+    attempt: int, base: float, ceiling: float, rng: random.Random | None = None
+) -> float:
     """Exponential backoff with jitter: about base, 2·base, 4·base … capped, each ×0.5–1.0."""
-    ceiling = min(base * (2 ** max(attempt - 1, 0)), MAX_BACKOFF_SECONDS)
-    return ceiling * (rng or random).uniform(0.5, 1.0)
+    longest = min(base * (2 ** max(attempt - 1, 0)), ceiling)
+    return longest * (rng or random).uniform(0.5, 1.0)
 
 
 Periodic = tuple[float, Callable[[], object]]  # (interval in seconds, what to run)
 # A periodic duty runs in one process at a time: the one holding its lease, renewed at every
-# run; when that process dies another takes over once this many intervals have passed.
+# run and by the heartbeat while it runs; when that process dies another takes over once this
+# many intervals have passed.
 LEASE_INTERVALS = 3
-
-
-def process_name() -> str:
-    """Who holds a lease: unique to this process, readable in the database."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class Worker:
@@ -54,34 +55,63 @@ class Worker:
         self.thread_count = threads
         self.retry_base = retry_base
         self.periodic = list(periodic)
-        self.holder = process_name()
+        self.holder = store.holder
+        self.heartbeat_seconds = min(
+            HEARTBEAT_SECONDS, store.job_lease_seconds / HEARTBEATS_PER_LEASE
+        )
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._busy_lock = threading.Lock()
+        self._running_jobs: set[int] = set()
+        self._running_duties: dict[str, float] = {}  # lease name → its length in seconds
 
     def start(self) -> None:
         for index in range(self.thread_count):
-            thread = threading.Thread(target=self._loop, name=f"worker-{index}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(self._loop, f"worker-{index}")
         for interval, duty in self.periodic:
-            thread = threading.Thread(
-                target=self._every,
-                args=(interval, duty),
-                name=f"periodic-{duty.__name__}",
-                daemon=True,
-            )
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(lambda i=interval, d=duty: self._every(i, d), f"periodic-{duty.__name__}")
+        # Not joined on stop: it beats until the last running job or duty ends, so one still
+        # finishing after the stop keeps its lease.
+        threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True).start()
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _heartbeat(self) -> None:
+        while not (self._stop.is_set() and not self._running_jobs and not self._running_duties):
+            time.sleep(self.heartbeat_seconds)
+            try:
+                self.beat()
+            except Exception as error:  # the database is away: the next beat tries again
+                log.warning("lease heartbeat failed: %s", type(error).__name__)
+
+    def beat(self) -> None:
+        """Renew the leases of the jobs and periodic duties running here now."""
+        with self._busy_lock:
+            jobs, duties = bool(self._running_jobs), dict(self._running_duties)
+        if jobs:
+            self.store.renew_jobs()
+        for name, seconds in duties.items():
+            self.store.hold_lease(name, self.holder, seconds)
 
     def _every(self, interval: float, duty: Callable[[], object]) -> None:
         lease = duty.__qualname__
+        seconds = interval * LEASE_INTERVALS
         while not self._stop.wait(interval):
             try:
-                if not self.store.hold_lease(lease, self.holder, interval * LEASE_INTERVALS):
+                if not self.store.hold_lease(lease, self.holder, seconds):
                     continue  # another process runs it
-                if duty():
-                    self.wake()
+                with self._busy_lock:
+                    self._running_duties[lease] = seconds
+                try:
+                    if duty():
+                        self.wake()
+                finally:
+                    with self._busy_lock:
+                        self._running_duties.pop(lease, None)
             except Exception:
                 log.exception("periodic %s failed; next try in %.0f s", duty.__name__, interval)
 
@@ -94,10 +124,14 @@ class Worker:
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        unfinished = sum(thread.is_alive() for thread in self._threads)
+        with self._busy_lock:
+            unfinished = len(self._running_jobs)
         if unfinished:
-            log.warning("stopped with %d job thread(s) still busy; their jobs run again in %.0f s",
-                        unfinished, self.store.job_lease_seconds)  # fmt: skip
+            log.warning(
+                "stopped with %d job(s) still running; they run again %.0f s after this process ends",
+                unfinished,
+                self.store.job_lease_seconds,
+            )
 
     def wake(self) -> None:
         """New work was stored: look now instead of at the next poll."""
@@ -108,7 +142,13 @@ class Worker:
         job = self.store.claim_job()
         if job is None:
             return False
-        self._run(job)
+        with self._busy_lock:
+            self._running_jobs.add(job.id)
+        try:
+            self._run(job)
+        finally:
+            with self._busy_lock:
+                self._running_jobs.discard(job.id)
         return True
 
     def _loop(self) -> None:
@@ -118,7 +158,7 @@ class Worker:
                     continue
             except Exception:
                 log.exception("worker loop error; continuing")
-                time.sleep(IDLE_POLL_SECONDS)
+                self._stop.wait(IDLE_POLL_SECONDS)
                 continue
             # Sleep until the next job is due (a paced or debounced one), at most a poll interval.
             # A job already due that no thread could claim waits behind an unfinished one of
@@ -135,6 +175,10 @@ class Worker:
 
     def _run(self, job: Job) -> None:
         request_id.set(f"job-{job.id}")
+        if job.kind not in POLICIES:  # written by a newer version of the app
+            log.error("job %s has an unknown kind %r; left failed", job.id, job.kind)
+            self.store.fail_job(job.id, f"unknown job kind {job.kind!r}")
+            return
         try:
             self.tasks.run(job)
         except RetryLater as retry:
@@ -144,18 +188,32 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             self._retry(job, f"internal error ({type(error).__name__})", None)
             return
-        self.store.finish_job(job.id)
+        if not self.store.finish_job(job.id):
+            self._lost(job)
         self.wake()  # the next job of its thread may run now
 
     def _retry(self, job: Job, reason: str, delay: float | None) -> None:
+        policy = POLICIES[JobKind(job.kind)]
         # A wait that Slack asked for (429 Retry-After) is not a failed attempt.
         server_directed = delay is not None
-        if not server_directed and job.attempts >= MAX_ATTEMPTS[job.kind]:
+        if not server_directed and job.attempts >= policy.attempts:
             log.error("job %s (%s, send %s) gave up after %d attempts: %s",
                       job.id, job.kind, job.send_id, job.attempts, reason)  # fmt: skip
-            self.tasks.give_up(job, reason)
-            self.store.fail_job(job.id, reason)
+            try:
+                self.tasks.give_up(job, reason)
+            finally:  # whatever giving up could show, the job must not stay running
+                if not self.store.fail_job(job.id, reason):
+                    self._lost(job)
             return
-        wait = delay if server_directed else backoff_seconds(job.attempts, self.retry_base)
+        wait = (
+            delay
+            if server_directed
+            else backoff_seconds(job.attempts, self.retry_base, policy.max_backoff_seconds)
+        )
         log.info("job %s (%s) retries in %.1f s: %s", job.id, job.kind, wait, reason)
-        self.store.retry_job(job.id, wait, reason, count_attempt=not server_directed)
+        if not self.store.retry_job(job.id, wait, reason, count_attempt=not server_directed):
+            self._lost(job)
+
+    def _lost(self, job: Job) -> None:
+        log.warning("job %s (%s) was taken over by another worker before it ended here",
+                    job.id, job.kind)  # fmt: skip

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
-_NUMBER_LIST = re.compile(r"^[0-9+(),;.\-]*[0-9][0-9+(),;.\-]*$")
+# \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
+_NUMBER_LIST = re.compile(r"^[\d+＋(),;.\-，；－]*\d[\d+＋(),;.\-，；－]*$")
 # Slack may wrap a phone number it recognised as <tel:0901234567|0901 234 567>.
 _TEL_LINK = re.compile(r"<tel:([^|>]*)(?:\|[^>]*)?>")
 
@@ -68,6 +70,50 @@ def unescape_slack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+# In a message's text every literal <, > and & is an entity, so each <…> is Slack markup.
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>( ?)")
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|?>")
+
+
+def unnamed_mentions(text: str) -> list[str]:
+    """User IDs mentioned without a name (`<@U123>`), each once, in order of appearance."""
+    return list(dict.fromkeys(_MENTION.findall(text)))
+
+
+def slack_markup_to_text(text: str, names: Mapping[str, str] | None = None) -> str:
+    """A Slack message's text as its reader saw it, for a customer who cannot follow Slack
+    markup: links show their address, mentions a name (`names` maps user IDs to display names
+    for mentions that carry none), broadcasts (`@here`, `@channel`, unnamed groups) are dropped."""
+    known = names or {}
+
+    def plain(match: re.Match[str]) -> str:
+        target, label, space = match.group(1), (match.group(2) or "").strip(), match.group(3)
+        kind = target[:1]
+        if kind == "@":
+            return "@" + (label.lstrip("@") or known.get(target[1:]) or target[1:]) + space
+        if kind == "#":
+            return "#" + (label.lstrip("#") or target[1:]) + space
+        if kind == "!":
+            if target.startswith("!date^"):
+                return label + space if label else ""
+            if target.startswith("!subteam^") and label:
+                return "@" + label.lstrip("@") + space
+            return ""  # @here, @channel, @everyone: a ping for Slack members, not for a customer
+        if target.startswith("tel:"):
+            return (label or target[len("tel:") :]) + space
+        return _link_text(target.removeprefix("mailto:"), label) + space
+
+    return unescape_slack(_MARKUP.sub(plain, text))
+
+
+def _link_text(address: str, label: str) -> str:
+    """`label (address)`; just one of them where the label is the address (auto-links)."""
+    if not label:
+        return address
+    bare = re.sub(r"^[a-z]+://", "", address.lower()).rstrip("/")
+    return label if label.lower() in (address.lower(), bare) else f"{label} ({address})"
+
+
 def parse_command(text: str) -> Command:
     stripped = _TEL_LINK.sub(r"\1", text or "").strip()
     if not stripped:
@@ -85,14 +131,14 @@ def parse_command(text: str) -> Command:
             return HistoryLookup(HISTORY_DEFAULT)
         if count.isascii() and count.isdigit():
             return HistoryLookup(max(1, min(int(count), HISTORY_MAX)))
-        return ShowHelp(unrecognised=f"history {count[:20]}")
+        return ShowHelp(unrecognised=f"history {unescape_slack(count)[:20]}")
     if word == "balance":
         return BalanceLookup()
     if word in ("template", "templates"):
         return _template_command(unescape_slack(rest.strip()))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
-    return ShowHelp(unrecognised=first[:40])
+    return ShowHelp(unrecognised=unescape_slack(first)[:40])
 
 
 def _template_command(rest: str) -> TemplateCommand:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from bot.i18n import _
 
@@ -40,13 +41,14 @@ class ViberMessage:
         button_label: str | None = None,
         button_url: str | None = None,
     ) -> ViberMessage:
-        """Build from raw form values: blank means absent; line breaks become \\n."""
-        clean_text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+        """Build from raw form values: blank means absent; line breaks become \\n; everything
+        composed (NFC), so a letter typed with combining marks counts, matches and is sent as one."""
+        clean_text = _composed(text).replace("\r\n", "\n").replace("\r", "\n").strip()
         return cls(
             text=clean_text,
-            image_url=(image_url or "").strip(),
-            button_label=(button_label or "").strip(),
-            button_url=(button_url or "").strip(),
+            image_url=_composed(image_url).strip(),
+            button_label=_composed(button_label).strip(),
+            button_url=_composed(button_url).strip(),
         )
 
     @property
@@ -69,13 +71,48 @@ class ViberMessage:
         return self.text.replace("\n", "\r\n")
 
 
+def _composed(value: str | None) -> str:
+    return unicodedata.normalize("NFC", value or "")
+
+
+def _character_problem(value: str, what: str) -> str | None:
+    """Characters that let a link show one address and lead to another: Slack reads `|` in
+    `<url|label>` as the start of the label, `<` and `>` end the link, and spaces and invisible
+    characters (controls, zero-width, right-to-left overrides) hide part of the address."""
+    for char in value:
+        if char in "|<>":
+            return _("err.url_char", what=what, char=char, encoded=f"%{ord(char):02X}")
+        if char.isspace() or unicodedata.category(char) in ("Zs", "Zl", "Zp"):
+            return _("err.url_space", what=what)
+        if unicodedata.category(char) in ("Cc", "Cf"):
+            return _("err.url_control", what=what, code=f"U+{ord(char):04X}")
+    return None
+
+
+def _split(value: str) -> SplitResult | None:
+    """The URL's parts, or None where they cannot be read (an unclosed `[`, a port over 65535)."""
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0  # `.port` raises on a bad port
+    except ValueError:
+        return None
+    return parts if port_ok else None
+
+
 def _url_problem(value: str, *, https_only: bool, what: str) -> str | None:
     if len(value) > MAX_URL:
         return _("err.url_too_long", what=what, limit=MAX_URL)
-    parts = urlsplit(value)
+    problem = _character_problem(value, what)
+    if problem:
+        return problem
+    parts = _split(value)
+    if parts is None:
+        return _("err.url_unreadable", what=what)
     allowed = ("https",) if https_only else ("http", "https")
-    if parts.scheme.lower() not in allowed or not parts.netloc or " " in value:
+    if parts.scheme.lower() not in allowed or not parts.netloc or not parts.hostname:
         return _("err.url_https" if https_only else "err.url_http", what=what)
+    if "@" in parts.netloc:  # https://shop.example@evil.example/ goes to evil.example
+        return _("err.url_userinfo", what=what)
     return None
 
 
@@ -90,8 +127,9 @@ def validate_message(message: ViberMessage) -> dict[str, str]:
         )
     if message.image_url:
         problem = _url_problem(message.image_url, https_only=True, what=_("what.image_url"))
-        path = urlsplit(message.image_url).path.lower()
-        if problem is None and path.endswith(_UNSUPPORTED_IMAGE_SUFFIXES):
+        if problem is None and urlsplit(message.image_url).path.lower().endswith(
+            _UNSUPPORTED_IMAGE_SUFFIXES
+        ):
             problem = _("err.image_type")
         if problem:
             errors["image_url"] = problem

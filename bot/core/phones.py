@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -12,8 +13,11 @@ _MOBILE_TYPES = {
     phonenumbers.PhoneNumberType.MOBILE,
     phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
 }
-# Agents paste lists separated by commas, semicolons or new lines; spaces stay inside a number.
-_SEPARATORS = re.compile(r"[,;\n\r]+")
+# Agents paste lists separated by commas, semicolons or new lines (full-width ones from Chinese
+# and Japanese input methods too); spaces stay inside a number.
+_SEPARATORS = re.compile(r"[,;\n\r，；]+")
+# What a full-width or compatibility character may stand for inside a number (NFKC).
+_PUNCTUATION = frozenset("+ ().-")
 # phonenumbers forgives letters (extensions, vanity numbers); a customer's mobile has none.
 _PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-]+$")
 
@@ -28,9 +32,24 @@ class RecipientList:
         return len(self.phones) > MAX_RECIPIENTS
 
 
+def ascii_digits(raw: str) -> str:
+    """Any script's decimal digits (full-width ０-９, Arabic-Indic ٠-٩ …) as 0-9, and full-width
+    or no-break forms of `+ ( ) . -` and space as ASCII; everything else stays as it is, so
+    look-alikes such as ² or ① still make the number invalid."""
+    out = []
+    for char in raw:
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            out.append(str(digit))
+            continue
+        compatible = unicodedata.normalize("NFKC", char)
+        out.append(compatible if compatible in _PUNCTUATION else char)
+    return "".join(out)
+
+
 def normalize_phone(raw: str) -> str | None:
     """Return the domestic form (0 + 9 digits) of a Vietnamese mobile number, or None."""
-    candidate = raw.strip()
+    candidate = ascii_digits(raw).strip()
     if not candidate or len(candidate) > 32 or not _PHONE_CHARACTERS.match(candidate):
         return None
     try:

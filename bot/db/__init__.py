@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 # The tables that hold the app's data, parents before children, each with its one-column
@@ -54,6 +54,9 @@ class Database(Protocol):
     # Appended to a SELECT whose rows the transaction goes on to change. SQLite needs none: its
     # write transactions run one at a time.
     row_lock: str
+    # An SQL expression for the database server's time, in seconds since the epoch: leases are
+    # timed by one clock, whatever the clocks of the processes sharing the database say.
+    clock: str
 
     def transaction(self) -> AbstractContextManager[Connection]: ...
 

@@ -48,6 +48,7 @@ class _Connection:
 class PostgresDatabase:
     kind = "postgres"
     row_lock = " FOR UPDATE"
+    clock = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) AS DOUBLE PRECISION)"
 
     def __init__(self, url: str, *, pool_size: int = 5) -> None:
         self.url = redact_url(url)
@@ -231,5 +232,6 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         """CREATE TABLE leases (
             name TEXT PRIMARY KEY, holder TEXT, expires_at DOUBLE PRECISION)""",
     ),
+    7: ("ALTER TABLE jobs ADD COLUMN holder TEXT",),
 }
 assert max(_MIGRATIONS) == SCHEMA_VERSION

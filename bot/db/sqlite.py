@@ -33,6 +33,7 @@ def _use_wal(conn: sqlite3.Connection) -> None:
 class SqliteDatabase:
     kind = "sqlite"
     row_lock = ""
+    clock = "((julianday('now') - 2440587.5) * 86400.0)"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -211,6 +212,11 @@ def _migration_6(db: sqlite_utils.Database) -> None:
     db["leases"].create({"name": str, "holder": str, "expires_at": float}, pk="name")
 
 
+def _migration_7(db: sqlite_utils.Database) -> None:
+    """Job leases with a holder: which process runs a job, renewed while it runs."""
+    db["jobs"].add_column("holder", str)
+
+
 _MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
@@ -218,5 +224,6 @@ _MIGRATIONS = {
     4: _migration_4,
     5: _migration_5,
     6: _migration_6,
+    7: _migration_7,
 }
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl
 
 MAX_QUERY_LENGTH = 4096
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_PHONE = re.compile(r"\+?[0-9]{6,15}")
 
 
 class CallbackError(ValueError):
@@ -56,16 +57,15 @@ def parse_callback(query: str) -> Callback:
     send_status = _count(values, "SendStatus")
     if send_status is None:
         raise CallbackError("SendStatus is missing")
-    phone = values.get("phonenumber", "").strip() or None
-    if phone is not None and not re.fullmatch(r"\+?[0-9]{6,15}", phone):
-        raise CallbackError("phonenumber is not a phone number")
+    # The SMSID names the recipient; an odd phonenumber must not cost the report.
+    phone = values.get("phonenumber", "").strip()
     return Callback(
         sms_id=sms_id,
         request_id=request_id,
         send_status=send_status,
         success=_count(values, "SendSuccess"),
         failed=_count(values, "SendFailed"),
-        phone=phone,
+        phone=phone if _PHONE.fullmatch(phone) else None,
         telco_id=_count(values, "telcoid"),
         total_price=_price(values.get("TotalPrice", "")),
     )

@@ -7,6 +7,8 @@ here ever quotes a URL, a request body or a library's own error text.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -16,9 +18,13 @@ import requests
 from bot.core.message import ViberMessage
 from bot.esms import codes
 
+log = logging.getLogger(__name__)
+
 VIBER_SMS_TYPE = "23"
-SENT_DATA_PAGE_SIZE = 500
+SENT_DATA_PAGE_SIZE = 500  # the most GetSmsSentData_V2 serves per page
+SENT_DATA_MAX_PAGES = 20  # a broken answer (Page ignored, CountTotal wrong) cannot loop for ever
 VIETNAM = timezone(timedelta(hours=7))  # eSMS reads and writes times in Vietnam's zone
+_DOTNET_DATE = re.compile(r"/Date\((-?[0-9]{1,15})(?:[+-][0-9]{4})?\)/")
 
 
 class EsmsError(Exception):
@@ -67,7 +73,9 @@ class SentRecord:
     sms_id: str
     phone: str
     send_status: int
-    send_result: int  # 1 delivered, 0 failed, 2 unknown
+    send_result: int  # 1 delivered, 0 failed, 2 unknown (not a failure: ask GetSendStatus later)
+    content: str | None = None  # the submitted Content (\r\n line breaks); None when image-only
+    sent_at: float | None = None  # epoch seconds; None when eSMS gave no readable SentTime
 
 
 @dataclass(frozen=True)
@@ -158,30 +166,53 @@ class EsmsClient:
             if isinstance(item, dict)
         ]
 
-    def sent_data(self, since: datetime, until: datetime, *, page: int = 1) -> list[SentRecord]:
-        """Viber messages sent between two Vietnam-time moments (eSMS keeps 7 days)."""
+    def sent_data(self, since: datetime, until: datetime) -> list[SentRecord]:
+        """Viber messages sent between two moments (eSMS keeps 7 days), newest first, all pages."""
         body = {
             **self._credentials,
             "SmsType": VIBER_SMS_TYPE,
             "From": since.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
             "To": until.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
-            "Page": page,
             "PageSize": SENT_DATA_PAGE_SIZE,
         }
+        # A send made while the pages are read pushes rows down a page: keep each row once.
+        records: dict[tuple[str, str], SentRecord] = {}
+        per_page, read, total = SENT_DATA_PAGE_SIZE, 0, None
+        for page in range(1, SENT_DATA_MAX_PAGES + 1):
+            rows, served, total = self._sent_data_page({**body, "Page": page})
+            for record in rows:
+                records.setdefault((record.sms_id, record.phone), record)
+            read += served
+            if page == 1 and total is not None and total > served > 0:
+                per_page = served  # eSMS may serve fewer rows per page than asked for
+            if not served or served < per_page or (total is not None and read >= total):
+                return list(records.values())
+        log.warning("GetSmsSentData_V2: gave up after %d pages (%d rows)", page, read)
+        return list(records.values())
+
+    def _sent_data_page(self, body: dict[str, Any]) -> tuple[list[SentRecord], int, int | None]:
+        """One page: its usable records, how many rows it had, and CountTotal when given."""
         answer = self._call("POST", "GetSmsSentData_V2", json_body=body)
         code = _code(answer, "CodeResult" if "CodeResult" in answer else "CodeResponse")
         if code != codes.ACCEPTED:
             raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
-        return [
+        rows = answer.get("SentData") or []
+        if not isinstance(rows, list):
+            raise EsmsUnavailable("eSMS answered GetSmsSentData_V2 without a SentData list")
+        total = answer.get("CountTotal")
+        records = [
             SentRecord(
-                sms_id=str(item.get("ReferenceId") or ""),
+                sms_id=str(item.get("ReferenceId")),
                 phone=str(item.get("Phone") or ""),
                 send_status=_int(item.get("SendStatus")),
-                send_result=_int(item.get("SendResult")),
+                send_result=_send_result(item.get("SendResult")),
+                content=_optional_text(item.get("Content")),
+                sent_at=_dotnet_time(item.get("SentTime")),
             )
-            for item in answer.get("SentData") or []
+            for item in rows
             if isinstance(item, dict) and item.get("ReferenceId")
         ]
+        return records, len(rows), int(str(total)) if str(total).isdigit() else None
 
     def balance(self) -> int:
         answer = self._call("POST", "GetBalance_json", json_body=dict(self._credentials))
@@ -257,3 +288,15 @@ def _int(value: object) -> int:
 
 def _optional_text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def _send_result(value: object) -> int:
+    """SendResult 1 or 0; anything else (2, missing, odd) is unknown, never a failure."""
+    result = _int(value) if value not in (None, "") else 2
+    return result if result in (0, 1) else 2
+
+
+def _dotnet_time(value: object) -> float | None:
+    """`/Date(1705484048995+0700)/`: epoch milliseconds (the offset only names the zone)."""
+    match = _DOTNET_DATE.fullmatch(str(value).strip()) if isinstance(value, str) else None
+    return int(match.group(1)) / 1000 if match else None

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import COMPOSER_CALLBACK_ID, ComposerContext
+from bot.slack.compose import SHORTCUT_CALLBACK_ID
 from bot.slack.people import PeopleList
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,12 @@ def _wrong_origin(settings: Settings, body: dict[str, Any], context: BoltContext
 
 
 def _starts_a_send(body: dict[str, Any]) -> bool:
-    """Slash commands and composer submissions; approvals have their own list (APPROVERS)."""
+    """Slash commands, the message shortcut and composer submissions; approvals have their own
+    list (APPROVERS)."""
     if "command" in body:
         return True
+    if body.get("type") == "message_action":
+        return body.get("callback_id") == SHORTCUT_CALLBACK_ID
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     return body.get("type") == "view_submission" and view.get("callback_id") == COMPOSER_CALLBACK_ID
 
@@ -61,6 +65,8 @@ def _not_allowed(
         return _("access.user")
     if settings.allowed_channels:
         channel = body.get("channel_id")
+        if channel is None and isinstance(body.get("channel"), dict):  # the message shortcut
+            channel = body["channel"].get("id")
         if channel is None:  # a composer submission carries the channel in its metadata
             view = body.get("view") or {}
             stored = ComposerContext.load(view.get("private_metadata", ""))

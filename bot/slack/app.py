@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.i18n import _
 from bot.logs import ContextExecutor
 from bot.runtime import Services
-from bot.slack import access, approvals, commands, compose, home, scheduling
+from bot.slack import access, approvals, commands, compose, failures, home, scheduling
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +49,5 @@ def build_bolt_app(services: Services) -> App:
     approvals.register(app, services)
     scheduling.register(app, services)
     home.register(app, services)
-
-    @app.error
-    def on_error(error: Exception) -> BoltResponse:
-        log.error("listener failed: %s", type(error).__name__, exc_info=error)
-        return BoltResponse(status=200, body=_("listener.failed"))
-
+    failures.register(app, services.store)
     return app

@@ -16,6 +16,7 @@ from bot.slack.blocks import (
     REJECT_ACTION,
     REJECT_CALLBACK_ID,
     already_decided,
+    escape,
     reject_view,
 )
 from bot.store import Approval, Send
@@ -70,7 +71,7 @@ def register(app: App, services: Services) -> None:
                 client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
                 return
             except SlackApiError as error:
-                problem = _("approve.no_form", code=error.response.get("error"))
+                problem = _("approve.no_form", code=escape(str(error.response.get("error"))))
         respond(text=problem, response_type="ephemeral", replace_original=False)
 
     @app.view(REJECT_CALLBACK_ID)

@@ -289,7 +289,7 @@ def decision_words(send: Send, *, plain: bool = False) -> str:
 def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence[str] = ()) -> str:
     """The parent's one-line summary, e.g. `✅ Delivered 2/2` or `⏳ delivered 1/3 · queued 2/3`."""
     if send.status == SendStatus.NOT_POSTED:
-        return _("status.not_sent", reason=send.status_note or _("status.slack_refused"))
+        return _("status.not_sent", reason=escape(send.status_note or _("status.slack_refused")))
     if send.awaiting_approval:
         where = (
             _("status.awaiting_where", channel=send.approval_channel)
@@ -338,12 +338,16 @@ def preview_lines(message: ViberMessage) -> list[str]:
             "\n".join(f"> {escape(line)}" if line else ">" for line in message.text.split("\n"))
         )
     if message.image_url:
-        lines.append(_("preview.image", url=escape(message.image_url)))
+        lines.append(_("preview.image", url=_link_target(message.image_url)))
     if message.button_label:
-        lines.append(
-            _("preview.button", label=escape(message.button_label), url=escape(message.button_url))
-        )
+        label, url = escape(message.button_label), _link_target(message.button_url)
+        lines.append(_("preview.button", label=label, url=url))
     return lines
+
+
+def _link_target(url: str) -> str:
+    """In `<url>` a `|` starts a label: one stored before links were checked stays part of it."""
+    return escape(url).replace("|", "%7C")
 
 
 def _send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
@@ -364,6 +368,8 @@ def parent_message(
     blocks = _send_blocks(send, headline)
     blocks.append(_section(_("parent.status", status=status)))
     if send.awaiting_approval and not send.approval_channel:
+        if send.status_note:  # why the buttons are here and not in the approval channel
+            blocks.append(_context(f"⚠️ {send.status_note}"))
         blocks.append(approval_buttons(send, len(recipients)))
     elif (
         is_scheduled(send, recipients)

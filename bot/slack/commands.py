@@ -43,7 +43,7 @@ def register(app: App, services: Services) -> None:
             context = ComposerContext(command["channel_id"], command.get("response_url"))
             problem = open_composer(services, client, command["trigger_id"], context)
             if problem:
-                respond(_("cmd.no_composer", code=problem))
+                respond(_("cmd.no_composer", code=escape(problem)))
             return
         if isinstance(request, TemplateCommand):
             ack(
@@ -59,11 +59,17 @@ def register(app: App, services: Services) -> None:
             services.lookups.submit(_balance, services, respond)
             return
         if isinstance(request, ShowHelp):
-            prefix = _("cmd.unknown", word=request.unrecognised) if request.unrecognised else ""
+            word = request.unrecognised
+            prefix = _("cmd.unknown", word=_code(word)) if word else ""
             ack(text=prefix + help_text(), response_type="ephemeral")
             return
         assert isinstance(request, QuickSend)
         _quick_send(ack, command, request, services)
+
+
+def _code(word: str) -> str:
+    """What the person typed, shown inside `…`: no markup, and no backtick to end the span."""
+    return escape(word.replace("`", "'"))
 
 
 def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services: Services) -> None:
@@ -73,7 +79,7 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
     draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
     if not draft.ok:
         problems = "\n".join(
-            f"• {_(f'field.{field}')}: {problem}" for field, problem in draft.errors.items()
+            f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in draft.errors.items()
         )
         ack(text=_("cmd.nothing_sent", problems=problems), response_type="ephemeral")
         return
@@ -103,25 +109,32 @@ def _look_up(
     request: StatusLookup | HistoryLookup, command: dict[str, Any], services: Services
 ) -> str:
     store = services.store
+    # Full lines only for the asker's own sends and this channel's (Slack lets only members
+    # use a command in a channel); any other send, perhaps in a private channel, is counted.
+    asker = {"user_id": command["user_id"], "channel_id": command["channel_id"]}
     if isinstance(request, HistoryLookup):
-        sends = store.recent_sends(command["channel_id"], request.count)
+        # This channel's sends only, whoever sent them.
+        sends, elsewhere = store.recent_sends(command["channel_id"], request.count), 0
         title, empty = _("lookup.history_title", count=len(sends)), _("lookup.history_empty")
     elif not request.query:
         return _("lookup.which")
     else:
         phone = normalize_phone(request.query)
         if phone:
-            sends = store.sends_to_phone(phone, STATUS_LIMIT)
+            sends, elsewhere = store.sends_to_phone(phone, STATUS_LIMIT, **asker)
             title, empty = (
                 _("lookup.phone_title", phone=phone),
                 _("lookup.phone_empty", phone=phone),
             )
         else:
-            found = store.send_with_sms_id(request.query.strip())
-            sends = [found] if found else []
+            sends, elsewhere = store.send_with_sms_id(request.query.strip(), **asker)
             title = _("lookup.smsid_title", sms_id=escape(request.query.strip()[:64]))
             empty = _("lookup.smsid_empty")
     lines = [send_summary(send, store.recipients(send.id)) for send in sends]
+    if elsewhere:
+        noun = plural(elsewhere, "lookup.send_elsewhere", "lookup.sends_elsewhere")
+        key = "lookup.elsewhere_more" if lines else "lookup.elsewhere_only"
+        lines.append(_(key, count=elsewhere, noun=noun))
     return lookup_text(title, lines, empty)
 
 
@@ -140,5 +153,7 @@ def _balance(services: Services, respond: Respond) -> None:
         respond(text=text, response_type="ephemeral", replace_original=True)
         return
     respond(
-        text=_("balance.failed", error=problem), response_type="ephemeral", replace_original=True
+        text=_("balance.failed", error=escape(problem)),
+        response_type="ephemeral",
+        replace_original=True,
     )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.core.command_text import unescape_slack
+from bot.core.command_text import slack_markup_to_text, unnamed_mentions
 from bot.core.draft import check_draft
-from bot.core.message import ViberMessage
+from bot.core.message import MAX_TEXT, ViberMessage
 from bot.core.schedule import check_send_at
 from bot.i18n import _
 from bot.runtime import Services
@@ -21,6 +23,7 @@ from bot.slack.blocks import (
     PICK_TEMPLATE_ACTION,
     ComposerContext,
     composer_view,
+    escape,
     submitted_values,
 )
 from bot.slack.sending import Origin, accept_draft, composer_options
@@ -28,6 +31,10 @@ from bot.slack.sending import Origin, accept_draft, composer_options
 log = logging.getLogger(__name__)
 
 SHORTCUT_CALLBACK_ID = "send_on_viber"
+# The shortcut's trigger_id expires 3 s after the click: names are looked up for at most this
+# many people, in parallel, for at most this long; the others keep their user ID.
+NAME_LOOKUPS = 5
+NAME_SECONDS = 1.0
 
 
 def open_composer(
@@ -48,6 +55,28 @@ def open_composer(
     return None
 
 
+def display_names(client: WebClient, user_ids: Sequence[str]) -> dict[str, str]:
+    """Names for mentions, from users.info; whoever Slack has not answered for in
+    NAME_SECONDS is left out (the lookups still running finish on their own)."""
+    if not user_ids:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=len(user_ids), thread_name_prefix="names")
+    futures = {pool.submit(_display_name, client, user_id): user_id for user_id in user_ids}
+    done, _pending = wait(futures, timeout=NAME_SECONDS)
+    pool.shutdown(wait=False, cancel_futures=True)
+    return {futures[future]: name for future in done if (name := future.result())}
+
+
+def _display_name(client: WebClient, user_id: str) -> str | None:
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except Exception as error:  # the mention then keeps its user ID
+        log.info("users.info failed: %s", type(error).__name__)
+        return None
+    profile = user.get("profile") or {}
+    return profile.get("display_name") or profile.get("real_name") or user.get("name") or None
+
+
 def register(app: App, services: Services) -> None:
     settings = services.settings
 
@@ -61,12 +90,14 @@ def register(app: App, services: Services) -> None:
         # Replies in a thread point at its root; the send joins that same thread.
         thread_ts = message.get("thread_ts") or message.get("ts")
         context = ComposerContext(channel, shortcut.get("response_url"), thread_ts=thread_ts)
-        text = unescape_slack(str(message.get("text") or ""))[:1000]
+        raw = str(message.get("text") or "")
+        names = display_names(client, unnamed_mentions(raw)[:NAME_LOOKUPS])
+        text = ViberMessage.from_fields(text=slack_markup_to_text(raw, names)).text[:MAX_TEXT]
         problem = open_composer(
             services, client, shortcut["trigger_id"], context, ViberMessage(text=text)
         )
         if problem and shortcut.get("response_url"):
-            respond(_("cmd.no_composer", code=problem))
+            respond(_("cmd.no_composer", code=escape(problem)))
 
     @app.action(PICK_TEMPLATE_ACTION)
     def pick_template(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.core.command_text import TemplateCommand
 from bot.core.message import ViberMessage, validate_message
@@ -31,19 +32,21 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
         return _("tpl.no_admins")
     if not services.people(admins).contains(user_id, fresh=False):
         return _("tpl.not_admin")
-    if not _NAME.match(request.name):
+    # Composed (NFC): a name typed with combining marks is the same name, and matches \w.
+    name = unicodedata.normalize("NFC", request.name)
+    if not _NAME.match(name):
         return _("tpl.bad_name")
     if request.action == "remove":
-        if store.remove_template(request.name):
-            return _("tpl.removed", name=escape(request.name))
-        return _("tpl.missing", name=escape(request.name))
+        if store.remove_template(name):
+            return _("tpl.removed", name=escape(name))
+        return _("tpl.missing", name=escape(name))
     fields = (*request.fields, "", "", "", "")[:4]
     message = ViberMessage.from_fields(*fields)
     problems = validate_message(message)
     if problems:
         listed = "\n".join(
-            f"• {_(f'field.{field}')}: {problem}" for field, problem in problems.items()
+            f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in problems.items()
         )
         return _("tpl.not_saved", problems=listed)
-    store.save_template(request.name, message, user_id)
-    return _("tpl.saved", name=escape(request.name))
+    store.save_template(name, message, user_id)
+    return _("tpl.saved", name=escape(name))

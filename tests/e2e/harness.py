@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -85,10 +85,13 @@ def app_environment(
 
 
 class AppProcess:
-    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, log_path: Path, args: Sequence[str] = ()
+    ) -> None:
         self.env = env
         self.port = port
         self.log_path = log_path
+        self.args = tuple(args)  # more options for `viber-bot serve`, e.g. "--access-log"
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = f"http://127.0.0.1:{port}"
 
@@ -104,6 +107,7 @@ class AppProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
+                *self.args,
             ],
             env=self.env,
             stdout=log,

@@ -1,9 +1,11 @@
 """Access control: workspace, app, users (and groups) and channels, refused before anything is stored."""
 
+import json
 import sqlite3
 import time
+from urllib.parse import urlencode
 
-from tests.e2e.harness import composer_values, json_or_empty
+from tests.e2e.harness import composer_values, json_or_empty, wait_for
 
 LIMITS = {
     "SLACK_TEAM_ID": "T0001",
@@ -66,3 +68,38 @@ def test_clicks_from_another_workspace_are_refused(app_factory, slack_api, esms)
     assert [r["text"] for r in slack_api.responses] == [
         "This app is not set up for this workspace."
     ]
+
+
+def message_shortcut(app, slack_api, *, user="U0001", channel="C0001", text="Chào anh"):
+    """A "Send on Viber" message shortcut as Slack sends it, with a response URL to answer on."""
+    payload = {
+        "type": "message_action",
+        "callback_id": "send_on_viber",
+        "team": {"id": "T0001", "domain": "example"},
+        "user": {"id": user, "team_id": "T0001"},
+        "channel": {"id": channel, "name": "support"},
+        "trigger_id": "3456.7890.trigger",
+        "response_url": slack_api.response_url("shortcut"),
+        "message_ts": "1700001000.000200",
+        "message": {"type": "message", "user": "U0CUSTOMERCARE", "ts": "1700001000.000200",
+                    "text": text},
+    }  # fmt: skip
+    return app.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+def test_the_message_shortcut_is_refused_to_outsiders_before_the_modal_opens(
+    app_factory, slack_api, esms, tmp_path
+):
+    slack_api.user_groups["S0TEAM"] = {"U0TEAMMATE"}
+    app = app_factory(**LIMITS)
+    assert message_shortcut(app, slack_api, user="U0OUTSIDER").status_code == 200
+    assert message_shortcut(app, slack_api, channel="C0OTHER").status_code == 200
+    refusals = wait_for(lambda: len(slack_api.responses) == 2 and slack_api.responses)
+    texts = sorted(response["text"] for response in refusals)
+    assert "can't be sent from this channel" in texts[0] and "not on the list" in texts[1]
+    assert all(response["response_type"] == "ephemeral" for response in refusals)
+    time.sleep(0.5)
+    assert slack_api.calls_to("views.open") == [] and stored_sends(tmp_path) == 0
+    message_shortcut(app, slack_api, user="U0TEAMMATE", channel="C0002")
+    (opened,) = wait_for(lambda: slack_api.calls_to("views.open"))
+    assert json.loads(opened.args["view"]["private_metadata"])["c"] == "C0002"

@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.db import SCHEMA_VERSION
 from tests.e2e.harness import app_environment, free_port, run_cli
 
 
@@ -77,7 +78,11 @@ def test_database_not_writable(env, tmp_path):
 def test_postgres_reachable_and_unreachable(env, tmp_path, shared_url):
     env["DATABASE_URL"] = shared_url
     code, out = check(env, tmp_path)
-    assert code == 0 and "✓ Database: postgresql://" in out and "schema version 6" in out
+    assert (
+        code == 0
+        and "✓ Database: postgresql://" in out
+        and f"schema version {SCHEMA_VERSION}" in out
+    )
     env["DATABASE_URL"] = "postgres://viber:hunter2-secret@127.0.0.1:1/viber"
     code, out = check(env, tmp_path)
     assert code == 1 and "✗ Database: postgres://viber:***@127.0.0.1:1/viber cannot be used" in out

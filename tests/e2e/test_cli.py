@@ -2,6 +2,8 @@
 
 import sqlite3
 
+import requests
+
 from bot.db import SCHEMA_VERSION
 from tests.e2e.harness import run_cli, wait_for
 
@@ -14,12 +16,73 @@ def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_pa
     wait_for(lambda: slack_api.replies(parent.ts))
     result = run_cli(app.env, "purge", "--older-than", "0")
     assert result.returncode == 0, result.stderr
-    assert "of 1 settled send older than 0 days" in result.stdout
+    assert "of 1 send older than 0 days" in result.stdout
     with sqlite3.connect(tmp_path / "app.db") as conn:
         dump = "\n".join(conn.iterdump())
         states = conn.execute("SELECT state, price FROM recipients").fetchall()
     assert "bí mật" not in dump and "0901234567" not in dump
     assert states == [("delivered", 470.0)]
+
+
+def test_purge_forgets_test_sends_and_unmatched_reports_too(app_factory, slack_api, esms, tmp_path):
+    app = app_factory(ESMS_SANDBOX="true")
+    app.command("0901234567 Mã giảm giá bí mật 123")
+    (accepted,) = wait_for(lambda: [s for s in esms.accepted_for("0901234567") if s.sms_id])
+    state = "SELECT state FROM recipients"
+    wait_for(lambda: sqlite_value(tmp_path / "app.db", state) == "accepted")  # and never settles
+    # The sandbox never reports a delivery; a report nobody asked for names another number.
+    stray = requests.get(
+        accepted.body["CallbackUrl"] + "?SMSID=UNKNOWN42&SendStatus=5&SendSuccess=1"
+        "&phonenumber=0987654321",
+        timeout=10,
+    )
+    assert stray.status_code == 200 and "ignored" in stray.text
+    result = run_cli(app.env, "purge", "--older-than", "0")
+    assert result.returncode == 0, result.stderr
+    dump = database_dump(tmp_path / "app.db")
+    for private in ("bí mật", "0901234567", "0987654321"):
+        assert private not in dump
+    assert "of 1 send older than 0 days" in result.stdout
+    assert "unmatched delivery reports" in result.stdout
+
+
+def test_purge_forgets_why_a_send_was_rejected(app_factory, slack_api, esms, tmp_path):
+    app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS")
+    app.command("0901234567 Khuyến mãi")
+    parent = wait_for(lambda: slack_api.parents())[0]
+    send_id = next(
+        element["value"]
+        for block in parent.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "reject_send"
+    )
+    app.click("reject_send", send_id, user="U0BOSS", response_url=slack_api.response_url())
+    wait_for(lambda: slack_api.calls_to("views.open"))
+    reason = "Khách Nguyễn Văn A đã từ chối nhận tin"
+    assert app.submit_rejection(send_id, reason, user="U0BOSS").status_code == 200
+    wait_for(lambda: "rejected" in sqlite_value(tmp_path / "app.db", "SELECT approval FROM sends"))
+    assert reason in database_dump(tmp_path / "app.db")
+    result = run_cli(app.env, "purge", "--older-than", "0")
+    assert result.returncode == 0, result.stderr
+    dump = database_dump(tmp_path / "app.db")
+    assert reason not in dump and "Nguyễn" not in dump
+    assert "of 1 send older than 0 days" in result.stdout
+    with sqlite3.connect(tmp_path / "app.db") as conn:
+        assert conn.execute("SELECT actor, action FROM approval_events").fetchall() == [
+            ("U0BOSS", "rejected")
+        ]
+
+
+def database_dump(path):
+    with sqlite3.connect(path) as conn:
+        return "\n".join(conn.iterdump())
+
+
+def sqlite_value(path, sql):
+    with sqlite3.connect(path) as conn:
+        row = conn.execute(sql).fetchone()
+    return row[0] if row else ""
 
 
 def test_purge_refuses_a_negative_age(app):

@@ -55,3 +55,62 @@ def test_balance_when_esms_refuses(app_factory, slack_api, esms):
     app.command("balance", response_url=slack_api.response_url("bal"))
     (answer,) = wait_for(lambda: slack_api.responses)
     assert "wrong eSMS ApiKey or SecretKey (101)" in answer["text"]
+
+
+def send_as(app, esms, phones, *, user, channel):
+    """A send by `user` from `channel`, once eSMS accepted it; its acceptance."""
+    first = phones.split(",")[0]
+    before = len(esms.accepted_for(first))
+    app.command(f"{phones} hello", channel=channel, user=user)
+    return wait_for(lambda: esms.accepted_for(first)[before:])[0]
+
+
+def test_status_shows_only_own_and_this_channels_sends_and_counts_the_rest(app, slack_api, esms):
+    send_as(app, esms, "0901234567", user="U0001", channel="C0001")  # mine, here
+    send_as(app, esms, "0901234567", user="U0002", channel="C0001")  # a colleague's, here
+    send_as(app, esms, "0901234567", user="U0001", channel="C0ELSE")  # mine, elsewhere
+    private = send_as(app, esms, "0901234567,0977777777", user="U0BOSS", channel="G0PRIVATE")
+    private_parent = wait_for(lambda: slack_api.parents("G0PRIVATE"))[0]
+
+    mine = app.command("status 0901234567", user="U0001", channel="C0001").json()["text"]
+    assert mine.count("<@U0001>") == 2 and mine.count("<@U0002>") == 1
+    assert "…and 1 more send in another channel, not shown here." in mine
+    for secret in ("U0BOSS", "G0PRIVATE", "0977777777", private_parent.ts.replace(".", "")):
+        assert secret not in mine
+
+    stranger = app.command("status 0901234567", user="U0NEW", channel="C0LOBBY").json()["text"]
+    assert "Latest sends to 0901234567" in stranger
+    assert "4 sends in other channels, not shown here" in stranger
+    assert "<@" not in stranger and "archives" not in stranger and "0977777777" not in stranger
+
+    def by_id(user):
+        return app.command(f"status {private.sms_id}", user=user, channel="C0001").json()["text"]
+
+    owner = wait_for(lambda: "<@U0BOSS>" in (text := by_id("U0BOSS")) and text)  # SMSID stored
+    assert "archives/G0PRIVATE" in owner and "not shown" not in owner
+    other = by_id("U0001")
+    assert "1 send in another channel, not shown here" in other
+    assert "No send has that SMSID" not in other
+    assert "G0PRIVATE" not in other and "<@" not in other and "0977777777" not in other
+    member = app.command("status 0977777777", user="U0002", channel="G0PRIVATE").json()["text"]
+    assert "<@U0BOSS>" in member and "not shown" not in member
+
+
+def test_history_never_reaches_beyond_this_channel(app, slack_api, esms):
+    send_as(app, esms, "0901234567", user="U0001", channel="C0001")
+    send_as(app, esms, "0912345678", user="U0001", channel="G0PRIVATE")  # the asker's own
+    send_as(app, esms, "0987654321", user="U0BOSS", channel="G0PRIVATE")
+    here = app.command("history", user="U0001", channel="C0001").json()["text"]
+    assert "Last 1 Viber sends from this channel" in here and "0901234567" in here
+    for elsewhere in ("0912345678", "0987654321", "G0PRIVATE", "U0BOSS", "other channel"):
+        assert elsewhere not in here
+    there = app.command("history", user="U0002", channel="G0PRIVATE").json()["text"]
+    assert "0912345678" in there and "0987654321" in there and "0901234567" not in there
+
+
+def test_status_speaks_vietnamese_about_hidden_sends(app_factory, slack_api, esms):
+    app = app_factory(LANGUAGE="vi")
+    send_as(app, esms, "0901234567", user="U0BOSS", channel="G0PRIVATE")
+    send_as(app, esms, "0901234567", user="U0001", channel="C0001")
+    text = app.command("status 0901234567", user="U0001", channel="C0001").json()["text"]
+    assert "…và 1 lượt gửi ở kênh khác nữa, không hiển thị ở đây." in text

@@ -69,7 +69,42 @@ def test_a_restart_while_slack_holds_the_parent_posts_it_once(app, slack_api, es
     (parent,) = slack_api.parents()
     deliver_all(esms)
     wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent))
-    assert len(slack_api.parents()) == 1 and "still busy" not in app.log()
+    assert len(slack_api.parents()) == 1 and "still running" not in app.log()
+
+
+@pytest.mark.parametrize("held_by", ["slack", "esms"])
+def test_work_a_killed_server_held_resumes_within_10_s_of_the_restart(
+    app_factory, slack_api, esms, held_by
+):
+    app = app_factory(JOB_LEASE_SECONDS="")  # the default
+    phone = "0901234567"
+    if held_by == "slack":  # the thread parent is being posted when the server dies
+        slack_api.fail_next("chat.postMessage", delay=20, status=500)
+        calls = lambda: len(slack_api.calls_to("chat.postMessage"))  # noqa: E731
+    else:  # the recipient is being submitted to eSMS when the server dies
+        esms.send_delay = 20
+        calls = lambda: len(esms.sends_to(phone))  # noqa: E731
+    app.submit_composer(composer_values(phone, text="Hi"))
+    wait_for(lambda: calls() == 1)
+    app.kill()
+    esms.send_delay = 0
+    app.start()
+    healthy = time.monotonic()
+    wait_for(lambda: calls() == 2, timeout=30)
+    resumed_after = time.monotonic() - healthy
+    assert resumed_after <= 10, f"resumed {resumed_after:.1f} s after the restart"
+    wait_for(lambda: esms.accepted_for(phone), timeout=30)
+    (parent,) = wait_for(lambda: slack_api.parents())
+    wait_for(lambda: "Accepted by eSMS 1/1" in status(slack_api, parent))
+    assert len(esms.accepted_for(phone)) == 1 and len(slack_api.parents()) == 1
+
+
+def test_a_slack_call_slower_than_the_lease_is_made_once(app_factory, slack_api, esms):
+    app = app_factory(JOB_LEASE_SECONDS="1")
+    slack_api.delay["chat.postMessage"] = 4  # four leases long: the heartbeat keeps it held
+    app.submit_composer(composer_values("0901234567", text="Hi"))
+    wait_for(lambda: esms.accepted_for("0901234567"), timeout=20)
+    assert len(slack_api.calls_to("chat.postMessage")) == 1 and len(slack_api.parents()) == 1
 
 
 def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory, slack_api, esms):

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -24,6 +25,8 @@ from tests.stand_ins.http import Reply, StandIn
 API_KEY = "TEST-API-KEY-0000"
 SECRET_KEY = "TEST-SECRET-KEY-0000"
 BRANDNAME = "TESTBRAND"
+SENT_DATA_PAGE_LIMIT = 500
+VIETNAM = timezone(timedelta(hours=7))
 
 
 @dataclass
@@ -47,6 +50,8 @@ class EsmsStandIn(StandIn):
             str
         ] = []  # "http500" | "html" | "timeout" | "timeout_after_accept"
         self.status: dict[str, dict[str, Any]] = {}  # SMSID → GetSendStatus answer
+        self.sent_data_page_limit = SENT_DATA_PAGE_LIMIT  # rows per GetSmsSentData_V2 page at most
+        self.sent_data_queries: list[dict[str, Any]] = []  # every GetSmsSentData_V2 body received
         self._ids = itertools.count(1)
         self._condition = threading.Condition(self.lock)
 
@@ -79,17 +84,7 @@ class EsmsStandIn(StandIn):
             return Reply(200, {"CodeResponse": "100",
                                "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames]})  # fmt: skip
         if path.endswith("GetSmsSentData_V2") and method == "POST":
-            data = json.loads(body or b"{}")
-            if not self._authorized(data):
-                return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
-            with self.lock:
-                rows = [
-                    {"ReferenceId": s.sms_id, "Phone": phone, "SendStatus": self.status[s.sms_id]["SendStatus"],
-                     "SendResult": 1 if self.status[s.sms_id].get("SendSuccess") else 2,
-                     "SentTime": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(s.at))}
-                    for s in self.accepted.values() for phone in s.body["Phones"]
-                ]  # fmt: skip
-            return Reply(200, {"CodeResult": "100", "Total": len(rows), "SentData": rows})
+            return self._sent_data(json.loads(body or b"{}"))
         if path.endswith("GetSmsReceiverStatus_get"):
             if not self._authorized(query):
                 return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
@@ -109,6 +104,48 @@ class EsmsStandIn(StandIn):
             answer = self.status.get(query.get("RefId", ""))
             return Reply(200, answer or {"CodeResponse": "105", "ErrorMessage": "Not found"})
         return Reply(404, raw=b"<html>Endpoint not found.</html>")
+
+    def _sent_data(self, data: dict[str, Any]) -> Reply:
+        """GetSmsSentData_V2: the accepted sends between From and To, newest first, one page."""
+        with self.lock:
+            self.sent_data_queries.append(data)
+        if not self._authorized(data):
+            return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
+        since, until = _vietnam_time(data.get("From")), _vietnam_time(data.get("To"))
+        with self.lock:
+            accepted = [s for s in self.submissions if s.code == 100 and s.sms_id]
+            rows = [
+                self._sent_row(submission, phone)
+                for submission in sorted(accepted, key=lambda s: s.at, reverse=True)
+                for phone in submission.body["Phones"]
+                if data.get("SmsType") == "23"
+                and (since is None or since <= int(submission.at))
+                and (until is None or int(submission.at) <= until)
+            ]
+        size = max(1, min(_whole(data.get("PageSize"), 500), 500, self.sent_data_page_limit))
+        first = (max(_whole(data.get("Page"), 1), 1) - 1) * size
+        page = rows[first : first + size]
+        return Reply(200, {"CodeResult": "100", "CountTotal": len(rows), "SentData": page})
+
+    def _sent_row(self, submission: Submission, phone: str) -> dict[str, Any]:
+        status = self.status.get(submission.sms_id or "", {})
+        send_status, success = status.get("SendStatus", 2), status.get("SendSuccess", 0)
+        if send_status == 5 and success > 0:
+            result = 1
+        elif send_status in (4, 5) and status.get("SendFailed", 0) > 0:
+            result = 0
+        else:
+            result = 2  # unknown: eSMS has no final word yet
+        return {
+            "ReferenceId": submission.sms_id,
+            "Phone": phone,
+            "Content": submission.body.get("Content") or "",
+            "SendStatus": send_status,
+            "SendResult": result,
+            "SellPrice": status.get("TotalPrice", 0),
+            "SmsType": "23",
+            "SentTime": f"/Date({int(submission.at * 1000)}+0700)/",
+        }
 
     def _authorized(self, data: dict[str, Any]) -> bool:
         return data.get("ApiKey") == API_KEY and data.get("SecretKey") == SECRET_KEY
@@ -234,3 +271,19 @@ def _valid_shape(body: dict[str, Any]) -> bool:
         (False, True, False, False),
         (True, True, True, True),
     }
+
+
+def _vietnam_time(value: object) -> int | None:
+    """A `yyyy-MM-dd HH:mm:ss` Vietnam time as epoch seconds; None when absent or unreadable."""
+    try:
+        moment = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+    return int(moment.replace(tzinfo=VIETNAM).timestamp())
+
+
+def _whole(value: object, default: int) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return default

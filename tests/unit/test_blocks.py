@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.slack.blocks import (
@@ -129,3 +131,30 @@ def test_submitted_values_tolerates_missing_and_null_fields():
     assert (
         values["recipients"] == "0901234567" and values["text"] == "" and values["button_url"] == ""
     )
+
+
+LIVE_MARKUP = ("<@", "<!", "<#", "<http", "<mailto")
+
+
+def test_a_not_posted_reason_from_slack_is_shown_as_text():
+    send = replace(
+        make_send(SendStatus.NOT_POSTED, text="Hi"),
+        status_note="Slack refused (<!here> <@U123> <https://evil|shop>)",
+    )
+    line = status_line(send, [make_recipient("0901234567", State.QUEUED)])
+    assert not any(mark in line for mark in LIVE_MARKUP)
+    assert "&lt;!here&gt;" in line
+
+
+def test_a_stored_link_with_a_pipe_cannot_show_another_address():
+    from bot.slack.blocks import preview_lines
+
+    message = ViberMessage(
+        text="Hi",
+        image_url="https://evil.example/a.png|https://shop.example/a.png",
+        button_label="Go",
+        button_url="https://evil.example/x|https://shop.example/offer",
+    )
+    rendered = "\n".join(preview_lines(message))
+    assert "|" not in rendered
+    assert "<https://evil.example/x%7Chttps://shop.example/offer>" in rendered

@@ -40,7 +40,7 @@ def test_documented_callback_parses():
         "SMSID=a%20b&SendStatus=5",
         "SMSID=abc&SendStatus=5&SendStatus=7",
         "SMSID=abc&SendStatus=5&TotalPrice=NaN",
-        "SMSID=abc&SendStatus=5&phonenumber=<script>",
+        "SMSID=abc&SendStatus=five&phonenumber=<script>",
         "SMSID=abc&SendStatus=%EF%BC%95",
         "SMSID=" + "a" * 5000 + "&SendStatus=5",
     ],
@@ -48,6 +48,15 @@ def test_documented_callback_parses():
 def test_malformed_callbacks_are_refused_with_a_reason(query):
     with pytest.raises(CallbackError):
         parse_callback(query)
+
+
+@pytest.mark.parametrize(
+    "phone", ["<script>", "unknown", "090-188-8484", "12345", "%EF%BC%90901888484"]
+)
+def test_an_odd_phonenumber_is_left_out_and_the_report_kept(phone):
+    callback = parse_callback(f"SMSID=abc&SendStatus=5&SendSuccess=1&phonenumber={phone}")
+    assert (callback.sms_id, callback.send_status, callback.success) == ("abc", 5, 1)
+    assert callback.phone is None
 
 
 def test_secret_check_accepts_any_configured_secret():

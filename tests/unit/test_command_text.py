@@ -67,3 +67,57 @@ def test_template_commands():
         "add", "giam-gia", ("Giảm 50% & quà", "https://x.example/a.png", "Xem", "https://x.example")
     )
     assert parse_command("template frobnicate") == TemplateCommand("")
+
+
+def test_unrecognised_words_are_given_back_as_typed_not_as_entities():
+    assert parse_command("&lt;@U123&gt; hi").unrecognised == "<@U123>"
+    assert parse_command("history &lt;!here&gt;").unrecognised == "history <!here>"
+
+
+def test_quick_send_to_full_width_numbers():
+    assert parse_command("０９０１２３４５６７，0912345678 Xin chào") == QuickSend(
+        "０９０１２３４５６７，0912345678", "Xin chào"
+    )
+
+
+@pytest.mark.parametrize(
+    ("slack", "plain"),
+    [
+        (
+            "see <https://x.example/a?b=1&amp;c=2|our offer>",
+            "see our offer (https://x.example/a?b=1&c=2)",
+        ),
+        ("<https://x.example>", "https://x.example"),
+        ("<http://x.example|x.example> now", "x.example now"),
+        ("<https://x.example/|https://x.example/>", "https://x.example/"),
+        ("write to <mailto:a@b.example|a@b.example>", "write to a@b.example"),
+        ("<mailto:a@b.example|Email us>", "Email us (a@b.example)"),
+        ("<mailto:a@b.example>", "a@b.example"),
+        ("<tel:0901234567|0901 234 567>", "0901 234 567"),
+        ("hi <@U123|linh>", "hi @linh"),
+        ("hi <@U123>", "hi @Linh Nguyễn"),
+        ("hi <@U999>", "hi @U999"),
+        ("hi <@U999|>", "hi @U999"),
+        ("in <#C123|general>", "in #general"),
+        ("in <#C123|>", "in #C123"),
+        ("<!here> Chào anh", "Chào anh"),
+        ("Chào <!channel> anh <!everyone>", "Chào anh "),
+        ("ask <!subteam^S1|@support>", "ask @support"),
+        ("ask <!subteam^S1> please", "ask please"),
+        ("on <!date^1392734382^{date} at {time}|Feb 18, 2014 6:39 AM>", "on Feb 18, 2014 6:39 AM"),
+        ("5 &lt; 6 &amp;&amp; 7 &gt; 3", "5 < 6 && 7 > 3"),
+        ("typed &lt;@U123&gt; literally", "typed <@U123> literally"),
+        ("Đơn <https://shop.example/đơn|hàng> 🎉", "Đơn hàng (https://shop.example/đơn) 🎉"),
+    ],
+)
+def test_slack_markup_becomes_what_the_reader_saw(slack, plain):
+    from bot.core.command_text import slack_markup_to_text
+
+    assert slack_markup_to_text(slack, {"U123": "Linh Nguyễn"}) == plain
+
+
+def test_mentions_that_need_a_name_are_listed_once_in_order():
+    from bot.core.command_text import unnamed_mentions
+
+    text = "<@U2> <@U1|a> <@U2> <@W3> &lt;@U4&gt; <#C1> <!here>"
+    assert unnamed_mentions(text) == ["U2", "W3"]

@@ -145,3 +145,94 @@ def test_an_unusable_database_url_is_named_without_its_password(url, says):
     with pytest.raises(ConfigError) as caught:
         load_settings({**BASE, "DATABASE_URL": url})
     assert says in caught.value.report() and "hunter2" not in caught.value.report()
+
+
+# Each number setting's documented range (README, Configuration).
+RANGES = {
+    "DATABASE_POOL_SIZE": ("1", "100"),
+    "PORT": ("1", "65535"),
+    "STATUS_POLL_SECONDS": ("1", "86400"),
+    "STATUS_GRACE_SECONDS": ("0", "86400"),
+    "ESMS_LOW_BALANCE": ("0", "1000000000"),
+    "APPROVAL_TTL_HOURS": ("0.0001", "720"),
+    "USER_GROUP_CACHE_SECONDS": ("0", "86400"),
+    "ESMS_TIMEOUT_SECONDS": ("0.1", "60"),
+    "RETRY_BASE_SECONDS": ("0", "300"),
+    "JOB_LEASE_SECONDS": ("1", "600"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+@pytest.mark.parametrize("value", ["nan", "NaN", "inf", "-inf", "Infinity", "1e999"])
+def test_a_number_setting_must_be_finite(name, value):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, name: value})
+    assert name in caught.value.report()
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+def test_a_number_setting_accepts_its_bounds_and_nothing_above(name):
+    low, high = RANGES[name]
+    for value in (low, high):
+        load_settings({**BASE, name: value})
+    above = str(int(high) + 1)
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, name: above})
+    assert f"number from {low} to {high}, not {above}" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["RETRY_BASE_SECONDS", "STATUS_GRACE_SECONDS", "USER_GROUP_CACHE_SECONDS", "ESMS_LOW_BALANCE"],
+)
+def test_zero_stays_valid_where_it_means_at_once_or_never(name):
+    settings = load_settings({**BASE, name: "0"})
+    assert getattr(settings, name.lower()) == 0
+
+
+def test_approvals_cannot_be_made_to_never_expire():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "APPROVAL_TTL_HOURS": "nan"})
+    assert "APPROVAL_TTL_HOURS must be a number from 0.0001 to 720, not nan" in str(caught.value)
+
+
+def test_the_job_lease_is_a_heartbeat_timeout_of_a_few_seconds():
+    from bot.config import Settings
+
+    assert load_settings(BASE).job_lease_seconds == 8
+    assert Settings("xoxb-1", "s", "k", "s", ("B",)).job_lease_seconds == 8
+    # A running call renews its lease, so the lease no longer has to outlast a slow eSMS call.
+    settings = load_settings({**BASE, "JOB_LEASE_SECONDS": "2", "ESMS_TIMEOUT_SECONDS": "30"})
+    assert settings.job_lease_seconds == 2 and settings.esms_timeout_seconds == 30
+    for wrong in ("0.5", "601"):
+        with pytest.raises(ConfigError, match="JOB_LEASE_SECONDS must be a number from 1 to 600"):
+            load_settings({**BASE, "JOB_LEASE_SECONDS": wrong})
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "abcdefgh?ijklmnop",
+        "abcdefgh#ijklmnop",
+        "abcdefgh%2Fijklmnop",
+        "abcdefgh/ijklmnop",
+        "abcdefgh.ijklmnop",
+        "mật-khẩu-bí-mật-0000",
+        "short-secret",
+    ],
+)
+def test_a_callback_secret_must_be_url_safe_and_long(secret):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({**BASE, "ESMS_CALLBACK_SECRET": f"good-secret_00000000,{secret}"})
+    report = caught.value.report()
+    assert "ESMS_CALLBACK_SECRET" in report and "16 characters" in report
+    assert "digit, - or _" in report
+    assert secret not in report  # a secret never reaches a log line, not even a wrong one
+
+
+def test_a_url_safe_callback_secret_makes_a_url_that_keeps_it_whole():
+    secret = "Rotated_secret-2024_abcXYZ"
+    settings = load_settings(
+        {**BASE, "PUBLIC_URL": "https://b.example", "ESMS_CALLBACK_SECRET": secret}
+    )
+    assert settings.callback_url == f"https://b.example/esms/callback/{secret}"

@@ -56,3 +56,30 @@ def test_too_many_counts_distinct_numbers():
 
 def test_mask_shows_last_three_digits_only():
     assert mask_phone("0901234567") == "•••••••567"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "０９０１２３４５６７",  # full-width digits (Japanese and Chinese input methods)
+        "＋８４ ９０１ ２３４ ５６７",
+        "＋84\u3000901\u3000234\u3000567",  # ideographic spaces
+        "０９０－１２３－４５６７",  # full-width hyphens
+        "٠٩٠١٢٣٤٥٦٧",  # Arabic-Indic digits
+        "۰۹۰۱۲۳۴۵۶۷",  # Persian digits
+        "090 123\u00a04567",  # a no-break space from a pasted table
+    ],
+)
+def test_unicode_digits_and_full_width_signs_are_read_as_ascii(typed):
+    assert normalize_phone(typed) == "0901234567"
+
+
+@pytest.mark.parametrize("typed", ["⁰⁹⁰¹²³⁴⁵⁶⁷", "⓪⑨⓪①②③④⑤⑥⑦", "0901234567\u200b"])
+def test_look_alike_digits_that_are_not_decimal_digits_are_refused(typed):
+    assert normalize_phone(typed) is None
+
+
+def test_full_width_lists_split_and_invalid_items_are_shown_as_typed():
+    result = parse_recipients("０９０１２３４５６７，０９１２３４５６７８；１２３")
+    assert result.phones == ("0901234567", "0912345678")
+    assert result.invalid == ("１２３",)

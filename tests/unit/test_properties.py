@@ -1,7 +1,8 @@
 """Property-based tests: whatever people type or the internet sends, the pure core stays sane."""
 
 import contextlib
-from urllib.parse import urlencode
+import unicodedata
+from urllib.parse import urlencode, urlsplit
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from bot.core.command_text import (
     QuickSend,
     StatusLookup,
     parse_command,
+    slack_markup_to_text,
 )
 from bot.core.delivery import FINAL_STATES, State, merge, state_for_report
 from bot.core.draft import check_draft
@@ -124,6 +126,13 @@ def test_callback_queries_parse_or_are_refused_with_a_reason(fields):
     assert callback.send_status >= 0 and (callback.sms_id or callback.request_id)
 
 
+@given(anything)
+def test_whatever_phonenumber_comes_the_smsid_report_is_applied(phone):
+    callback = parse_callback("SMSID=abc&SendStatus=5&" + urlencode({"phonenumber": phone}))
+    assert callback.sms_id == "abc" and callback.send_status == 5
+    assert callback.phone is None or callback.phone.lstrip("+").isdigit()
+
+
 @given(st.binary(max_size=300))
 def test_raw_callback_bytes_never_crash_the_parser(raw):
     with contextlib.suppress(CallbackError):
@@ -146,3 +155,54 @@ def test_reports_in_any_order_never_leave_a_final_state(start, reports):
             assert new_state == state
         seen_final = seen_final or new_state in FINAL_STATES
         state = new_state
+
+
+_FULL_WIDTH = str.maketrans("0123456789+ ", "０１２３４５６７８９＋\u3000")
+
+
+@given(
+    mobile_digits,
+    st.integers(min_value=0, max_value=9_999_999),
+    st.sampled_from(["0{}", "84{}", "+84 {}", "+84{}"]),
+)
+def test_a_mobile_typed_in_full_width_reads_as_the_same_number(prefix, rest, spelling):
+    national = f"{prefix}{rest:07d}"
+    assert normalize_phone(spelling.format(national).translate(_FULL_WIDTH)) == f"0{national}"
+
+
+@given(st.fixed_dictionaries({name: anything for name in FIELDS[1:]}))
+def test_composed_and_decomposed_input_make_the_same_message(values):
+    def build(form):
+        return ViberMessage.from_fields(
+            **{name: unicodedata.normalize(form, value) for name, value in values.items()}
+        )
+
+    composed, decomposed = build("NFC"), build("NFD")
+    assert composed == decomposed
+    assert validate_message(composed) == validate_message(decomposed)
+
+
+@given(st.text(max_size=300))
+def test_text_that_slack_escaped_comes_back_as_typed(typed):
+    slack_sent = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert slack_markup_to_text(slack_sent) == typed
+
+
+@settings(max_examples=300)
+@given(
+    st.one_of(
+        anything,
+        st.tuples(
+            st.sampled_from(["https://", "http://", "https://[", "https://a@"]), anything
+        ).map("".join),
+    )
+)
+def test_a_link_that_validates_is_one_slack_and_viber_read_the_same_way(url):
+    message = ViberMessage.from_fields(text="Hi", button_label="Go", button_url=url)
+    if "button_url" in validate_message(message):
+        return
+    link = message.button_url
+    assert not any(char in link for char in "|<>") and not any(char.isspace() for char in link)
+    assert all(unicodedata.category(char) not in ("Cc", "Cf") for char in link)
+    parts = urlsplit(link)
+    assert parts.hostname and "@" not in parts.netloc

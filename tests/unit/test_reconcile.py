@@ -1,11 +1,14 @@
 """Reconciliation against the eSMS stand-in, with a controllable clock."""
 
+import logging
+import unicodedata
+
 import pytest
 
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
-from bot.esms.client import EsmsClient
-from bot.reconcile import ESMS_HORIZON_SECONDS, Reconciler
+from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
+from bot.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
 from bot.store import NewSend
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
@@ -23,15 +26,16 @@ def world(store, esms, monkeypatch):
     return store, client, reconciler, clock, pauses
 
 
-def submitted(store, client, phones=("0901234567",), *, keep_sms_id=True):
+def submitted(store, client, phones=("0901234567",), *, keep_sms_id=True, text="Hi", sent=None):
+    """A send stored with `text`; eSMS receives `sent` (the same text unless told otherwise)."""
     send_id = store.create_send(
-        NewSend(team_id="T", channel_id="C", user_id="U", message=ViberMessage(text="Hi"),
+        NewSend(team_id="T", channel_id="C", user_id="U", message=ViberMessage(text=text),
                 phones=tuple(phones), brandname=BRANDNAME, sandbox=False)
     )  # fmt: skip
     store.mark_parent_posted(send_id, "1.1")
     for recipient in store.recipients(send_id):
         accepted = client.send_viber(
-            ViberMessage(text="Hi"),
+            sent or ViberMessage(text=text),
             recipient.phone,
             brandname=BRANDNAME,
             request_id=recipient.request_id,
@@ -118,3 +122,117 @@ def test_an_unreachable_gateway_ends_the_poll_early(world, esms):
     now = max(r.updated_at for r in recipients) + 200
     assert reconciler.run_once() == 0
     assert pauses == []  # stopped at the first failure instead of trying every recipient
+
+
+# -- finding the SMSID of a send whose answer was lost ---------------------------------------
+
+
+def sent_elsewhere(client, text, phone="0901234567", request_id="elsewhere-1"):
+    """A send to the same number that this app did not make (another tool on the account)."""
+    return client.send_viber(
+        ViberMessage(text=text), phone, brandname=BRANDNAME, request_id=request_id
+    ).sms_id
+
+
+def test_an_unknown_send_result_keeps_the_recipient_pending(world, esms):
+    store, client, reconciler, clock, _ = world
+    (recipient,) = submitted(store, client, keep_sms_id=False)
+    esms.settle(esms.submissions[0], 5)  # finished, no count yet: SendResult 2 (unknown)
+    clock["now"] = recipient.updated_at + 200
+    assert reconciler.run_once() == 1
+    found = store.get_recipient(recipient.id)
+    assert found.sms_id == esms.submissions[0].sms_id and found.state == State.ACCEPTED
+    esms.settle(esms.submissions[0], 5, success=1)
+    clock["now"] += 200
+    assert reconciler.run_once() == 1  # asked by SMSID this time
+    assert store.get_recipient(recipient.id).state == State.DELIVERED
+
+
+def test_a_lost_smsid_on_a_later_page_is_found(world, esms):
+    store, client, reconciler, clock, _ = world
+    esms.sent_data_page_limit = 1
+    (lost,) = submitted(store, client, keep_sms_id=False)
+    (newer,) = submitted(store, client, phones=("0912345678",))  # newest first: page 1
+    esms.settle(esms.submissions[0], 5, success=1)
+    clock["now"] = newer.updated_at + 200
+    reconciler.run_once()
+    found = store.get_recipient(lost.id)
+    assert found.sms_id == esms.submissions[0].sms_id and found.state == State.DELIVERED
+    assert [query["Page"] for query in esms.sent_data_queries] == [1, 2]
+
+
+def test_a_lost_smsid_is_matched_by_its_text_not_only_its_phone(world, esms):
+    store, client, reconciler, clock, _ = world
+    text = "Xin chào\nDòng thứ hai"
+    decomposed = ViberMessage(text=unicodedata.normalize("NFD", text))  # as eSMS may keep it
+    sent_elsewhere(client, "Mã của bạn: 1234", request_id="elsewhere-1")  # same number, other text
+    (recipient,) = submitted(store, client, keep_sms_id=False, text=text, sent=decomposed)
+    sent_elsewhere(client, "Mã của bạn: 5678", request_id="elsewhere-2")
+    clock["now"] = recipient.updated_at + 200
+    assert reconciler.run_once() == 1
+    assert store.get_recipient(recipient.id).sms_id == esms.accepted[recipient.request_id].sms_id
+
+
+def test_two_sends_that_fit_leave_the_recipient_unmatched(world, esms, caplog):
+    store, client, reconciler, clock, _ = world
+    (recipient,) = submitted(store, client, keep_sms_id=False)
+    sent_elsewhere(client, "Hi")  # the same text to the same number: no way to tell them apart
+    clock["now"] = recipient.updated_at + 200
+    with caplog.at_level(logging.INFO, logger="bot.reconcile"):
+        assert reconciler.run_once() == 0
+    assert store.get_recipient(recipient.id).sms_id is None
+    assert "2 sends to •••••••567" in caplog.text and "0901234567" not in caplog.text
+
+
+class SentDataOnly:
+    """eSMS as the reconciler meets it when only GetSmsSentData_V2 knows the send."""
+
+    def __init__(self, records):
+        self.records = records
+
+    def sent_data(self, since, until):
+        return self.records
+
+    def send_status(self, sms_id):
+        raise EsmsRefused(105)
+
+
+def lost_send(store, message):
+    new = NewSend(
+        team_id="T",
+        channel_id="C",
+        user_id="U",
+        message=message,
+        phones=("0901234567",),
+        brandname=BRANDNAME,
+        sandbox=False,
+    )
+    send_id = store.create_send(new)
+    (recipient,) = store.recipients(send_id)
+    store.record_submission(recipient.id, State.UNCONFIRMED)
+    return store.get_recipient(recipient.id)
+
+
+@pytest.mark.parametrize(
+    ("sent_before_submission", "found"),
+    [
+        (60.0, True),
+        (RECOVERY_WINDOW.total_seconds() + 60, False),  # an earlier send to the same number
+        (-400.0, False),  # after this poll's moment
+        (None, False),  # no readable SentTime
+    ],
+)
+def test_a_recovered_send_lies_in_the_time_window(store, sent_before_submission, found):
+    recipient = lost_send(store, ViberMessage(image_url="https://x.example/a.png"))
+    started = recipient.submitted_at
+    sent_at = None if sent_before_submission is None else started - sent_before_submission
+    record = SentRecord("S1", "0901234567", send_status=5, send_result=1, sent_at=sent_at)
+    esms = SentDataOnly([record])
+    reconciler = Reconciler(
+        store, esms, poll_seconds=60, grace_seconds=120, clock=lambda: started + 200
+    )
+    reconciler.run_once()
+    settled = store.get_recipient(recipient.id)
+    assert (settled.sms_id, settled.state) == (
+        ("S1", State.DELIVERED) if found else (None, State.UNCONFIRMED)
+    )

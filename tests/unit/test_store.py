@@ -2,9 +2,10 @@ import threading
 import time
 
 from bot.core.delivery import State
+from bot.core.message import ViberMessage
 from bot.db import SCHEMA_VERSION
 from bot.esms.callback import parse_callback
-from bot.store import Approval, JobKind, SendStatus
+from bot.store import Approval, JobKind, NewSend, SendStatus
 from tests.helpers import drain, new_send
 
 TWO_PHONES = ("0901234567", "0912345678")
@@ -210,6 +211,91 @@ def test_purge_erases_content_and_numbers_of_settled_sends_only(store):
     assert store.recipients(in_flight)[0].phone == "0912345678"
     assert store.count_callbacks("applied") == 1
     assert store.purge_content(0) == 0  # already purged
+
+
+def test_look_ups_show_own_and_this_channels_sends_and_count_the_others(store):
+    def send(user, channel):
+        return store.create_send(
+            NewSend(
+                team_id="T",
+                channel_id=channel,
+                user_id=user,
+                message=ViberMessage(text="Hi"),
+                phones=("0901234567",),
+                brandname="B",
+                sandbox=False,
+            )
+        )
+
+    mine, colleague = send("U1", "C1"), send("U2", "C1")
+    elsewhere, private = send("U1", "C2"), send("U3", "G9")
+    found = store.sends_to_phone("0901234567", 5, user_id="U1", channel_id="C1")
+    assert [s.id for s in found.sends] == [elsewhere, colleague, mine] and found.elsewhere == 1
+    found = store.sends_to_phone("0901234567", 2, user_id="U1", channel_id="C1")
+    assert [s.id for s in found.sends] == [elsewhere, colleague] and found.elsewhere == 1
+    assert store.sends_to_phone("0901234567", 5, user_id="U4", channel_id="C7") == ([], 4)
+    assert store.sends_to_phone("0912345678", 5, user_id="U1", channel_id="C1") == ([], 0)
+    (recipient,) = store.recipients(private)
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S-PRIVATE")
+    assert store.send_with_sms_id("S-PRIVATE", user_id="U1", channel_id="C1") == ([], 1)
+    assert store.send_with_sms_id("S-PRIVATE", user_id="U3", channel_id="C1").sends[0].id == private
+    assert store.send_with_sms_id("S-PRIVATE", user_id="U1", channel_id="G9").sends[0].id == private
+    assert store.send_with_sms_id("S-NONE", user_id="U1", channel_id="C1") == ([], 0)
+
+
+def test_purge_takes_old_test_sends_whatever_their_state_once_submitted(store):
+    def test_send(phone):
+        return store.create_send(
+            NewSend(
+                team_id="T",
+                channel_id="C1",
+                user_id="U1",
+                message=ViberMessage(text="Hi"),
+                phones=(phone,),
+                brandname="B",
+                sandbox=True,
+            )
+        )
+
+    accepted, waiting = test_send("0901234567"), test_send("0912345678")
+    store.mark_parent_posted(accepted, "1.1")
+    (recipient,) = store.recipients(accepted)
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")  # the sandbox stops here
+    assert store.purge_content(3600) == 0  # younger than the cut-off
+    assert store.purge_content(0) == 1
+    assert store.get_send(accepted).message.text == ""
+    (recipient,) = store.recipients(accepted)
+    assert recipient.phone == "•••••••567" and recipient.state == State.ACCEPTED
+    # Not submitted yet: purged now, it would go to eSMS with a masked number.
+    assert store.recipients(waiting)[0].phone == "0912345678"
+    assert store.get_send(waiting).message.text == "Hi"
+
+
+def test_purge_erases_the_number_in_old_unmatched_callbacks(store):
+    query = "SMSID=S77&SendStatus=5&SendSuccess=1&phonenumber=0901234567"
+    store.apply_callback(parse_callback(query), query)
+    assert store.purge_content(3600) == 0
+    assert store.db.fetch_one("SELECT query FROM callbacks")["query"] == query  # too recent
+    store.purge_content(0)
+    (row,) = store.db.fetch_all("SELECT query, sms_id, outcome FROM callbacks")
+    assert row["query"] == "" and "0901234567" not in str(dict(row))
+    assert store.count_callbacks("unmatched") == 1  # still counted
+    # A send that gets that SMSID later is not disturbed by the erased callback.
+    send_id = new_send(store, ["0901234567"])
+    (recipient,) = store.recipients(send_id)
+    store.record_submission(recipient.id, State.ACCEPTED, sms_id="S77")
+    assert store.get_recipient(recipient.id).state == State.ACCEPTED
+
+
+def test_purge_erases_the_reasons_of_decisions(store):
+    rejected = approval_send(store)
+    store.decide(rejected, Approval.REJECTED, "U2", "0901234567 asked us to stop")
+    pending = approval_send(store)
+    assert store.purge_content(0) == 1
+    assert store.get_send(rejected).decision_reason is None
+    (event,) = store.approval_events(rejected)
+    assert event["reason"] is None and event["action"] == "rejected" and event["actor"] == "U2"
+    assert store.get_send(pending).message.text == "Hi"  # still waits for its approver
 
 
 def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(store, monkeypatch):

@@ -1,6 +1,7 @@
 """The job runner with real stores and the Slack and eSMS stand-ins, one job at a time."""
 
 import random
+import time
 
 import pytest
 from slack_sdk import WebClient
@@ -11,9 +12,9 @@ from bot.core.message import ViberMessage
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
 from bot.pacing import ChannelPacer
-from bot.store import NewSend
-from bot.tasks import Tasks
-from bot.worker import MAX_ATTEMPTS, MAX_BACKOFF_SECONDS, Worker, backoff_seconds
+from bot.store import JobKind, NewSend
+from bot.tasks import POLICIES, Tasks
+from bot.worker import Worker, backoff_seconds
 from tests.e2e.harness import wait_for
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from tests.stand_ins.slack_api import SlackApiStandIn, block_text
@@ -47,18 +48,18 @@ def run_all(store, worker, limit=100):
             return
 
 
-def send(store, phones=("0901234567",)):
+def send(store, phones=("0901234567",), **extra):
     return store.create_send(
         NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname=BRANDNAME, sandbox=False)
+                phones=tuple(phones), brandname=BRANDNAME, sandbox=False, **extra)
     )  # fmt: skip
 
 
 def test_backoff_grows_with_jitter_and_is_capped():
     rng = random.Random(7)
-    delays = [backoff_seconds(attempt, 2.0, rng) for attempt in range(1, 12)]
+    delays = [backoff_seconds(attempt, 2.0, 300.0, rng) for attempt in range(1, 12)]
     assert 1.0 <= delays[0] <= 2.0 and 8.0 <= delays[3] <= 16.0
-    assert all(delay <= MAX_BACKOFF_SECONDS for delay in delays)
+    assert all(delay <= 300.0 for delay in delays) and max(delays) > 150
     assert len({round(d, 6) for d in delays}) == len(delays)
 
 
@@ -77,7 +78,7 @@ def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
     send_id = send(store)
     run_all(store, worker)
     (parent,) = slack_api.parents()
-    slack_api.fail_next("chat.update", times=MAX_ATTEMPTS["sync_thread"], status=500)
+    slack_api.fail_next("chat.update", times=POLICIES[JobKind.SYNC_THREAD].attempts, status=500)
     (recipient,) = store.recipients(send_id)
     store.apply_callback(
         parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
@@ -85,7 +86,8 @@ def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
     run_all(store, worker)
     notes = [m.text for m in slack_api.replies(parent.ts)]
     assert any(
-        f"after {MAX_ATTEMPTS['sync_thread']} attempts" in note and "Delivered 1/1" in note
+        f"after {POLICIES[JobKind.SYNC_THREAD].attempts} attempts" in note
+        and "Delivered 1/1" in note
         for note in notes
     )
     assert store.pending_jobs() == 0
@@ -93,7 +95,9 @@ def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
 
 def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
     store, worker, slack_api, esms = world
-    slack_api.fail_next("chat.postMessage", times=MAX_ATTEMPTS["post_parent"], status=503)
+    slack_api.fail_next(
+        "chat.postMessage", times=POLICIES[JobKind.POST_PARENT].attempts, status=503
+    )
     send_id = send(store)
     run_all(store, worker)
     assert store.get_send(send_id).status == "not_posted"
@@ -124,5 +128,158 @@ def test_stopping_waits_no_longer_than_its_timeout_and_says_so(world, caplog):
     send_id = post_in_flight(world, 2)
     worker.stop(timeout=0.2)
     assert store.get_send(send_id).parent_ts is None
-    assert "1 job thread(s) still busy" in caplog.text
+    assert "stopped with 1 job(s) still running" in caplog.text
     wait_for(lambda: store.get_send(send_id).parent_ts)  # it still finishes, after the stop
+
+
+# -- one policy per job kind, each giving up visibly -------------------------------------------
+
+
+def give_up_posting_the_parent(world):
+    store, worker, slack_api, esms = world
+    slack_api.fail_next("chat.postMessage", times=50, error="internal_error")
+    send_id = send(store)
+    run_all(store, worker)
+    assert store.get_send(send_id).status == "not_posted" and esms.submissions == []
+    return send_id
+
+
+def give_up_posting_the_approval_request(world):
+    store, worker, slack_api, esms = world
+    send_id = send(store, approval_ttl_seconds=3600, approval_channel="CAPPROVE")
+    assert worker.run_once()  # the thread parent
+    slack_api.fail_next("chat.postMessage", times=50, error="internal_error")
+    run_all(store, worker)
+    stored = store.get_send(send_id)
+    assert stored.approval_channel is None and stored.awaiting_approval
+    parent = slack_api.messages[stored.parent_ts]
+    text = block_text(parent.blocks)
+    assert "could not be posted in <#CAPPROVE>" in text and "internal_error" in text
+    assert any(b.get("block_id") == "approval" for b in parent.blocks)  # the buttons moved here
+    assert esms.submissions == []
+    return send_id
+
+
+def give_up_submitting(world):
+    store, worker, _, esms = world
+    esms.next_failures = ["http500"] * 50
+    send_id = send(store)
+    run_all(store, worker)
+    (recipient,) = store.recipients(send_id)
+    assert recipient.state == State.UNCONFIRMED and "4 attempts" in recipient.error_detail
+    return send_id
+
+
+def give_up_refreshing_the_thread(world):
+    store, worker, slack_api, _ = world
+    send_id = send(store)
+    run_all(store, worker)
+    slack_api.fail_next("chat.update", times=50, error="internal_error")
+    (recipient,) = store.recipients(send_id)
+    store.apply_callback(
+        parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
+    )
+    run_all(store, worker)
+    (parent,) = slack_api.parents()
+    assert any("may be out of date" in m.text for m in slack_api.replies(parent.ts))
+    return send_id
+
+
+GIVING_UP = {
+    JobKind.POST_PARENT: give_up_posting_the_parent,
+    JobKind.POST_APPROVAL: give_up_posting_the_approval_request,
+    JobKind.SUBMIT: give_up_submitting,
+    JobKind.SYNC_THREAD: give_up_refreshing_the_thread,
+}
+
+
+@pytest.mark.parametrize("kind", list(JobKind))
+def test_every_job_kind_retries_a_bounded_number_of_times_then_gives_up_visibly(world, kind):
+    policy = POLICIES[kind]
+    assert policy.attempts >= 1 and 0 < policy.max_backoff_seconds <= 300
+    store = world[0]
+    send_id = GIVING_UP[kind](world)  # a kind added without a scenario here fails
+    with store.db.transaction() as conn:
+        jobs = conn.execute(
+            "SELECT status, attempts FROM jobs WHERE send_id = ? AND kind = ? ORDER BY id",
+            (send_id, kind.value),
+        ).fetchall()
+    # The last job of that kind (a thread may have had refreshes that went through before).
+    assert (jobs[-1]["status"], jobs[-1]["attempts"]) == ("failed", policy.attempts)
+    assert all(job["status"] == "done" for job in jobs[:-1])
+    assert store.pending_jobs() == 0  # nothing left running or queued behind it
+
+
+# -- leases held by their worker ---------------------------------------------------------------
+
+
+def test_a_call_slower_than_the_lease_is_not_run_twice(store, slack_api, esms):
+    settings = load_settings(
+        {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "s" * 20, "ESMS_API_KEY": API_KEY,
+         "ESMS_SECRET_KEY": SECRET_KEY, "ESMS_BRANDNAME": BRANDNAME, "SLACK_API_URL": slack_api.url + "api/",
+         "ESMS_API_URL": esms.url, "ESMS_TIMEOUT_SECONDS": "1"}
+    )  # fmt: skip
+    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=30)
+    tasks = Tasks(
+        settings, store, slack, EsmsClient(esms.url, API_KEY, SECRET_KEY), pacer=ChannelPacer(0)
+    )
+    store.job_lease_seconds = 1.0  # Slack holds the post for four leases
+    worker = Worker(store, tasks, retry_base=0)
+    slack_api.delay["chat.postMessage"] = 4
+    send_id = send(store)
+    worker.start()
+    wait_for(lambda: store.get_send(send_id).parent_ts, timeout=15)
+    worker.stop()
+    assert len(slack_api.calls_to("chat.postMessage")) == 1 and len(slack_api.parents()) == 1
+
+
+def test_a_job_whose_holder_stopped_renewing_is_taken_over_and_the_old_holder_cannot_finish_it(
+    database_url,
+):
+    from bot.store import Store
+    from tests.helpers import new_send
+
+    dead, alive = (Store.open(database_url, job_lease_seconds=0.3) for _ in range(2))
+    try:
+        dead.migrate()
+        new_send(dead)
+        job = dead.claim_job()
+        assert alive.claim_job() is None  # held
+        dead.renew_jobs()
+        wait_for(lambda: alive.claim_job(), timeout=5)  # no renewal: taken over
+        assert not dead.finish_job(job.id) and not dead.retry_job(job.id, 0, "x")
+        assert not dead.fail_job(job.id, "x")
+        assert dead.renew_jobs() == 0 and alive.renew_jobs() == 1
+        assert alive.finish_job(job.id) and alive.pending_jobs() == 0
+    finally:
+        dead.close()
+        alive.close()
+
+
+def test_a_periodic_duty_longer_than_its_lease_keeps_it(database_url):
+    from bot.store import Store
+
+    stores = [Store.open(database_url, job_lease_seconds=0.4) for _ in range(2)]
+    stores[0].migrate()
+    running, overlaps, runs = [], [], []
+
+    def reconcile():  # one name for both processes' duty, as in the app
+        running.append(1)
+        overlaps.append(len(running) > 1)
+        runs.append(1)
+        time.sleep(1.5)  # far longer than its lease of 3 × 0.1 s
+        running.pop()
+
+    workers = [
+        Worker(store, tasks=None, threads=0, periodic=[(0.1, reconcile)]) for store in stores
+    ]
+    try:
+        for worker in workers:
+            worker.start()
+        wait_for(lambda: len(runs) >= 2, timeout=15)
+    finally:
+        for worker in workers:
+            worker.stop(timeout=3)
+        for store in stores:
+            store.close()
+    assert not any(overlaps)
