@@ -47,7 +47,7 @@ def measure(
     finally:
         app.stop()
     store = Store.open(database_url)
-    stored = store.count_callbacks()
+    stored = store.deliveries.count_callbacks()
     states = {
         row["state"]: row["n"]
         for row in store.db.fetch_all("SELECT state, COUNT(*) AS n FROM recipients GROUP BY state")

@@ -11,7 +11,8 @@ from benchmarks.common import SlackApiStandIn
 from bot.config import derive_callback_secret
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
-from bot.store import NewSend, Store
+from bot.core.model import NewSend
+from bot.store import Store
 from tests.stand_ins.esms import SECRET_KEY
 from tests.stand_ins.slack_api import Message
 
@@ -38,16 +39,16 @@ def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: in
     sms_ids = []
     for index in range(sends):
         channel = f"C{index % channels:05d}"
-        send_id = store.create_send(
+        send_id = store.sends.create(
             NewSend(team_id="T0001", channel_id=channel, user_id="U0001", message=ViberMessage(text="Xin chào"),
-                    phones=(f"09{index:08d}",), brandname="TESTBRAND", sandbox=False)
+                    phones=(f"09{index:08d}",), brandname="TESTBRAND", test_send=False)
         )  # fmt: skip
         parent_ts = f"{1600000000 + index}.000100"
         slack.messages[parent_ts] = Message(channel, parent_ts, "parent", [])
-        store.mark_parent_posted(send_id, parent_ts)
-        (recipient,) = store.recipients(send_id)
+        store.sends.mark_parent_posted(send_id, parent_ts)
+        (recipient,) = store.sends.recipients(send_id)
         sms_id = f"{index:032x}250"
-        store.record_submission(recipient.id, State.ACCEPTED, sms_id=sms_id)
+        store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id=sms_id)
         sms_ids.append(sms_id)
     # The work up to here already happened: only the reports' consequences remain.
     with store.db.transaction() as conn:

@@ -219,7 +219,7 @@ def purge(args: argparse.Namespace) -> None:
         raise SystemExit(2)
     settings = _settings(require_signing_secret=False)
     store, _ = _open_store(settings.database_url)
-    count = store.purge_content(args.older_than * 86400)
+    count = store.privacy.purge(args.older_than * 86400)
     store.close()
     print(
         f"Erased the message content, phone numbers and decision reasons of {count} "

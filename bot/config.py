@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.core.i18n import LANGUAGES
 from bot.db import POSTGRES_SCHEMES, redact_url, url_password, url_problem
-from bot.i18n import LANGUAGES
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"

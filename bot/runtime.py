@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
-from bot import i18n
 from bot.config import Settings
+from bot.core import i18n
 from bot.esms.client import EsmsClient
+from bot.jobs.pacing import ChannelPacer, SharedPacer
+from bot.jobs.reconcile import Reconciler
+from bot.jobs.runner import Worker
+from bot.jobs.tasks import Tasks
 from bot.logs import ContextExecutor
-from bot.pacing import ChannelPacer, SharedPacer
-from bot.reconcile import Reconciler
 from bot.slack.people import PeopleList
 from bot.store import Store
-from bot.tasks import Tasks
-from bot.worker import Worker
 
 
 @dataclass
@@ -79,7 +79,7 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         grace_seconds=settings.status_grace_seconds,
     )
     periodic = [
-        (expiry_interval, store.expire_approvals),
+        (expiry_interval, store.approvals.expire),
         (settings.status_poll_seconds, reconciler.run_once),
     ]
     worker = Worker(
@@ -89,4 +89,5 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         retry_base=settings.retry_base_seconds,
         periodic=periodic,
     )
+    store.on_new_work(worker.wake)
     return Services(settings=settings, store=store, slack=slack, esms=esms, worker=worker)

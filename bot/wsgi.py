@@ -82,7 +82,7 @@ class WebApp:
         except CallbackError as error:
             log.warning("malformed eSMS callback: %s", error)
             return HttpAnswer(400, f"malformed callback: {error}")
-        outcome = self.services.store.apply_callback(callback, query)
+        outcome = self.services.store.deliveries.apply_callback(callback, query)
         if not outcome.matched:
             log.warning("eSMS callback for unknown SMSID %s ignored", callback.sms_id)
             return HttpAnswer(200, "unknown SMSID; ignored")

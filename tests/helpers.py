@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from bot.core.message import ViberMessage
-from bot.store import NewSend, Store
+from bot.core.model import NewSend
+from bot.store import Store
 
 T = TypeVar("T")
 
@@ -33,15 +34,15 @@ def all_at_once(count: int, action: Callable[[int], T]) -> list[T]:
 def drain(store: Store) -> list[str]:
     """Claim and finish every due job; their kinds, in the order they ran."""
     kinds = []
-    while (job := store.claim_job()) is not None:
+    while (job := store.jobs.claim()) is not None:
         kinds.append(job.kind)
-        store.finish_job(job.id)
+        store.jobs.finish(job.id)
     return kinds
 
 
 def new_send(store: Store, phones: Sequence[str] = ("0901234567",), **extra: object) -> str:
     """A plain text send from U1 in C1; `extra` sets any other field of NewSend."""
-    return store.create_send(
+    return store.sends.create(
         NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname="B", sandbox=False, **extra)  # type: ignore[arg-type]
+                phones=tuple(phones), brandname="B", test_send=False, **extra)  # type: ignore[arg-type]
     )  # fmt: skip

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.core.i18n import _
 from bot.core.message import ViberMessage, validate_message
 from bot.core.phones import MAX_RECIPIENTS, parse_recipients
-from bot.i18n import _
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import SplitResult, urlsplit
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 MAX_TEXT = 1000
 MAX_LABEL = 30

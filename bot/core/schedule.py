@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import _
+from bot.core.i18n import _
 
 MAX_AHEAD_SECONDS = 30 * 24 * 3600
 # A time picked a moment ago (the form sat open) still means "now", not an error.

@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 # The tables that hold the app's data, parents before children, each with its one-column

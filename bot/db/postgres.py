@@ -233,5 +233,12 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             name TEXT PRIMARY KEY, holder TEXT, expires_at DOUBLE PRECISION)""",
     ),
     7: ("ALTER TABLE jobs ADD COLUMN holder TEXT",),
+    8: (
+        "ALTER TABLE sends RENAME COLUMN status TO thread_state",
+        "ALTER TABLE sends RENAME COLUMN status_note TO thread_note",
+        "ALTER TABLE sends RENAME COLUMN sandbox TO test_send",
+        "ALTER TABLE recipients RENAME COLUMN esms_status TO esms_send_status",
+        "ALTER TABLE jobs RENAME COLUMN status TO state",
+    ),
 }
 assert max(_MIGRATIONS) == SCHEMA_VERSION

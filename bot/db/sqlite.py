@@ -217,6 +217,20 @@ def _migration_7(db: sqlite_utils.Database) -> None:
     db["jobs"].add_column("holder", str)
 
 
+def _migration_8(db: sqlite_utils.Database) -> None:
+    """One word per idea: the thread's state, the job's state, eSMS's SendStatus, test sends."""
+    for table, old, new in _RENAMES_8:
+        db.execute(f"ALTER TABLE {table} RENAME COLUMN {old} TO {new}")
+
+
+_RENAMES_8 = (
+    ("sends", "status", "thread_state"),
+    ("sends", "status_note", "thread_note"),
+    ("sends", "sandbox", "test_send"),
+    ("recipients", "esms_status", "esms_send_status"),
+    ("jobs", "status", "state"),
+)
+
 _MIGRATIONS = {
     1: _migration_1,
     2: _migration_2,
@@ -225,5 +239,6 @@ _MIGRATIONS = {
     5: _migration_5,
     6: _migration_6,
     7: _migration_7,
+    8: _migration_8,
 }
 assert max(_MIGRATIONS) == SCHEMA_VERSION

@@ -5,8 +5,9 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from urllib.parse import parse_qsl
+
+from bot.core.model import Callback
 
 MAX_QUERY_LENGTH = 4096
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -15,18 +16,6 @@ _PHONE = re.compile(r"\+?[0-9]{6,15}")
 
 class CallbackError(ValueError):
     """The query string is not a callback this app can apply; the message says why."""
-
-
-@dataclass(frozen=True)
-class Callback:
-    sms_id: str | None
-    request_id: str | None
-    send_status: int
-    success: int | None
-    failed: int | None
-    phone: str | None
-    telco_id: int | None
-    total_price: float | None
 
 
 def secret_matches(candidate: str, secrets: Iterable[str]) -> bool:

@@ -51,7 +51,7 @@ class SendAccepted:
 
 
 @dataclass(frozen=True)
-class SendStatus:
+class StatusReport:
     sms_id: str
     send_status: int
     success: int
@@ -134,12 +134,12 @@ class EsmsClient:
             return SendAccepted(sms_id=_optional_text(answer.get("SMSID")), duplicate=True)
         raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
 
-    def send_status(self, sms_id: str) -> SendStatus:
+    def send_status(self, sms_id: str) -> StatusReport:
         answer = self._call("GET", "GetSendStatus", params={"RefId": sms_id, **self._credentials})
         code = _code(answer, "CodeResponse")
         if code != codes.ACCEPTED:
             raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
-        return SendStatus(
+        return StatusReport(
             sms_id=sms_id,
             send_status=_int(answer.get("SendStatus")),
             success=_int(answer.get("SendSuccess")),

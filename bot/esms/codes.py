@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import CATALOG, _
+from bot.core.i18n import CATALOG, _
 
 ACCEPTED = 100
 DUPLICATE_REQUEST = 124

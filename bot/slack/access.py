@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.config import Settings
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.compose import SHORTCUT_CALLBACK_ID

@@ -9,7 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.i18n import _
+from bot.core.i18n import _
+from bot.core.model import Approval, Send
 from bot.runtime import Services
 from bot.slack.blocks import (
     APPROVE_ACTION,
@@ -19,7 +20,6 @@ from bot.slack.blocks import (
     escape,
     reject_view,
 )
-from bot.store import Approval, Send
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,12 @@ def register(app: App, services: Services) -> None:
     def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        send = store.get_send(str(action.get("value", "")))
+        send = store.sends.get(str(action.get("value", "")))
         problem = refusal(send, user_id)
         if problem is None and send is not None:
-            decision = store.decide(send.id, Approval.APPROVED, user_id)
+            decision = store.approvals.decide(send.id, Approval.APPROVED, user_id)
             if decision and decision.won:
                 log.info("send %s approved by %s", send.id, user_id)
-                services.worker.wake()
                 return
             problem = already_decided(decision.send) if decision else _("approve.gone")
         respond(text=problem, response_type="ephemeral", replace_original=False)
@@ -64,7 +63,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         ack()
         user_id = body["user"]["id"]
-        send = store.get_send(str(action.get("value", "")))
+        send = store.sends.get(str(action.get("value", "")))
         problem = refusal(send, user_id)
         if problem is None and send is not None:
             try:
@@ -77,17 +76,16 @@ def register(app: App, services: Services) -> None:
     @app.view(REJECT_CALLBACK_ID)
     def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user_id = body["user"]["id"]
-        send = store.get_send(str(view.get("private_metadata", "")))
+        send = store.sends.get(str(view.get("private_metadata", "")))
         values = (view.get("state") or {}).get("values") or {}
         reason = (((values.get("reason") or {}).get("value") or {}).get("value") or "").strip()[
             :500
         ]
         problem = refusal(send, user_id, plain=True)
         if problem is None and send is not None:
-            decision = store.decide(send.id, Approval.REJECTED, user_id, reason or None)
+            decision = store.approvals.decide(send.id, Approval.REJECTED, user_id, reason or None)
             if decision and decision.won:
                 log.info("send %s rejected by %s", send.id, user_id)
-                services.worker.wake()
                 ack()
                 return
             problem = already_decided(decision.send, plain=True) if decision else _("approve.gone")

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
+from bot.core.i18n import _, plural
 from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage, allowed_shapes
+from bot.core.model import Approval, Recipient, Send, ThreadState
 from bot.core.phones import MAX_RECIPIENTS
 from bot.esms import codes
 from bot.esms.client import VIETNAM
-from bot.i18n import _, plural
-from bot.store import Approval, Recipient, Send, SendStatus
 
 COMPOSER_CALLBACK_ID = "viber_compose"
 REJECT_CALLBACK_ID = "viber_reject"
@@ -84,7 +84,7 @@ class ComposerOptions:
     """What the composer offers, from the configuration and the stored templates."""
 
     brandnames: Sequence[str]
-    sandbox: bool = False
+    test_mode: bool = False  # ESMS_SANDBOX: every send is a test send
     allow_test_sends: bool = False
     templates: Sequence[str] = ()
 
@@ -190,14 +190,14 @@ def composer_view(
         blocks.append(
             _input_block(block_id("brandname"), _("composer.brandname"), element, optional=False)
         )
-    if options.allow_test_sends and not options.sandbox:
+    if options.allow_test_sends and not options.test_mode:
         choice = _option("yes", _("composer.test_option"))
         element = {"type": "checkboxes", "action_id": INPUT_ACTION_ID, "options": [choice]}
         blocks.append(_input_block(block_id("test_send"), _("composer.test"), element))
     note = _("composer.note", shapes=allowed_shapes())
     if len(options.brandnames) == 1:
         note += _("composer.sent_as", brandname=escape(options.brandnames[0]))
-    if options.sandbox:
+    if options.test_mode:
         note += _("composer.test_mode")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     return {
@@ -288,8 +288,8 @@ def decision_words(send: Send, *, plain: bool = False) -> str:
 
 def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence[str] = ()) -> str:
     """The parent's one-line summary, e.g. `✅ Delivered 2/2` or `⏳ delivered 1/3 · queued 2/3`."""
-    if send.status == SendStatus.NOT_POSTED:
-        return _("status.not_sent", reason=escape(send.status_note or _("status.slack_refused")))
+    if send.thread_state == ThreadState.NOT_POSTED:
+        return _("status.not_sent", reason=escape(send.thread_note or _("status.slack_refused")))
     if send.awaiting_approval:
         where = (
             _("status.awaiting_where", channel=send.approval_channel)
@@ -306,7 +306,7 @@ def status_line(send: Send, recipients: Sequence[Recipient], approvers: Sequence
         return _("status.scheduled", when=slack_time(send.scheduled_at or 0))
     total = len(recipients)
     counts = summarize(recipient.state for recipient in recipients)
-    if send.status == SendStatus.NEW or counts.get(State.QUEUED) == total:
+    if send.thread_state == ThreadState.NEW or counts.get(State.QUEUED) == total:
         if send.approval == Approval.APPROVED:
             return _(
                 "status.approved_sending", count=total, noun=plural(total, "number", "numbers")
@@ -352,7 +352,7 @@ def _link_target(url: str) -> str:
 
 def _send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [_section(headline)]
-    if send.sandbox:
+    if send.test_send:
         blocks.append(_context(_("test_note")))
     blocks.extend(_section(part) for part in _chunks(preview_lines(send.message)))
     return blocks
@@ -368,13 +368,13 @@ def parent_message(
     blocks = _send_blocks(send, headline)
     blocks.append(_section(_("parent.status", status=status)))
     if send.awaiting_approval and not send.approval_channel:
-        if send.status_note:  # why the buttons are here and not in the approval channel
-            blocks.append(_context(f"⚠️ {send.status_note}"))
+        if send.thread_note:  # why the buttons are here and not in the approval channel
+            blocks.append(_context(f"⚠️ {send.thread_note}"))
         blocks.append(approval_buttons(send, len(recipients)))
     elif (
         is_scheduled(send, recipients)
         and not send.cancelled_at
-        and send.status != SendStatus.NOT_POSTED
+        and send.thread_state != ThreadState.NOT_POSTED
     ):
         blocks.append(cancel_button(send))
     footer = _("parent.footer", brandname=escape(send.brandname), send_id=send.id)
@@ -557,12 +557,12 @@ def outcome_line(recipient: Recipient) -> str:
 
 
 def outcome_reply(
-    recipients: Sequence[Recipient], *, sandbox: bool = False
+    recipients: Sequence[Recipient], *, test_send: bool = False
 ) -> tuple[str, list[dict[str, Any]]]:
     """One reply for every outcome that arrived together."""
     lines = [outcome_line(recipient) for recipient in recipients]
     blocks = [_section(chunk) for chunk in _chunks(lines)]
-    if sandbox:
+    if test_send:
         blocks.append(_context(_("test_note")))
     fallback = lines[0] if len(lines) == 1 else _("outcome.many", count=len(lines))
     return fallback, blocks

@@ -20,11 +20,11 @@ from bot.core.command_text import (
 )
 from bot.core.draft import check_draft
 from bot.core.formatting import format_vnd
+from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
 from bot.esms import codes
 from bot.esms.client import EsmsError, EsmsRefused
-from bot.i18n import _, plural
 from bot.runtime import Services
 from bot.slack import templates
 from bot.slack.blocks import ComposerContext, escape, help_text, lookup_text, send_summary
@@ -114,23 +114,23 @@ def _look_up(
     asker = {"user_id": command["user_id"], "channel_id": command["channel_id"]}
     if isinstance(request, HistoryLookup):
         # This channel's sends only, whoever sent them.
-        sends, elsewhere = store.recent_sends(command["channel_id"], request.count), 0
+        sends, elsewhere = store.sends.recent(command["channel_id"], request.count), 0
         title, empty = _("lookup.history_title", count=len(sends)), _("lookup.history_empty")
     elif not request.query:
         return _("lookup.which")
     else:
         phone = normalize_phone(request.query)
         if phone:
-            sends, elsewhere = store.sends_to_phone(phone, STATUS_LIMIT, **asker)
+            sends, elsewhere = store.sends.to_phone(phone, STATUS_LIMIT, **asker)
             title, empty = (
                 _("lookup.phone_title", phone=phone),
                 _("lookup.phone_empty", phone=phone),
             )
         else:
-            sends, elsewhere = store.send_with_sms_id(request.query.strip(), **asker)
+            sends, elsewhere = store.sends.with_sms_id(request.query.strip(), **asker)
             title = _("lookup.smsid_title", sms_id=escape(request.query.strip()[:64]))
             empty = _("lookup.smsid_empty")
-    lines = [send_summary(send, store.recipients(send.id)) for send in sends]
+    lines = [send_summary(send, store.sends.recipients(send.id)) for send in sends]
     if elsewhere:
         noun = plural(elsewhere, "lookup.send_elsewhere", "lookup.sends_elsewhere")
         key = "lookup.elsewhere_more" if lines else "lookup.elsewhere_only"

@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.command_text import slack_markup_to_text, unnamed_mentions
 from bot.core.draft import check_draft
+from bot.core.i18n import _
 from bot.core.message import MAX_TEXT, ViberMessage
 from bot.core.schedule import check_send_at
-from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import (
     COMPOSER_CALLBACK_ID,
@@ -106,7 +106,7 @@ def register(app: App, services: Services) -> None:
         ack()
         view = body.get("view") or {}
         context = ComposerContext.load(view.get("private_metadata", ""))
-        template = services.store.templates().get(
+        template = services.store.templates.all().get(
             (action.get("selected_option") or {}).get("value", "")
         )
         if context is None or template is None:

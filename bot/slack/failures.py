@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.slack.blocks import ComposerContext
 from bot.store import Store
 
@@ -119,7 +119,7 @@ def _channel(body: dict[str, Any], store: Store) -> str | None:
         return composer.channel_id
     if metadata and len(metadata) <= 64:  # the reject form carries the send's id
         try:
-            send = store.get_send(metadata)
+            send = store.sends.get(metadata)
         except Exception:  # the store may be what failed
             return None
         return send.channel_id if send else None

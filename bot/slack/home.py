@@ -25,8 +25,8 @@ def register(app: App, services: Services) -> None:
         user_id = str(event["user"])
         store = services.store
         lines = [
-            send_summary(send, store.recipients(send.id))
-            for send in store.sends_by_user(user_id, HOME_SENDS)
+            send_summary(send, store.sends.recipients(send.id))
+            for send in store.sends.by_user(user_id, HOME_SENDS)
         ]
         try:
             client.views_publish(user_id=user_id, view=home_view(lines))

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.i18n import _
+from bot.core.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import CANCEL_ACTION
 
@@ -21,15 +21,14 @@ def register(app: App, services: Services) -> None:
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user_id = body["user"]["id"]
-        send = services.store.get_send(str(action.get("value", "")))
+        send = services.store.sends.get(str(action.get("value", "")))
         if send is None:
             problem = _("cancel.gone")
         elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
             problem = _("cancel.not_allowed", user=send.user_id)
-        elif services.store.cancel_scheduled(send.id, user_id) is None:
+        elif services.store.sends.cancel_scheduled(send.id, user_id) is None:
             problem = _("cancel.too_late")
         else:
             log.info("send %s cancelled by %s", send.id, user_id)
-            services.worker.wake()
             return
         respond(text=problem, response_type="ephemeral", replace_original=False)

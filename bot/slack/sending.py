@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 
 from bot.core.draft import Draft
+from bot.core.model import NewSend
 from bot.runtime import Services
 from bot.slack.blocks import ComposerOptions
-from bot.store import NewSend
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ def composer_options(services: Services) -> ComposerOptions:
     settings = services.settings
     return ComposerOptions(
         brandnames=settings.esms_brandnames,
-        sandbox=settings.esms_sandbox,
+        test_mode=settings.esms_sandbox,
         allow_test_sends=settings.esms_allow_test_sends,
-        templates=tuple(services.store.templates()),
+        templates=tuple(services.store.templates.all()),
     )
 
 
@@ -44,7 +44,7 @@ def accept_draft(
     scheduled_at: float | None = None,
 ) -> str:
     settings = services.settings
-    send_id = services.store.create_send(
+    send_id = services.store.sends.create(
         NewSend(
             team_id=origin.team_id,
             channel_id=origin.channel_id,
@@ -52,7 +52,7 @@ def accept_draft(
             message=draft.message,
             phones=draft.phones,
             brandname=brandname or settings.esms_brandname,
-            sandbox=settings.esms_sandbox or (test_send and settings.esms_allow_test_sends),
+            test_send=settings.esms_sandbox or (test_send and settings.esms_allow_test_sends),
             response_url=origin.response_url,
             approval_ttl_seconds=settings.approval_ttl_hours * 3600
             if settings.approval_required
@@ -62,7 +62,6 @@ def accept_draft(
             thread_ts=origin.thread_ts,
         )
     )
-    services.worker.wake()
     log.info(
         "send %s stored: %d recipient(s) by %s in %s",
         send_id,

@@ -6,8 +6,8 @@ import re
 import unicodedata
 
 from bot.core.command_text import TemplateCommand
+from bot.core.i18n import _
 from bot.core.message import ViberMessage, validate_message
-from bot.i18n import _
 from bot.runtime import Services
 from bot.slack.blocks import escape, preview_lines
 
@@ -17,7 +17,7 @@ _NAME = re.compile(r"^[\w.-]{1,40}$")
 def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
     store = services.store
     if request.action == "list":
-        stored = store.templates()
+        stored = store.templates.all()
         if not stored:
             return _("tpl.none") + _("tpl.usage")
         lines = [
@@ -37,7 +37,7 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
     if not _NAME.match(name):
         return _("tpl.bad_name")
     if request.action == "remove":
-        if store.remove_template(name):
+        if store.templates.remove(name):
             return _("tpl.removed", name=escape(name))
         return _("tpl.missing", name=escape(name))
     fields = (*request.fields, "", "", "", "")[:4]
@@ -48,5 +48,5 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
             f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in problems.items()
         )
         return _("tpl.not_saved", problems=listed)
-    store.save_template(name, message, user_id)
+    store.templates.save(name, message, user_id)
     return _("tpl.saved", name=escape(name))

@@ -102,7 +102,7 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
         assert sum(": delivered" in line for line in lines) == 2
         assert sum("Approved by" in line for line in lines) == 1
         assert len(lines) == len(set(lines))
-    jobs = rows(shared_url, "SELECT status, COUNT(*) FROM jobs GROUP BY status")
+    jobs = rows(shared_url, "SELECT state, COUNT(*) FROM jobs GROUP BY state")
     assert dict(jobs).keys() <= {"done"}
 
 
@@ -124,7 +124,7 @@ def test_periodic_duties_run_in_one_process_and_move_when_it_dies(
         return dict(rows(shared_url, "SELECT name, expires_at FROM leases"))
 
     held = wait_for(lambda: len(holders()) == 2 and holders(), timeout=10)
-    assert set(held) == {"Reconciler.run_once", "Store.expire_approvals"}
+    assert set(held) == {"Reconciler.run_once", "Approvals.expire"}
     # Longer than a lease (three intervals of about a second): the holder renews at every run,
     # so its lease never comes near its end and the other process never takes it.
     deadline = time.monotonic() + 3.5

@@ -8,7 +8,7 @@ from bot.store import Store
 @pytest.fixture
 def store(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     """A migrated store; the same tests run on SQLite and on PostgreSQL."""
-    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
+    monkeypatch.setattr("bot.store.jobs.SYNC_DEBOUNCE_SECONDS", 0)  # refreshes due at once
     store = Store.open(database_url, job_lease_seconds=60)
     store.migrate()
     yield store

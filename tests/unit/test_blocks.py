@@ -2,6 +2,7 @@ from dataclasses import replace
 
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
+from bot.core.model import Recipient, Send, ThreadState
 from bot.slack.blocks import (
     ComposerContext,
     ComposerOptions,
@@ -11,21 +12,20 @@ from bot.slack.blocks import (
     status_line,
     submitted_values,
 )
-from bot.store import Recipient, Send, SendStatus
 
 
-def make_send(status=SendStatus.POSTED, **message):
+def make_send(thread_state=ThreadState.POSTED, **message):
     return Send(
         id="abc123", created_at=0, team_id="T", channel_id="C1", user_id="U1",
-        message=ViberMessage(**message), brandname="BRAND", sandbox=False, status=status,
-        status_note=None, parent_ts="1.1", response_url=None,
+        message=ViberMessage(**message), brandname="BRAND", test_send=False, thread_state=thread_state,
+        thread_note=None, parent_ts="1.1", response_url=None,
     )  # fmt: skip
 
 
 def make_recipient(phone, state, code=None, detail=None):
     return Recipient(
         id=hash(phone) % 1000, send_id="abc123", phone=phone, request_id="r", sms_id=None, state=state,
-        esms_status=None, error_code=code, error_detail=detail, reported_state=None,
+        esms_send_status=None, error_code=code, error_detail=detail, reported_state=None,
     )  # fmt: skip
 
 
@@ -33,7 +33,7 @@ def test_status_line_moves_from_queued_to_delivered():
     send = make_send(text="Hi")
     two = ["0901234567", "0912345678"]
     assert status_line(
-        make_send(SendStatus.NEW), [make_recipient(p, State.QUEUED) for p in two]
+        make_send(ThreadState.NEW), [make_recipient(p, State.QUEUED) for p in two]
     ).startswith("⏳ Queued")
     assert (
         status_line(send, [make_recipient(p, State.ACCEPTED) for p in two])
@@ -94,7 +94,9 @@ def test_composer_view_respects_slack_limits():
     assert len(view["title"]["text"]) <= 24 and len(view["private_metadata"]) <= 3000
     ids = {block.get("block_id") for block in view["blocks"]}
     assert {"recipients~3", "text~3", "send_at~3", "brandname~3", "test_send~3", "templates"} <= ids
-    single = composer_view(ComposerContext("C1"), ComposerOptions(brandnames=["B1"], sandbox=True))
+    single = composer_view(
+        ComposerContext("C1"), ComposerOptions(brandnames=["B1"], test_mode=True)
+    )
     ids = {block.get("block_id") for block in single["blocks"]}
     assert "brandname" not in ids and "test_send" not in ids and "templates" not in ids
 
@@ -138,8 +140,8 @@ LIVE_MARKUP = ("<@", "<!", "<#", "<http", "<mailto")
 
 def test_a_not_posted_reason_from_slack_is_shown_as_text():
     send = replace(
-        make_send(SendStatus.NOT_POSTED, text="Hi"),
-        status_note="Slack refused (<!here> <@U123> <https://evil|shop>)",
+        make_send(ThreadState.NOT_POSTED, text="Hi"),
+        thread_note="Slack refused (<!here> <@U123> <https://evil|shop>)",
     )
     line = status_line(send, [make_recipient("0901234567", State.QUEUED)])
     assert not any(mark in line for mark in LIVE_MARKUP)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import i18n
+from bot.core import i18n
 from bot.core.draft import check_draft
 from bot.core.formatting import format_number, format_vnd
 from bot.core.message import ViberMessage

@@ -1,4 +1,4 @@
-from bot.pacing import ChannelPacer
+from bot.jobs.pacing import ChannelPacer
 
 
 def test_one_turn_per_interval_per_channel():

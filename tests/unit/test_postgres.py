@@ -16,7 +16,7 @@ def test_connections_the_server_dropped_are_replaced_before_use(monkeypatch):
     with postgres_database() as url:
         store = Store.open(url)
         store.migrate()
-        assert store.pending_jobs() == 0  # the pool holds a connection now
+        assert store.jobs.pending() == 0  # the pool holds a connection now
         name = url.rsplit("/", 1)[1]
         with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
             ended = admin.execute(
@@ -25,7 +25,7 @@ def test_connections_the_server_dropped_are_replaced_before_use(monkeypatch):
                 (name,),
             ).fetchone()[0]
         assert ended >= 1  # a restart, as far as the pool can tell
-        assert store.pending_jobs() == 0 and store.ping()
+        assert store.jobs.pending() == 0 and store.ping()
         store.close()
 
 
@@ -38,6 +38,6 @@ def test_a_connection_in_steady_use_is_not_tested_each_time(monkeypatch):
         store = Store.open(url, pool_size=1)
         store.migrate()
         for _ in range(20):
-            store.pending_jobs()
+            store.jobs.pending()
         store.close()
     assert len(checks) <= 1  # the first use of a new connection, at most

@@ -7,15 +7,15 @@ import pytest
 
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
+from bot.core.model import NewSend
 from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
-from bot.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
-from bot.store import NewSend
+from bot.jobs.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture
 def world(store, esms, monkeypatch):
-    monkeypatch.setattr("bot.store.SYNC_DEBOUNCE_SECONDS", 0.5)
+    monkeypatch.setattr("bot.store.jobs.SYNC_DEBOUNCE_SECONDS", 0.5)
     client = EsmsClient(esms.url, API_KEY, SECRET_KEY, timeout_seconds=1)
     clock = {"now": 0.0}
     pauses = []
@@ -28,22 +28,22 @@ def world(store, esms, monkeypatch):
 
 def submitted(store, client, phones=("0901234567",), *, keep_sms_id=True, text="Hi", sent=None):
     """A send stored with `text`; eSMS receives `sent` (the same text unless told otherwise)."""
-    send_id = store.create_send(
+    send_id = store.sends.create(
         NewSend(team_id="T", channel_id="C", user_id="U", message=ViberMessage(text=text),
-                phones=tuple(phones), brandname=BRANDNAME, sandbox=False)
+                phones=tuple(phones), brandname=BRANDNAME, test_send=False)
     )  # fmt: skip
-    store.mark_parent_posted(send_id, "1.1")
-    for recipient in store.recipients(send_id):
+    store.sends.mark_parent_posted(send_id, "1.1")
+    for recipient in store.sends.recipients(send_id):
         accepted = client.send_viber(
             sent or ViberMessage(text=text),
             recipient.phone,
             brandname=BRANDNAME,
             request_id=recipient.request_id,
         )
-        store.record_submission(
+        store.deliveries.record_submission(
             recipient.id, State.ACCEPTED, sms_id=accepted.sms_id if keep_sms_id else None
         )
-    return store.recipients(send_id)
+    return store.sends.recipients(send_id)
 
 
 def test_quiet_recipients_get_their_true_state(world, esms):
@@ -54,7 +54,7 @@ def test_quiet_recipients_get_their_true_state(world, esms):
     assert reconciler.run_once() == 0
     clock["now"] = recipient.updated_at + 200
     assert reconciler.run_once() == 1
-    assert store.get_recipient(recipient.id).state == State.DELIVERED
+    assert store.sends.recipient(recipient.id).state == State.DELIVERED
     clock["now"] += 200
     assert reconciler.run_once() == 0  # final: never asked again
 
@@ -67,7 +67,7 @@ def test_not_found_yet_is_asked_again_next_poll(world, esms):
     assert reconciler.run_once() == 0
     clock["now"] += 30
     assert (
-        store.recipients_to_reconcile(
+        store.deliveries.to_reconcile(
             settled_before=clock["now"], polled_before=clock["now"] - 60, limit=9
         )
         == []
@@ -80,7 +80,7 @@ def test_not_found_yet_is_asked_again_next_poll(world, esms):
         "SendFailed": 1,
     }
     assert reconciler.run_once() == 1
-    assert store.get_recipient(recipient.id).state == State.REJECTED
+    assert store.sends.recipient(recipient.id).state == State.REJECTED
 
 
 def test_a_lost_answer_is_recovered_from_sent_data(world, esms):
@@ -89,7 +89,7 @@ def test_a_lost_answer_is_recovered_from_sent_data(world, esms):
     esms.settle(esms.submissions[0], 5, success=1)
     clock["now"] = recipient.updated_at + 200
     assert reconciler.run_once() == 1
-    settled = store.get_recipient(recipient.id)
+    settled = store.sends.recipient(recipient.id)
     assert settled.sms_id == esms.submissions[0].sms_id and settled.state == State.DELIVERED
 
 
@@ -99,7 +99,7 @@ def test_the_seven_day_horizon_ends_in_a_clear_outcome(world, esms):
     clock["now"] = recipient.submitted_at + ESMS_HORIZON_SECONDS + 1
     calls_before = len(esms.submissions)
     assert reconciler.run_once() == 1
-    assert store.get_recipient(recipient.id).state == State.UNAVAILABLE
+    assert store.sends.recipient(recipient.id).state == State.UNAVAILABLE
     assert len(esms.submissions) == calls_before
 
 
@@ -140,12 +140,12 @@ def test_an_unknown_send_result_keeps_the_recipient_pending(world, esms):
     esms.settle(esms.submissions[0], 5)  # finished, no count yet: SendResult 2 (unknown)
     clock["now"] = recipient.updated_at + 200
     assert reconciler.run_once() == 1
-    found = store.get_recipient(recipient.id)
+    found = store.sends.recipient(recipient.id)
     assert found.sms_id == esms.submissions[0].sms_id and found.state == State.ACCEPTED
     esms.settle(esms.submissions[0], 5, success=1)
     clock["now"] += 200
     assert reconciler.run_once() == 1  # asked by SMSID this time
-    assert store.get_recipient(recipient.id).state == State.DELIVERED
+    assert store.sends.recipient(recipient.id).state == State.DELIVERED
 
 
 def test_a_lost_smsid_on_a_later_page_is_found(world, esms):
@@ -156,7 +156,7 @@ def test_a_lost_smsid_on_a_later_page_is_found(world, esms):
     esms.settle(esms.submissions[0], 5, success=1)
     clock["now"] = newer.updated_at + 200
     reconciler.run_once()
-    found = store.get_recipient(lost.id)
+    found = store.sends.recipient(lost.id)
     assert found.sms_id == esms.submissions[0].sms_id and found.state == State.DELIVERED
     assert [query["Page"] for query in esms.sent_data_queries] == [1, 2]
 
@@ -170,7 +170,7 @@ def test_a_lost_smsid_is_matched_by_its_text_not_only_its_phone(world, esms):
     sent_elsewhere(client, "Mã của bạn: 5678", request_id="elsewhere-2")
     clock["now"] = recipient.updated_at + 200
     assert reconciler.run_once() == 1
-    assert store.get_recipient(recipient.id).sms_id == esms.accepted[recipient.request_id].sms_id
+    assert store.sends.recipient(recipient.id).sms_id == esms.accepted[recipient.request_id].sms_id
 
 
 def test_two_sends_that_fit_leave_the_recipient_unmatched(world, esms, caplog):
@@ -178,9 +178,9 @@ def test_two_sends_that_fit_leave_the_recipient_unmatched(world, esms, caplog):
     (recipient,) = submitted(store, client, keep_sms_id=False)
     sent_elsewhere(client, "Hi")  # the same text to the same number: no way to tell them apart
     clock["now"] = recipient.updated_at + 200
-    with caplog.at_level(logging.INFO, logger="bot.reconcile"):
+    with caplog.at_level(logging.INFO, logger="bot.jobs.reconcile"):
         assert reconciler.run_once() == 0
-    assert store.get_recipient(recipient.id).sms_id is None
+    assert store.sends.recipient(recipient.id).sms_id is None
     assert "2 sends to •••••••567" in caplog.text and "0901234567" not in caplog.text
 
 
@@ -205,12 +205,12 @@ def lost_send(store, message):
         message=message,
         phones=("0901234567",),
         brandname=BRANDNAME,
-        sandbox=False,
+        test_send=False,
     )
-    send_id = store.create_send(new)
-    (recipient,) = store.recipients(send_id)
-    store.record_submission(recipient.id, State.UNCONFIRMED)
-    return store.get_recipient(recipient.id)
+    send_id = store.sends.create(new)
+    (recipient,) = store.sends.recipients(send_id)
+    store.deliveries.record_submission(recipient.id, State.UNCONFIRMED)
+    return store.sends.recipient(recipient.id)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +232,7 @@ def test_a_recovered_send_lies_in_the_time_window(store, sent_before_submission,
         store, esms, poll_seconds=60, grace_seconds=120, clock=lambda: started + 200
     )
     reconciler.run_once()
-    settled = store.get_recipient(recipient.id)
+    settled = store.sends.recipient(recipient.id)
     assert (settled.sms_id, settled.state) == (
         ("S1", State.DELIVERED) if found else (None, State.UNCONFIRMED)
     )

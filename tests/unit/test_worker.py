@@ -9,12 +9,13 @@ from slack_sdk import WebClient
 from bot.config import load_settings
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
+from bot.core.model import JobKind, NewSend
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
-from bot.pacing import ChannelPacer
-from bot.store import JobKind, NewSend
-from bot.tasks import POLICIES, Tasks
-from bot.worker import Worker, backoff_seconds
+from bot.jobs.pacing import ChannelPacer
+from bot.jobs.policies import POLICIES
+from bot.jobs.runner import Worker, backoff_seconds
+from bot.jobs.tasks import Tasks
 from tests.e2e.harness import wait_for
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from tests.stand_ins.slack_api import SlackApiStandIn, block_text
@@ -49,9 +50,9 @@ def run_all(store, worker, limit=100):
 
 
 def send(store, phones=("0901234567",), **extra):
-    return store.create_send(
+    return store.sends.create(
         NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname=BRANDNAME, sandbox=False, **extra)
+                phones=tuple(phones), brandname=BRANDNAME, test_send=False, **extra)
     )  # fmt: skip
 
 
@@ -67,10 +68,10 @@ def test_a_send_runs_to_an_accepted_thread(world):
     store, worker, slack_api, _ = world
     send_id = send(store, ["0901234567", "0912345678"])
     run_all(store, worker)
-    assert {r.state for r in store.recipients(send_id)} == {State.ACCEPTED}
+    assert {r.state for r in store.sends.recipients(send_id)} == {State.ACCEPTED}
     (parent,) = slack_api.parents()
     assert "Accepted by eSMS 2/2" in block_text(slack_api.messages[parent.ts].blocks)
-    assert store.pending_jobs() == 0
+    assert store.jobs.pending() == 0
 
 
 def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
@@ -79,8 +80,8 @@ def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
     run_all(store, worker)
     (parent,) = slack_api.parents()
     slack_api.fail_next("chat.update", times=POLICIES[JobKind.SYNC_THREAD].attempts, status=500)
-    (recipient,) = store.recipients(send_id)
-    store.apply_callback(
+    (recipient,) = store.sends.recipients(send_id)
+    store.deliveries.apply_callback(
         parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
     )
     run_all(store, worker)
@@ -90,7 +91,7 @@ def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
         and "Delivered 1/1" in note
         for note in notes
     )
-    assert store.pending_jobs() == 0
+    assert store.jobs.pending() == 0
 
 
 def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
@@ -100,9 +101,9 @@ def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
     )
     send_id = send(store)
     run_all(store, worker)
-    assert store.get_send(send_id).status == "not_posted"
+    assert store.sends.get(send_id).thread_state == "not_posted"
     assert esms.submissions == []
-    assert store.recipients(send_id)[0].state == State.CANCELLED
+    assert store.sends.recipients(send_id)[0].state == State.CANCELLED
 
 
 def post_in_flight(world, slack_seconds):
@@ -119,17 +120,17 @@ def test_stopping_lets_the_running_job_finish_and_takes_no_other(world):
     store, worker, _, esms = world
     send_id = post_in_flight(world, 0.5)
     worker.stop(timeout=5)
-    assert store.get_send(send_id).parent_ts  # the post in flight was recorded
-    assert esms.submissions == [] and store.pending_jobs() == 1  # the submit waits
+    assert store.sends.get(send_id).parent_ts  # the post in flight was recorded
+    assert esms.submissions == [] and store.jobs.pending() == 1  # the submit waits
 
 
 def test_stopping_waits_no_longer_than_its_timeout_and_says_so(world, caplog):
     store, worker, _, _ = world
     send_id = post_in_flight(world, 2)
     worker.stop(timeout=0.2)
-    assert store.get_send(send_id).parent_ts is None
+    assert store.sends.get(send_id).parent_ts is None
     assert "stopped with 1 job(s) still running" in caplog.text
-    wait_for(lambda: store.get_send(send_id).parent_ts)  # it still finishes, after the stop
+    wait_for(lambda: store.sends.get(send_id).parent_ts)  # it still finishes, after the stop
 
 
 # -- one policy per job kind, each giving up visibly -------------------------------------------
@@ -140,7 +141,7 @@ def give_up_posting_the_parent(world):
     slack_api.fail_next("chat.postMessage", times=50, error="internal_error")
     send_id = send(store)
     run_all(store, worker)
-    assert store.get_send(send_id).status == "not_posted" and esms.submissions == []
+    assert store.sends.get(send_id).thread_state == "not_posted" and esms.submissions == []
     return send_id
 
 
@@ -150,7 +151,7 @@ def give_up_posting_the_approval_request(world):
     assert worker.run_once()  # the thread parent
     slack_api.fail_next("chat.postMessage", times=50, error="internal_error")
     run_all(store, worker)
-    stored = store.get_send(send_id)
+    stored = store.sends.get(send_id)
     assert stored.approval_channel is None and stored.awaiting_approval
     parent = slack_api.messages[stored.parent_ts]
     text = block_text(parent.blocks)
@@ -165,7 +166,7 @@ def give_up_submitting(world):
     esms.next_failures = ["http500"] * 50
     send_id = send(store)
     run_all(store, worker)
-    (recipient,) = store.recipients(send_id)
+    (recipient,) = store.sends.recipients(send_id)
     assert recipient.state == State.UNCONFIRMED and "4 attempts" in recipient.error_detail
     return send_id
 
@@ -175,8 +176,8 @@ def give_up_refreshing_the_thread(world):
     send_id = send(store)
     run_all(store, worker)
     slack_api.fail_next("chat.update", times=50, error="internal_error")
-    (recipient,) = store.recipients(send_id)
-    store.apply_callback(
+    (recipient,) = store.sends.recipients(send_id)
+    store.deliveries.apply_callback(
         parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
     )
     run_all(store, worker)
@@ -201,13 +202,13 @@ def test_every_job_kind_retries_a_bounded_number_of_times_then_gives_up_visibly(
     send_id = GIVING_UP[kind](world)  # a kind added without a scenario here fails
     with store.db.transaction() as conn:
         jobs = conn.execute(
-            "SELECT status, attempts FROM jobs WHERE send_id = ? AND kind = ? ORDER BY id",
+            "SELECT state, attempts FROM jobs WHERE send_id = ? AND kind = ? ORDER BY id",
             (send_id, kind.value),
         ).fetchall()
     # The last job of that kind (a thread may have had refreshes that went through before).
-    assert (jobs[-1]["status"], jobs[-1]["attempts"]) == ("failed", policy.attempts)
-    assert all(job["status"] == "done" for job in jobs[:-1])
-    assert store.pending_jobs() == 0  # nothing left running or queued behind it
+    assert (jobs[-1]["state"], jobs[-1]["attempts"]) == ("failed", policy.attempts)
+    assert all(job["state"] == "done" for job in jobs[:-1])
+    assert store.jobs.pending() == 0  # nothing left running or queued behind it
 
 
 # -- leases held by their worker ---------------------------------------------------------------
@@ -223,12 +224,12 @@ def test_a_call_slower_than_the_lease_is_not_run_twice(store, slack_api, esms):
     tasks = Tasks(
         settings, store, slack, EsmsClient(esms.url, API_KEY, SECRET_KEY), pacer=ChannelPacer(0)
     )
-    store.job_lease_seconds = 1.0  # Slack holds the post for four leases
+    store.jobs.lease_seconds = 1.0  # Slack holds the post for four leases
     worker = Worker(store, tasks, retry_base=0)
     slack_api.delay["chat.postMessage"] = 4
     send_id = send(store)
     worker.start()
-    wait_for(lambda: store.get_send(send_id).parent_ts, timeout=15)
+    wait_for(lambda: store.sends.get(send_id).parent_ts, timeout=15)
     worker.stop()
     assert len(slack_api.calls_to("chat.postMessage")) == 1 and len(slack_api.parents()) == 1
 
@@ -243,14 +244,14 @@ def test_a_job_whose_holder_stopped_renewing_is_taken_over_and_the_old_holder_ca
     try:
         dead.migrate()
         new_send(dead)
-        job = dead.claim_job()
-        assert alive.claim_job() is None  # held
-        dead.renew_jobs()
-        wait_for(lambda: alive.claim_job(), timeout=5)  # no renewal: taken over
-        assert not dead.finish_job(job.id) and not dead.retry_job(job.id, 0, "x")
-        assert not dead.fail_job(job.id, "x")
-        assert dead.renew_jobs() == 0 and alive.renew_jobs() == 1
-        assert alive.finish_job(job.id) and alive.pending_jobs() == 0
+        job = dead.jobs.claim()
+        assert alive.jobs.claim() is None  # held
+        dead.jobs.renew()
+        wait_for(lambda: alive.jobs.claim(), timeout=5)  # no renewal: taken over
+        assert not dead.jobs.finish(job.id) and not dead.jobs.retry(job.id, 0, "x")
+        assert not dead.jobs.fail(job.id, "x")
+        assert dead.jobs.renew() == 0 and alive.jobs.renew() == 1
+        assert alive.jobs.finish(job.id) and alive.jobs.pending() == 0
     finally:
         dead.close()
         alive.close()

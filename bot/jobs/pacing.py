@@ -60,7 +60,7 @@ class SharedPacer:
         self.interval = interval
 
     def reserve(self, channel: str) -> float:
-        return self.store.take_turn(f"slack-pace:{channel}", self.interval)
+        return self.store.leases.take_turn(f"slack-pace:{channel}", self.interval)
 
     def back_off(self, channel: str, seconds: float) -> None:
-        self.store.delay_turn(f"slack-pace:{channel}", seconds)
+        self.store.leases.delay_turn(f"slack-pace:{channel}", seconds)

@@ -14,10 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.core.delivery import State, is_final, state_for_report
+from bot.core.model import Recipient
 from bot.core.phones import mask_phone
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SentRecord
-from bot.store import Recipient, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ class Reconciler:
     def run_once(self) -> int:
         """One poll; returns how many recipients changed state."""
         now = self.clock()
-        due = self.store.recipients_to_reconcile(
+        due = self.store.deliveries.to_reconcile(
             settled_before=now - self.grace_seconds,
             polled_before=now - self.poll_seconds,
             limit=BATCH,
@@ -71,9 +72,9 @@ class Reconciler:
     def _reconcile(self, recipient: Recipient, now: float, sent: _SentData) -> int:
         started = _started(recipient, now)
         if now - started > ESMS_HORIZON_SECONDS:
-            self.store.settle_unavailable(recipient.id)
+            self.store.deliveries.settle_unavailable(recipient.id)
             return 1
-        self.store.mark_polled(recipient.id, now)
+        self.store.deliveries.mark_polled(recipient.id, now)
         if recipient.sms_id is None:
             return self._recover(recipient, started, now, sent.records())
         try:
@@ -83,14 +84,16 @@ class Reconciler:
                 log.warning("status of %s: %s", mask_phone(recipient.phone), refusal)
             return 0
         return int(
-            self.store.apply_report(recipient.id, status.send_status, status.success, status.failed)
+            self.store.deliveries.apply_report(
+                recipient.id, status.send_status, status.success, status.failed
+            )
         )
 
     def _recover(
         self, recipient: Recipient, started: float, now: float, records: list[SentRecord]
     ) -> int:
         """A send whose answer was lost (timeout, 124): find its SMSID in eSMS's sent data."""
-        send = self.store.get_send(recipient.send_id)
+        send = self.store.sends.get(recipient.send_id)
         text = _comparable(send.message.text) if send else ""
         earliest = started - RECOVERY_WINDOW.total_seconds()
         fitting = {
@@ -101,7 +104,7 @@ class Reconciler:
             and earliest <= record.sent_at <= now
             and (not text or not record.content or _comparable(record.content) == text)
         }
-        free = [sms_id for sms_id in fitting if not self.store.sms_id_taken(sms_id)]
+        free = [sms_id for sms_id in fitting if not self.store.deliveries.sms_id_taken(sms_id)]
         masked = mask_phone(recipient.phone)
         if len(free) != 1:
             if free:
@@ -111,13 +114,15 @@ class Reconciler:
             return 0
         record = fitting[free[0]]
         log.info("recovered the SMSID of %s from eSMS's sent data", masked)
-        self.store.record_submission(recipient.id, State.ACCEPTED, sms_id=record.sms_id)
+        self.store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id=record.sms_id)
         if record.send_result in (0, 1):
             success = record.send_result
-            self.store.apply_report(recipient.id, record.send_status, success, 1 - success)
+            self.store.deliveries.apply_report(
+                recipient.id, record.send_status, success, 1 - success
+            )
         elif not is_final(state_for_report(record.send_status)):
             # SendResult 2 (unknown) is not a failure: GetSendStatus settles it on a later poll.
-            self.store.apply_report(recipient.id, record.send_status, None, None)
+            self.store.deliveries.apply_report(recipient.id, record.send_status, None, None)
         return 1
 
 

@@ -17,10 +17,6 @@ def use(language: str) -> None:
     _language = language
 
 
-def language() -> str:
-    return _language
-
-
 def _(key: str, **params: object) -> str:
     english, vietnamese = CATALOG[key]
     template = vietnamese if _language == "vi" else english

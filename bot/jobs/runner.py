@@ -13,9 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from bot.core.model import Job, JobKind
+from bot.jobs.policies import POLICIES
+from bot.jobs.tasks import RetryLater, Tasks
 from bot.logs import request_id
-from bot.store import Job, JobKind, Store
-from bot.tasks import POLICIES, RetryLater, Tasks
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ class Worker:
         self.periodic = list(periodic)
         self.holder = store.holder
         self.heartbeat_seconds = min(
-            HEARTBEAT_SECONDS, store.job_lease_seconds / HEARTBEATS_PER_LEASE
+            HEARTBEAT_SECONDS, store.jobs.lease_seconds / HEARTBEATS_PER_LEASE
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -93,16 +95,16 @@ class Worker:
         with self._busy_lock:
             jobs, duties = bool(self._running_jobs), dict(self._running_duties)
         if jobs:
-            self.store.renew_jobs()
+            self.store.jobs.renew()
         for name, seconds in duties.items():
-            self.store.hold_lease(name, self.holder, seconds)
+            self.store.leases.hold(name, self.holder, seconds)
 
     def _every(self, interval: float, duty: Callable[[], object]) -> None:
         lease = duty.__qualname__
         seconds = interval * LEASE_INTERVALS
         while not self._stop.wait(interval):
             try:
-                if not self.store.hold_lease(lease, self.holder, seconds):
+                if not self.store.leases.hold(lease, self.holder, seconds):
                     continue  # another process runs it
                 with self._busy_lock:
                     self._running_duties[lease] = seconds
@@ -130,7 +132,7 @@ class Worker:
             log.warning(
                 "stopped with %d job(s) still running; they run again %.0f s after this process ends",
                 unfinished,
-                self.store.job_lease_seconds,
+                self.store.jobs.lease_seconds,
             )
 
     def wake(self) -> None:
@@ -139,7 +141,7 @@ class Worker:
 
     def run_once(self) -> bool:
         """Run one due job, if any; True when a job ran."""
-        job = self.store.claim_job()
+        job = self.store.jobs.claim()
         if job is None:
             return False
         with self._busy_lock:
@@ -163,7 +165,7 @@ class Worker:
             # Sleep until the next job is due (a paced or debounced one), at most a poll interval.
             # A job already due that no thread could claim waits behind an unfinished one of
             # its thread: a finishing job wakes the threads, so polling for it would only spin.
-            due = self.store.next_job_due()
+            due = self.store.jobs.next_due()
             now = time.time()
             pause = (
                 IDLE_POLL_SECONDS
@@ -177,10 +179,10 @@ class Worker:
         request_id.set(f"job-{job.id}")
         if job.kind not in POLICIES:  # written by a newer version of the app
             log.error("job %s has an unknown kind %r; left failed", job.id, job.kind)
-            self.store.fail_job(job.id, f"unknown job kind {job.kind!r}")
+            self.store.jobs.fail(job.id, f"unknown job kind {job.kind!r}")
             return
         try:
-            self.tasks.run(job)
+            POLICIES[JobKind(job.kind)].run(self.tasks, job)
         except RetryLater as retry:
             self._retry(job, retry.reason, retry.delay)
             return
@@ -188,7 +190,7 @@ class Worker:
             log.exception("job %s (%s) crashed", job.id, job.kind)
             self._retry(job, f"internal error ({type(error).__name__})", None)
             return
-        if not self.store.finish_job(job.id):
+        if not self.store.jobs.finish(job.id):
             self._lost(job)
         self.wake()  # the next job of its thread may run now
 
@@ -200,9 +202,9 @@ class Worker:
             log.error("job %s (%s, send %s) gave up after %d attempts: %s",
                       job.id, job.kind, job.send_id, job.attempts, reason)  # fmt: skip
             try:
-                self.tasks.give_up(job, reason)
+                policy.give_up(self.tasks, job, reason)
             finally:  # whatever giving up could show, the job must not stay running
-                if not self.store.fail_job(job.id, reason):
+                if not self.store.jobs.fail(job.id, reason):
                     self._lost(job)
             return
         wait = (
@@ -211,7 +213,7 @@ class Worker:
             else backoff_seconds(job.attempts, self.retry_base, policy.max_backoff_seconds)
         )
         log.info("job %s (%s) retries in %.1f s: %s", job.id, job.kind, wait, reason)
-        if not self.store.retry_job(job.id, wait, reason, count_attempt=not server_directed):
+        if not self.store.jobs.retry(job.id, wait, reason, count_attempt=not server_directed):
             self._lost(job)
 
     def _lost(self, job: Job) -> None:

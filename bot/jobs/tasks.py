@@ -1,14 +1,13 @@
 """The durable jobs: post a send's thread, submit a recipient to eSMS, refresh a thread.
 
 Each task reads what it needs from the store, so running it twice does no harm: a job that
-finds its work already done returns quietly. Each kind of job has one policy (`POLICIES`): what
-runs it, how often it may fail, how long its retries may wait, and what giving up leaves behind.
+finds its work already done returns quietly. What runs each kind, and what giving up leaves
+behind, is its policy (`bot.jobs.policies`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import requests
@@ -17,13 +16,14 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.delivery import REPORTED_STATES, State
+from bot.core.i18n import _
+from bot.core.model import Job, Send, ThreadState
 from bot.core.phones import mask_phone
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
-from bot.i18n import _
-from bot.pacing import ChannelPacer, Pacer
+from bot.jobs.pacing import ChannelPacer, Pacer
 from bot.slack import blocks
 from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
-from bot.store import Job, JobKind, Send, SendStatus, Store
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,41 +46,38 @@ class Tasks:
     pacer: Pacer = field(default_factory=ChannelPacer)
     _bot_user_id: str | None = None
 
-    def run(self, job: Job) -> None:
-        POLICIES[JobKind(job.kind)].run(self, job)
-
-    def give_up(self, job: Job, reason: str) -> None:
-        """The job used all its attempts: leave the send in a true, visible state."""
-        POLICIES[JobKind(job.kind)].give_up(self, job, reason)
-
-    def _submit_unconfirmed(self, job: Job, reason: str) -> None:
+    def mark_unconfirmed(self, job: Job, reason: str) -> None:
         if job.recipient_id is not None:
             detail = _("detail.attempts", reason=reason, attempts=job.attempts)
-            self.store.record_submission(job.recipient_id, State.UNCONFIRMED, error_detail=detail)
+            self.store.deliveries.record_submission(
+                job.recipient_id, State.UNCONFIRMED, error_detail=detail
+            )
 
-    def _parent_not_posted(self, job: Job, reason: str) -> None:
+    def give_up_parent(self, job: Job, reason: str) -> None:
         note = _("agent.slack_down", reason=reason)
-        self.store.mark_not_posted(job.send_id, note)
-        send = self.store.get_send(job.send_id)
+        self.store.sends.mark_not_posted(job.send_id, note)
+        send = self.store.sends.get(job.send_id)
         if send:
             self._tell_agent(send, _("agent.gave_up", note=note))
 
-    def _approval_in_thread(self, job: Job, reason: str) -> None:
+    def move_approval_to_thread(self, job: Job, reason: str) -> None:
         """Approvers must still be able to decide: the buttons move to the thread parent."""
-        send = self.store.get_send(job.send_id)
+        send = self.store.sends.get(job.send_id)
         if send is None or not send.approval_channel:
             return
         note = _(
             "note.approval_not_posted", channel=send.approval_channel, reason=blocks.escape(reason)
         )
-        self.store.approve_in_thread(send.id, note)
+        self.store.approvals.move_to_thread(send.id, note)
 
-    def _note_in_thread(self, job: Job, reason: str) -> None:
+    def note_out_of_date(self, job: Job, reason: str) -> None:
         """Best effort: say in the thread that it may be out of date, and what is true now."""
-        send = self.store.get_send(job.send_id)
+        send = self.store.sends.get(job.send_id)
         if send is None or not send.parent_ts:
             return
-        status = blocks.status_line(send, self.store.recipients(send.id), self.settings.approvers)
+        status = blocks.status_line(
+            send, self.store.sends.recipients(send.id), self.settings.approvers
+        )
         reason = blocks.escape(reason)
         text = _("note.out_of_date", attempts=job.attempts, reason=reason, status=status)
         try:
@@ -91,10 +88,10 @@ class Tasks:
     # -- post the thread parent -------------------------------------------------------------
 
     def post_parent(self, job: Job) -> None:
-        send = self.store.get_send(job.send_id)
-        if send is None or send.status != SendStatus.NEW:
+        send = self.store.sends.get(job.send_id)
+        if send is None or send.thread_state != ThreadState.NEW:
             return
-        recipients = self.store.recipients(send.id)
+        recipients = self.store.sends.recipients(send.id)
         text, parent_blocks = blocks.parent_message(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
@@ -105,17 +102,17 @@ class Tasks:
             code = slack_error(error)
             if is_transient(error):
                 raise RetryLater(f"Slack: {code}", retry_after(error)) from None
-            self.store.mark_not_posted(send.id, _not_posted_note(code))
+            self.store.sends.mark_not_posted(send.id, _not_posted_note(code))
             self._tell_agent(send, self._not_posted_advice(send, code))
             log.warning("send %s not posted in %s: %s", send.id, send.channel_id, code)
             return
         except Exception as error:  # connection errors from urllib, timeouts
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
-        self.store.mark_parent_posted(send.id, str(answer["ts"]))
+        self.store.sends.mark_parent_posted(send.id, str(answer["ts"]))
         log.info("send %s posted as thread %s", send.id, answer["ts"])
 
     def _not_posted_advice(self, send: Send, code: str) -> str:
-        numbers = ", ".join(recipient.phone for recipient in self.store.recipients(send.id))
+        numbers = ", ".join(recipient.phone for recipient in self.store.sends.recipients(send.id))
         if code in ("not_in_channel", "channel_not_found"):
             bot = f"<@{self.bot_user_id}>" if self.bot_user_id else _("agent.the_app")
             return _("agent.not_member", channel=send.channel_id, numbers=numbers, bot=bot)
@@ -125,10 +122,10 @@ class Tasks:
     # -- post the approval request in APPROVAL_CHANNEL ---------------------------------------
 
     def post_approval(self, job: Job) -> None:
-        send = self.store.get_send(job.send_id)
+        send = self.store.sends.get(job.send_id)
         if send is None or send.approval_ts or not send.approval_channel:
             return
-        recipients = self.store.recipients(send.id)
+        recipients = self.store.sends.recipients(send.id)
         text, request_blocks = blocks.approval_request(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
@@ -141,11 +138,11 @@ class Tasks:
             log.error(
                 "approval request not posted in %s: %s", send.approval_channel, slack_error(error)
             )
-            self._approval_in_thread(job, slack_error(error))
+            self.move_approval_to_thread(job, slack_error(error))
             return
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
-        self.store.mark_approval_posted(send.id, str(answer["ts"]))
+        self.store.approvals.mark_posted(send.id, str(answer["ts"]))
 
     @property
     def bot_user_id(self) -> str | None:
@@ -181,10 +178,10 @@ class Tasks:
 
     def submit(self, job: Job) -> None:
         assert job.recipient_id is not None
-        recipient = self.store.get_recipient(job.recipient_id)
+        recipient = self.store.sends.recipient(job.recipient_id)
         if recipient is None or recipient.state != State.QUEUED:
             return
-        send = self.store.get_send(recipient.send_id)
+        send = self.store.sends.get(recipient.send_id)
         if send is None:
             return
         masked = mask_phone(recipient.phone)
@@ -194,12 +191,12 @@ class Tasks:
                 recipient.phone,
                 brandname=send.brandname,
                 request_id=recipient.request_id,
-                sandbox=send.sandbox,
+                sandbox=send.test_send,
                 callback_url=self.settings.callback_url,
             )
         except EsmsRefused as refusal:
             log.warning("send %s to %s refused: %s", send.id, masked, refusal)
-            self.store.record_submission(
+            self.store.deliveries.record_submission(
                 recipient.id,
                 State.REFUSED,
                 error_code=refusal.code,
@@ -213,15 +210,17 @@ class Tasks:
             "send %s to %s accepted by eSMS%s",
             send.id, masked, " (earlier attempt)" if accepted.duplicate else "",
         )  # fmt: skip
-        self.store.record_submission(recipient.id, State.ACCEPTED, sms_id=accepted.sms_id)
+        self.store.deliveries.record_submission(
+            recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
+        )
 
     # -- refresh the thread ------------------------------------------------------------------
 
     def sync_thread(self, job: Job) -> None:
-        send = self.store.get_send(job.send_id)
+        send = self.store.sends.get(job.send_id)
         if send is None or not send.parent_ts:
             return
-        recipients = self.store.recipients(send.id)
+        recipients = self.store.sends.recipients(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
         if due or (send.decided_at and not send.decision_reported):
             wait = self.pacer.reserve(send.channel_id)
@@ -247,15 +246,15 @@ class Tasks:
                 "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
                 text=blocks.decision_reply(send),
             )  # fmt: skip
-            self.store.mark_decision_reported(send.id)
+            self.store.approvals.mark_reported(send.id)
         if not due:
             return
-        reply_text, reply_blocks = blocks.outcome_reply(due, sandbox=send.sandbox)
+        reply_text, reply_blocks = blocks.outcome_reply(due, test_send=send.test_send)
         self._slack_call(
             "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
             text=reply_text, blocks=reply_blocks, unfurl_links=False, unfurl_media=False,
         )  # fmt: skip
-        self.store.mark_reported({recipient.id: recipient.state for recipient in due})
+        self.store.deliveries.mark_reported({recipient.id: recipient.state for recipient in due})
 
     def _slack_call(self, method: str, **arguments: object) -> None:
         try:
@@ -277,25 +276,3 @@ def _not_posted_note(code: str) -> str:
     if code in CHANNEL_ERRORS:
         return _("note.no_access", code=code)
     return _("note.slack_refused", code=code)
-
-
-@dataclass(frozen=True)
-class JobPolicy:
-    """How one kind of job runs, retries and gives up."""
-
-    run: Callable[[Tasks, Job], None]
-    attempts: int  # failed attempts before giving up; a wait Slack asks for (429) is not one
-    max_backoff_seconds: float  # the longest pause between two attempts
-    give_up: Callable[[Tasks, Job, str], None]  # leaves the send true and visible
-
-
-POLICIES: dict[JobKind, JobPolicy] = {
-    JobKind.POST_PARENT: JobPolicy(Tasks.post_parent, 10, 300.0, Tasks._parent_not_posted),
-    JobKind.POST_APPROVAL: JobPolicy(Tasks.post_approval, 8, 120.0, Tasks._approval_in_thread),
-    # A customer is waiting: retries stay close together, and the thread says when they end.
-    JobKind.SUBMIT: JobPolicy(Tasks.submit, 4, 60.0, Tasks._submit_unconfirmed),
-    JobKind.SYNC_THREAD: JobPolicy(Tasks.sync_thread, 12, 300.0, Tasks._note_in_thread),
-}
-# A kind without a policy would crash the runner the first time it fails: refuse to start.
-if set(POLICIES) != set(JobKind):
-    raise ImportError(f"no job policy for {sorted(set(JobKind) - set(POLICIES))}")

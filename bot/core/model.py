@@ -1,0 +1,162 @@
+"""The domain model: sends, recipients, approvals and durable jobs as plain records and enums.
+
+One word per idea, the same in columns, code and the UI: a *send* is one request by one agent;
+a *recipient* is one phone in it with its delivery *state*; the *thread* is the send's parent
+message in Slack, whose *thread state* says whether it was posted; a *job* is durable work with
+a *job state*. eSMS's own `SendStatus` code is kept as `esms_send_status`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from bot.core.message import ViberMessage
+
+
+class ThreadState(StrEnum):
+    """Where a send's thread parent stands (recipients carry their own delivery states)."""
+
+    NEW = "new"  # stored, parent message not posted yet
+    POSTED = "posted"  # parent posted, recipients submitted or being submitted
+    NOT_POSTED = "not_posted"  # Slack refused the parent; nothing was sent
+
+
+class Approval(StrEnum):
+    """Where a send stands with its approvers."""
+
+    NONE = "none"  # the send needed no approval
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class JobKind(StrEnum):
+    POST_PARENT = "post_parent"
+    POST_APPROVAL = "post_approval"
+    SUBMIT = "submit"
+    SYNC_THREAD = "sync_thread"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"  # waiting for its time and for the jobs before it on its line
+    RUNNING = "running"  # held by one process, whose heartbeat renews its lease
+    DONE = "done"
+    FAILED = "failed"  # gave up after its policy's attempts
+
+
+@dataclass(frozen=True)
+class NewSend:
+    team_id: str
+    channel_id: str
+    user_id: str
+    message: ViberMessage
+    phones: tuple[str, ...]
+    brandname: str
+    test_send: bool  # accepted by eSMS, never delivered, never charged (IsSandBox)
+    response_url: str | None = None
+    approval_ttl_seconds: float | None = None  # None: no approval needed
+    approval_channel: str | None = None  # None: approve in the send's own thread
+    scheduled_at: float | None = None  # None: send as soon as possible
+    thread_ts: str | None = None  # a message whose thread the send lives in (message shortcut)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    send_id: str
+    phone: str
+    request_id: str
+    sms_id: str | None
+    state: str
+    esms_send_status: int | None
+    error_code: int | None
+    error_detail: str | None
+    reported_state: str | None
+    submitted_at: float | None = None
+    updated_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Send:
+    id: str
+    created_at: float
+    team_id: str
+    channel_id: str
+    user_id: str
+    message: ViberMessage
+    brandname: str
+    test_send: bool
+    thread_state: str
+    thread_note: str | None  # why the thread is not as usual (not posted, buttons moved here)
+    parent_ts: str | None
+    response_url: str | None
+    approval: str = Approval.NONE
+    approval_expires_at: float | None = None
+    approval_channel: str | None = None
+    approval_ts: str | None = None
+    decided_by: str | None = None
+    decided_at: float | None = None
+    decision_reason: str | None = None
+    decision_reported: bool = False
+    scheduled_at: float | None = None
+    thread_ts: str | None = None
+    cancelled_by: str | None = None
+    cancelled_at: float | None = None
+
+    @property
+    def awaiting_approval(self) -> bool:
+        return self.approval == Approval.PENDING
+
+    @property
+    def reply_ts(self) -> str | None:
+        """Where replies go: the thread the send was started from, or the send's own parent."""
+        return self.thread_ts or self.parent_ts
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a click or the expiry sweep achieved: `won` is True for exactly one caller."""
+
+    won: bool
+    send: Send
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    send_id: str
+    recipient_id: int | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Callback:
+    """One delivery report from eSMS, as its callback query string says it."""
+
+    sms_id: str | None
+    request_id: str | None
+    send_status: int
+    success: int | None
+    failed: int | None
+    phone: str | None
+    telco_id: int | None
+    total_price: float | None
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    matched: bool
+    changed: bool
+    send_id: str | None = None
+
+
+class LookUp(NamedTuple):
+    """What a look-up found: the sends the asker may read, and how many others it only counts
+    (sent by someone else from a channel other than the one asked in, perhaps a private one)."""
+
+    sends: list[Send]
+    elsewhere: int = 0

@@ -1,0 +1,67 @@
+"""Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
+leases and privacy, each a module of its own over one database.
+
+Every change that must happen together happens in one transaction. On SQLite write transactions
+run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
+(`row_lock`) and workers claim jobs with SKIP LOCKED, so several processes sharing one database
+never interleave half-done updates nor run a job twice.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable
+
+from bot.db import Database, open_database
+from bot.store.approvals import Approvals
+from bot.store.deliveries import Deliveries
+from bot.store.jobs import Jobs
+from bot.store.leases import Leases
+from bot.store.privacy import Privacy
+from bot.store.sends import Sends
+from bot.store.templates import Templates
+
+
+def process_name() -> str:
+    """Who holds a job or a lease: unique to this process, readable in the database."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Store:
+    """The aggregates over one database, and this process's name in its jobs and leases."""
+
+    def __init__(self, database: Database, *, job_lease_seconds: float = 8.0) -> None:
+        self.db = database
+        self.holder = process_name()
+        self._wake: Callable[[], None] = lambda: None
+        self.sends = Sends(database, self.wake)
+        self.deliveries = Deliveries(database)
+        self.approvals = Approvals(database, self.wake)
+        self.templates = Templates(database)
+        self.jobs = Jobs(database, self.holder, job_lease_seconds)
+        self.leases = Leases(database)
+        self.privacy = Privacy(database)
+
+    @classmethod
+    def open(cls, url: str, *, job_lease_seconds: float = 8.0, pool_size: int = 5) -> Store:
+        """The store at DATABASE_URL (sqlite:///… or postgres://…)."""
+        return cls(open_database(url, pool_size=pool_size), job_lease_seconds=job_lease_seconds)
+
+    def on_new_work(self, wake: Callable[[], None]) -> None:
+        """Call `wake` whenever a send or a decision queues jobs (the job runner looks then)."""
+        self._wake = wake
+
+    def wake(self) -> None:
+        self._wake()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def ping(self) -> bool:
+        return self.db.ping()
+
+    def migrate(self) -> int:
+        """Create or upgrade the schema; returns the version now in force."""
+        return self.db.migrate()

@@ -1,0 +1,207 @@
+"""Deliveries: what eSMS said of each recipient (its answer to the submission, callbacks,
+polled reports), merged so a recipient's state only moves forward; the raw callbacks are kept.
+
+Each report is merged in one transaction with the recipient's row locked (PostgreSQL), so
+reports arriving together on several processes never go back.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.core.delivery import State, is_final, merge, state_for_report
+from bot.core.model import Callback, CallbackOutcome, Recipient
+from bot.db import Connection, Database, Row
+from bot.esms.callback import parse_callback
+from bot.store.jobs import enqueue_sync
+from bot.store.rows import recipient_from
+
+
+def _recipient_row(conn: Connection, recipient_id: int, lock: str) -> Row | None:
+    return conn.execute("SELECT * FROM recipients WHERE id = ?" + lock, (recipient_id,)).fetchone()
+
+
+def _outcome(row: Row | None, changed: bool) -> str:
+    """What a callback did, as the callbacks table records it."""
+    if row is None:
+        return "unmatched"
+    return "applied" if changed else "no_change"
+
+
+def _match_and_merge(conn: Connection, callback: Callback, lock: str) -> tuple[Row | None, bool]:
+    """The recipient a callback names (locked), and whether its report moved it."""
+    row = None
+    if callback.sms_id:
+        row = conn.execute(
+            "SELECT * FROM recipients WHERE sms_id = ? ORDER BY id LIMIT 1" + lock,
+            (callback.sms_id,),
+        ).fetchone()
+    if row is None and callback.request_id:
+        row = conn.execute(
+            "SELECT * FROM recipients WHERE request_id = ?" + lock, (callback.request_id,)
+        ).fetchone()
+    if row is None:
+        return None, False
+    changed = _merge_report(
+        conn,
+        row,
+        callback.send_status,
+        callback.success,
+        callback.failed,
+        sms_id=callback.sms_id,
+        telco_id=callback.telco_id,
+        price=callback.total_price,
+    )
+    return row, changed
+
+
+def _merge_report(
+    conn: Connection,
+    row: Row,
+    send_status: int,
+    success: int | None,
+    failed: int | None,
+    *,
+    sms_id: str | None = None,
+    telco_id: int | None = None,
+    price: float | None = None,
+) -> bool:
+    """Merge one eSMS status report (callback or poll) into a recipient; True when it moved."""
+    new_state = merge(row["state"], state_for_report(send_status, success, failed))
+    if new_state == row["state"]:
+        return False
+    conn.execute(
+        """UPDATE recipients SET state = ?, esms_send_status = ?, sms_id = COALESCE(sms_id, ?),
+               telco_id = COALESCE(?, telco_id), price = COALESCE(?, price), updated_at = ?
+           WHERE id = ?""",
+        (new_state, send_status, sms_id, telco_id, price, time.time(), row["id"]),
+    )
+    enqueue_sync(conn, row["send_id"])
+    return True
+
+
+def _replay_orphan(conn: Connection, callback_id: int, raw_query: str, lock: str) -> None:
+    # Parsed again: the raw query is what the callbacks table keeps.
+    row, changed = _match_and_merge(conn, parse_callback(raw_query), lock)
+    if row is not None:
+        conn.execute(
+            "UPDATE callbacks SET recipient_id = ?, outcome = ? WHERE id = ?",
+            (row["id"], _outcome(row, changed), callback_id),
+        )
+
+
+class Deliveries:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = db.row_lock
+
+    def record_submission(
+        self,
+        recipient_id: int,
+        state: State,
+        *,
+        sms_id: str | None = None,
+        error_code: int | None = None,
+        error_detail: str | None = None,
+    ) -> None:
+        """Store what eSMS answered to a submit, then replay callbacks that came before it."""
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
+            if row is None:
+                return
+            new_state = merge(row["state"], state)
+            now = time.time()
+            conn.execute(
+                """UPDATE recipients SET state = ?, sms_id = COALESCE(sms_id, ?), error_code = ?,
+                       error_detail = ?, updated_at = ?, submitted_at = COALESCE(submitted_at, ?)
+                   WHERE id = ?""",
+                (new_state, sms_id, error_code, error_detail, now, now, recipient_id),
+            )
+            if sms_id:
+                orphans = conn.execute(
+                    "SELECT id, query FROM callbacks WHERE outcome = 'unmatched' AND sms_id = ?",
+                    (sms_id,),
+                ).fetchall()
+                for orphan in orphans:
+                    _replay_orphan(conn, orphan["id"], orphan["query"], self._lock)
+            enqueue_sync(conn, row["send_id"])
+
+    def apply_callback(self, callback: Callback, raw_query: str) -> CallbackOutcome:
+        """Store the raw callback and merge its status into the recipient it names."""
+        with self.db.transaction() as conn:
+            row, changed = _match_and_merge(conn, callback, self._lock)
+            conn.execute(
+                """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome,
+                       recipient_id) VALUES (?, ?, ?, ?, ?, ?)""",
+                (
+                    time.time(),
+                    callback.sms_id,
+                    callback.request_id,
+                    raw_query,
+                    _outcome(row, changed),
+                    row and row["id"],
+                ),
+            )
+        if row is None:
+            return CallbackOutcome(matched=False, changed=False)
+        return CallbackOutcome(matched=True, changed=changed, send_id=row["send_id"])
+
+    def to_reconcile(
+        self, *, settled_before: float, polled_before: float, limit: int
+    ) -> list[Recipient]:
+        """Recipients eSMS has not settled, quiet since `settled_before`, least recently polled
+        first. Test sends are left out: eSMS never reports on them."""
+        waiting = [state.value for state in State if not is_final(state) and state != State.QUEUED]
+        marks = ", ".join("?" for _ in waiting)
+        rows = self.db.fetch_all(
+            f"""SELECT r.* FROM recipients r JOIN sends s ON s.id = r.send_id
+                WHERE r.state IN ({marks}) AND s.test_send = 0 AND r.updated_at < ?
+                  AND (r.last_polled_at IS NULL OR r.last_polled_at < ?)
+                ORDER BY COALESCE(r.last_polled_at, 0), r.id LIMIT ?""",
+            (*waiting, settled_before, polled_before, limit),
+        )
+        return [recipient_from(row) for row in rows]
+
+    def apply_report(
+        self, recipient_id: int, send_status: int, success: int | None, failed: int | None
+    ) -> bool:
+        """Merge a polled status exactly as a callback would be merged."""
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
+            return row is not None and _merge_report(conn, row, send_status, success, failed)
+
+    def mark_polled(self, recipient_id: int, at: float) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE recipients SET last_polled_at = ? WHERE id = ?", (at, recipient_id)
+            )
+
+    def settle_unavailable(self, recipient_id: int) -> None:
+        """eSMS no longer answers for this recipient (7 days): say so, and stop asking."""
+        with self.db.transaction() as conn:
+            row = _recipient_row(conn, recipient_id, self._lock)
+            if row is None or is_final(row["state"]):
+                return
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE id = ?",
+                (State.UNAVAILABLE, time.time(), recipient_id),
+            )
+            enqueue_sync(conn, row["send_id"])
+
+    def sms_id_taken(self, sms_id: str) -> bool:
+        found = self.db.fetch_one("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
+        return found is not None
+
+    def mark_reported(self, reported: dict[int, str]) -> None:
+        """These recipients' states are in the thread now."""
+        with self.db.transaction() as conn:
+            conn.executemany(
+                "UPDATE recipients SET reported_state = ? WHERE id = ?",
+                [(state, recipient_id) for recipient_id, state in sorted(reported.items())],
+            )
+
+    def count_callbacks(self, outcome: str | None = None) -> int:
+        sql, args = "SELECT COUNT(*) AS n FROM callbacks", ()
+        if outcome:
+            sql, args = sql + " WHERE outcome = ?", (outcome,)
+        return self.db.fetch_one(sql, args)["n"]

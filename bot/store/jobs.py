@@ -1,0 +1,184 @@
+"""Durable jobs: queued in the transaction that makes them due, claimed once, held by a lease
+that the holder's heartbeat renews.
+
+On PostgreSQL several processes claim at once with SKIP LOCKED; on SQLite write transactions run
+one at a time. Either way a job runs in one process at a time, and the jobs of one thread (or
+one recipient's submission) run in order.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bot.core.model import Job, JobKind, JobState
+from bot.db import Connection, Database
+from bot.store.rows import job_from
+
+SYNC_DEBOUNCE_SECONDS = 0.5
+_UNFINISHED = f"('{JobState.QUEUED}', '{JobState.RUNNING}')"
+# The first unfinished job of its thread (or recipient). Written as a lookup per candidate,
+# which both databases answer from the (order_key, state) index; PostgreSQL plans the
+# equivalent NOT EXISTS as an anti join over every unfinished job, for every candidate.
+_FIRST_OF_ITS_LINE = f"""j.id = (
+        SELECT MIN(e.id) FROM jobs e
+        WHERE e.order_key = j.order_key AND e.state IN {_UNFINISHED})"""
+# Where runnable jobs are, each read from the (state, run_after) index in order, so that the
+# search stops at the first one that may run. A job whose holder stopped renewing its lease
+# (the process died) comes first: the rest of its thread waits for it. Leases are timed by the
+# database's clock (`{clock}`), so processes on machines whose clocks disagree still agree.
+_EXPIRED_LEASE = f"j.state = '{JobState.RUNNING}' AND j.lease_until < {{clock}}"
+_DUE = f"j.state = '{JobState.QUEUED}' AND j.run_after <= ?"
+_CLAIM = f"""UPDATE jobs SET state = '{JobState.RUNNING}', attempts = attempts + 1, holder = ?,
+        lease_until = {{clock}} + ?, updated_at = ? WHERE id = ({{job}}) RETURNING *"""
+
+
+def _next_job(candidates: str, suffix: str = "") -> str:
+    return f"""SELECT j.id FROM jobs j WHERE {candidates} AND {_FIRST_OF_ITS_LINE}
+        ORDER BY j.run_after LIMIT 1{suffix}"""
+
+
+def enqueue(
+    conn: Connection,
+    kind: JobKind,
+    send_id: str,
+    *,
+    recipient_id: int | None = None,
+    run_after: float | None = None,
+) -> None:
+    # Updates to one thread run strictly in order; each recipient's submit runs on its own.
+    order_key = f"submit:{recipient_id}" if kind == JobKind.SUBMIT else f"thread:{send_id}"
+    now = time.time()
+    conn.execute(
+        """INSERT INTO jobs (kind, send_id, recipient_id, order_key, state, attempts, run_after,
+               created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)""",
+        (
+            kind,
+            send_id,
+            recipient_id,
+            order_key,
+            JobState.QUEUED,
+            max(now, run_after or now),
+            now,
+            now,
+        ),
+    )
+
+
+def enqueue_sync(conn: Connection, send_id: str) -> None:
+    """One queued refresh per thread is enough: it reads the latest state when it runs, and it
+    waits a moment so that reports arriving together become one update and one reply.
+
+    On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
+    not a duplicate reply, since a refresh reports only what was not reported yet."""
+    now = time.time()
+    # One statement, not a look and then an insert: a callback's transaction is a few round
+    # trips to PostgreSQL, and each one counts.
+    conn.execute(
+        """INSERT INTO jobs (kind, send_id, order_key, state, attempts, run_after, created_at,
+               updated_at)
+           SELECT ?, ?, ?, ?, 0, ?, ?, ?
+           WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = ? AND send_id = ? AND state = ?)""",
+        (
+            JobKind.SYNC_THREAD,
+            send_id,
+            f"thread:{send_id}",
+            JobState.QUEUED,
+            now + SYNC_DEBOUNCE_SECONDS,
+            now,
+            now,
+            JobKind.SYNC_THREAD,
+            send_id,
+            JobState.QUEUED,
+        ),
+    )
+
+
+class Jobs:
+    def __init__(self, db: Database, holder: str, lease_seconds: float) -> None:
+        self.db = db
+        self.holder = holder  # this process, in the jobs it holds
+        # A job whose holder has not renewed its lease for this long is taken over.
+        self.lease_seconds = lease_seconds
+
+    def claim(self) -> Job | None:
+        """Take the next runnable job whose predecessors on the same line are done."""
+        now = time.time()
+        clock = self.db.clock
+        for candidates, params in ((_EXPIRED_LEASE.format(clock=clock), ()), (_DUE, (now,))):
+            # Look first without a write transaction: most polls find nothing.
+            if self.db.fetch_one(_next_job(candidates), params) is None:
+                continue
+            # PostgreSQL: several processes claim at once; a job another one is taking is
+            # skipped, not waited for, and never taken twice. SQLite: one writer at a time.
+            skip_locked = " FOR UPDATE OF j SKIP LOCKED" if self.db.kind == "postgres" else ""
+            claim = _CLAIM.format(clock=clock, job=_next_job(candidates, skip_locked))
+            with self.db.transaction() as conn:
+                row = conn.execute(
+                    claim, (self.holder, self.lease_seconds, now, *params)
+                ).fetchone()
+            if row:
+                return job_from(row)
+        return None
+
+    def renew(self) -> int:
+        """Extend the lease of every job this process is running (its heartbeat); returns how
+        many it still holds."""
+        with self.db.transaction() as conn:
+            # Locked in id order, as every other transaction that locks several jobs does.
+            return conn.execute(
+                f"""UPDATE jobs SET lease_until = {self.db.clock} + ? WHERE id IN (
+                        SELECT id FROM jobs WHERE holder = ? AND state = ?
+                        ORDER BY id{self.db.row_lock})""",
+                (self.lease_seconds, self.holder, JobState.RUNNING),
+            ).rowcount
+
+    def finish(self, job_id: int) -> bool:
+        """False when this process no longer held the job (another took it over)."""
+        return self._settle(job_id, JobState.DONE, None, None)
+
+    def retry(
+        self, job_id: int, delay_seconds: float, error: str, *, count_attempt: bool = True
+    ) -> bool:
+        refund = 0 if count_attempt else 1
+        return self._settle(job_id, JobState.QUEUED, time.time() + delay_seconds, error, refund)
+
+    def fail(self, job_id: int, error: str) -> bool:
+        return self._settle(job_id, JobState.FAILED, None, error)
+
+    def next_due(self) -> float | None:
+        row = self.db.fetch_one(
+            "SELECT MIN(run_after) AS due FROM jobs WHERE state = ?", (JobState.QUEUED,)
+        )
+        return row["due"] if row else None
+
+    def pending(self) -> int:
+        return self.db.fetch_one(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN {_UNFINISHED}")[
+            "n"
+        ]
+
+    def _settle(
+        self,
+        job_id: int,
+        state: JobState,
+        run_after: float | None,
+        error: str | None,
+        refund: int = 0,
+    ) -> bool:
+        with self.db.transaction() as conn:
+            changed = conn.execute(
+                """UPDATE jobs SET state = ?, run_after = COALESCE(?, run_after), last_error = ?,
+                       attempts = attempts - ?, lease_until = NULL, holder = NULL, updated_at = ?
+                   WHERE id = ? AND holder = ? AND state = ?""",
+                (
+                    state,
+                    run_after,
+                    error,
+                    refund,
+                    time.time(),
+                    job_id,
+                    self.holder,
+                    JobState.RUNNING,
+                ),
+            ).rowcount
+        return changed > 0

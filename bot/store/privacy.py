@@ -1,0 +1,65 @@
+"""Privacy: forget what was sent, and to whom, once it is old; keep the statistics."""
+
+from __future__ import annotations
+
+import time
+
+from bot.core.delivery import State, is_final
+from bot.db import Database
+
+
+class Privacy:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def purge(self, older_than_seconds: float) -> int:
+        """Forget what was sent, and to whom, for sends older than the cut-off: settled sends,
+        and test sends whatever their recipients' states (eSMS never settles them) once none of
+        them still waits to go to eSMS. Returns how many sends were purged.
+
+        Message text, image, button, the command's response URL, decision reasons and the raw
+        callbacks are erased and phone numbers masked; states, counts, prices and times stay
+        for statistics. Unmatched callbacks received before the cut-off lose their raw query,
+        which holds the full phone number.
+        """
+        cutoff = time.time() - older_than_seconds
+        open_states = [state.value for state in State if not is_final(state)]
+        marks = ", ".join("?" for _ in open_states)
+        with self.db.transaction() as conn:
+            # A queued recipient is still to be submitted: purged, it would go out masked.
+            send_ids = [
+                row["id"]
+                for row in conn.execute(
+                    f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
+                          AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id
+                              AND ((r.state IN ({marks}) AND s.test_send = 0) OR r.state = ?))""",
+                    (cutoff, *open_states, State.QUEUED),
+                )
+            ]
+            for send_id in send_ids:
+                conn.execute(
+                    """UPDATE sends SET text = '', image_url = '', button_label = '',
+                           button_url = '', response_url = NULL, decision_reason = NULL,
+                           purged_at = ? WHERE id = ?""",
+                    (time.time(), send_id),
+                )
+                conn.execute(
+                    "UPDATE approval_events SET reason = NULL WHERE send_id = ?", (send_id,)
+                )
+                conn.execute(
+                    """UPDATE recipients SET phone = '•••••••' || substr(phone, length(phone) - 2)
+                       WHERE send_id = ?""",
+                    (send_id,),
+                )
+                conn.execute(
+                    """UPDATE callbacks SET query = '' WHERE recipient_id IN
+                           (SELECT id FROM recipients WHERE send_id = ?)""",
+                    (send_id,),
+                )
+            # Without its SMSID an erased callback is never replayed: its query cannot be parsed.
+            conn.execute(
+                """UPDATE callbacks SET query = '', sms_id = NULL
+                   WHERE outcome = 'unmatched' AND received_at < ?""",
+                (cutoff,),
+            )
+            return len(send_ids)

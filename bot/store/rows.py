@@ -1,0 +1,56 @@
+"""Rows as the domain's records: one place that knows the columns' names."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from bot.core.message import ViberMessage
+from bot.core.model import Job, Recipient, Send
+from bot.db import Connection, Row
+
+
+def send_from(row: Row) -> Send:
+    return Send(
+        id=row["id"],
+        created_at=row["created_at"],
+        team_id=row["team_id"],
+        channel_id=row["channel_id"],
+        user_id=row["user_id"],
+        message=ViberMessage(
+            text=row["text"],
+            image_url=row["image_url"],
+            button_label=row["button_label"],
+            button_url=row["button_url"],
+        ),
+        brandname=row["brandname"],
+        test_send=bool(row["test_send"]),
+        thread_state=row["thread_state"],
+        thread_note=row["thread_note"],
+        parent_ts=row["parent_ts"],
+        response_url=row["response_url"],
+        approval=row["approval"],
+        approval_expires_at=row["approval_expires_at"],
+        approval_channel=row["approval_channel"],
+        approval_ts=row["approval_ts"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        decision_reason=row["decision_reason"],
+        decision_reported=bool(row["decision_reported"]),
+        scheduled_at=row["scheduled_at"],
+        thread_ts=row["thread_ts"],
+        cancelled_by=row["cancelled_by"],
+        cancelled_at=row["cancelled_at"],
+    )
+
+
+def job_from(row: Row) -> Job:
+    return Job(**{field.name: row[field.name] for field in fields(Job)})
+
+
+def recipient_from(row: Row) -> Recipient:
+    return Recipient(**{field.name: row[field.name] for field in fields(Recipient)})
+
+
+def reload_send(conn: Connection, send_id: str) -> Send:
+    """The send as the running transaction sees it now."""
+    return send_from(conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone())

@@ -1,0 +1,216 @@
+"""Sends and their recipients: stored with their RequestIds before Slack hears back, posted as
+a thread, cancelled while still held for later."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from bot.core.delivery import State
+from bot.core.model import (
+    Approval,
+    JobKind,
+    JobState,
+    LookUp,
+    NewSend,
+    Recipient,
+    Send,
+    ThreadState,
+)
+from bot.db import Connection, Database
+from bot.store.jobs import enqueue, enqueue_sync
+from bot.store.rows import recipient_from, reload_send, send_from
+
+
+def release_recipients(conn: Connection, send_id: str) -> None:
+    """Queue each recipient's submission, at the send's scheduled time if it has one."""
+    scheduled_at = conn.execute(
+        "SELECT scheduled_at FROM sends WHERE id = ?", (send_id,)
+    ).fetchone()["scheduled_at"]
+    rows = conn.execute(
+        "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
+        (send_id, State.QUEUED),
+    ).fetchall()
+    for row in rows:
+        enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=scheduled_at)
+
+
+class Sends:
+    def __init__(self, db: Database, wake: Callable[[], None]) -> None:
+        self.db = db
+        self._wake = wake  # new work was queued: the job runner looks now
+
+    def create(self, new: NewSend) -> str:
+        """Store a send, its recipients (each with its RequestId) and the job that posts its
+        thread."""
+        send_id = uuid.uuid4().hex[:16]
+        now = time.time()
+        approval_needed = new.approval_ttl_seconds is not None
+        with self.db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
+                       response_url, text, image_url, button_label, button_url, brandname,
+                       test_send, thread_state, approval, approval_expires_at, approval_channel,
+                       scheduled_at, thread_ts)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    send_id,
+                    now,
+                    now,
+                    new.team_id,
+                    new.channel_id,
+                    new.user_id,
+                    new.response_url,
+                    new.message.text,
+                    new.message.image_url,
+                    new.message.button_label,
+                    new.message.button_url,
+                    new.brandname,
+                    int(new.test_send),
+                    ThreadState.NEW,
+                    Approval.PENDING if approval_needed else Approval.NONE,
+                    now + new.approval_ttl_seconds if approval_needed else None,
+                    new.approval_channel if approval_needed else None,
+                    new.scheduled_at,
+                    new.thread_ts,
+                ),
+            )
+            conn.executemany(
+                """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [
+                    (send_id, position, phone, str(uuid.uuid4()), State.QUEUED, now)
+                    for position, phone in enumerate(new.phones)
+                ],
+            )
+            enqueue(conn, JobKind.POST_PARENT, send_id)
+        self._wake()
+        return send_id
+
+    def get(self, send_id: str) -> Send | None:
+        row = self.db.fetch_one("SELECT * FROM sends WHERE id = ?", (send_id,))
+        return send_from(row) if row else None
+
+    def recipients(self, send_id: str) -> list[Recipient]:
+        rows = self.db.fetch_all(
+            "SELECT * FROM recipients WHERE send_id = ? ORDER BY position", (send_id,)
+        )
+        return [recipient_from(row) for row in rows]
+
+    def recipient(self, recipient_id: int) -> Recipient | None:
+        row = self.db.fetch_one("SELECT * FROM recipients WHERE id = ?", (recipient_id,))
+        return recipient_from(row) if row else None
+
+    def to_phone(self, phone: str, limit: int, *, user_id: str, channel_id: str) -> LookUp:
+        """The latest sends to `phone` that `user_id` sent or that came from `channel_id`; the
+        others are counted."""
+        to_phone = "EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id AND r.phone = ?)"
+        rows = self.db.fetch_all(
+            f"""SELECT s.* FROM sends s WHERE {to_phone} AND (s.user_id = ? OR s.channel_id = ?)
+               ORDER BY s.created_at DESC LIMIT ?""",
+            (phone, user_id, channel_id, limit),
+        )
+        hidden = self.db.fetch_one(
+            f"""SELECT COUNT(*) AS n FROM sends s
+                WHERE {to_phone} AND s.user_id != ? AND s.channel_id != ?""",
+            (phone, user_id, channel_id),
+        )["n"]
+        return LookUp([send_from(row) for row in rows], hidden)
+
+    def with_sms_id(self, sms_id: str, *, user_id: str, channel_id: str) -> LookUp:
+        """The send with that SMSID, if `user_id` sent it or it came from `channel_id`."""
+        row = self.db.fetch_one(
+            "SELECT s.* FROM sends s JOIN recipients r ON r.send_id = s.id WHERE r.sms_id = ?",
+            (sms_id,),
+        )
+        if row is None:
+            return LookUp([])
+        if row["user_id"] == user_id or row["channel_id"] == channel_id:
+            return LookUp([send_from(row)])
+        return LookUp([], 1)
+
+    def by_user(self, user_id: str, limit: int) -> list[Send]:
+        rows = self.db.fetch_all(
+            "SELECT * FROM sends WHERE user_id = ? ORDER BY created_at DESC LIMIT ?",
+            (user_id, limit),
+        )
+        return [send_from(row) for row in rows]
+
+    def recent(self, channel_id: str, limit: int) -> list[Send]:
+        rows = self.db.fetch_all(
+            "SELECT * FROM sends WHERE channel_id = ? ORDER BY created_at DESC LIMIT ?",
+            (channel_id, limit),
+        )
+        return [send_from(row) for row in rows]
+
+    def mark_parent_posted(self, send_id: str, parent_ts: str) -> None:
+        """Record the thread; release the recipients to eSMS unless an approval must come first."""
+        with self.db.transaction() as conn:
+            updated = conn.execute(
+                """UPDATE sends SET parent_ts = ?, thread_state = ?, updated_at = ?
+                   WHERE id = ? AND thread_state = ?""",
+                (parent_ts, ThreadState.POSTED, time.time(), send_id, ThreadState.NEW),
+            ).rowcount
+            if not updated:
+                return
+            send = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
+            if send["approval"] == Approval.PENDING:
+                if send["approval_channel"]:
+                    enqueue(conn, JobKind.POST_APPROVAL, send_id)
+            elif send["approval"] in (Approval.NONE, Approval.APPROVED):
+                release_recipients(conn, send_id)
+
+    def mark_not_posted(self, send_id: str, note: str) -> None:
+        """Slack would not take the thread parent: nothing goes to any customer."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            conn.execute(
+                """UPDATE sends SET thread_state = ?, thread_note = ?, updated_at = ?
+                   WHERE id = ? AND thread_state = ?""",
+                (ThreadState.NOT_POSTED, note, now, send_id, ThreadState.NEW),
+            )
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+                (State.CANCELLED, now, send_id, State.QUEUED),
+            )
+
+    def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:
+        """Cancel a send none of whose recipients has gone to eSMS yet; None when too late."""
+        now = time.time()
+        lock = self.db.row_lock
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT * FROM sends WHERE id = ?" + lock, (send_id,)).fetchone()
+            # Locked, so that a worker cannot claim one of them while this decides.
+            submits = conn.execute(
+                "SELECT state FROM jobs WHERE send_id = ? AND kind = ? ORDER BY id" + lock,
+                (send_id, JobKind.SUBMIT),
+            ).fetchall()
+            started = any(job["state"] in (JobState.RUNNING, JobState.DONE) for job in submits)
+            if row is None or started or row["cancelled_at"] is not None:
+                return None
+            if row["approval"] == Approval.PENDING:  # withdrawing a request is a rejection
+                return None
+            moved = conn.execute(
+                "SELECT 1 FROM recipients WHERE send_id = ? AND state != ? LIMIT 1",
+                (send_id, State.QUEUED),
+            ).fetchone()
+            if moved:
+                return None
+            conn.execute(
+                "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
+                (actor, now, now, send_id),
+            )
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ?",
+                (State.CANCELLED, now, send_id),
+            )
+            conn.execute(
+                """UPDATE jobs SET state = ?, last_error = 'cancelled'
+                   WHERE send_id = ? AND kind = ? AND state = ?""",
+                (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+            )
+            enqueue_sync(conn, send_id)
+            cancelled = reload_send(conn, send_id)
+        self._wake()
+        return cancelled
