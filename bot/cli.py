@@ -132,8 +132,7 @@ def dev(args: argparse.Namespace) -> None:
     """Socket Mode: Slack connects out to this process; no public URL is needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.runtime import build_services
-    from bot.slack.app import build_bolt_app
+    from bot.runtime import bolt_app, build_services
 
     settings = _settings(require_signing_secret=False, require_app_token=True)
     configure_logging(settings.log_level, settings.secret_values())
@@ -141,7 +140,7 @@ def dev(args: argparse.Namespace) -> None:
     services = build_services(settings)
     services.worker.start()
     handler = SocketModeHandler(
-        build_bolt_app(services), settings.slack_app_token, web_client=services.slack
+        bolt_app(services), settings.slack_app_token, web_client=services.slack
     )
     mode = (
         "callbacks under PUBLIC_URL"

@@ -1,11 +1,12 @@
-"""Build the long-lived pieces of a running app once, from Settings, and hand them around."""
+"""The wiring: build the long-lived pieces of a running app once, from Settings, and hand them
+around. Only the entry points (`bot.wsgi`, `bot.cli`) import this module."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
@@ -16,7 +17,8 @@ from bot.jobs.reconcile import Reconciler
 from bot.jobs.runner import Worker
 from bot.jobs.tasks import Tasks
 from bot.logs import ContextExecutor
-from bot.slack.people import PeopleList
+from bot.slack.app import build_bolt_app
+from bot.slack.people import People
 from bot.store import Store
 
 
@@ -27,20 +29,11 @@ class Services:
     slack: WebClient
     esms: EsmsClient
     worker: Worker
+    people: People
     # Answers that need eSMS (the balance) are computed here, never on Slack's listener threads.
     lookups: ThreadPoolExecutor = field(
         default_factory=lambda: ContextExecutor(2, thread_name_prefix="lookup")
     )
-    _people: dict[tuple[str, ...], PeopleList] = field(default_factory=dict)
-
-    def people(self, ids: Sequence[str]) -> PeopleList:
-        """One list (and one user-group cache) per configured set of IDs, shared by listeners."""
-        key = tuple(ids)
-        if key not in self._people:
-            self._people[key] = PeopleList(
-                self.slack, key, cache_seconds=self.settings.user_group_cache_seconds
-            )
-        return self._people[key]
 
 
 def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
@@ -90,4 +83,19 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         periodic=periodic,
     )
     store.on_new_work(worker.wake)
-    return Services(settings=settings, store=store, slack=slack, esms=esms, worker=worker)
+    people = People(slack, cache_seconds=settings.user_group_cache_seconds)
+    return Services(
+        settings=settings, store=store, slack=slack, esms=esms, worker=worker, people=people
+    )
+
+
+def bolt_app(services: Services) -> App:
+    """The Bolt app over these services, for the WSGI endpoint and for Socket Mode."""
+    return build_bolt_app(
+        settings=services.settings,
+        store=services.store,
+        slack=services.slack,
+        esms=services.esms,
+        lookups=services.lookups,
+        people=services.people,
+    )

@@ -10,8 +10,7 @@ from typing import Any
 from bot.config import Settings
 from bot.esms.callback import CallbackError, parse_callback, secret_matches
 from bot.logs import new_request_id, request_id
-from bot.runtime import Services, build_services
-from bot.slack.app import build_bolt_app
+from bot.runtime import Services, bolt_app, build_services
 from bot.slack.http import HttpAnswer, SlackEndpoint
 
 log = logging.getLogger(__name__)
@@ -27,7 +26,7 @@ _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"
 class WebApp:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.slack = SlackEndpoint(build_bolt_app(services), services.settings.slack_signing_secret)
+        self.slack = SlackEndpoint(bolt_app(services), services.settings.slack_signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         current = new_request_id(environ.get("HTTP_X_REQUEST_ID"))

@@ -510,6 +510,26 @@ CATALOG: dict[str, tuple[str, str]] = {
         "the eSMS account is not activated or is locked",
         "tài khoản eSMS chưa kích hoạt hoặc đã bị khóa",
     ),
+    "code.107": (
+        "an advertising request needs at least 30 numbers",
+        "tin quảng cáo cần ít nhất 30 số mỗi lần gửi",
+    ),
+    "code.120": (
+        "too many numbers in one advertising request",
+        "quá nhiều số trong một lần gửi quảng cáo",
+    ),
+    "code.146": (
+        "the text does not match a template registered for this customer-care brandname",
+        "nội dung không khớp mẫu đã đăng ký cho brandname chăm sóc khách hàng",
+    ),
+    "code.160": (
+        "too many requests per second at eSMS; the app slows down and retries",
+        "gửi quá nhiều yêu cầu mỗi giây tới eSMS; ứng dụng sẽ gửi chậm lại và thử lại",
+    ),
+    "code.177": (
+        "the recipient's network is not registered for this brandname",
+        "nhà mạng của người nhận chưa được đăng ký cho brandname này",
+    ),
     "code.300": ("the message type is missing", "thiếu loại tin"),
     "code.unknown": ("unknown eSMS result ({label})", "kết quả eSMS không xác định ({label})"),
     "code.label": ("code {code}", "mã {code}"),

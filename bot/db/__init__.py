@@ -1,6 +1,7 @@
 """The database under the store: SQLite embedded by default, PostgreSQL when one machine is not
 enough. Both answer the same small interface, so the store's SQL is written once, with `?`
-placeholders, and rows are read by column name.
+placeholders, and rows are read by column name. The schema, one list of migrations that both
+apply, is in `bot.db.schema`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9  # the last of bot.db.schema.MIGRATIONS
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgres", "postgresql")
 # The tables that hold the app's data, parents before children, each with its one-column

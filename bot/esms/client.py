@@ -136,9 +136,7 @@ class EsmsClient:
 
     def send_status(self, sms_id: str) -> StatusReport:
         answer = self._call("GET", "GetSendStatus", params={"RefId": sms_id, **self._credentials})
-        code = _code(answer, "CodeResponse")
-        if code != codes.ACCEPTED:
-            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        _check_accepted(answer, "CodeResponse")
         return StatusReport(
             sms_id=sms_id,
             send_status=_int(answer.get("SendStatus")),
@@ -149,9 +147,7 @@ class EsmsClient:
     def receiver_status(self, sms_id: str) -> list[ReceiverStatus]:
         params = {"RefId": sms_id, **self._credentials}
         answer = self._call("GET", "GetSmsReceiverStatus_get", params=params)
-        code = _code(answer, "CodeResult")
-        if code != codes.ACCEPTED:
-            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        _check_accepted(answer, "CodeResult")
         receivers = answer.get("ReceiverList") or []
         if not isinstance(receivers, list):
             raise EsmsUnavailable("eSMS answered GetSmsReceiverStatus_get without a ReceiverList")
@@ -193,9 +189,7 @@ class EsmsClient:
     def _sent_data_page(self, body: dict[str, Any]) -> tuple[list[SentRecord], int, int | None]:
         """One page: its usable records, how many rows it had, and CountTotal when given."""
         answer = self._call("POST", "GetSmsSentData_V2", json_body=body)
-        code = _code(answer, "CodeResult" if "CodeResult" in answer else "CodeResponse")
-        if code != codes.ACCEPTED:
-            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        _check_accepted(answer, "CodeResult" if "CodeResult" in answer else "CodeResponse")
         rows = answer.get("SentData") or []
         if not isinstance(rows, list):
             raise EsmsUnavailable("eSMS answered GetSmsSentData_V2 without a SentData list")
@@ -216,17 +210,13 @@ class EsmsClient:
 
     def balance(self) -> int:
         answer = self._call("POST", "GetBalance_json", json_body=dict(self._credentials))
-        code = _code(answer, "CodeResponse")
-        if code != codes.ACCEPTED:
-            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        _check_accepted(answer, "CodeResponse")
         return _int(answer.get("Balance"))
 
     def brandnames(self) -> list[Brandname]:
         path = f"GetListBrandname/{self._credentials['ApiKey']}/{self._credentials['SecretKey']}"
         answer = self._call("GET", path, name="GetListBrandname")
-        code = _code(answer, "CodeResponse")
-        if code != codes.ACCEPTED:
-            raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        _check_accepted(answer, "CodeResponse")
         return [
             Brandname(name=str(item.get("Brandname", "")), type=_int(item.get("Type")))
             for item in answer.get("ListBrandName") or []
@@ -270,6 +260,13 @@ class EsmsClient:
         if not isinstance(answer, dict):
             raise EsmsUnavailable(f"eSMS answered {endpoint} with unexpected JSON")
         return answer
+
+
+def _check_accepted(answer: dict[str, Any], key: str) -> None:
+    """Raise EsmsRefused unless the answer's result code (named `key`) says accepted."""
+    code = _code(answer, key)
+    if code != codes.ACCEPTED:
+        raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
 
 
 def _code(answer: dict[str, Any], key: str) -> int:

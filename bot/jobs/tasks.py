@@ -21,7 +21,9 @@ from bot.core.model import Job, Send, ThreadState
 from bot.core.phones import mask_phone
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
 from bot.jobs.pacing import ChannelPacer, Pacer
-from bot.slack import blocks
+from bot.slack.blocks.approval import approval_request
+from bot.slack.blocks.common import escape
+from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message, status_line
 from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.store import Store
 
@@ -65,9 +67,7 @@ class Tasks:
         send = self.store.sends.get(job.send_id)
         if send is None or not send.approval_channel:
             return
-        note = _(
-            "note.approval_not_posted", channel=send.approval_channel, reason=blocks.escape(reason)
-        )
+        note = _("note.approval_not_posted", channel=send.approval_channel, reason=escape(reason))
         self.store.approvals.move_to_thread(send.id, note)
 
     def note_out_of_date(self, job: Job, reason: str) -> None:
@@ -75,10 +75,8 @@ class Tasks:
         send = self.store.sends.get(job.send_id)
         if send is None or not send.parent_ts:
             return
-        status = blocks.status_line(
-            send, self.store.sends.recipients(send.id), self.settings.approvers
-        )
-        reason = blocks.escape(reason)
+        status = status_line(send, self.store.sends.recipients(send.id), self.settings.approvers)
+        reason = escape(reason)
         text = _("note.out_of_date", attempts=job.attempts, reason=reason, status=status)
         try:
             self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
@@ -92,7 +90,7 @@ class Tasks:
         if send is None or send.thread_state != ThreadState.NEW:
             return
         recipients = self.store.sends.recipients(send.id)
-        text, parent_blocks = blocks.parent_message(send, recipients, self.settings.approvers)
+        text, parent_blocks = parent_message(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
                 channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks,
@@ -116,7 +114,7 @@ class Tasks:
         if code in ("not_in_channel", "channel_not_found"):
             bot = f"<@{self.bot_user_id}>" if self.bot_user_id else _("agent.the_app")
             return _("agent.not_member", channel=send.channel_id, numbers=numbers, bot=bot)
-        shown = blocks.escape(code)  # Slack's word, echoed into mrkdwn
+        shown = escape(code)  # Slack's word, echoed into mrkdwn
         return _("agent.slack_refused", numbers=numbers, channel=send.channel_id, code=shown)
 
     # -- post the approval request in APPROVAL_CHANNEL ---------------------------------------
@@ -126,7 +124,7 @@ class Tasks:
         if send is None or send.approval_ts or not send.approval_channel:
             return
         recipients = self.store.sends.recipients(send.id)
-        text, request_blocks = blocks.approval_request(send, recipients, self.settings.approvers)
+        text, request_blocks = approval_request(send, recipients, self.settings.approvers)
         try:
             answer = self.slack.chat_postMessage(
                 channel=send.approval_channel, text=text, blocks=request_blocks,
@@ -227,7 +225,7 @@ class Tasks:
             if wait:  # the channel's turn comes later: touch nothing until then
                 raise RetryLater("waiting for the channel's turn", wait)
         approvers = self.settings.approvers
-        text, parent_blocks = blocks.parent_message(send, recipients, approvers)
+        text, parent_blocks = parent_message(send, recipients, approvers)
         self._slack_call(
             "chat_update",
             channel=send.channel_id,
@@ -236,7 +234,7 @@ class Tasks:
             blocks=parent_blocks,
         )
         if send.approval_ts and send.approval_channel:
-            text, request_blocks = blocks.approval_request(send, recipients, approvers)
+            text, request_blocks = approval_request(send, recipients, approvers)
             self._slack_call(
                 "chat_update", channel=send.approval_channel, ts=send.approval_ts, text=text,
                 blocks=request_blocks,
@@ -244,12 +242,12 @@ class Tasks:
         if send.decided_at and not send.decision_reported:
             self._slack_call(
                 "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
-                text=blocks.decision_reply(send),
+                text=decision_reply(send),
             )  # fmt: skip
             self.store.approvals.mark_reported(send.id)
         if not due:
             return
-        reply_text, reply_blocks = blocks.outcome_reply(due, test_send=send.test_send)
+        reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send)
         self._slack_call(
             "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
             text=reply_text, blocks=reply_blocks, unfurl_links=False, unfurl_media=False,

@@ -11,32 +11,39 @@ from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.config import Settings
 from bot.core.i18n import _
-from bot.runtime import Services
-from bot.slack.blocks import COMPOSER_CALLBACK_ID, ComposerContext
+from bot.slack.binding import bind
+from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.compose import SHORTCUT_CALLBACK_ID
 from bot.slack.people import PeopleList
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    settings = services.settings
-    allowed_users = services.people(settings.allowed_users) if settings.allowed_users else None
+def register(app: App, settings: Settings, allowed_users: PeopleList | None) -> None:
+    """`allowed_users` is None when ALLOWED_USERS is not set (everyone may start a send)."""
+    app.middleware(bind(guard, settings, allowed_users))
 
-    @app.middleware
-    def guard(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        problem = _wrong_origin(settings, body, context)
-        if problem is None and _starts_a_send(body):
-            problem = _not_allowed(settings, allowed_users, body, context)
-        if problem is None:
-            return next()
-        log.warning(
-            "refused %s from user %s in team %s: %s",
-            body.get("type") or "command", context.user_id, context.team_id, problem,
-        )  # fmt: skip
-        return _refusal(body, context, problem)
+
+def guard(
+    settings: Settings,
+    allowed_users: PeopleList | None,
+    body: dict[str, Any],
+    context: BoltContext,
+    next: Callable[[], BoltResponse],
+) -> BoltResponse | None:
+    problem = _wrong_origin(settings, body, context)
+    if problem is None and _starts_a_send(body):
+        problem = _not_allowed(settings, allowed_users, body, context)
+    if problem is None:
+        return next()
+    log.warning(
+        "refused %s from user %s in team %s: %s",
+        body.get("type") or "command",
+        context.user_id,
+        context.team_id,
+        problem,
+    )
+    return _refusal(body, context, problem)
 
 
 def _wrong_origin(settings: Settings, body: dict[str, Any], context: BoltContext) -> str | None:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
 
+from bot.config import Settings
+from bot.esms.client import EsmsClient
 from bot.logs import ContextExecutor
-from bot.runtime import Services
 from bot.slack import access, approvals, commands, compose, failures, home, scheduling
+from bot.slack.commands import CommandNeeds
+from bot.slack.people import People
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +32,21 @@ class _DropTokenNotices(logging.Filter):
         return "`token` will be unused" not in message and "will be ignored" not in message
 
 
-def build_bolt_app(services: Services) -> App:
+def build_bolt_app(
+    *,
+    settings: Settings,
+    store: Store,
+    slack: WebClient,
+    esms: EsmsClient,
+    lookups: Executor,
+    people: People,
+) -> App:
+    """Every listener registered with the collaborators it uses. `esms` answers the balance
+    look-up, which runs on `lookups`, never on a listener thread; `people` holds the configured
+    lists (APPROVERS, ALLOWED_USERS, TEMPLATE_ADMINS)."""
     bolt_log = logging.getLogger("bot.slack.bolt")
     bolt_log.addFilter(_DropTokenNotices())
-    token = services.settings.slack_bot_token
+    token = settings.slack_bot_token
 
     # Bolt's single-workspace mode calls auth.test before the first request it serves; with
     # the token known, no request should wait on (or fail with) a Slack API call.
@@ -37,17 +54,20 @@ def build_bolt_app(services: Services) -> App:
         return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token=token)
 
     app = App(
-        client=services.slack,
+        client=slack,
         authorize=authorize,
-        signing_secret=services.settings.slack_signing_secret,
+        signing_secret=settings.slack_signing_secret,
         listener_executor=ContextExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_log,
     )
-    access.register(app, services)  # first: a refused request reaches no listener
-    commands.register(app, services)
-    compose.register(app, services)
-    approvals.register(app, services)
-    scheduling.register(app, services)
-    home.register(app, services)
-    failures.register(app, services.store)
+    approvers = people.list_of(settings.approvers)
+    allowed_users = people.list_of(settings.allowed_users) if settings.allowed_users else None
+    admins = people.list_of(settings.template_admins) if settings.template_admins else None
+    access.register(app, settings, allowed_users)  # first: a refused request reaches no listener
+    commands.register(app, CommandNeeds(settings, store, esms, lookups, admins))
+    compose.register(app, settings, store)
+    approvals.register(app, store, approvers)
+    scheduling.register(app, store, approvers)
+    home.register(app, store)
+    failures.register(app, store)
     return app

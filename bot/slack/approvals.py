@@ -11,82 +11,103 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.i18n import _
 from bot.core.model import Approval, Send
-from bot.runtime import Services
-from bot.slack.blocks import (
+from bot.slack.binding import bind
+from bot.slack.blocks.approval import (
     APPROVE_ACTION,
     REJECT_ACTION,
     REJECT_CALLBACK_ID,
     already_decided,
-    escape,
     reject_view,
 )
+from bot.slack.blocks.common import escape
+from bot.slack.people import PeopleList
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    store = services.store
-    approvers = services.people(services.settings.approvers)
+def register(app: App, store: Store, approvers: PeopleList) -> None:
+    app.action(APPROVE_ACTION)(bind(approve, store, approvers))
+    app.action(REJECT_ACTION)(bind(reject, store, approvers))
+    app.view(REJECT_CALLBACK_ID)(bind(reject_submitted, store, approvers))
 
-    def refusal(send: Send | None, user_id: str, *, plain: bool = False) -> str | None:
-        """Why this user may not decide on this send now, or None when they may."""
-        if send is None:
-            return _("approve.gone")
-        if not send.awaiting_approval:
-            return already_decided(send, plain=plain)
-        if user_id == send.user_id:
-            return _("approve.own")
-        allowed = approvers.contains(user_id, fresh=True)
-        if allowed is None:
-            return _("approve.unknown")
-        if not allowed:
-            return _("approve.not_approver")
-        return None
 
-    @app.action(APPROVE_ACTION)
-    def approve(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        send = store.sends.get(str(action.get("value", "")))
-        problem = refusal(send, user_id)
-        if problem is None and send is not None:
-            decision = store.approvals.decide(send.id, Approval.APPROVED, user_id)
-            if decision and decision.won:
-                log.info("send %s approved by %s", send.id, user_id)
-                return
-            problem = already_decided(decision.send) if decision else _("approve.gone")
-        respond(text=problem, response_type="ephemeral", replace_original=False)
+def refusal(
+    approvers: PeopleList, send: Send | None, user_id: str, *, plain: bool = False
+) -> str | None:
+    """Why this user may not decide on this send now, or None when they may."""
+    if send is None:
+        return _("approve.gone")
+    if not send.awaiting_approval:
+        return already_decided(send, plain=plain)
+    if user_id == send.user_id:
+        return _("approve.own")
+    allowed = approvers.contains(user_id, fresh=True)
+    if allowed is None:
+        return _("approve.unknown")
+    if not allowed:
+        return _("approve.not_approver")
+    return None
 
-    @app.action(REJECT_ACTION)
-    def reject(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        send = store.sends.get(str(action.get("value", "")))
-        problem = refusal(send, user_id)
-        if problem is None and send is not None:
-            try:
-                client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
-                return
-            except SlackApiError as error:
-                problem = _("approve.no_form", code=escape(str(error.response.get("error"))))
-        respond(text=problem, response_type="ephemeral", replace_original=False)
 
-    @app.view(REJECT_CALLBACK_ID)
-    def reject_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        send = store.sends.get(str(view.get("private_metadata", "")))
-        values = (view.get("state") or {}).get("values") or {}
-        reason = (((values.get("reason") or {}).get("value") or {}).get("value") or "").strip()[
-            :500
-        ]
-        problem = refusal(send, user_id, plain=True)
-        if problem is None and send is not None:
-            decision = store.approvals.decide(send.id, Approval.REJECTED, user_id, reason or None)
-            if decision and decision.won:
-                log.info("send %s rejected by %s", send.id, user_id)
-                ack()
-                return
-            problem = already_decided(decision.send, plain=True) if decision else _("approve.gone")
-        ack(response_action="errors", errors={"reason": problem})
+def approve(
+    store: Store,
+    approvers: PeopleList,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    send = store.sends.get(str(action.get("value", "")))
+    problem = refusal(approvers, send, user_id)
+    if problem is None and send is not None:
+        decision = store.approvals.decide(send.id, Approval.APPROVED, user_id)
+        if decision and decision.won:
+            log.info("send %s approved by %s", send.id, user_id)
+            return
+        problem = already_decided(decision.send) if decision else _("approve.gone")
+    respond(text=problem, response_type="ephemeral", replace_original=False)
+
+
+def reject(
+    store: Store,
+    approvers: PeopleList,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    """Open the form that asks for a reason; the decision is taken when it is submitted."""
+    ack()
+    user_id = body["user"]["id"]
+    send = store.sends.get(str(action.get("value", "")))
+    problem = refusal(approvers, send, user_id)
+    if problem is None and send is not None:
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
+            return
+        except SlackApiError as error:
+            problem = _("approve.no_form", code=escape(str(error.response.get("error"))))
+    respond(text=problem, response_type="ephemeral", replace_original=False)
+
+
+def reject_submitted(
+    store: Store, approvers: PeopleList, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    user_id = body["user"]["id"]
+    send = store.sends.get(str(view.get("private_metadata", "")))
+    values = (view.get("state") or {}).get("values") or {}
+    reason = ((values.get("reason") or {}).get("value") or {}).get("value") or ""
+    reason = reason.strip()[:500]
+    problem = refusal(approvers, send, user_id, plain=True)
+    if problem is None and send is not None:
+        decision = store.approvals.decide(send.id, Approval.REJECTED, user_id, reason or None)
+        if decision and decision.won:
+            log.info("send %s rejected by %s", send.id, user_id)
+            ack()
+            return
+        problem = already_decided(decision.send, plain=True) if decision else _("approve.gone")
+    ack(response_action="errors", errors={"reason": problem})

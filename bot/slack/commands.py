@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.config import Settings
 from bot.core.command_text import (
     BalanceLookup,
     HistoryLookup,
@@ -24,47 +27,65 @@ from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
 from bot.esms import codes
-from bot.esms.client import EsmsError, EsmsRefused
-from bot.runtime import Services
+from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.slack import templates
-from bot.slack.blocks import ComposerContext, escape, help_text, lookup_text, send_summary
+from bot.slack.binding import bind
+from bot.slack.blocks.common import escape, help_text
+from bot.slack.blocks.composer import ComposerContext
+from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.compose import open_composer
+from bot.slack.people import PeopleList
 from bot.slack.sending import Origin, accept_draft
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    @app.command("/viber")
-    def viber(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        request = parse_command(command.get("text", ""))
-        if isinstance(request, OpenComposer):
-            ack()
-            context = ComposerContext(command["channel_id"], command.get("response_url"))
-            problem = open_composer(services, client, command["trigger_id"], context)
-            if problem:
-                respond(_("cmd.no_composer", code=escape(problem)))
-            return
-        if isinstance(request, TemplateCommand):
-            ack(
-                text=templates.answer(services, request, command["user_id"]),
-                response_type="ephemeral",
-            )
-            return
-        if isinstance(request, StatusLookup | HistoryLookup):
-            ack(text=_look_up(request, command, services), response_type="ephemeral")
-            return
-        if isinstance(request, BalanceLookup):
-            ack(text=_("balance.asking"), response_type="ephemeral")
-            services.lookups.submit(_balance, services, respond)
-            return
-        if isinstance(request, ShowHelp):
-            word = request.unrecognised
-            prefix = _("cmd.unknown", word=_code(word)) if word else ""
-            ack(text=prefix + help_text(), response_type="ephemeral")
-            return
-        assert isinstance(request, QuickSend)
-        _quick_send(ack, command, request, services)
+@dataclass(frozen=True)
+class CommandNeeds:
+    """What `/viber` uses."""
+
+    settings: Settings
+    store: Store
+    esms: EsmsClient  # for the balance only
+    # Answers that need eSMS are computed here, never on Slack's listener threads.
+    lookups: Executor
+    template_admins: PeopleList | None  # None: TEMPLATE_ADMINS is not set
+
+
+def register(app: App, needs: CommandNeeds) -> None:
+    app.command("/viber")(bind(viber, needs))
+
+
+def viber(
+    needs: CommandNeeds, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    request = parse_command(command.get("text", ""))
+    if isinstance(request, OpenComposer):
+        ack()
+        context = ComposerContext(command["channel_id"], command.get("response_url"))
+        problem = open_composer(needs.settings, needs.store, client, command["trigger_id"], context)
+        if problem:
+            respond(_("cmd.no_composer", code=escape(problem)))
+        return
+    if isinstance(request, TemplateCommand):
+        text = templates.answer(needs.store, needs.template_admins, request, command["user_id"])
+        ack(text=text, response_type="ephemeral")
+        return
+    if isinstance(request, StatusLookup | HistoryLookup):
+        ack(text=_look_up(needs.store, request, command), response_type="ephemeral")
+        return
+    if isinstance(request, BalanceLookup):
+        ack(text=_("balance.asking"), response_type="ephemeral")
+        needs.lookups.submit(_balance, needs.settings, needs.esms, respond)
+        return
+    if isinstance(request, ShowHelp):
+        word = request.unrecognised
+        prefix = _("cmd.unknown", word=_code(word)) if word else ""
+        ack(text=prefix + help_text(), response_type="ephemeral")
+        return
+    assert isinstance(request, QuickSend)
+    _quick_send(needs.settings, needs.store, ack, command, request)
 
 
 def _code(word: str) -> str:
@@ -72,7 +93,9 @@ def _code(word: str) -> str:
     return escape(word.replace("`", "'"))
 
 
-def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services: Services) -> None:
+def _quick_send(
+    settings: Settings, store: Store, ack: Ack, command: dict[str, Any], request: QuickSend
+) -> None:
     if not request.text.strip():
         ack(text=_("cmd.no_text"), response_type="ephemeral")
         return
@@ -89,11 +112,11 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
         user_id=command["user_id"],
         response_url=command.get("response_url"),
     )
-    accept_draft(services, draft, origin)
+    accept_draft(settings, store, draft, origin)
     count = len(draft.phones)
-    if services.settings.esms_sandbox:
+    if settings.esms_sandbox:
         key = "cmd.sending_test"
-    elif services.settings.approval_required:
+    elif settings.approval_required:
         key = "cmd.awaiting"
     else:
         key = "cmd.sending"
@@ -105,10 +128,7 @@ def _quick_send(ack: Ack, command: dict[str, Any], request: QuickSend, services:
 STATUS_LIMIT = 5
 
 
-def _look_up(
-    request: StatusLookup | HistoryLookup, command: dict[str, Any], services: Services
-) -> str:
-    store = services.store
+def _look_up(store: Store, request: StatusLookup | HistoryLookup, command: dict[str, Any]) -> str:
     # Full lines only for the asker's own sends and this channel's (Slack lets only members
     # use a command in a channel); any other send, perhaps in a private channel, is counted.
     asker = {"user_id": command["user_id"], "channel_id": command["channel_id"]}
@@ -138,16 +158,16 @@ def _look_up(
     return lookup_text(title, lines, empty)
 
 
-def _balance(services: Services, respond: Respond) -> None:
+def _balance(settings: Settings, esms: EsmsClient, respond: Respond) -> None:
     try:
-        balance = services.esms.balance()
+        balance = esms.balance()
     except EsmsRefused as refusal:
         problem = codes.describe(refusal.code, refusal.error_message)
     except EsmsError as error:
         problem = str(error)
     else:
         text = _("balance.value", amount=format_vnd(balance))
-        low = services.settings.esms_low_balance
+        low = settings.esms_low_balance
         if low is not None and balance < low:
             text += _("balance.low", amount=format_vnd(low))
         respond(text=text, response_type="ephemeral", replace_original=True)

@@ -17,7 +17,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.core.i18n import _
-from bot.slack.blocks import ComposerContext
+from bot.slack.binding import bind
+from bot.slack.blocks.composer import ComposerContext
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -25,26 +26,28 @@ _JSON = {"content-type": "application/json"}
 
 
 def register(app: App, store: Store) -> None:
-    @app.error
-    def on_error(
-        error: Exception,
-        body: dict[str, Any],
-        context: BoltContext,
-        response: BoltResponse | None,
-        client: WebClient,
-    ) -> BoltResponse | None:
-        reference = uuid.uuid4().hex[:8]
-        log.error("listener failed (reference %s): %s", reference, type(error).__name__,
-                  exc_info=error)  # fmt: skip
-        text = _("listener.failed", reference=reference)
-        body = body if isinstance(body, dict) else {}
-        if response is not None:  # not acknowledged yet: the answer can say it
-            answer = _answer(body, text)
-            if answer is not None:
-                return answer
-        tell(client, store, body, context.user_id or _user(body), text)
-        # Bolt keeps a returned answer only while the request is unacknowledged.
-        return BoltResponse(status=200, body="") if response is not None else None
+    app.error(bind(on_error, store))
+
+
+def on_error(
+    store: Store,
+    error: Exception,
+    body: dict[str, Any],
+    context: BoltContext,
+    response: BoltResponse | None,
+    client: WebClient,
+) -> BoltResponse | None:
+    reference = uuid.uuid4().hex[:8]
+    log.error("listener failed (reference %s): %s", reference, type(error).__name__, exc_info=error)
+    text = _("listener.failed", reference=reference)
+    body = body if isinstance(body, dict) else {}
+    if response is not None:  # not acknowledged yet: the answer can say it
+        answer = _answer(body, text)
+        if answer is not None:
+            return answer
+    tell(client, store, body, context.user_id or _user(body), text)
+    # Bolt keeps a returned answer only while the request is unacknowledged.
+    return BoltResponse(status=200, body="") if response is not None else None
 
 
 def _user(body: dict[str, Any]) -> str | None:

@@ -1,4 +1,5 @@
-"""Lists of Slack people given as user IDs and user-group IDs, and who is on them."""
+"""Lists of Slack people given as user IDs and user-group IDs, who is on them, and the
+directory that keeps one list per configured setting."""
 
 from __future__ import annotations
 
@@ -58,3 +59,21 @@ class PeopleList:
         with self._lock:
             self._cache[group] = (time.monotonic(), members)
         return members
+
+
+class People:
+    """The directory of configured lists: one PeopleList (and one user-group cache) per set of
+    IDs, so listeners given the same setting (APPROVERS for approvals and cancels) share it."""
+
+    def __init__(self, slack: WebClient, *, cache_seconds: float = 60.0) -> None:
+        self.slack = slack
+        self.cache_seconds = cache_seconds
+        self._lists: dict[tuple[str, ...], PeopleList] = {}
+        self._lock = threading.Lock()
+
+    def list_of(self, ids: Sequence[str]) -> PeopleList:
+        key = tuple(ids)
+        with self._lock:
+            if key not in self._lists:
+                self._lists[key] = PeopleList(self.slack, key, cache_seconds=self.cache_seconds)
+            return self._lists[key]

@@ -8,27 +8,37 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.core.i18n import _
-from bot.runtime import Services
-from bot.slack.blocks import CANCEL_ACTION
+from bot.slack.binding import bind
+from bot.slack.blocks.thread import CANCEL_ACTION
+from bot.slack.people import PeopleList
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services) -> None:
-    approvers = services.people(services.settings.approvers)
+def register(app: App, store: Store, approvers: PeopleList) -> None:
+    app.action(CANCEL_ACTION)(bind(cancel, store, approvers))
 
-    @app.action(CANCEL_ACTION)
-    def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        user_id = body["user"]["id"]
-        send = services.store.sends.get(str(action.get("value", "")))
-        if send is None:
-            problem = _("cancel.gone")
-        elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
-            problem = _("cancel.not_allowed", user=send.user_id)
-        elif services.store.sends.cancel_scheduled(send.id, user_id) is None:
-            problem = _("cancel.too_late")
-        else:
-            log.info("send %s cancelled by %s", send.id, user_id)
-            return
-        respond(text=problem, response_type="ephemeral", replace_original=False)
+
+def cancel(
+    store: Store,
+    approvers: PeopleList,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+) -> None:
+    """The sender or an approver may cancel; anyone else is told so, privately."""
+    ack()
+    user_id = body["user"]["id"]
+    send = store.sends.get(str(action.get("value", "")))
+    if send is None:
+        problem = _("cancel.gone")
+    elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
+        problem = _("cancel.not_allowed", user=send.user_id)
+    elif store.sends.cancel_scheduled(send.id, user_id) is None:
+        problem = _("cancel.too_late")
+    else:
+        log.info("send %s cancelled by %s", send.id, user_id)
+        return
+    respond(text=problem, response_type="ephemeral", replace_original=False)

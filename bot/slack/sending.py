@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.config import Settings
 from bot.core.draft import Draft
 from bot.core.model import NewSend
-from bot.runtime import Services
-from bot.slack.blocks import ComposerOptions
+from bot.slack.blocks.composer import ComposerOptions
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +25,18 @@ class Origin:
     thread_ts: str | None = None
 
 
-def composer_options(services: Services) -> ComposerOptions:
-    settings = services.settings
+def composer_options(settings: Settings, store: Store) -> ComposerOptions:
     return ComposerOptions(
         brandnames=settings.esms_brandnames,
         test_mode=settings.esms_sandbox,
         allow_test_sends=settings.esms_allow_test_sends,
-        templates=tuple(services.store.templates.all()),
+        templates=tuple(store.templates.all()),
     )
 
 
 def accept_draft(
-    services: Services,
+    settings: Settings,
+    store: Store,
     draft: Draft,
     origin: Origin,
     *,
@@ -43,8 +44,7 @@ def accept_draft(
     test_send: bool = False,
     scheduled_at: float | None = None,
 ) -> str:
-    settings = services.settings
-    send_id = services.store.sends.create(
+    send_id = store.sends.create(
         NewSend(
             team_id=origin.team_id,
             channel_id=origin.channel_id,

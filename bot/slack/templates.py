@@ -8,14 +8,15 @@ import unicodedata
 from bot.core.command_text import TemplateCommand
 from bot.core.i18n import _
 from bot.core.message import ViberMessage, validate_message
-from bot.runtime import Services
-from bot.slack.blocks import escape, preview_lines
+from bot.slack.blocks.common import escape, preview_lines
+from bot.slack.people import PeopleList
+from bot.store import Store
 
 _NAME = re.compile(r"^[\w.-]{1,40}$")
 
 
-def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
-    store = services.store
+def answer(store: Store, admins: PeopleList | None, request: TemplateCommand, user_id: str) -> str:
+    """The reply to a template command; `admins` is None when TEMPLATE_ADMINS is not set."""
     if request.action == "list":
         stored = store.templates.all()
         if not stored:
@@ -27,10 +28,9 @@ def answer(services: Services, request: TemplateCommand, user_id: str) -> str:
         return _("tpl.title") + "\n" + "\n\n".join(lines)
     if request.action not in ("add", "remove"):
         return _("tpl.usage")
-    admins = services.settings.template_admins
-    if not admins:
+    if admins is None:
         return _("tpl.no_admins")
-    if not services.people(admins).contains(user_id, fresh=False):
+    if not admins.contains(user_id, fresh=False):
         return _("tpl.not_admin")
     # Composed (NFC): a name typed with combining marks is the same name, and matches \w.
     name = unicodedata.normalize("NFC", request.name)

@@ -3,15 +3,13 @@ from dataclasses import replace
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Recipient, Send, ThreadState
-from bot.slack.blocks import (
+from bot.slack.blocks.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
-    outcome_reply,
-    parent_message,
-    status_line,
     submitted_values,
 )
+from bot.slack.blocks.thread import outcome_reply, parent_message, status_line
 
 
 def make_send(thread_state=ThreadState.POSTED, **message):
@@ -149,7 +147,7 @@ def test_a_not_posted_reason_from_slack_is_shown_as_text():
 
 
 def test_a_stored_link_with_a_pipe_cannot_show_another_address():
-    from bot.slack.blocks import preview_lines
+    from bot.slack.blocks.common import preview_lines
 
     message = ViberMessage(
         text="Hi",

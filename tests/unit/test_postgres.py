@@ -5,8 +5,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from bot.db import open_database
 from bot.store import Store
-from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database
+from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database, read_schema
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason=SKIP_REASON)
 
@@ -41,3 +42,37 @@ def test_a_connection_in_steady_use_is_not_tested_each_time(monkeypatch):
             store.jobs.pending()
         store.close()
     assert len(checks) <= 1  # the first use of a new connection, at most
+
+
+def test_rows_copied_in_with_their_ids_are_followed_by_new_ones_in_every_numbered_table():
+    # The NOT NULL columns of each table whose ids PostgreSQL numbers; {id} is 41 or DEFAULT.
+    rows = {
+        "recipients": "(id, send_id, phone, request_id, state) VALUES ({id}, 's1', '1', ?, 'q')",
+        "callbacks": "(id, query) VALUES ({id}, ?)",
+        "jobs": "(id, kind, send_id, order_key, state) VALUES ({id}, 'submit', 's1', ?, 'q')",
+        "approval_events": "(id, send_id, action) VALUES ({id}, 's1', ?)",
+    }
+    with postgres_database() as url:
+        db = open_database(url)
+        db.migrate()
+        numbered = {
+            name
+            for name, table in read_schema(url).items()
+            if any(column.type.endswith(" identity") for column in table.columns)
+        }
+        assert numbered == set(rows)
+        with db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO sends (id, created_at, channel_id, user_id, thread_state)
+                   VALUES ('s1', 0, 'C1', 'U1', 'new')"""
+            )
+            for table, values in rows.items():
+                conn.execute(f"INSERT INTO {table} {values.format(id=41)}", ("copied",))
+            db.reset_identities(conn)
+        with db.transaction() as conn:
+            for table, values in rows.items():
+                new = conn.execute(
+                    f"INSERT INTO {table} {values.format(id='DEFAULT')} RETURNING id", ("new",)
+                ).fetchone()
+                assert new["id"] == 42, table
+        db.close()

@@ -1,0 +1,154 @@
+"""What several surfaces share: escaping, sections and chunks, times, mentions, message
+previews and modal inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.core.i18n import _
+from bot.core.message import ViberMessage, allowed_shapes
+from bot.core.model import Send
+from bot.core.phones import MAX_RECIPIENTS
+from bot.esms.client import VIETNAM
+
+INPUT_ACTION_ID = "value"
+SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text
+
+
+def help_text() -> str:
+    return _("help", limit=MAX_RECIPIENTS, shapes=allowed_shapes())
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn needs &, < and > escaped so user text cannot forge mentions or links."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+
+
+def chunks(lines: Sequence[str]) -> list[str]:
+    """Group lines into section-sized texts."""
+    grouped: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:SECTION_LIMIT]
+        if current and len(current) + 1 + len(line) > SECTION_LIMIT:
+            grouped.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        grouped.append(current)
+    return grouped
+
+
+def vietnam_time(epoch: float) -> str:
+    """The default time zone (Asia/Ho_Chi_Minh, GMT+7, no daylight saving)."""
+    return datetime.fromtimestamp(epoch, VIETNAM).strftime("%Y-%m-%d %H:%M (GMT+7)")
+
+
+def slack_time(epoch: float) -> str:
+    """A time every reader sees in their own Slack time zone (Vietnam time where Slack cannot)."""
+    fallback = vietnam_time(epoch)
+    return f"<!date^{int(epoch)}^{{date_short_pretty}} {_('date_at')} {{time}}|{fallback}>"
+
+
+def mentions(approvers: Sequence[str]) -> str:
+    return ", ".join(f"<!subteam^{a}>" if a.startswith("S") else f"<@{a}>" for a in approvers)
+
+
+def sentence_case(text: str) -> str:
+    """Capitalise the first word unless it is a name with capitals of its own (eSMS)."""
+    first_word = text.split(" ", 1)[0]
+    return text if any(c.isupper() for c in first_word) else text[:1].upper() + text[1:]
+
+
+# -- the message a send carries ----------------------------------------------------------------
+
+
+def preview_lines(message: ViberMessage) -> list[str]:
+    lines = []
+    if message.text:
+        lines.append(
+            "\n".join(f"> {escape(line)}" if line else ">" for line in message.text.split("\n"))
+        )
+    if message.image_url:
+        lines.append(_("preview.image", url=_link_target(message.image_url)))
+    if message.button_label:
+        label, url = escape(message.button_label), _link_target(message.button_url)
+        lines.append(_("preview.button", label=label, url=url))
+    return lines
+
+
+def _link_target(url: str) -> str:
+    """In `<url>` a `|` starts a label: one stored before links were checked stays part of it."""
+    return escape(url).replace("|", "%7C")
+
+
+def send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
+    """The headline, the test-send note and the message preview: how the thread parent and the
+    approval request begin."""
+    blocks: list[dict[str, Any]] = [section(headline)]
+    if send.test_send:
+        blocks.append(context(_("test_note")))
+    blocks.extend(section(part) for part in chunks(preview_lines(send.message)))
+    return blocks
+
+
+# -- modal inputs ------------------------------------------------------------------------------
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    *,
+    placeholder: str,
+    hint: str | None = None,
+    multiline: bool = False,
+    optional: bool = True,
+    max_length: int | None = None,
+    initial: str = "",
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": INPUT_ACTION_ID,
+        "multiline": multiline,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+    }
+    if max_length:
+        element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial
+    return input_block(block_id, label, element, optional=optional, hint=hint)
+
+
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    optional: bool = True,
+    hint: str | None = None,
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+    if hint:
+        block["hint"] = {"type": "plain_text", "text": hint}
+    return block
+
+
+def option(value: str, text: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
