@@ -83,8 +83,13 @@ def main() -> None:
         base = drive(baseline_client, args.agents, args.requests)
     finally:
         baseline.stop()
-    app = start_app(slack, esms, workdir, ESMS_TIMEOUT_SECONDS=str(args.esms_delay * 2 + 5),
-                    JOB_LEASE_SECONDS=str(args.esms_delay * 10 + 60))  # fmt: skip
+    app = start_app(
+        slack,
+        esms,
+        workdir,
+        ESMS_TIMEOUT_SECONDS=str(args.esms_delay * 2 + 5),
+        JOB_LEASE_SECONDS=str(args.esms_delay * 10 + 60),
+    )
     try:
         drive(app, args.agents, 40)  # warm-up
         ours = drive(app, args.agents, args.requests)
@@ -99,8 +104,12 @@ def main() -> None:
         ["baseline: Bolt, ack only", len(base), b["p50"], b["p95"], b["p99"], b["max"]],
         ["viber-bot", len(ours), o["p50"], o["p95"], o["p99"], o["max"]],
     ]
-    table(f"Acknowledgement latency (ms), {args.agents} agents, eSMS answering in {args.esms_delay:g} s "
-          f"({os.cpu_count()} cores)", ["server", "requests", "p50", "p95", "p99", "max"], rows)  # fmt: skip
+    table(
+        f"Acknowledgement latency (ms), {args.agents} agents, eSMS answering in {args.esms_delay:g} s "
+        f"({os.cpu_count()} cores)",
+        ["server", "requests", "p50", "p95", "p99", "max"],
+        rows,
+    )
     ratio = o["p99"] / b["p99"] if b["p99"] else float("inf")
     print(
         f"\np99 ratio to baseline: {ratio:.2f} (target ≤ 1.5); max {o['max']:.0f} ms (target < 1000 ms)"

@@ -40,9 +40,16 @@ def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: in
     for index in range(sends):
         channel = f"C{index % channels:05d}"
         send_id = store.sends.create(
-            NewSend(team_id="T0001", channel_id=channel, user_id="U0001", message=ViberMessage(text="Xin chào"),
-                    phones=(f"09{index:08d}",), brandname="TESTBRAND", test_send=False)
-        )  # fmt: skip
+            NewSend(
+                team_id="T0001",
+                channel_id=channel,
+                user_id="U0001",
+                message=ViberMessage(text="Xin chào"),
+                phones=(f"09{index:08d}",),
+                brandname="TESTBRAND",
+                test_send=False,
+            )
+        )
         parent_ts = f"{1600000000 + index}.000100"
         slack.messages[parent_ts] = Message(channel, parent_ts, "parent", [])
         store.sends.mark_parent_posted(send_id, parent_ts)

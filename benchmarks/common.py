@@ -43,12 +43,30 @@ class Baseline:
             if kind == "bolt"
             else "benchmarks.baseline_app:static_app"
         )
-        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}", "--workers", "1",
-                   "--worker-class", "gthread", "--threads", "8", "--log-level", "warning", target]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "--log-level",
+            "warning",
+            target,
+        ]
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=(workdir / f"baseline-{kind}.log").open("wb"),
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=(workdir / f"baseline-{kind}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -69,8 +87,13 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     def at(fraction: float) -> float:
         return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
-    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99), "max": ordered[-1],
-            "mean": statistics.fmean(ordered)}  # fmt: skip
+    return {
+        "p50": at(0.50),
+        "p95": at(0.95),
+        "p99": at(0.99),
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
 
 
 def table(title: str, header: list[str], rows: list[list[object]]) -> None:

@@ -87,12 +87,28 @@ def main() -> None:
             duplicates,
         ]
     ]
-    table("Rate-limited drain (1 chat.postMessage per second per channel)",
-          ["sends", "channels", "ingest s", "drain s", "Slack bound s", "429s", "posts", "duplicates"], rows)  # fmt: skip
-    print(f"\nSlack's bound: outcomes from {outcomes_from:.1f} s, then {per_channel} replies per channel, "
-          f"{POST_INTERVAL_SECONDS:g} s apart")  # fmt: skip
-    print(f"\ndrain / Slack's bound: {drained / bound:.2f}; threads without their reply: {left}; "
-          f"non-200 callbacks: {failures}; duplicates: {duplicates} (must be 0)")  # fmt: skip
+    table(
+        "Rate-limited drain (1 chat.postMessage per second per channel)",
+        [
+            "sends",
+            "channels",
+            "ingest s",
+            "drain s",
+            "Slack bound s",
+            "429s",
+            "posts",
+            "duplicates",
+        ],
+        rows,
+    )
+    print(
+        f"\nSlack's bound: outcomes from {outcomes_from:.1f} s, then {per_channel} replies per channel, "
+        f"{POST_INTERVAL_SECONDS:g} s apart"
+    )
+    print(
+        f"\ndrain / Slack's bound: {drained / bound:.2f}; threads without their reply: {left}; "
+        f"non-200 callbacks: {failures}; duplicates: {duplicates} (must be 0)"
+    )
     if left or duplicates or failures:
         raise SystemExit("verification failed")
 

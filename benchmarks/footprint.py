@@ -35,8 +35,15 @@ def started_app(
     slack: SlackApiStandIn, esms: EsmsStandIn, workdir: Path
 ) -> tuple[AppProcess, float]:
     port = free_port()
-    env = app_environment(slack.url, esms.url, port, workdir / "bench.db", LOG_LEVEL="WARNING",
-                          ESMS_TIMEOUT_SECONDS="15", JOB_LEASE_SECONDS="60")  # fmt: skip
+    env = app_environment(
+        slack.url,
+        esms.url,
+        port,
+        workdir / "bench.db",
+        LOG_LEVEL="WARNING",
+        ESMS_TIMEOUT_SECONDS="15",
+        JOB_LEASE_SECONDS="60",
+    )
     app = AppProcess(env, port, workdir / "app.log")
     started = time.perf_counter()
     app.start()  # returns at the first healthy /healthz

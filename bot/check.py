@@ -71,13 +71,19 @@ def _slack(settings: Settings) -> Check:
     except SlackApiError as error:
         code = error.response.get("error") if isinstance(error.response.data, dict) else None
         return Check(
-            "Slack token", False, f"Slack refused it ({code or error.response.status_code})",
+            "Slack token",
+            False,
+            f"Slack refused it ({code or error.response.status_code})",
             "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page "
             "into SLACK_BOT_TOKEN, and reinstall the app if it was revoked",
-        )  # fmt: skip
+        )
     except Exception as error:
-        return Check("Slack token", False, f"Slack could not be reached ({type(error).__name__})",
-                     f"check the network and SLACK_API_URL ({settings.slack_api_url})")  # fmt: skip
+        return Check(
+            "Slack token",
+            False,
+            f"Slack could not be reached ({type(error).__name__})",
+            f"check the network and SLACK_API_URL ({settings.slack_api_url})",
+        )
     granted = {
         scope.strip()
         for scope in (answer.headers.get("x-oauth-scopes") or "").split(",")
@@ -90,10 +96,12 @@ def _slack(settings: Settings) -> Check:
     team = answer.get("team") or answer.get("team_id")
     if missing:
         return Check(
-            "Slack token", False, f"valid for {team}, but missing scopes: {', '.join(missing)}",
+            "Slack token",
+            False,
+            f"valid for {team}, but missing scopes: {', '.join(missing)}",
             "add them under OAuth & Permissions → Bot Token Scopes (or re-create the app from "
             "manifest.yml) and reinstall the app",
-        )  # fmt: skip
+        )
     return Check("Slack token", True, f"valid for {team}, scopes present")
 
 
@@ -101,9 +109,13 @@ def _balance(esms: EsmsClient) -> Check:
     try:
         balance = esms.balance()
     except EsmsRefused as refusal:
-        return Check("eSMS credentials", False, str(refusal),
-                     "copy ApiKey and SecretKey from the eSMS dashboard into ESMS_API_KEY and "
-                     "ESMS_SECRET_KEY; if eSMS whitelists IPs, add this server's")  # fmt: skip
+        return Check(
+            "eSMS credentials",
+            False,
+            str(refusal),
+            "copy ApiKey and SecretKey from the eSMS dashboard into ESMS_API_KEY and "
+            "ESMS_SECRET_KEY; if eSMS whitelists IPs, add this server's",
+        )
     except EsmsError as error:
         return Check("eSMS credentials", False, str(error), "check the network and ESMS_API_URL")
     return Check("eSMS credentials", True, f"accepted; balance {format_vnd(balance)}")
@@ -121,21 +133,32 @@ def _brandnames(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
         if (name, 23) in registered:
             yield Check(f"Brandname {name}", True, "registered as a Viber brandname (type 23)")
         elif any(registered_name == name for registered_name, _ in registered):
-            yield Check(f"Brandname {name}", False, "registered, but not for Viber",
-                        "ask eSMS to register it as a Viber brandname (type 23)")  # fmt: skip
+            yield Check(
+                f"Brandname {name}",
+                False,
+                "registered, but not for Viber",
+                "ask eSMS to register it as a Viber brandname (type 23)",
+            )
         else:
             known = ", ".join(sorted(n for n, t in registered if t == 23)) or "none"
-            yield Check(f"Brandname {name}", False, f"not in this eSMS account (Viber brandnames: {known})",
-                        "set ESMS_BRANDNAME to a registered Viber brandname")  # fmt: skip
+            yield Check(
+                f"Brandname {name}",
+                False,
+                f"not in this eSMS account (Viber brandnames: {known})",
+                "set ESMS_BRANDNAME to a registered Viber brandname",
+            )
 
 
 def _database(settings: Settings, *, on_heroku: bool) -> Check:
     if on_heroku and not settings.shared_database:
         # Heroku sets DYNO; a dyno's disk is wiped at every restart, threads and all.
-        return Check("Database", False,
-                     f"{settings.database_label} is a file on a Heroku dyno, wiped at every restart",
-                     "heroku addons:create heroku-postgresql:essential-0 (sets DATABASE_URL), "
-                     "then viber-bot migrate-db to bring the old file over (README)")  # fmt: skip
+        return Check(
+            "Database",
+            False,
+            f"{settings.database_label} is a file on a Heroku dyno, wiped at every restart",
+            "heroku addons:create heroku-postgresql:essential-0 (sets DATABASE_URL), "
+            "then viber-bot migrate-db to bring the old file over (README)",
+        )
     try:
         store = Store.open(settings.database_url)
         try:
@@ -144,20 +167,32 @@ def _database(settings: Settings, *, on_heroku: bool) -> Check:
             store.close()
     except Exception as error:
         reason = str(error).removeprefix(f"{settings.database_label} cannot be used: ")
-        return Check("Database", False, f"{settings.database_label} cannot be used ({reason})",
-                     "point DATABASE_URL at a writable file or a reachable PostgreSQL database")  # fmt: skip
+        return Check(
+            "Database",
+            False,
+            f"{settings.database_label} cannot be used ({reason})",
+            "point DATABASE_URL at a writable file or a reachable PostgreSQL database",
+        )
     if version != SCHEMA_VERSION:
-        return Check("Database", False, f"schema version {version}, expected {SCHEMA_VERSION}",
-                     "run viber-bot migrate")  # fmt: skip
+        return Check(
+            "Database",
+            False,
+            f"schema version {version}, expected {SCHEMA_VERSION}",
+            "run viber-bot migrate",
+        )
     return Check("Database", True, f"{settings.database_label} reachable, schema version {version}")
 
 
 def _callbacks(settings: Settings) -> Check:
     if settings.public_url:
-        return Check("Delivery reports", True,
-                     f"eSMS calls back under {settings.public_url}/esms/callback/… (secret hidden)")  # fmt: skip
+        return Check(
+            "Delivery reports",
+            True,
+            f"eSMS calls back under {settings.public_url}/esms/callback/… (secret hidden)",
+        )
     return Check(
-        "Delivery reports", True,
+        "Delivery reports",
+        True,
         f"PUBLIC_URL is not set: no callbacks; statuses are polled every {settings.status_poll_seconds} s "
         "(set PUBLIC_URL to the app's public address for instant updates)",
-    )  # fmt: skip
+    )

@@ -68,8 +68,9 @@ def _web_processes(settings: Settings) -> int:
         )
         return 1
     if not requested.isdigit() or not 1 <= int(requested) <= 32:
-        log.warning("WEB_CONCURRENCY=%r is not a number from 1 to 32; running 1 web process",
-                    requested[:10])  # fmt: skip
+        log.warning(
+            "WEB_CONCURRENCY=%r is not a number from 1 to 32; running 1 web process", requested[:10]
+        )
         return 1
     return int(requested)
 
@@ -114,8 +115,14 @@ def serve(args: argparse.Namespace) -> None:
 
             return create_app(settings)
 
-    log.info("serving on %s:%s with %d web process%s (%s)", args.host, args.port or settings.port,
-             processes, "" if processes == 1 else "es", settings.database_label)  # fmt: skip
+    log.info(
+        "serving on %s:%s with %d web process%s (%s)",
+        args.host,
+        args.port or settings.port,
+        processes,
+        "" if processes == 1 else "es",
+        settings.database_label,
+    )
     Server().run()
 
 
@@ -162,7 +169,8 @@ def migrate(args: argparse.Namespace) -> None:
 
 def migrate_db(args: argparse.Namespace) -> None:
     """Copy a database (SQLite, typically) into another, empty one (PostgreSQL, typically)."""
-    from bot.db import SQLITE_PREFIX, open_database, redact_url, url_problem
+    from bot.core.database_url import SQLITE_PREFIX, redact_url, url_problem
+    from bot.db import open_database
     from bot.db.copy import copy_database
 
     problems = [
@@ -257,10 +265,20 @@ def main(argv: list[str] | None = None) -> None:
         "Stop the app first. The source keeps every row; its schema is brought up to date first, "
         "as the app itself would at start.",
     )
-    copy_parser.add_argument("--from", dest="source", required=True, metavar="URL",
-                             help="the database to copy, e.g. sqlite:///viber-bot.db")  # fmt: skip
-    copy_parser.add_argument("--to", dest="target", required=True, metavar="URL",
-                             help="an empty database, e.g. postgres://user:password@host:5432/name")  # fmt: skip
+    copy_parser.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        metavar="URL",
+        help="the database to copy, e.g. sqlite:///viber-bot.db",
+    )
+    copy_parser.add_argument(
+        "--to",
+        dest="target",
+        required=True,
+        metavar="URL",
+        help="an empty database, e.g. postgres://user:password@host:5432/name",
+    )
     copy_parser.set_defaults(handler=migrate_db)
     purge_parser = commands.add_parser(
         "purge",

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import sqlite_utils
 
-from bot.db import SQLITE_PREFIX
+from bot.core.database_url import SQLITE_PREFIX
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 SKIP_REASON = (

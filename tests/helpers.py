@@ -42,7 +42,13 @@ def drain(store: Store) -> list[str]:
 
 def new_send(store: Store, phones: Sequence[str] = ("0901234567",), **extra: object) -> str:
     """A plain text send from U1 in C1; `extra` sets any other field of NewSend."""
-    return store.sends.create(
-        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname="B", test_send=False, **extra)  # type: ignore[arg-type]
-    )  # fmt: skip
+    fields: dict = {
+        "team_id": "T",
+        "channel_id": "C1",
+        "user_id": "U1",
+        "message": ViberMessage(text="Hi"),
+        "brandname": "B",
+        "test_send": False,
+        **extra,
+    }
+    return store.sends.create(NewSend(phones=tuple(phones), **fields))

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.config.environment import Environment, is_http_url
+from bot.core.database_url import is_shared, redact_url, url_password, url_problem
 from bot.core.i18n import LANGUAGES
-from bot.db import POSTGRES_SCHEMES, redact_url, url_password, url_problem
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
@@ -89,7 +89,7 @@ class Settings:
     @property
     def shared_database(self) -> bool:
         """True for a database server that several processes can share (PostgreSQL)."""
-        return self.database_url.split(":", 1)[0] in POSTGRES_SCHEMES
+        return is_shared(self.database_url)
 
     @property
     def callback_url(self) -> str | None:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
+# Asia/Ho_Chi_Minh: GMT+7 all year (no daylight saving); eSMS reads and writes times in it too.
+VIETNAM = timezone(timedelta(hours=7))
+
 
 def format_number(value: float, language: str = "vi") -> str:
     """36693 → `36.693` in Vietnamese, `36,693` in English."""

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
+
+from bot.core.database_url import SQLITE_PREFIX, url_problem
 
 SCHEMA_VERSION = 9  # the last of bot.db.schema.MIGRATIONS
-SQLITE_PREFIX = "sqlite:///"
-POSTGRES_SCHEMES = ("postgres", "postgresql")
 # The tables that hold the app's data, parents before children, each with its one-column
 # primary key. (Leases are not data: they say which process runs a periodic duty now, and
 # when each channel may next be posted to.)
@@ -72,41 +71,6 @@ class Database(Protocol):
     def close(self) -> None: ...
 
     def reset_identities(self, conn: Connection) -> None: ...
-
-
-def url_problem(url: str) -> str | None:
-    """Why DATABASE_URL cannot be used, or None when it can."""
-    if url.startswith(SQLITE_PREFIX):
-        return None if url != SQLITE_PREFIX else "sqlite:/// needs a file path after it"
-    parts = urlsplit(url)
-    if parts.scheme in POSTGRES_SCHEMES:
-        if not parts.hostname and not parts.path.strip("/"):
-            return "a PostgreSQL URL needs a host and a database, as in postgres://user:password@host:5432/name"
-        try:
-            parts.port  # noqa: B018 (urllib checks the port when it is read)
-        except ValueError:
-            return f"the port in DATABASE_URL must be a number: {redact_url(url)!r}"
-        return None
-    return (
-        "DATABASE_URL must be sqlite:///path/to/file.db or postgres://user:password@host:5432/name"
-        f", not {redact_url(url)!r}"
-    )
-
-
-def redact_url(url: str) -> str:
-    """The URL with its password masked, fit for logs and messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
-
-
-def url_password(url: str) -> str | None:
-    if url.startswith(SQLITE_PREFIX):
-        return None
-    return urlsplit(url).password or None
 
 
 def open_database(url: str, *, pool_size: int = 5) -> Database:

@@ -15,7 +15,8 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from bot.db import Connection, DatabaseError, Row, redact_url, schema
+from bot.core.database_url import redact_url
+from bot.db import Connection, DatabaseError, Row, schema
 
 CONNECT_TIMEOUT_SECONDS = 10
 IDLE_CHECK_SECONDS = 2.0

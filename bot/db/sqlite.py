@@ -9,7 +9,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from bot.db import SQLITE_PREFIX, Connection, DatabaseError, Row, schema
+from bot.core.database_url import SQLITE_PREFIX
+from bot.db import Connection, DatabaseError, Row, schema
 
 BUSY_SECONDS = 30
 

@@ -10,11 +10,12 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 import requests
 
+from bot.core.formatting import VIETNAM
 from bot.core.message import ViberMessage
 from bot.esms import codes
 
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 VIBER_SMS_TYPE = "23"
 SENT_DATA_PAGE_SIZE = 500  # the most GetSmsSentData_V2 serves per page
 SENT_DATA_MAX_PAGES = 20  # a broken answer (Page ignored, CountTotal wrong) cannot loop for ever
-VIETNAM = timezone(timedelta(hours=7))  # eSMS reads and writes times in Vietnam's zone
 _DOTNET_DATE = re.compile(r"/Date\((-?[0-9]{1,15})(?:[+-][0-9]{4})?\)/")
 
 

@@ -199,8 +199,14 @@ class Worker:
         # A wait that Slack asked for (429 Retry-After) is not a failed attempt.
         server_directed = delay is not None
         if not server_directed and job.attempts >= policy.attempts:
-            log.error("job %s (%s, send %s) gave up after %d attempts: %s",
-                      job.id, job.kind, job.send_id, job.attempts, reason)  # fmt: skip
+            log.error(
+                "job %s (%s, send %s) gave up after %d attempts: %s",
+                job.id,
+                job.kind,
+                job.send_id,
+                job.attempts,
+                reason,
+            )
             try:
                 policy.give_up(self.tasks, job, reason)
             finally:  # whatever giving up could show, the job must not stay running
@@ -217,5 +223,6 @@ class Worker:
             self._lost(job)
 
     def _lost(self, job: Job) -> None:
-        log.warning("job %s (%s) was taken over by another worker before it ended here",
-                    job.id, job.kind)  # fmt: skip
+        log.warning(
+            "job %s (%s) was taken over by another worker before it ended here", job.id, job.kind
+        )

@@ -91,23 +91,31 @@ class Tasks:
             return
         recipients = self.store.sends.recipients(send.id)
         text, parent_blocks = parent_message(send, recipients, self.settings.approvers)
+        ts, refused = self._post(
+            channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks
+        )
+        if refused:
+            self.store.sends.mark_not_posted(send.id, _not_posted_note(refused))
+            self._tell_agent(send, self._not_posted_advice(send, refused))
+            log.warning("send %s not posted in %s: %s", send.id, send.channel_id, refused)
+            return
+        self.store.sends.mark_parent_posted(send.id, ts)
+        log.info("send %s posted as thread %s", send.id, ts)
+
+    def _post(self, **arguments: object) -> tuple[str, str | None]:
+        """Post a message: its ts, or Slack's error code when Slack refused it for good. A
+        refusal worth another try, or no answer, raises RetryLater."""
         try:
             answer = self.slack.chat_postMessage(
-                channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks,
-                unfurl_links=False, unfurl_media=False,
-            )  # fmt: skip
+                unfurl_links=False, unfurl_media=False, **arguments
+            )
         except SlackApiError as error:
-            code = slack_error(error)
             if is_transient(error):
-                raise RetryLater(f"Slack: {code}", retry_after(error)) from None
-            self.store.sends.mark_not_posted(send.id, _not_posted_note(code))
-            self._tell_agent(send, self._not_posted_advice(send, code))
-            log.warning("send %s not posted in %s: %s", send.id, send.channel_id, code)
-            return
+                raise RetryLater(f"Slack: {slack_error(error)}", retry_after(error)) from None
+            return "", slack_error(error)
         except Exception as error:  # connection errors from urllib, timeouts
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
-        self.store.sends.mark_parent_posted(send.id, str(answer["ts"]))
-        log.info("send %s posted as thread %s", send.id, answer["ts"])
+        return str(answer["ts"]), None
 
     def _not_posted_advice(self, send: Send, code: str) -> str:
         numbers = ", ".join(recipient.phone for recipient in self.store.sends.recipients(send.id))
@@ -125,22 +133,12 @@ class Tasks:
             return
         recipients = self.store.sends.recipients(send.id)
         text, request_blocks = approval_request(send, recipients, self.settings.approvers)
-        try:
-            answer = self.slack.chat_postMessage(
-                channel=send.approval_channel, text=text, blocks=request_blocks,
-                unfurl_links=False, unfurl_media=False,
-            )  # fmt: skip
-        except SlackApiError as error:
-            if is_transient(error):
-                raise RetryLater(f"Slack: {slack_error(error)}", retry_after(error)) from None
-            log.error(
-                "approval request not posted in %s: %s", send.approval_channel, slack_error(error)
-            )
-            self.move_approval_to_thread(job, slack_error(error))
+        ts, refused = self._post(channel=send.approval_channel, text=text, blocks=request_blocks)
+        if refused:
+            log.error("approval request not posted in %s: %s", send.approval_channel, refused)
+            self.move_approval_to_thread(job, refused)
             return
-        except Exception as error:
-            raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
-        self.store.approvals.mark_posted(send.id, str(answer["ts"]))
+        self.store.approvals.mark_posted(send.id, ts)
 
     @property
     def bot_user_id(self) -> str | None:
@@ -206,8 +204,10 @@ class Tasks:
             raise RetryLater(str(error)) from None
         log.info(
             "send %s to %s accepted by eSMS%s",
-            send.id, masked, " (earlier attempt)" if accepted.duplicate else "",
-        )  # fmt: skip
+            send.id,
+            masked,
+            " (earlier attempt)" if accepted.duplicate else "",
+        )
         self.store.deliveries.record_submission(
             recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
         )
@@ -236,22 +236,32 @@ class Tasks:
         if send.approval_ts and send.approval_channel:
             text, request_blocks = approval_request(send, recipients, approvers)
             self._slack_call(
-                "chat_update", channel=send.approval_channel, ts=send.approval_ts, text=text,
+                "chat_update",
+                channel=send.approval_channel,
+                ts=send.approval_ts,
+                text=text,
                 blocks=request_blocks,
-            )  # fmt: skip
+            )
         if send.decided_at and not send.decision_reported:
             self._slack_call(
-                "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
+                "chat_postMessage",
+                channel=send.channel_id,
+                thread_ts=send.reply_ts,
                 text=decision_reply(send),
-            )  # fmt: skip
+            )
             self.store.approvals.mark_reported(send.id)
         if not due:
             return
         reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send)
         self._slack_call(
-            "chat_postMessage", channel=send.channel_id, thread_ts=send.reply_ts,
-            text=reply_text, blocks=reply_blocks, unfurl_links=False, unfurl_media=False,
-        )  # fmt: skip
+            "chat_postMessage",
+            channel=send.channel_id,
+            thread_ts=send.reply_ts,
+            text=reply_text,
+            blocks=reply_blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
         self.store.deliveries.mark_reported({recipient.id: recipient.state for recipient in due})
 
     def _slack_call(self, method: str, **arguments: object) -> None:
@@ -264,8 +274,12 @@ class Tasks:
                     self.pacer.back_off(str(arguments["channel"]), delay)
                 raise RetryLater(f"Slack: {slack_error(error)}", delay) from None
             # A deleted parent or a channel the app left: retrying cannot help; say so once.
-            log.error("Slack refused %s for thread %s: %s", method, arguments.get("ts")
-                      or arguments.get("thread_ts"), slack_error(error))  # fmt: skip
+            log.error(
+                "Slack refused %s for thread %s: %s",
+                method,
+                arguments.get("ts") or arguments.get("thread_ts"),
+                slack_error(error),
+            )
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
 

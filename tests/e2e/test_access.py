@@ -81,9 +81,13 @@ def message_shortcut(app, slack_api, *, user="U0001", channel="C0001", text="Ch√
         "trigger_id": "3456.7890.trigger",
         "response_url": slack_api.response_url("shortcut"),
         "message_ts": "1700001000.000200",
-        "message": {"type": "message", "user": "U0CUSTOMERCARE", "ts": "1700001000.000200",
-                    "text": text},
-    }  # fmt: skip
+        "message": {
+            "type": "message",
+            "user": "U0CUSTOMERCARE",
+            "ts": "1700001000.000200",
+            "text": text,
+        },
+    }
     return app.post_signed(urlencode({"payload": json.dumps(payload)}))
 
 

@@ -52,9 +52,16 @@ def test_templates_are_managed_by_admins_and_fill_the_composer(app_factory, slac
 
     # The agent edits the filled text before sending.
     metadata = json.loads(new_view["private_metadata"])
-    state = {f"{field}~1": value for field, value in composer_values(
-        "0901234567", text="Giảm 60% hôm nay 🎉", image_url="https://cdn.example.com/b.png",
-        button_label="Xem ngay", button_url="https://shop.example").items()}  # fmt: skip
+    state = {
+        f"{field}~1": value
+        for field, value in composer_values(
+            "0901234567",
+            text="Giảm 60% hôm nay 🎉",
+            image_url="https://cdn.example.com/b.png",
+            button_label="Xem ngay",
+            button_url="https://shop.example",
+        ).items()
+    }
     assert metadata["v"] == 1
     app.submit_composer(state)
     wait_for(lambda: esms.submissions)
@@ -120,8 +127,12 @@ def test_the_message_shortcut_sends_into_that_messages_thread(app, slack_api, es
 
     slack_api.messages["1700000999.000100"] = Message("C0001", "1700000999.000100", "Khách hỏi", [])
     del root
-    app.shortcut("Chào anh &amp; chị, đơn hàng đã gửi!", channel="C0001", ts="1700001000.000200",
-                 thread_ts="1700000999.000100")  # fmt: skip
+    app.shortcut(
+        "Chào anh &amp; chị, đơn hàng đã gửi!",
+        channel="C0001",
+        ts="1700001000.000200",
+        thread_ts="1700000999.000100",
+    )
     (opened,) = wait_for(lambda: slack_api.calls_to("views.open"))
     view = opened.args["view"]
     text_block = next(b for b in view["blocks"] if b.get("block_id") == "text")
@@ -151,10 +162,14 @@ def test_the_agent_chooses_the_brandname(app_factory, slack_api, esms):
     )
     wait_for(lambda: esms.submissions)
     assert esms.submissions[0].body["Brandname"] == "SHOP2"
-    forged = json_or_empty(app.submit_composer(
-        composer_values("0901234567", text="Hi"),
-        extra_state={"brandname": {"type": "static_select", "selected_option": {"value": "NOT-MINE"}}},
-    ))  # fmt: skip
+    forged = json_or_empty(
+        app.submit_composer(
+            composer_values("0901234567", text="Hi"),
+            extra_state={
+                "brandname": {"type": "static_select", "selected_option": {"value": "NOT-MINE"}}
+            },
+        )
+    )
     assert "Pick one of the brandnames" in forged["errors"]["brandname"]
 
 

@@ -51,24 +51,35 @@ def test_a_copied_database_keeps_every_thread_and_its_pending_work(
     wait_for(lambda: len(esms.accepted) == 4, timeout=15)
     time.sleep(0.5)
     assert len(slack_api.parents()) == 3
-    again = run_cli(after.env, "migrate-db", "--from", f"sqlite:///{tmp_path / 'app.db'}",
-                    "--to", shared_url)  # fmt: skip
+    again = run_cli(
+        after.env, "migrate-db", "--from", f"sqlite:///{tmp_path / 'app.db'}", "--to", shared_url
+    )
     assert again.returncode == 2 and "already holds data" in again.stderr
 
 
 def test_a_copy_to_an_unreachable_server_says_why_and_hides_the_password(app, tmp_path):
     result = run_cli(
-        app.env, "migrate-db", "--from", f"sqlite:///{tmp_path / 'app.db'}",
-        "--to", "postgres://viber:hunter2-secret@127.0.0.1:1/viber",
-    )  # fmt: skip
+        app.env,
+        "migrate-db",
+        "--from",
+        f"sqlite:///{tmp_path / 'app.db'}",
+        "--to",
+        "postgres://viber:hunter2-secret@127.0.0.1:1/viber",
+    )
     assert result.returncode == 2
     assert "Nothing was copied" in result.stderr and "Connection refused" in result.stderr
     assert "hunter2" not in result.stdout + result.stderr
 
 
 def test_a_copy_from_a_missing_file_or_an_odd_url_is_refused(app, tmp_path):
-    missing = run_cli(app.env, "migrate-db", "--from", f"sqlite:///{tmp_path / 'none.db'}",
-                      "--to", "postgres://u@127.0.0.1:1/x")  # fmt: skip
+    missing = run_cli(
+        app.env,
+        "migrate-db",
+        "--from",
+        f"sqlite:///{tmp_path / 'none.db'}",
+        "--to",
+        "postgres://u@127.0.0.1:1/x",
+    )
     assert missing.returncode == 2 and "there is no SQLite database" in missing.stderr
     odd = run_cli(app.env, "migrate-db", "--from", "mysql://x", "--to", "postgres://u@h/x")
     assert odd.returncode == 2 and "--from: DATABASE_URL must be" in odd.stderr

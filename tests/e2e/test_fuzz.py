@@ -94,13 +94,20 @@ payloads = st.recursive(
 slack_shapes = st.fixed_dictionaries(
     {"type": st.sampled_from(["view_submission", "block_actions", "shortcut", "view_closed", "x"])},
     optional={
-        "view": payloads | st.fixed_dictionaries({"type": st.just("modal"), "callback_id": st.sampled_from(
-            ["viber_compose", "viber_reject", "x"]), "private_metadata": st.text(max_size=40), "state": payloads}),
+        "view": payloads
+        | st.fixed_dictionaries(
+            {
+                "type": st.just("modal"),
+                "callback_id": st.sampled_from(["viber_compose", "viber_reject", "x"]),
+                "private_metadata": st.text(max_size=40),
+                "state": payloads,
+            }
+        ),
         "actions": payloads,
         "user": payloads | st.fixed_dictionaries({"id": st.text(max_size=12)}),
         "team": payloads,
     },
-)  # fmt: skip
+)
 
 
 @FUZZ
@@ -142,8 +149,23 @@ def test_garbage_bodies_and_headers(world, raw, content_type, timestamp, signatu
 
 
 @FUZZ
-@given(query=st.dictionaries(st.sampled_from(["SMSID", "SendStatus", "SendSuccess", "SendFailed", "RequestId",
-                                              "phonenumber", "TotalPrice", "telcoid"]), st.text(max_size=40)))  # fmt: skip
+@given(
+    query=st.dictionaries(
+        st.sampled_from(
+            [
+                "SMSID",
+                "SendStatus",
+                "SendSuccess",
+                "SendFailed",
+                "RequestId",
+                "phonenumber",
+                "TotalPrice",
+                "telcoid",
+            ]
+        ),
+        st.text(max_size=40),
+    )
+)
 def test_hostile_callbacks(world, query):
     app, database, esms = world
     (accepted,) = esms.accepted.values()

@@ -27,9 +27,13 @@ def shortcut(app, slack_api, text, *, response_url="shortcut"):
         "trigger_id": "3456.7890.trigger",
         "response_url": slack_api.response_url(response_url),
         "message_ts": "1700001000.000200",
-        "message": {"type": "message", "user": "U0CUSTOMERCARE", "ts": "1700001000.000200",
-                    "text": text},
-    }  # fmt: skip
+        "message": {
+            "type": "message",
+            "user": "U0CUSTOMERCARE",
+            "ts": "1700001000.000200",
+            "text": text,
+        },
+    }
     return app.post_signed(urlencode({"payload": json.dumps(payload)}))
 
 
@@ -149,13 +153,23 @@ def test_template_names_typed_with_combining_marks(app_factory, slack_api):
 
 
 def test_the_shortcut_copies_what_the_reader_saw(app, slack_api):
-    slack_api._users_info = lambda args: Reply(200, {
-        "ok": True,
-        "user": {"id": args.get("user"), "name": "linh",
-                 "profile": {"display_name": "Linh", "real_name": "Linh Nguyễn"}},
-    })  # fmt: skip
-    shortcut(app, slack_api, "<!here> Chào <@U0LINH>, xem <https://shop.example/a?x=1&amp;y=2|ưu đãi> "
-             "&amp; <#C0001|support>, hỏi <!subteam^S0T|@cskh> &lt;3")  # fmt: skip
+    slack_api._users_info = lambda args: Reply(
+        200,
+        {
+            "ok": True,
+            "user": {
+                "id": args.get("user"),
+                "name": "linh",
+                "profile": {"display_name": "Linh", "real_name": "Linh Nguyễn"},
+            },
+        },
+    )
+    shortcut(
+        app,
+        slack_api,
+        "<!here> Chào <@U0LINH>, xem <https://shop.example/a?x=1&amp;y=2|ưu đãi> "
+        "&amp; <#C0001|support>, hỏi <!subteam^S0T|@cskh> &lt;3",
+    )
     _opened, text = opened_text(slack_api)
     assert text == (
         "Chào @Linh, xem ưu đãi (https://shop.example/a?x=1&y=2) & #support, hỏi @cskh <3"

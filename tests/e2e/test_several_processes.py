@@ -45,15 +45,19 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
     """On PostgreSQL as the deployment runs it; on SQLite, two processes sharing one file are
     just as safe (its write transactions run one at a time, whichever process starts them)."""
     shared_url = database_url
-    settings = {"DATABASE_URL": shared_url, "APPROVAL_REQUIRED": "true",
-                "APPROVERS": f"{BOSS},{DEPUTY}"}  # fmt: skip
+    settings = {
+        "DATABASE_URL": shared_url,
+        "APPROVAL_REQUIRED": "true",
+        "APPROVERS": f"{BOSS},{DEPUTY}",
+    }
     apps: list[AppProcess] = [app_factory(**settings), app_factory(**settings)]
     phones = [f"09{index:08d}" for index in range(100, 100 + 2 * SENDS)]
 
     # Slash commands, alternating between the processes.
     for index in range(SENDS):
-        answer = apps[index % 2].command(f"{phones[2 * index]},{phones[2 * index + 1]} Hi {index}",
-                                         user=AGENT)  # fmt: skip
+        answer = apps[index % 2].command(
+            f"{phones[2 * index]},{phones[2 * index + 1]} Hi {index}", user=AGENT
+        )
         assert answer.status_code == 200
     parents = wait_for(lambda: len(slack_api.parents()) == SENDS and slack_api.parents())
     send_ids = wait_for(lambda: [approve_button(slack_api.messages[p.ts]) for p in parents])
@@ -92,10 +96,18 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
     assert set(all_at_once(len(callbacks), lambda i: callbacks[i]())) == {200}
 
     for parent in parents:
-        wait_for(lambda parent=parent: "Delivered 2/2" in block_text(slack_api.messages[parent.ts].blocks),
-                 timeout=20)  # fmt: skip
-    wait_for(lambda: all(sum(": delivered" in line for line in reply_lines(slack_api, p)) == 2
-                         for p in parents), timeout=10)  # fmt: skip
+        wait_for(
+            lambda parent=parent: (
+                "Delivered 2/2" in block_text(slack_api.messages[parent.ts].blocks)
+            ),
+            timeout=20,
+        )
+    wait_for(
+        lambda: all(
+            sum(": delivered" in line for line in reply_lines(slack_api, p)) == 2 for p in parents
+        ),
+        timeout=10,
+    )
     time.sleep(1)  # time for any duplicate to show
     for parent in parents:
         lines = reply_lines(slack_api, parent)
@@ -167,8 +179,9 @@ def test_two_processes_keep_one_pace_per_channel_between_them(
     for index, phone in enumerate(phones):
         apps[index % 2].command(f"{phone} Hi {index}", channel="C0PACE")
     wait_for(lambda: len(esms.accepted) == len(phones), timeout=15)
-    parents = wait_for(lambda: len(slack_api.parents("C0PACE")) == len(phones)
-                       and slack_api.parents("C0PACE"))  # fmt: skip
+    parents = wait_for(
+        lambda: len(slack_api.parents("C0PACE")) == len(phones) and slack_api.parents("C0PACE")
+    )
     time.sleep(1.2)
     slack_api.rate_limit_per_channel = 1.0  # Slack's pace for posting, from here on
     # Every delivery is reported at once, half through each process: six replies, one channel.
@@ -180,8 +193,13 @@ def test_two_processes_keep_one_pace_per_channel_between_them(
             ).status_code
         ),
     )
-    wait_for(lambda: all(any(": delivered" in line for line in reply_lines(slack_api, parent))
-                         for parent in parents), timeout=30)  # fmt: skip
+    wait_for(
+        lambda: all(
+            any(": delivered" in line for line in reply_lines(slack_api, parent))
+            for parent in parents
+        ),
+        timeout=30,
+    )
     assert slack_api.rate_limited == 0  # turns shared through the database: never too fast
 
 

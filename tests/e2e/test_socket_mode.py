@@ -21,8 +21,13 @@ def socket_mode(slack_api):
 @pytest.fixture
 def dev_app(slack_api, esms, socket_mode, tmp_path):
     env = app_environment(slack_api.url, esms.url, free_port(), tmp_path / "dev.db")
-    env.update(PUBLIC_URL="", SLACK_SIGNING_SECRET="", SLACK_APP_TOKEN=slack_api.app_token,
-               STATUS_POLL_SECONDS="1", STATUS_GRACE_SECONDS="0")  # fmt: skip
+    env.update(
+        PUBLIC_URL="",
+        SLACK_SIGNING_SECRET="",
+        SLACK_APP_TOKEN=slack_api.app_token,
+        STATUS_POLL_SECONDS="1",
+        STATUS_GRACE_SECONDS="0",
+    )
     log = (tmp_path / "dev.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "dev"],
@@ -38,9 +43,15 @@ def dev_app(slack_api, esms, socket_mode, tmp_path):
 
 def command(text):
     return {
-        "team_id": TEAM_ID, "channel_id": "C0001", "user_id": "U0001", "command": "/viber", "text": text,
-        "api_app_id": "A0001", "response_url": "", "trigger_id": "1.2.trigger",
-    }  # fmt: skip
+        "team_id": TEAM_ID,
+        "channel_id": "C0001",
+        "user_id": "U0001",
+        "command": "/viber",
+        "text": text,
+        "api_app_id": "A0001",
+        "response_url": "",
+        "trigger_id": "1.2.trigger",
+    }
 
 
 def test_dev_mode_serves_commands_over_socket_mode_and_polls_statuses(

@@ -81,8 +81,13 @@ class EsmsStandIn(StandIn):
             _, key, secret = path.rsplit("/", 2)
             if not self._authorized({"ApiKey": key, "SecretKey": secret}):
                 return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})
-            return Reply(200, {"CodeResponse": "100",
-                               "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames]})  # fmt: skip
+            return Reply(
+                200,
+                {
+                    "CodeResponse": "100",
+                    "ListBrandName": [{"Brandname": n, "Type": t} for n, t in self.brandnames],
+                },
+            )
         if path.endswith("GetSmsSentData_V2") and method == "POST":
             return self._sent_data(json.loads(body or b"{}"))
         if path.endswith("GetSmsReceiverStatus_get"):
@@ -95,8 +100,16 @@ class EsmsStandIn(StandIn):
             if found is None:
                 return Reply(200, {"CodeResult": "105", "ErrorMessage": "Not found"})
             delivered = self.status[found.sms_id].get("SendSuccess", 0) > 0
-            receivers = [{"IsSent": delivered, "NetworkName": "Viettel", "Phone": phone, "Retry": 0,
-                          "SentResult": delivered} for phone in found.body["Phones"]]  # fmt: skip
+            receivers = [
+                {
+                    "IsSent": delivered,
+                    "NetworkName": "Viettel",
+                    "Phone": phone,
+                    "Retry": 0,
+                    "SentResult": delivered,
+                }
+                for phone in found.body["Phones"]
+            ]
             return Reply(200, {"CodeResult": "100", "ReceiverList": receivers})
         if path.endswith("GetSendStatus"):
             if not self._authorized(query):
@@ -212,8 +225,16 @@ class EsmsStandIn(StandIn):
             submission.code, submission.sms_id = 100, sms_id
             if request_id:
                 self.accepted[request_id] = submission
-            self.status[sms_id] = {"CodeResponse": "100", "SMSID": sms_id, "SendFailed": 0, "SendStatus": 2,
-                                   "SendSuccess": 0, "TotalPrice": 0, "TotalReceiver": 1, "TotalSent": 0}  # fmt: skip
+            self.status[sms_id] = {
+                "CodeResponse": "100",
+                "SMSID": sms_id,
+                "SendFailed": 0,
+                "SendStatus": 2,
+                "SendSuccess": 0,
+                "TotalPrice": 0,
+                "TotalReceiver": 1,
+                "TotalSent": 0,
+            }
         return {"CodeResult": "100", "CountRegenerate": 0, "SMSID": sms_id}
 
     def settle(

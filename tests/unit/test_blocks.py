@@ -14,17 +14,34 @@ from bot.slack.blocks.thread import outcome_reply, parent_message, status_line
 
 def make_send(thread_state=ThreadState.POSTED, **message):
     return Send(
-        id="abc123", created_at=0, team_id="T", channel_id="C1", user_id="U1",
-        message=ViberMessage(**message), brandname="BRAND", test_send=False, thread_state=thread_state,
-        thread_note=None, parent_ts="1.1", response_url=None,
-    )  # fmt: skip
+        id="abc123",
+        created_at=0,
+        team_id="T",
+        channel_id="C1",
+        user_id="U1",
+        message=ViberMessage(**message),
+        brandname="BRAND",
+        test_send=False,
+        thread_state=thread_state,
+        thread_note=None,
+        parent_ts="1.1",
+        response_url=None,
+    )
 
 
 def make_recipient(phone, state, code=None, detail=None):
     return Recipient(
-        id=hash(phone) % 1000, send_id="abc123", phone=phone, request_id="r", sms_id=None, state=state,
-        esms_send_status=None, error_code=code, error_detail=detail, reported_state=None,
-    )  # fmt: skip
+        id=hash(phone) % 1000,
+        send_id="abc123",
+        phone=phone,
+        request_id="r",
+        sms_id=None,
+        state=state,
+        esms_send_status=None,
+        error_code=code,
+        error_detail=detail,
+        reported_state=None,
+    )
 
 
 def test_status_line_moves_from_queued_to_delivered():

@@ -83,9 +83,14 @@ def test_approval_without_approvers_is_a_configuration_error():
 
 def test_approval_settings():
     settings = load_settings(
-        {**BASE, "APPROVAL_REQUIRED": "yes", "APPROVERS": "U01ABC S02DEF", "APPROVAL_CHANNEL": "C0APPROVE",
-         "APPROVAL_TTL_HOURS": "2.5"}
-    )  # fmt: skip
+        {
+            **BASE,
+            "APPROVAL_REQUIRED": "yes",
+            "APPROVERS": "U01ABC S02DEF",
+            "APPROVAL_CHANNEL": "C0APPROVE",
+            "APPROVAL_TTL_HOURS": "2.5",
+        }
+    )
     assert settings.approvers == ("U01ABC", "S02DEF")
     assert settings.approval_channel == "C0APPROVE" and settings.approval_ttl_hours == 2.5
     with pytest.raises(ConfigError, match="APPROVAL_CHANNEL must be a channel ID"):

@@ -114,8 +114,25 @@ def test_quick_send_text_arrives_unchanged(text):
 
 
 @settings(max_examples=300)
-@given(st.dictionaries(st.sampled_from(["SMSID", "SendStatus", "SendSuccess", "SendFailed", "RequestId",
-                                        "phonenumber", "telcoid", "TotalPrice", "x"]), anything, max_size=9))  # fmt: skip
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "SMSID",
+                "SendStatus",
+                "SendSuccess",
+                "SendFailed",
+                "RequestId",
+                "phonenumber",
+                "telcoid",
+                "TotalPrice",
+                "x",
+            ]
+        ),
+        anything,
+        max_size=9,
+    )
+)
 def test_callback_queries_parse_or_are_refused_with_a_reason(fields):
     query = urlencode(fields)
     try:

@@ -20,18 +20,29 @@ def world(store, esms, monkeypatch):
     clock = {"now": 0.0}
     pauses = []
     reconciler = Reconciler(
-        store, client, poll_seconds=60, grace_seconds=120,
-        clock=lambda: clock["now"], pause=pauses.append,
-    )  # fmt: skip
+        store,
+        client,
+        poll_seconds=60,
+        grace_seconds=120,
+        clock=lambda: clock["now"],
+        pause=pauses.append,
+    )
     return store, client, reconciler, clock, pauses
 
 
 def submitted(store, client, phones=("0901234567",), *, keep_sms_id=True, text="Hi", sent=None):
     """A send stored with `text`; eSMS receives `sent` (the same text unless told otherwise)."""
     send_id = store.sends.create(
-        NewSend(team_id="T", channel_id="C", user_id="U", message=ViberMessage(text=text),
-                phones=tuple(phones), brandname=BRANDNAME, test_send=False)
-    )  # fmt: skip
+        NewSend(
+            team_id="T",
+            channel_id="C",
+            user_id="U",
+            message=ViberMessage(text=text),
+            phones=tuple(phones),
+            brandname=BRANDNAME,
+            test_send=False,
+        )
+    )
     store.sends.mark_parent_posted(send_id, "1.1")
     for recipient in store.sends.recipients(send_id):
         accepted = client.send_viber(

@@ -14,8 +14,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from bot.core.database_url import SQLITE_PREFIX
 from bot.core.model import JobKind
-from bot.db import SCHEMA_VERSION, SQLITE_PREFIX, TABLES, open_database, schema
+from bot.db import SCHEMA_VERSION, TABLES, open_database, schema
 from bot.store import Store
 from tests.databases import (
     POSTGRES_URL,

@@ -249,17 +249,7 @@ def test_look_ups_show_own_and_this_channels_sends_and_count_the_others(store):
 
 def test_purge_takes_old_test_sends_whatever_their_state_once_submitted(store):
     def test_send(phone):
-        return store.sends.create(
-            NewSend(
-                team_id="T",
-                channel_id="C1",
-                user_id="U1",
-                message=ViberMessage(text="Hi"),
-                phones=(phone,),
-                brandname="B",
-                test_send=True,
-            )
-        )
+        return new_send(store, (phone,), test_send=True)
 
     accepted, waiting = test_send("0901234567"), test_send("0912345678")
     store.sends.mark_parent_posted(accepted, "1.1")

@@ -8,8 +8,7 @@ from slack_sdk import WebClient
 
 from bot.config import load_settings
 from bot.core.delivery import State
-from bot.core.message import ViberMessage
-from bot.core.model import JobKind, NewSend
+from bot.core.model import JobKind
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer
@@ -17,18 +16,30 @@ from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.jobs.tasks import Tasks
 from tests.e2e.harness import wait_for
+from tests.helpers import new_send
 from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from tests.stand_ins.slack_api import SlackApiStandIn, block_text
+
+
+def app_settings(slack_api, esms):
+    return load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": "s" * 20,
+            "ESMS_API_KEY": API_KEY,
+            "ESMS_SECRET_KEY": SECRET_KEY,
+            "ESMS_BRANDNAME": BRANDNAME,
+            "SLACK_API_URL": slack_api.url + "api/",
+            "ESMS_API_URL": esms.url,
+            "ESMS_TIMEOUT_SECONDS": "1",
+        }
+    )
 
 
 @pytest.fixture
 def world(store):
     slack_api, esms = SlackApiStandIn().start(), EsmsStandIn().start()
-    settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "s" * 20, "ESMS_API_KEY": API_KEY,
-         "ESMS_SECRET_KEY": SECRET_KEY, "ESMS_BRANDNAME": BRANDNAME, "SLACK_API_URL": slack_api.url + "api/",
-         "ESMS_API_URL": esms.url, "ESMS_TIMEOUT_SECONDS": "1"}
-    )  # fmt: skip
+    settings = app_settings(slack_api, esms)
     slack = WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
@@ -50,10 +61,7 @@ def run_all(store, worker, limit=100):
 
 
 def send(store, phones=("0901234567",), **extra):
-    return store.sends.create(
-        NewSend(team_id="T", channel_id="C1", user_id="U1", message=ViberMessage(text="Hi"),
-                phones=tuple(phones), brandname=BRANDNAME, test_send=False, **extra)
-    )  # fmt: skip
+    return new_send(store, phones, brandname=BRANDNAME, **extra)
 
 
 def test_backoff_grows_with_jitter_and_is_capped():
@@ -215,11 +223,7 @@ def test_every_job_kind_retries_a_bounded_number_of_times_then_gives_up_visibly(
 
 
 def test_a_call_slower_than_the_lease_is_not_run_twice(store, slack_api, esms):
-    settings = load_settings(
-        {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": "s" * 20, "ESMS_API_KEY": API_KEY,
-         "ESMS_SECRET_KEY": SECRET_KEY, "ESMS_BRANDNAME": BRANDNAME, "SLACK_API_URL": slack_api.url + "api/",
-         "ESMS_API_URL": esms.url, "ESMS_TIMEOUT_SECONDS": "1"}
-    )  # fmt: skip
+    settings = app_settings(slack_api, esms)
     slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=30)
     tasks = Tasks(
         settings, store, slack, EsmsClient(esms.url, API_KEY, SECRET_KEY), pacer=ChannelPacer(0)
@@ -238,7 +242,6 @@ def test_a_job_whose_holder_stopped_renewing_is_taken_over_and_the_old_holder_ca
     database_url,
 ):
     from bot.store import Store
-    from tests.helpers import new_send
 
     dead, alive = (Store.open(database_url, job_lease_seconds=0.3) for _ in range(2))
     try:

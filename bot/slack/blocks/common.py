@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.core.formatting import VIETNAM
 from bot.core.i18n import _
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
-from bot.esms.client import VIETNAM
 
 INPUT_ACTION_ID = "value"
 SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text

@@ -1,0 +1,49 @@
+"""Tables that must cover every case of an enum are checked here by looping over the enum, so a
+new case that one of them misses fails a test instead of showing people a raw code."""
+
+import pytest
+
+from bot.core import i18n
+from bot.core.delivery import REPORTED_STATES, State
+from bot.core.model import Approval, JobKind, Recipient
+from bot.jobs.policies import POLICIES
+from bot.slack.blocks import thread
+
+
+def recipient(state: State) -> Recipient:
+    return Recipient(
+        id=1,
+        send_id="s",
+        phone="0901234567",
+        request_id="r",
+        sms_id=None,
+        state=state,
+        esms_send_status=None,
+        error_code=103,
+        error_detail=None,
+        reported_state=None,
+    )
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_every_recipient_state_has_a_name_and_a_place_in_the_summary(state):
+    assert f"state.{state}" in i18n.CATALOG
+    assert state in thread._STATE_ORDER
+
+
+@pytest.mark.parametrize("state", sorted(REPORTED_STATES))
+def test_every_reported_state_has_its_own_sentence_in_the_thread(state):
+    line = thread.outcome_line(recipient(state))
+    assert line != f"0901234567: {i18n._(f'state.{state}')}"  # not the generic fallback
+
+
+@pytest.mark.parametrize("kind", list(JobKind))
+def test_every_job_kind_has_a_policy(kind):
+    assert POLICIES[kind].attempts >= 1
+
+
+@pytest.mark.parametrize(
+    "approval", [a for a in Approval if a not in (Approval.NONE, Approval.PENDING)]
+)
+def test_every_decision_can_be_put_in_words(approval):
+    assert f"decision.{approval}" in i18n.CATALOG
