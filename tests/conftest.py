@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.standins.esms import EsmsStandIn
+from bot.standins.slack_api import SlackApiStandIn
 from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database
-from tests.stand_ins.esms import EsmsStandIn
-from tests.stand_ins.slack_api import SlackApiStandIn
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from tests.stand_ins import esms as esms_stand_in
-from tests.stand_ins.slack_api import TEAM_ID
+from bot.standins import esms as esms_stand_in
+from bot.standins.slack_api import TEAM_ID
 
 SIGNING_SECRET = "test-signing-secret-0000"
 BOT_TOKEN = "xoxb-test-token"

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
+from bot.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, wait_for
 from tests.helpers import all_at_once
-from tests.stand_ins.slack_api import block_text
 
 AGENT, BOSS, DEPUTY, STRANGER, GROUPIE = "U0AGENT", "U0BOSS", "U0DEPUTY", "U0STRANGER", "U0GROUPIE"
 APPROVAL = {"APPROVAL_REQUIRED": "true", "APPROVERS": f"{BOSS},{DEPUTY},S0LEADS,{AGENT}"}

@@ -6,8 +6,8 @@ import re
 import sqlite3
 import time
 
+from bot.standins.slack_api import block_text
 from tests.e2e.harness import json_or_empty, wait_for
-from tests.stand_ins.slack_api import block_text
 
 REFERENCE = re.compile(r"`([0-9a-f]{8})`")
 

@@ -8,8 +8,8 @@ import time
 import unicodedata
 from urllib.parse import urlencode
 
+from bot.standins.http import Reply
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
-from tests.stand_ins.http import Reply
 
 ADMIN = "U0ADMIN"
 HOSTILE = ("<@U123>", "<!here>", "<https://evil.example|shop.example>")

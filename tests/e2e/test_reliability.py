@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 
+from bot.standins.slack_api import SlackApiStandIn, block_text
 from tests.e2e.harness import composer_values, free_port, wait_for
-from tests.stand_ins.slack_api import SlackApiStandIn, block_text
 
 PHONES = ["0901234567", "0912345678"]
 

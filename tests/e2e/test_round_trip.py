@@ -5,9 +5,9 @@ import time
 import pytest
 import requests
 
+from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from bot.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, wait_for
-from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
-from tests.stand_ins.slack_api import block_text
 
 FULL = composer_values(
     "0901234567\n+84 912 345 678, 0901 234 567",

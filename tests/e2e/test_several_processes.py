@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+from bot.standins.slack_api import block_text
 from bot.store import Store
 from tests.e2e.harness import AppProcess, composer_values, wait_for
 from tests.e2e.test_reliability import (
@@ -16,7 +17,6 @@ from tests.e2e.test_reliability import (
     status,
 )
 from tests.helpers import all_at_once
-from tests.stand_ins.slack_api import block_text
 
 AGENT, BOSS, DEPUTY = "U0AGENT", "U0BOSS", "U0DEPUTY"
 SENDS = 6

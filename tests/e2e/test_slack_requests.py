@@ -6,6 +6,7 @@ import time
 import pytest
 import requests
 
+from bot.standins import esms as esms_stand_in
 from tests.e2e.harness import (
     app_environment,
     composer_values,
@@ -14,7 +15,6 @@ from tests.e2e.harness import (
     run_cli,
     wait_for,
 )
-from tests.stand_ins import esms as esms_stand_in
 
 
 def test_unsigned_forged_and_stale_requests_get_401(app, esms, slack_api):

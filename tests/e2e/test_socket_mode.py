@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
+from bot.standins.slack_api import TEAM_ID, block_text
+from bot.standins.socket_mode import SocketModeStandIn
 from tests.e2e.harness import app_environment, free_port, run_cli, wait_for
-from tests.stand_ins.slack_api import TEAM_ID, block_text
-from tests.stand_ins.socket_mode import SocketModeStandIn
 
 
 @pytest.fixture

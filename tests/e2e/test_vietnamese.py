@@ -1,7 +1,7 @@
 """One whole flow with LANGUAGE=vi: what the team reads is Vietnamese, numbers and all."""
 
+from bot.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
-from tests.stand_ins.slack_api import block_text
 
 
 def test_a_send_in_vietnamese(app_factory, slack_api, esms):

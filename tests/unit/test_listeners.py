@@ -28,8 +28,8 @@ from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALL
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
 from bot.slack.blocks.thread import CANCEL_ACTION
 from bot.slack.people import People, PeopleList
+from bot.standins.slack_api import TEAM_ID, SlackApiStandIn
 from bot.store import Store
-from tests.stand_ins.slack_api import TEAM_ID, SlackApiStandIn
 
 SENDER, APPROVER, BYSTANDER = "U0SENDER", "U0APPROVER", "U0BYSTANDER"
 CHANNEL = "C0SUPPORT"

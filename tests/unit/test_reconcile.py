@@ -10,7 +10,7 @@ from bot.core.message import ViberMessage
 from bot.core.model import NewSend
 from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
 from bot.jobs.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
-from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture

@@ -15,10 +15,10 @@ from bot.jobs.pacing import ChannelPacer
 from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.jobs.tasks import Tasks
+from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
+from bot.standins.slack_api import SlackApiStandIn, block_text
 from tests.e2e.harness import wait_for
 from tests.helpers import new_send
-from tests.stand_ins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-from tests.stand_ins.slack_api import SlackApiStandIn, block_text
 
 
 def app_settings(slack_api, esms):

@@ -1,9 +1,14 @@
 """A loopback stand-in for the eSMS gateway (WCF JSON service) and its delivery callbacks.
 
+The tests and the benchmarks run the real app against it, and so does `viber-bot demo`.
 It checks what the real service checks (credentials, brandname, SmsType, phone format, the four
 Viber shapes, RequestId reuse within 24 h → 124), answers with the same member names, and can
 be told to be slow, to fail with HTTP 500, to answer HTML, or to refuse a phone with a code.
 `callback()` plays eSMS calling the app's CallbackUrl with a GET and a query string.
+
+Off by default, it can also play along on its own (for the demo): with `auto_deliver_seconds`
+set, each accepted submission is reported back that long after it was accepted, with the outcome
+chosen for its phone (`choose()`); `force_next()` refuses the next send with a result code.
 """
 
 from __future__ import annotations
@@ -13,33 +18,44 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import requests
 
-from tests.stand_ins.http import Reply, StandIn
+from bot.standins.esms_outcomes import OUTCOMES, refusal
+from bot.standins.esms_play import EsmsPlayAlong, Recent, Submission
+from bot.standins.esms_sent_data import PAGE_SIZE_MAX, sent_data_page
+from bot.standins.http import Reply, StandIn
 
 API_KEY = "TEST-API-KEY-0000"
 SECRET_KEY = "TEST-SECRET-KEY-0000"
 BRANDNAME = "TESTBRAND"
-SENT_DATA_PAGE_LIMIT = 500
-VIETNAM = timezone(timedelta(hours=7))
+SENT_DATA_PAGE_LIMIT = PAGE_SIZE_MAX
+CALLBACK_TIMEOUT_SECONDS = 10.0
+
+__all__ = [
+    "API_KEY",
+    "BRANDNAME",
+    "OUTCOMES",
+    "SECRET_KEY",
+    "EsmsStandIn",
+    "Recent",
+    "Submission",
+]
 
 
-@dataclass
-class Submission:
-    body: dict[str, Any]
-    at: float = field(default_factory=time.time)
-    code: int = 0
-    sms_id: str | None = None
+class EsmsStandIn(EsmsPlayAlong, StandIn):
+    """eSMS on 127.0.0.1. Playing along (`auto_deliver_seconds`, `outcomes`) is off by default."""
 
-
-class EsmsStandIn(StandIn):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        auto_deliver_seconds: float | None = None,
+        outcomes: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(port)
         self.submissions: list[Submission] = []  # every Send_Multiple_Sms_OTT request received
         self.accepted: dict[str, Submission] = {}  # by RequestId
         self.balance = 36693
@@ -52,8 +68,14 @@ class EsmsStandIn(StandIn):
         self.status: dict[str, dict[str, Any]] = {}  # SMSID → GetSendStatus answer
         self.sent_data_page_limit = SENT_DATA_PAGE_LIMIT  # rows per GetSmsSentData_V2 page at most
         self.sent_data_queries: list[dict[str, Any]] = []  # every GetSmsSentData_V2 body received
+        self.callback_timeout = CALLBACK_TIMEOUT_SECONDS
         self._ids = itertools.count(1)
         self._condition = threading.Condition(self.lock)
+        self._init_play_along(auto_deliver_seconds, outcomes)
+
+    def stop(self) -> None:
+        self._stop_timers()
+        super().stop()
 
     # -- inspection ---------------------------------------------------------------------------
 
@@ -124,41 +146,9 @@ class EsmsStandIn(StandIn):
             self.sent_data_queries.append(data)
         if not self._authorized(data):
             return Reply(200, {"CodeResult": "101", "ErrorMessage": "Authorize Failed"})
-        since, until = _vietnam_time(data.get("From")), _vietnam_time(data.get("To"))
         with self.lock:
-            accepted = [s for s in self.submissions if s.code == 100 and s.sms_id]
-            rows = [
-                self._sent_row(submission, phone)
-                for submission in sorted(accepted, key=lambda s: s.at, reverse=True)
-                for phone in submission.body["Phones"]
-                if data.get("SmsType") == "23"
-                and (since is None or since <= int(submission.at))
-                and (until is None or int(submission.at) <= until)
-            ]
-        size = max(1, min(_whole(data.get("PageSize"), 500), 500, self.sent_data_page_limit))
-        first = (max(_whole(data.get("Page"), 1), 1) - 1) * size
-        page = rows[first : first + size]
-        return Reply(200, {"CodeResult": "100", "CountTotal": len(rows), "SentData": page})
-
-    def _sent_row(self, submission: Submission, phone: str) -> dict[str, Any]:
-        status = self.status.get(submission.sms_id or "", {})
-        send_status, success = status.get("SendStatus", 2), status.get("SendSuccess", 0)
-        if send_status == 5 and success > 0:
-            result = 1
-        elif send_status in (4, 5) and status.get("SendFailed", 0) > 0:
-            result = 0
-        else:
-            result = 2  # unknown: eSMS has no final word yet
-        return {
-            "ReferenceId": submission.sms_id,
-            "Phone": phone,
-            "Content": submission.body.get("Content") or "",
-            "SendStatus": send_status,
-            "SendResult": result,
-            "SellPrice": status.get("TotalPrice", 0),
-            "SmsType": "23",
-            "SentTime": f"/Date({int(submission.at * 1000)}+0700)/",
-        }
+            page = sent_data_page(self.submissions, self.status, data, self.sent_data_page_limit)
+        return Reply(200, page)
 
     def _authorized(self, data: dict[str, Any]) -> bool:
         return data.get("ApiKey") == API_KEY and data.get("SecretKey") == SECRET_KEY
@@ -172,6 +162,8 @@ class EsmsStandIn(StandIn):
         with self.lock:
             self.submissions.append(submission)
             failure = self.next_failures.pop(0) if self.next_failures else None
+            # A forced refusal waits for a request that gets an answer at all.
+            forced = self.forced.popleft() if self.forced and failure is None else None
             self._condition.notify_all()
         if self.send_delay:
             time.sleep(self.send_delay)
@@ -182,7 +174,12 @@ class EsmsStandIn(StandIn):
         if failure == "timeout":
             time.sleep(3)
             return Reply(500, raw=b"late")
+        if forced is not None:
+            submission.code = forced
+            return Reply(200, refusal(forced))
         answer = self._decide(body, submission)
+        if submission.code == 100 and self.auto_deliver_seconds is not None:
+            self._play_along(submission, self.auto_deliver_seconds)
         if failure == "timeout_after_accept":  # accepted, but the answer never reaches the app
             time.sleep(3)
         return Reply(200, answer)
@@ -190,7 +187,7 @@ class EsmsStandIn(StandIn):
     def _decide(self, body: dict[str, Any], submission: Submission) -> dict[str, Any]:
         def refuse(code: int, message: str) -> dict[str, Any]:
             submission.code = code
-            return {"CodeResult": str(code), "CountRegenerate": 0, "ErrorMessage": message}
+            return refusal(code, message)
 
         if not self._authorized(body):
             return refuse(101, "Authorize Failed")
@@ -214,13 +211,7 @@ class EsmsStandIn(StandIn):
         request_id = body.get("RequestId") or ""
         with self.lock:
             if request_id and request_id in self.accepted:
-                submission.code = 124
-                return {
-                    "CodeResult": "124",
-                    "CountRegenerate": 0,
-                    "ErrorMessage": "Request exist 1",
-                    "SendStatus": "5",
-                }
+                return refuse(124, "Request exist 1")
             sms_id = f"{next(self._ids):032x}250"
             submission.code, submission.sms_id = 100, sms_id
             if request_id:
@@ -281,7 +272,7 @@ class EsmsStandIn(StandIn):
             "phonenumber": submission.body["Phones"][0],
             **extra,
         }
-        return requests.get(f"{url}?{urlencode(params)}", timeout=10)
+        return requests.get(f"{url}?{urlencode(params)}", timeout=self.callback_timeout)
 
 
 def _valid_shape(body: dict[str, Any]) -> bool:
@@ -292,19 +283,3 @@ def _valid_shape(body: dict[str, Any]) -> bool:
         (False, True, False, False),
         (True, True, True, True),
     }
-
-
-def _vietnam_time(value: object) -> int | None:
-    """A `yyyy-MM-dd HH:mm:ss` Vietnam time as epoch seconds; None when absent or unreadable."""
-    try:
-        moment = datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return None
-    return int(moment.replace(tzinfo=VIETNAM).timestamp())
-
-
-def _whole(value: object, default: int) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        return default

@@ -1,7 +1,9 @@
-"""A loopback stand-in for Slack's Socket Mode WebSocket endpoint.
+"""A loopback stand-in for Slack's Socket Mode WebSocket endpoint, for the tests of
+`SLACK_APP_TOKEN` mode (and a demo without a public URL).
 
 The app asks `apps.connections.open` (served by the Web API stand-in) for a URL, connects, gets
 `hello`, then receives envelopes and must acknowledge each by its `envelope_id`, as with Slack.
+It needs `websockets` (the test extra), which the app itself does not.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""A small threaded HTTP server base for loopback stand-ins of the services the app talks to."""
+"""The threaded HTTP server under the loopback stand-ins for Slack's Web API and eSMS.
+
+The stand-ins let the real app run on one machine with nothing configured: the tests and the
+benchmarks drive it against them, and `viber-bot demo` shows it working. They are not part of the
+app: only `bot.cli` and `bot.demo` import them (an import-linter contract holds that), and they
+use nothing of `bot` but the pure core. They listen on 127.0.0.1 only.
+"""
 
 from __future__ import annotations
 

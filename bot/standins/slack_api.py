@@ -1,10 +1,13 @@
 """A loopback stand-in for Slack's Web API, with the payload shapes and errors Slack uses.
 
+The tests and the benchmarks run the real app against it, and so does `viber-bot demo`, whose
+page reads back what a person would see (threads, modals, the Home tab, private notes).
 Every method is a POST to /api/<method>; chat.* and views.* take JSON, the rest form bodies.
 Errors come as HTTP 200 {"ok": false}; rate limits as HTTP 429 with Retry-After. Faults are
 scripted per method; `rate_limit_per_channel` makes chat.postMessage behave like Slack's
 one-message-per-second-per-channel limit. Slash-command response URLs are served under
-/response/<id> and recorded.
+/response/<id> and recorded. Modals, the Home tab, ephemeral notes and users.info are in
+`slack_surfaces.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,21 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.stand_ins.http import Reply, StandIn
+from bot.standins.http import Reply, StandIn
+from bot.standins.slack_surfaces import Ephemeral, HomeTab, Modal, SlackSurfaces, blocks_of
+
+__all__ = [
+    "BOT_USER_ID",
+    "TEAM_ID",
+    "Ephemeral",
+    "Fault",
+    "HomeTab",
+    "Message",
+    "Modal",
+    "SlackApiStandIn",
+    "SlackCall",
+    "block_text",
+]
 
 BOT_USER_ID = "UBOT0001"
 TEAM_ID = "T0001"
@@ -48,9 +65,15 @@ class SlackCall:
     at: float = field(default_factory=time.time)
 
 
-class SlackApiStandIn(StandIn):
-    def __init__(self, token: str = "xoxb-test-token", port: int = 0) -> None:
+class SlackApiStandIn(SlackSurfaces, StandIn):
+    """Slack's Web API on 127.0.0.1; `users` names people for users.info."""
+
+    def __init__(
+        self, token: str = "xoxb-test-token", port: int = 0, users: dict[str, str] | None = None
+    ) -> None:
         super().__init__(port)
+        self._init_surfaces()
+        self.users.update(users or {})
         self.token = token
         self.calls: list[SlackCall] = []
         self.messages: dict[str, Message] = {}  # by ts
@@ -104,8 +127,10 @@ class SlackApiStandIn(StandIn):
         self, method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]
     ) -> Reply:
         if path.startswith("/response/"):
+            payload = json.loads(body or b"{}")
             with self.lock:
-                self.responses.append(json.loads(body or b"{}"))
+                self.responses.append(payload)
+            self._record_response(payload)
             return Reply(200, raw=b"ok")
         if not path.startswith("/api/"):
             return Reply(404, {"ok": False, "error": "unknown_method"})
@@ -163,12 +188,6 @@ class SlackApiStandIn(StandIn):
             {"x-oauth-scopes": self.scopes},
         )
 
-    def _views_open(self, args: dict[str, Any]) -> Reply:
-        if not args.get("trigger_id"):
-            return Reply(200, {"ok": False, "error": "invalid_trigger_id"})
-        view = args["view"] if isinstance(args["view"], dict) else json.loads(args["view"])
-        return Reply(200, {"ok": True, "view": {"id": "V0001", **view}})
-
     def _chat_postMessage(self, args: dict[str, Any]) -> Reply:
         channel = str(args.get("channel", ""))
         if channel in self.not_member:
@@ -191,7 +210,7 @@ class SlackApiStandIn(StandIn):
             thread_ts = args.get("thread_ts")
             if thread_ts and thread_ts not in self.messages:
                 return Reply(200, {"ok": False, "error": "thread_not_found"})
-            message = Message(channel, ts, str(args.get("text", "")), _blocks(args), thread_ts)
+            message = Message(channel, ts, str(args.get("text", "")), blocks_of(args), thread_ts)
             self.messages[ts] = message
         return Reply(
             200, {"ok": True, "channel": channel, "ts": ts, "message": {"text": message.text}}
@@ -206,14 +225,9 @@ class SlackApiStandIn(StandIn):
                 return Reply(200, {"ok": False, "error": "msg_too_long"})
             message.text = str(args.get("text", message.text))
             if "blocks" in args:
-                message.blocks = _blocks(args)
+                message.blocks = blocks_of(args)
             message.updates += 1
         return Reply(200, {"ok": True, "channel": message.channel, "ts": message.ts})
-
-    def _chat_postEphemeral(self, args: dict[str, Any]) -> Reply:
-        if args.get("channel") in self.not_member:
-            return Reply(200, {"ok": False, "error": "not_in_channel"})
-        return Reply(200, {"ok": True, "message_ts": "1700000000.000001"})
 
     def _usergroups_users_list(self, args: dict[str, Any]) -> Reply:
         with self.lock:
@@ -221,19 +235,6 @@ class SlackApiStandIn(StandIn):
         if members is None:
             return Reply(200, {"ok": False, "error": "no_such_subteam"})
         return Reply(200, {"ok": True, "users": sorted(members)})
-
-    def _views_publish(self, args: dict[str, Any]) -> Reply:
-        if not args.get("user_id"):
-            return Reply(200, {"ok": False, "error": "invalid_arguments"})
-        return Reply(200, {"ok": True, "view": {"id": "VHOME", **(args.get("view") or {})}})
-
-    def _views_update(self, args: dict[str, Any]) -> Reply:
-        return Reply(200, {"ok": True, "view": args.get("view")})
-
-
-def _blocks(args: dict[str, Any]) -> list[dict[str, Any]]:
-    blocks = args.get("blocks") or []
-    return json.loads(blocks) if isinstance(blocks, str) else blocks
 
 
 def block_text(blocks: list[dict[str, Any]]) -> str:

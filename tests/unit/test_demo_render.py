@@ -1,0 +1,572 @@
+"""The demo page's renderer: every surface the app builds becomes HTML, with all its texts
+shown, nothing dropped and nothing from the JSON able to become markup."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+
+from bot.core import i18n
+from bot.core.delivery import REPORTED_STATES, State
+from bot.core.message import ViberMessage
+from bot.core.model import Approval, Recipient, Send, ThreadState
+from bot.demo.render import (
+    UnknownBlock,
+    render_blocks,
+    render_message,
+    render_mrkdwn,
+    render_plain,
+    render_view,
+)
+from bot.slack.blocks.approval import approval_request, reject_view
+from bot.slack.blocks.common import help_text
+from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer_view
+from bot.slack.blocks.home import home_view
+from bot.slack.blocks.lookup import lookup_text, send_summary
+from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message
+
+NOW = 1_700_000_000.0
+APPROVERS = ["U0MINH", "S0LEADS"]
+PHONES = ["0901234567", "0912345678", "0987654321", "0934567890", "0971234567"]
+
+
+def make_send(**changes: Any) -> Send:
+    send = Send(
+        id="abc123",
+        created_at=NOW,
+        team_id="T1",
+        channel_id="C1",
+        user_id="U1",
+        message=ViberMessage(
+            text="Xin chào <b>&</b>\n> quoted",
+            image_url="https://x.example/a.png",
+            button_label="Mua *ngay*",
+            button_url="https://x.example/offer?a=1&b=2",
+        ),
+        brandname="BRAND",
+        test_send=False,
+        thread_state=ThreadState.POSTED,
+        thread_note=None,
+        parent_ts="1700000001.000100",
+        response_url=None,
+    )
+    return replace(send, **changes)
+
+
+def make_recipient(phone: str, state: str, code: int | None = None, detail: str | None = None):
+    return Recipient(
+        id=PHONES.index(phone) + 1 if phone in PHONES else 99,
+        send_id="abc123",
+        phone=phone,
+        request_id="r",
+        sms_id=None,
+        state=state,
+        esms_send_status=None,
+        error_code=code,
+        error_detail=detail,
+        reported_state=None,
+    )
+
+
+def recipients(*states: str) -> list[Recipient]:
+    return [make_recipient(PHONES[i], state) for i, state in enumerate(states)]
+
+
+MIXED = [
+    make_recipient(PHONES[0], State.DELIVERED),
+    make_recipient(PHONES[1], State.FAILED),
+    make_recipient(PHONES[2], State.REFUSED, 103, "Balance not enough"),
+    make_recipient(PHONES[3], State.UNCONFIRMED, detail="timeout <@U9>"),
+    make_recipient(PHONES[4], State.SENT),
+]
+PENDING = {"approval": Approval.PENDING, "approval_expires_at": NOW + 3600}
+DECIDED = {"decided_by": "U0MINH", "decided_at": NOW + 60}
+
+
+def parent_cases() -> dict[str, tuple[Send, list[Recipient]]]:
+    queued = recipients(State.QUEUED, State.QUEUED)
+    return {
+        "queued": (make_send(thread_state=ThreadState.NEW), queued),
+        "accepted": (make_send(), recipients(State.ACCEPTED, State.ACCEPTED)),
+        "delivered": (make_send(), recipients(State.DELIVERED, State.DELIVERED)),
+        "mixed": (make_send(), MIXED),
+        "test send": (make_send(test_send=True), recipients(State.ACCEPTED)),
+        "not posted": (
+            make_send(thread_state=ThreadState.NOT_POSTED, thread_note="not_in_channel <!here>"),
+            queued,
+        ),
+        "awaiting in the thread": (
+            make_send(**PENDING, thread_note="The approval channel refused the post"),
+            queued,
+        ),
+        "awaiting in APPROVAL_CHANNEL": (
+            make_send(**PENDING, approval_channel="C0APPROVE"),
+            queued,
+        ),
+        "approved": (make_send(approval=Approval.APPROVED, **DECIDED), queued),
+        "rejected": (
+            make_send(approval=Approval.REJECTED, decision_reason="Sai <giá> & link", **DECIDED),
+            queued,
+        ),
+        "expired": (make_send(approval=Approval.EXPIRED, decided_at=NOW + 7200), queued),
+        "scheduled": (make_send(scheduled_at=NOW + 86400), queued),
+        "cancelled": (
+            make_send(scheduled_at=NOW + 86400, cancelled_by="U1", cancelled_at=NOW + 10),
+            [make_recipient(p, State.CANCELLED) for p in PHONES[:2]],
+        ),
+    }
+
+
+def composer_cases() -> dict[str, dict[str, Any]]:
+    many = ComposerOptions(
+        brandnames=["BRAND", "SHOP"], allow_test_sends=True, templates=["giam-gia", "chao"]
+    )
+    return {
+        "composer: templates, brandnames, test sends": composer_view(
+            ComposerContext("C1", "https://hooks.example/r"), many
+        ),
+        "composer: one brandname, test mode": composer_view(
+            ComposerContext("C1"), ComposerOptions(brandnames=["BRAND"], test_mode=True)
+        ),
+        "composer: refilled from a template": composer_view(
+            ComposerContext("C1", version=2),
+            many,
+            recipients="0901234567\n0912345678",
+            prefill=ViberMessage(text="Giảm <50%>", button_label="Go", button_url="https://x.y"),
+        ),
+    }
+
+
+def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(name, kind, JSON) for every surface the app produces: kind is message or view."""
+    for name, (send, rs) in parent_cases().items():
+        text, blocks = parent_message(send, rs, APPROVERS)
+        yield f"parent: {name}", "message", {"text": text, "blocks": blocks, "ts": send.parent_ts}
+    for state in sorted(REPORTED_STATES):
+        rs = [r for r in MIXED if r.state == state] or [make_recipient(PHONES[0], state)]
+        for test_send in (False, True):
+            text, blocks = outcome_reply(rs, test_send=test_send)
+            reply = {"text": text, "blocks": blocks, "ts": "1700000009.0001", "thread_ts": "1.1"}
+            yield f"outcome: {state} (test {test_send})", "message", reply
+    text, blocks = outcome_reply(MIXED)
+    yield "outcome: several", "message", {"text": text, "blocks": blocks, "ts": "1.2"}
+    for name, (send, _rs) in parent_cases().items():
+        if send.approval in (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED):
+            yield f"decision: {name}", "message", {"text": decision_reply(send), "ts": "1.3"}
+    no_reason = make_send(approval=Approval.REJECTED, **DECIDED)
+    yield "decision: rejected without a reason", "message", {"text": decision_reply(no_reason)}
+    for name in ("awaiting in APPROVAL_CHANNEL", "approved", "rejected", "expired"):
+        send, rs = parent_cases()[name]
+        text, blocks = approval_request(send, rs, APPROVERS)
+        yield f"approval request: {name}", "message", {"text": text, "blocks": blocks, "ts": "1.4"}
+    yield "reject form", "view", reject_view("abc123")
+    for name, view in composer_cases().items():
+        yield name, "view", view
+    lines = [send_summary(send, rs) for send, rs in parent_cases().values()]
+    look_up = lookup_text("Latest sends to 0901234567", lines, "Nothing")
+    yield "look-up", "message", {"text": look_up, "response_type": "ephemeral"}
+    yield "look-up: empty", "message", {"text": lookup_text("History", [], "Nothing yet")}
+    yield "home", "view", home_view(lines)
+    yield "home: empty", "view", home_view([])
+    yield "help", "message", {"text": help_text(), "response_type": "ephemeral"}
+
+
+def render(kind: str, surface: dict[str, Any]) -> str:
+    names = {"U1": "Linh", "U0MINH": "Minh"}
+    if kind == "message":
+        return render_message(surface, names=names, now=NOW, channel_id="C1")
+    return render_view(surface, names=names, now=NOW, view_id="V1")
+
+
+class Page(HTMLParser):
+    """What a person sees: text, placeholders; and every tag with its attributes."""
+
+    def __init__(self, markup: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(markup)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        self.tags.append((tag, found))
+        if tag == "br":
+            self.text.append("\n")
+        if found.get("placeholder"):
+            self.text.append(f" {found['placeholder']} ")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def visible(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+def visible(markup: str) -> str:
+    return Page(markup).visible()
+
+
+def text_objects(node: Any) -> Iterator[dict[str, Any]]:
+    """Every text object in a piece of Block Kit JSON, wherever it sits."""
+    if isinstance(node, dict):
+        if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+            yield node
+        for value in node.values():
+            yield from text_objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from text_objects(value)
+
+
+@pytest.fixture(params=["en", "vi"])
+def language(request: pytest.FixtureRequest) -> Iterator[str]:
+    i18n.use(request.param)
+    yield request.param
+    i18n.use("en")
+
+
+def test_every_surface_renders_with_every_text_shown(language: str) -> None:
+    names = {"U1": "Linh", "U0MINH": "Minh"}
+    count = 0
+    for name, kind, surface in surfaces():
+        page = visible(render(kind, surface))
+        texts = list(text_objects(surface.get("blocks") or []))
+        texts += [surface[key] for key in ("title", "submit", "close") if key in surface]
+        if not surface.get("blocks"):
+            texts.append({"type": "mrkdwn", "text": surface["text"]})
+        assert texts, name
+        for obj in texts:
+            if obj["type"] == "mrkdwn":
+                expected = visible(render_mrkdwn(obj["text"], names=names, now=NOW))
+            else:
+                expected = visible(render_plain(obj["text"]))
+            assert expected in page, f"{name}: {obj['text']!r} is not on the page"
+        count += 1
+    assert count > 40
+
+
+def test_each_parent_state_is_its_own_surface() -> None:
+    pages = set()
+    for send, rs in parent_cases().values():
+        _text, blocks = parent_message(send, rs, APPROVERS)
+        pages.add(visible(render_blocks(blocks, surface="message", now=NOW)))
+    assert len(pages) == len(parent_cases())
+
+
+def test_readable_text_replaces_markup_on_the_page() -> None:
+    send, rs = parent_cases()["awaiting in APPROVAL_CHANNEL"]
+    _text, blocks = parent_message(send, rs, APPROVERS)
+    page = visible(render_message({"blocks": blocks}, names={"U1": "Linh"}))
+    assert "Viber message from @Linh to 0901234567, 0912345678" in page
+    assert "Awaiting approval in #C0APPROVE from @U0MINH, @S0LEADS" in page
+    assert "(expires Nov 15, 2023 at 6:13 AM)" in page  # Vietnam time
+    assert "<" not in page.replace("<b>&</b>", "") and "&lt;" not in page
+    assert "Xin chào <b>&</b>" in page  # the agent's text, shown as typed
+
+
+def test_mrkdwn_formatting() -> None:
+    assert render_mrkdwn("*b* _i_ ~s~ `c *x*`") == (
+        '<b>b</b> <i>i</i> <s>s</s> <code class="sk-code">c *x*</code>'
+    )
+    assert render_mrkdwn("*_both_*") == "<b><i>both</i></b>"
+    assert render_mrkdwn("snake_case_name 2*3*4") == "snake_case_name 2*3*4"
+    assert render_mrkdwn("a\nb") == "a<br>b"
+    assert render_mrkdwn("```\nx *y*\n<@U1>```") == (
+        '<pre class="sk-pre">x *y*\n<span class="sk-mention" data-id="U1">@U1</span></pre>'
+    )
+    assert render_mrkdwn("intro\n> one\n&gt; two\nafter") == (
+        'intro<blockquote class="sk-quote">one<br>two</blockquote>after'
+    )
+    assert render_mrkdwn('&lt;b&gt; &amp;lt; & "q"') == "&lt;b&gt; &amp;lt; &amp; &quot;q&quot;"
+
+
+def test_mrkdwn_links_and_mentions() -> None:
+    rel = 'rel="noopener noreferrer" target="_blank"'
+    assert render_mrkdwn("<https://x.example/a?b=1&amp;c=2|a &amp; b>") == (
+        f'<a class="sk-link" href="https://x.example/a?b=1&amp;c=2" {rel}>a &amp; b</a>'
+    )
+    assert render_mrkdwn("<https://x.example>") == (
+        f'<a class="sk-link" href="https://x.example" {rel}>https://x.example</a>'
+    )
+    assert render_mrkdwn("<mailto:a@b.example|write>") == (
+        f'<a class="sk-link" href="mailto:a@b.example" {rel}>write</a>'
+    )
+    assert visible(render_mrkdwn("<mailto:a@b.example>")) == "a@b.example"
+    names = {"U1": "Linh", "C1": "support", "S1": "leads"}
+    shown = render_mrkdwn(
+        "<@U1> <@U2> <#C1> <#C2|general> <#C3> <!subteam^S1> <!subteam^S2|@ops> <!subteam^S3> "
+        "<!here> <!channel> <!everyone> <!here|here>",
+        names=names,
+    )
+    assert visible(shown) == (
+        "@Linh @U2 #support #general #C3 @leads @ops @S3 @here @channel @everyone @here"
+    )
+    assert '<span class="sk-mention" data-id="U1">@Linh</span>' in shown
+
+
+def test_mrkdwn_dates_in_vietnam_time() -> None:
+    date = "<!date^1700000000^{date_short_pretty} at {time}|2023-11-15 05:13 (GMT+7)>"
+    assert visible(render_mrkdwn(date)) == "Nov 15, 2023 at 5:13 AM"
+    assert 'datetime="2023-11-15T05:13:20+07:00"' in render_mrkdwn(date)
+    assert visible(render_mrkdwn(date, now=1700000000 + 3600)) == "Today at 5:13 AM"
+    assert visible(render_mrkdwn(date, now=1700000000 + 86400)) == "Yesterday at 5:13 AM"
+    tokens = "<!date^1700050000^{date_num} {date} {date_long} {time_secs} {nope}|x>"
+    assert visible(render_mrkdwn(tokens)) == (
+        "2023-11-15 November 15th, 2023 Wednesday, November 15th, 2023 7:06:40 PM {nope}"
+    )
+    assert visible(render_mrkdwn("<!date^soon^{date}|the fallback>")) == "the fallback"
+    linked = render_mrkdwn("<!date^1700000000^{date_num}^https://x.example|f>")
+    assert linked.startswith('<a class="sk-link" href="https://x.example"')
+
+
+def test_unknown_types_raise() -> None:
+    with pytest.raises(UnknownBlock) as raised:
+        render_blocks([{"type": "rich_text", "elements": []}], surface="message")
+    assert raised.value.type == "rich_text"
+    unknown_element = {"type": "actions", "elements": [{"type": "radio_buttons"}]}
+    with pytest.raises(UnknownBlock):
+        render_blocks([unknown_element], surface="modal")
+    with pytest.raises(UnknownBlock):
+        render_blocks([{"type": "section", "text": {"type": "html", "text": "x"}}], surface="home")
+    with pytest.raises(UnknownBlock):
+        render_message({"text": "x", "blocks": [{"type": "video"}]})
+    with pytest.raises(UnknownBlock):  # a button where only texts and images may go
+        render_blocks([{"type": "context", "elements": [{"type": "button"}]}], surface="message")
+    with pytest.raises(UnknownBlock):
+        render_view({"type": "workflow_step", "blocks": []})
+    with pytest.raises(ValueError):
+        render_blocks([], surface="email")
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    "</textarea><script>alert(1)</script>",
+    "</option></select><script>x</script>",
+    "<javascript:alert(1)|click me>",
+    "<JavaScript:alert(1)>",
+    "<data:text/html,<script>alert(1)</script>|x>",
+    '<https://x.example/"onmouseover="alert(1)|x>',
+    "&lt;script&gt;alert(1)&lt;/script&gt;",
+    "<!date^1^{date}^javascript:alert(1)|x>",
+    "\ue0000\ue001 placeholder characters",
+]
+ALLOWED_TAGS = {
+    "div",
+    "span",
+    "b",
+    "i",
+    "s",
+    "code",
+    "pre",
+    "blockquote",
+    "br",
+    "a",
+    "time",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "button",
+    "dialog",
+    "select",
+    "option",
+    "optgroup",
+    "input",
+    "textarea",
+    "fieldset",
+    "label",
+    "form",
+    "header",
+    "footer",
+    "section",
+}
+
+
+def hostile_blocks(text: str) -> list[dict[str, Any]]:
+    plain = {"type": "plain_text", "text": text}
+    mrkdwn = {"type": "mrkdwn", "text": text}
+    option = {"text": plain, "value": text}
+    confirm = {"title": plain, "text": mrkdwn, "confirm": plain, "deny": plain}
+    button = {"type": "button", "text": plain, "action_id": text, "value": text, "url": text}
+    return [
+        {"type": "header", "text": plain},
+        {
+            "type": "section",
+            "block_id": text,
+            "text": mrkdwn,
+            "fields": [mrkdwn, plain],
+            "accessory": {**button, "confirm": confirm},
+        },
+        {
+            "type": "context",
+            "elements": [mrkdwn, plain, {"type": "image", "image_url": text, "alt_text": text}],
+        },
+        {"type": "image", "image_url": text, "alt_text": text, "title": plain},
+        {
+            "type": "actions",
+            "block_id": text,
+            "elements": [
+                button,
+                {
+                    "type": "static_select",
+                    "action_id": "s",
+                    "placeholder": plain,
+                    "options": [option],
+                    "initial_option": option,
+                },
+                {
+                    "type": "checkboxes",
+                    "action_id": "c",
+                    "options": [{**option, "description": mrkdwn}],
+                    "initial_options": [option],
+                },
+            ],
+        },
+        {
+            "type": "input",
+            "block_id": text + "1",
+            "label": plain,
+            "hint": plain,
+            "element": {
+                "type": "plain_text_input",
+                "action_id": text,
+                "placeholder": plain,
+                "initial_value": text,
+                "multiline": True,
+            },
+        },
+        {
+            "type": "input",
+            "block_id": text + "2",
+            "label": plain,
+            "element": {"type": "plain_text_input", "initial_value": text},
+        },
+        {
+            "type": "input",
+            "block_id": text + "3",
+            "label": plain,
+            "element": {"type": "file_input", "filetypes": [text], "max_files": 2},
+        },
+    ]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_text_can_inject_markup(text: str) -> None:
+    names = {"U1": text}
+    message = {"text": text, "ts": text, "thread_ts": text, "user": "U1", "username": text}
+    markups = [
+        render_mrkdwn(f"{text} <@U1> *{text}* `{text}`", names=names),
+        render_message({**message, "blocks": hostile_blocks(text)}, names=names, channel_id=text),
+        render_message(message, names=names),
+        render_view(
+            {
+                "type": "modal",
+                "title": {"type": "plain_text", "text": text},
+                "submit": {"type": "plain_text", "text": text},
+                "callback_id": text,
+                "blocks": hostile_blocks(text),
+            },
+            errors={text + "1": text, text: text},
+            view_id=text,
+        ),
+        render_view({"type": "home", "blocks": hostile_blocks(text)}),
+    ]
+    for markup in markups:
+        page = Page(markup)
+        for tag, attributes in page.tags:
+            assert tag in ALLOWED_TAGS, (tag, markup)
+            assert not any(name.startswith("on") for name in attributes), (tag, attributes)
+            href = attributes.get("href")
+            if href is not None:
+                assert href.lower().startswith(("https://", "http://", "mailto:", "tel:")), href
+    # Text that looks like the renderer's own stand-ins for markup stays text.
+    assert render_mrkdwn("\ue0000\ue001 <@U1> \ue0001\ue001").count("sk-mention") == 1
+
+
+def test_attributes_carry_the_json_exactly() -> None:
+    text = "\"><img src=x> & ' \n"
+    page = Page(render_message({"blocks": hostile_blocks(text), "ts": "1.2"}))
+    buttons = [a for tag, a in page.tags if tag == "button" and a.get("data-action-id") == text]
+    assert buttons and all(b["data-value"] == text and b["data-block-id"] for b in buttons)
+    section = next(a for tag, a in page.tags if a.get("data-block-type") == "section")
+    assert section["data-block-id"] == text
+
+
+def test_controls_follow_slack_elements() -> None:
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "T"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "when",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "When"},
+                "element": {
+                    "type": "datetimepicker",
+                    "action_id": "value",
+                    "initial_date_time": 1700000000,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "file",
+                "label": {"type": "plain_text", "text": "F"},
+                "element": {
+                    "type": "file_input",
+                    "action_id": "f",
+                    "filetypes": ["csv", "txt"],
+                    "max_files": 1,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "note",
+                "label": {"type": "plain_text", "text": "N"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "n",
+                    "max_length": 10,
+                    "initial_value": "hi",
+                },
+            },
+        ],
+    }
+    markup = render_view(view, view_id="V9", errors={"note": "Too <short>"})
+    tags = Page(markup).tags
+    form = next(a for tag, a in tags if tag == "form")
+    assert form["data-view-id"] == "V9" and form["data-view-type"] == "modal"
+    when = next(a for tag, a in tags if a.get("name") == "when")
+    assert when == {
+        "type": "datetime-local",
+        "class": "sk-datetime",
+        "value": "2023-11-15T05:13",
+        "data-type": "datetimepicker",
+        "data-action-id": "value",
+        "data-block-id": "when",
+        "name": "when",
+    }
+    upload = next(a for tag, a in tags if a.get("name") == "file")
+    assert upload["accept"] == ".csv,.txt" and "multiple" not in upload and "required" in upload
+    note = next(a for tag, a in tags if a.get("name") == "note")
+    assert note["maxlength"] == "10" and note["value"] == "hi"
+    assert '<div class="sk-error" role="alert">Too &lt;short&gt;</div>' in markup
+    assert "sk-view-submit" not in markup and "sk-view-close" in markup  # no submit given
+
+
+def test_messages_show_thread_replies_and_ephemeral_answers() -> None:
+    reply = render_message({"text": "hi", "ts": "1700000009.000100", "thread_ts": "1.1"})
+    tags = Page(reply).tags
+    assert tags[0][1]["class"] == "sk-message sk-reply" and tags[0][1]["data-thread-ts"] == "1.1"
+    assert "APP" in visible(reply) and "05:13" in visible(reply)
+    note = render_message({"text": "only you", "response_type": "ephemeral"})
+    assert "Only visible to you" in visible(note) and 'data-ephemeral="true"' in note
+    person = render_message({"text": "x", "user": "U1"}, names={"U1": "Linh"})
+    assert visible(person).startswith("Linh") and "APP" not in visible(person)
