@@ -286,6 +286,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     purge_parser.add_argument("--older-than", type=float, required=True, metavar="DAYS")
     purge_parser.set_defaults(handler=purge)
+    from bot.demo.run import add_parser as add_demo
+
+    add_demo(commands)
     args = parser.parse_args(argv)
     args.handler(args)
 

@@ -12,7 +12,6 @@ one-message-per-second-per-channel limit. Slash-command response URLs are served
 
 from __future__ import annotations
 
-import itertools
 import json
 import time
 from collections import defaultdict, deque
@@ -88,7 +87,7 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
         self.scopes = "commands,chat:write,chat:write.public,users:read,usergroups:read"
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
 
     # -- scripting ----------------------------------------------------------------------------
 
@@ -206,7 +205,9 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
                         {"Retry-After": str(max(1, round(wait)))},
                     )
                 self._last_post[channel] = time.time()
-            ts = f"{1700000000 + next(self._ts)}.000100"
+            # Slack's ts is the posting time in microseconds, unique in its channel.
+            self._last_ts = max(time.time(), self._last_ts + 0.000001)
+            ts = f"{self._last_ts:.6f}"
             thread_ts = args.get("thread_ts")
             if thread_ts and thread_ts not in self.messages:
                 return Reply(200, {"ok": False, "error": "thread_not_found"})

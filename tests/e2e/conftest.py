@@ -24,7 +24,8 @@ def app_factory(slack_api: SlackApiStandIn, esms: EsmsStandIn, tmp_path: Path) -
 
     yield make
     for app in started:
-        app.stop()
+        # The test is over: a graceful stop (gunicorn's, about two seconds) would prove nothing.
+        app.kill()
 
 
 @pytest.fixture

@@ -1,0 +1,289 @@
+"""The demo's page: a small Slack on 127.0.0.1 that shows what the app posts and sends the app
+what Slack would when someone types, clicks or submits.
+
+Everything is rendered here, in Python (`render.py`); the page's script only fetches the HTML
+every second and posts what the person did to `/api/…`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from bot.demo import payloads
+from bot.demo.render import render_message, render_view
+from bot.demo.state import BadSubmission
+from bot.demo.world import AGENT, APP_ID, APPROVER, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
+_MAX_BODY = 256 * 1024
+
+
+class Page:
+    """What the person sees and does; one lock keeps the page's own state consistent."""
+
+    def __init__(self, world: DemoWorld) -> None:
+        self.world = world
+        self.workspace = payloads.Workspace(team_id=TEAM_ID, api_app_id=APP_ID)
+        self.user = AGENT
+        self.answers: list[dict[str, Any]] = []  # what commands answered straight away
+        self.closed_at = 0.0  # a modal opened or updated after this is on screen
+        self.view_errors: dict[str, str] = {}
+        self.home_open = False
+        self._count = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # -- what the page shows --------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        slack = self.world.slack
+        names = dict(PEOPLE)
+        with slack.lock:
+            messages = sorted(slack.messages.values(), key=lambda m: float(m.ts))
+        parents = [m for m in messages if m.thread_ts is None and m.channel == CHANNEL_ID]
+        html = []
+        for parent in parents:
+            html.append(render_message(_as_dict(parent), names=names, channel_id=CHANNEL_ID))
+            replies = [m for m in messages if m.thread_ts == parent.ts]
+            html += [
+                render_message(_as_dict(r), names=names, channel_id=CHANNEL_ID) for r in replies
+            ]
+        notes = [
+            render_message({"text": n.text, "blocks": n.blocks}, names=names, ephemeral=True)
+            for n in slack.ephemeral_notes(limit=6)
+        ]
+        with self._lock:
+            notes += [render_message(a, names=names, ephemeral=True) for a in self.answers[-3:]]
+            latest = slack.latest_modal()
+            modal = latest if latest is not None and latest.at > self.closed_at else None
+            errors = dict(self.view_errors)
+            home = slack.latest_home(self.user) if self.home_open else None
+        return {
+            "user": self.user,
+            "people": PEOPLE,
+            "approvals": self.world.approvals,
+            "messages": "".join(html),
+            "ephemeral": "".join(notes),
+            "modal": render_view(modal.view, names=names, errors=errors, view_id=modal.id)
+            if modal
+            else None,
+            "home": render_view(home.view, names=names, view_id=home.id) if home else None,
+            "gateway": [vars(row) for row in self.world.esms.recent(12)],
+            "delay": self.world.esms.auto_deliver_seconds,
+        }
+
+    # -- what the person does -------------------------------------------------------------
+
+    def act(self, what: str, data: dict[str, Any]) -> dict[str, Any]:
+        handler = getattr(self, f"_{what}", None)
+        if handler is None or what.startswith("_"):
+            return {"error": f"unknown action {what!r}"}
+        return handler(data)
+
+    def _person(self) -> payloads.Person:
+        return payloads.Person(self.user, PEOPLE.get(self.user, self.user))
+
+    def _user(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data.get("user") not in PEOPLE:
+            return {"error": "nobody of that name here"}
+        self.user = data["user"]
+        return {}
+
+    def _command(self, data: dict[str, Any]) -> dict[str, Any]:
+        text = str(data.get("text", "")).strip()
+        if text.startswith("/viber"):
+            text = text.removeprefix("/viber").strip()
+        fields = payloads.slash_command(
+            text,
+            workspace=self.workspace,
+            person=self._person(),
+            channel_id=CHANNEL_ID,
+            channel_name="support",
+            response_url=self._response_url(),
+            now=time.time(),
+        )
+        answer = self.world.to_app(payloads.form_body(fields), _FORM)
+        self._note_answer(answer)
+        return {"status": answer.status_code}
+
+    def _click(self, data: dict[str, Any]) -> dict[str, Any]:
+        block_id, action_id = str(data.get("block_id")), str(data.get("action_id"))
+        choice = data.get("choice")
+        now = time.time()
+        if data.get("view_id"):
+            modal = self.world.slack.modal(str(data["view_id"]))
+            if modal is None:
+                return {"error": "that form is gone"}
+            payload = payloads.view_block_actions(
+                modal.view,
+                view_id=modal.id,
+                view_hash=modal.hash,
+                block_id=block_id,
+                action_id=action_id,
+                submitted=data.get("values") or {},
+                workspace=self.workspace,
+                person=self._person(),
+                now=now,
+                choice=choice,
+            )
+        else:
+            message = self.world.slack.messages.get(str(data.get("ts")))
+            if message is None:
+                return {"error": "that message is gone"}
+            payload = payloads.message_block_actions(
+                _as_dict(message),
+                block_id=block_id,
+                action_id=action_id,
+                workspace=self.workspace,
+                person=self._person(),
+                channel_id=message.channel,
+                channel_name="support",
+                response_url=self._response_url(),
+                now=now,
+                choice=choice,
+            )
+        answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
+        return {"status": answer.status_code}
+
+    def _submit(self, data: dict[str, Any]) -> dict[str, Any]:
+        modal = self.world.slack.modal(str(data.get("view_id")))
+        if modal is None:
+            return {"error": "that form is gone"}
+        try:
+            payload = payloads.view_submission(
+                modal.view,
+                view_id=modal.id,
+                view_hash=modal.hash,
+                submitted=data.get("values") or {},
+                workspace=self.workspace,
+                person=self._person(),
+                now=time.time(),
+            )
+        except BadSubmission as refused:  # what Slack's own client would not send
+            with self._lock:
+                self.view_errors = dict(refused.errors)
+            return {"status": 200}
+        answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
+        body = _json(answer.text)
+        with self._lock:
+            if body.get("response_action") == "errors":
+                self.view_errors = dict(body.get("errors") or {})
+            else:  # an empty answer closes the modal, as in Slack
+                self.closed_at, self.view_errors = time.time(), {}
+        return {"status": answer.status_code}
+
+    def _close(self, data: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.closed_at, self.view_errors, self.home_open = time.time(), {}, False
+        return {}
+
+    def _home(self, data: dict[str, Any]) -> dict[str, Any]:
+        event = payloads.app_home_opened(
+            workspace=self.workspace, person=self._person(), now=time.time()
+        )
+        answer = self.world.to_app(json.dumps(event), "application/json")
+        with self._lock:
+            self.home_open = True
+        return {"status": answer.status_code}
+
+    def _outcome(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.world.esms.choose(str(data.get("phone", "")), str(data.get("outcome", "")))
+        except ValueError as error:
+            return {"error": str(error)}
+        return {}
+
+    def _force(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.world.esms.force_next(int(data.get("code", 0)))
+        except (TypeError, ValueError) as error:
+            return {"error": str(error)}
+        return {}
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _response_url(self) -> str:
+        return self.world.slack.response_url(f"{self.user}-{next(self._count)}")
+
+    def _note_answer(self, answer: Any) -> None:
+        body = _json(answer.text)
+        if body.get("text") or body.get("blocks"):
+            with self._lock:
+                self.answers.append(body)
+
+
+_FORM = "application/x-www-form-urlencoded"
+
+
+def _as_dict(message: Any) -> dict[str, Any]:
+    return {
+        "ts": message.ts,
+        "thread_ts": message.thread_ts,
+        "text": message.text,
+        "blocks": message.blocks,
+        "channel": message.channel,
+    }
+
+
+def _json(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def serve(page: Page, port: int) -> ThreadingHTTPServer:
+    """The page on 127.0.0.1:`port` (0: any free port), served from a daemon thread."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # the app's log is enough
+            return
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type + "; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path == "/api/state":
+                self._send(200, json.dumps(page.state()).encode(), "application/json")
+                return
+            name = "index.html" if self.path == "/" else self.path.removeprefix("/static/")
+            file = (STATIC / name).resolve()
+            if file.parent != STATIC.resolve() or not file.is_file():
+                self._send(404, b"not found", "text/plain")
+                return
+            self._send(200, file.read_bytes(), _TYPES.get(file.suffix, "text/plain"))
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if not self.path.startswith("/api/") or length > _MAX_BODY:
+                self._send(404, b"not found", "text/plain")
+                return
+            data = _json(self.rfile.read(length).decode("utf-8", "replace"))
+            try:
+                result = page.act(self.path.removeprefix("/api/"), data)
+            except Exception as error:  # the page says so; the demo goes on
+                log.exception("demo action %s failed", self.path)
+                result = {"error": type(error).__name__}
+            self._send(200, json.dumps(result).encode(), "application/json")
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True, name="demo-page").start()
+    return server
+
+
+__all__ = ["AGENT", "APPROVER", "Page", "serve"]

@@ -1,0 +1,174 @@
+// The demo page: fetch what the app posted (rendered on the server) and post back what the
+// person does. Nothing here talks to anything but the demo server on this machine.
+"use strict";
+
+const seen = {};
+
+function post(path, data) {
+  return fetch("/api/" + path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(data || {}),
+  }).then((r) => r.json()).then((answer) => {
+    if (answer.error) flash(answer.error);
+    return refresh();
+  });
+}
+
+function flash(text) {
+  const note = document.getElementById("flash");
+  note.textContent = text;
+  note.hidden = false;
+  setTimeout(() => { note.hidden = true; }, 4000);
+}
+
+// Replace a region only when the server's HTML changed, so typing and scrolling survive polls.
+function place(id, html, layer) {
+  if (seen[id] === html) return;
+  seen[id] = html;
+  const target = document.getElementById(id);
+  if (layer) target.hidden = !html;
+  const stick = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
+  target.innerHTML = html || "";
+  if (stick && !layer) target.scrollTop = target.scrollHeight;
+}
+
+function refresh() {
+  return fetch("/api/state").then((r) => r.json()).then((state) => {
+    place("messages", state.messages);
+    place("ephemeral", state.ephemeral);
+    place("modal-layer", state.modal, true);
+    place("home-layer", state.home, true);
+    place("gateway-log", state.gateway.map(row).join(""));
+    document.getElementById("delay").textContent = state.delay;
+    const who = document.getElementById("user");
+    if (!who.options.length) {
+      for (const [id, name] of Object.entries(state.people)) who.add(new Option(name, id));
+    }
+    who.value = state.user;
+  }).catch(() => {});
+}
+
+function row(entry) {
+  const text = `${entry.phone} · ${entry.status} · code ${entry.code} · ${entry.outcome}` +
+    (entry.reported ? ` · ${entry.reported}` : "");
+  const div = document.createElement("div");
+  div.className = "gateway-row";
+  div.textContent = text;
+  return div.outerHTML;
+}
+
+// What is typed in a form, by block id: text, the chosen option, checked boxes as a list.
+function values(form) {
+  const out = {};
+  for (const control of form.querySelectorAll("[name]")) {
+    if (control.type === "checkbox") {
+      out[control.name] = out[control.name] || [];
+      if (control.checked) out[control.name].push(control.value);
+    } else if (control.type === "file") {
+      out[control.name] = [];
+    } else {
+      out[control.name] = control.value;
+    }
+  }
+  return out;
+}
+
+function where(element) {
+  const message = element.closest(".sk-message");
+  if (message) return { ts: message.dataset.ts };
+  const view = element.closest(".sk-view");
+  if (view) {
+    const data = { view_id: view.dataset.viewId };
+    if (view.tagName === "FORM") data.values = values(view);
+    return data;
+  }
+  return null;
+}
+
+function act(element, choice) {
+  const origin = where(element);
+  if (!origin) return;
+  post("click", Object.assign(origin, {
+    block_id: element.dataset.blockId,
+    action_id: element.dataset.actionId,
+    choice: choice,
+  }));
+}
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[href]");
+  if (link && !link.href.startsWith(location.origin)) {
+    event.preventDefault(); // the demo never reaches the internet
+    flash("The demo does not follow links: " + link.href);
+    return;
+  }
+  const button = event.target.closest("button.sk-button");
+  if (!button) return;
+  if (button.classList.contains("sk-view-close")) {
+    event.preventDefault();
+    post("close");
+    return;
+  }
+  if (button.classList.contains("sk-confirm-deny")) {
+    button.closest("dialog").close();
+    return;
+  }
+  if (button.classList.contains("sk-confirm-yes")) {
+    const dialog = button.closest("dialog");
+    dialog.close();
+    act(dialog.previousElementSibling);
+    return;
+  }
+  if (!button.dataset.actionId) return;
+  event.preventDefault();
+  if (button.dataset.url) flash("In Slack this button would also open " + button.dataset.url);
+  const dialog = button.nextElementSibling;
+  if (button.dataset.confirm && dialog && dialog.tagName === "DIALOG") {
+    dialog.showModal();
+    return;
+  }
+  act(button);
+});
+
+document.addEventListener("change", (event) => {
+  const control = event.target;
+  if (control.id === "user") {
+    post("user", { user: control.value });
+    return;
+  }
+  if (control.name) return; // a form field: sent with the form
+  const box = control.closest(".sk-checkboxes");
+  if (box && box.dataset.actionId) {
+    act(box, [...box.querySelectorAll("input:checked")].map((c) => c.value));
+  } else if (control.dataset && control.dataset.actionId) {
+    act(control, control.value);
+  }
+});
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  event.preventDefault();
+  if (form.classList.contains("sk-modal")) {
+    post("submit", { view_id: form.dataset.viewId, values: values(form) });
+  } else if (form.id === "composer-box") {
+    const box = document.getElementById("command");
+    post("command", { text: box.value });
+    box.value = "";
+  } else if (form.id === "outcome-form") {
+    post("outcome", {
+      phone: document.getElementById("outcome-phone").value,
+      outcome: document.getElementById("outcome-choice").value,
+    });
+  } else if (form.id === "force-form") {
+    post("force", { code: document.getElementById("force-code").value });
+  }
+});
+
+document.getElementById("show-home").addEventListener("click", () => post("home"));
+document.getElementById("home-layer").addEventListener("click", (event) => {
+  if (event.target.id === "home-layer") post("close");
+});
+
+refresh();
+setInterval(refresh, 1000);

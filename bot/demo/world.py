@@ -1,0 +1,131 @@
+"""The demo's world: the Slack and eSMS stand-ins, and the real app (`viber-bot serve`) started
+against them as its own process, with nothing configured by the person running it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from slack_sdk.signature import SignatureVerifier
+
+from bot.standins import esms as esms_standin
+from bot.standins.esms import EsmsStandIn
+from bot.standins.slack_api import SlackApiStandIn
+
+BOT_TOKEN = "xoxb-demo-not-a-real-token"
+SIGNING_SECRET = "demo-signing-secret-not-real"
+TEAM_ID = "T0DEMO"
+APP_ID = "A0DEMO"
+CHANNEL_ID = "C0SUPPORT"
+AGENT, APPROVER = "U0LINH", "U0MINH"
+PEOPLE = {AGENT: "Linh (agent)", APPROVER: "Minh (approver)"}
+DELIVERY_SECONDS = 3.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class DemoWorld:
+    """Everything the page talks to; `start()` returns once the app answers /healthz."""
+
+    def __init__(self, *, database: Path | None, approvals: bool, language: str) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="viber-bot-demo-"))
+        self.database = database or self.folder / "demo.db"
+        self.approvals = approvals
+        self.language = language
+        self.slack = SlackApiStandIn(token=BOT_TOKEN)
+        self.slack.users.update(PEOPLE)
+        self.esms = EsmsStandIn()
+        self.esms.auto_deliver_seconds = DELIVERY_SECONDS
+        self.app_port = free_port()
+        self.app_url = f"http://127.0.0.1:{self.app_port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ESMS_"))}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=self.slack.url + "api/",
+            SLACK_TEAM_ID=TEAM_ID,
+            ESMS_API_KEY=esms_standin.API_KEY,
+            ESMS_SECRET_KEY=esms_standin.SECRET_KEY,
+            ESMS_BRANDNAME=esms_standin.BRANDNAME,
+            ESMS_API_URL=self.esms.url,
+            ESMS_ALLOW_TEST_SENDS="true",
+            PUBLIC_URL=self.app_url,
+            DATABASE_URL=f"sqlite:///{self.database}",
+            TEMPLATE_ADMINS=AGENT,
+            # Quick enough to watch a silent gateway being caught up with.
+            STATUS_POLL_SECONDS="10",
+            STATUS_GRACE_SECONDS="10",
+            LANGUAGE=self.language,
+            WEB_CONCURRENCY="1",
+        )
+        env.pop("DATABASE_POOL_SIZE", None)
+        if self.approvals:
+            env.update(APPROVAL_REQUIRED="true", APPROVERS=APPROVER)
+        return env
+
+    def start(self) -> None:
+        self.slack.start()
+        self.esms.start()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.app_port),
+            ],
+            env=self.environment(),
+            cwd=self.folder,  # away from a .env in the working directory
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the app stopped while starting; its log is above")
+            try:
+                if requests.get(self.app_url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the app did not answer /healthz within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.esms.stop()
+        self.slack.stop()
+
+    def to_app(self, body: str, content_type: str) -> requests.Response:
+        """Post to the app as Slack does: signed with the app's signing secret."""
+        stamp = str(int(time.time()))
+        signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=stamp, body=body)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature,
+        }
+        return requests.post(
+            self.app_url + "/slack/events", data=body.encode(), headers=headers, timeout=10
+        )

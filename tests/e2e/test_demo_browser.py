@@ -1,0 +1,118 @@
+"""`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
+to two numbers, approve, and watch both deliveries arrive in the thread."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.harness import free_port, wait_for
+
+CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+    pytest.skip(
+        "Chromium is not installed: apt-get install chromium chromium-driver (as .ci/run does)",
+        allow_module_level=True,
+    )
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+
+
+@pytest.fixture
+def demo():
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ESMS_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "demo", "--port", str(port), "--approvals"],
+        env=env,
+        cwd=tempfile.mkdtemp(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+
+    def answers():
+        try:
+            return requests.get(url + "api/state", timeout=1).status_code == 200
+        except requests.RequestException:
+            return process.poll() is not None
+
+    wait_for(answers, timeout=60)
+    assert process.poll() is None, process.stdout.read().decode(errors="replace")[-3000:]
+    yield url
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C stops everything
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp()
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=webdriver.ChromeService(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def text_of(browser, css):
+    return " ".join(element.text for element in browser.find_elements(By.CSS_SELECTOR, css))
+
+
+def test_compose_approve_and_see_both_deliveries(demo, browser):
+    browser.get(demo)
+    box = wait_for(lambda: browser.find_element(By.ID, "command"))
+    box.send_keys("/viber\n")
+    modal = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"))[0]
+    modal.find_element(By.CSS_SELECTOR, "[name=recipients]").send_keys("0901234567, 0912345678")
+    modal.find_element(By.CSS_SELECTOR, "[name=text]").send_keys("Đơn hàng #A123 đã sẵn sàng")
+    modal.find_element(By.CSS_SELECTOR, "button.sk-view-submit").click()
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"), timeout=15)
+    wait_for(lambda: "Awaiting approval" in text_of(browser, ".sk-message"), timeout=15)
+
+    Select(browser.find_element(By.ID, "user")).select_by_value("U0MINH")  # the approver
+    time.sleep(1.5)  # the page takes the new person on its next poll
+    approve = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "button.sk-button-primary"))
+    approve[0].click()
+    browser.find_element(By.CSS_SELECTOR, "dialog[open] .sk-confirm-yes").click()
+
+    def delivered():
+        shown = text_of(browser, ".sk-reply")
+        return "0901234567: delivered" in shown and "0912345678: delivered" in shown
+
+    wait_for(delivered, timeout=30)
+    assert "Delivered 2/2" in text_of(browser, ".sk-message")
+    assert "approved by" in text_of(browser, ".sk-message").lower()
+    SHOTS.mkdir(exist_ok=True)
+    shot = SHOTS / "demo-round-trip.png"
+    browser.save_screenshot(str(shot))
+    print(f"screenshot: {shot}")
