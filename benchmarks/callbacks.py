@@ -59,7 +59,7 @@ def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: in
         sms_ids.append(sms_id)
     # The work up to here already happened: only the reports' consequences remain.
     with store.db.transaction() as conn:
-        conn.execute("UPDATE jobs SET status = 'done'")
+        conn.execute("UPDATE jobs SET state = 'done'")
     store.close()
     return Population(sms_ids, channels)
 

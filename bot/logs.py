@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot.core.phones import mask_phone
+from bot.core.phones import ascii_digits, mask_phone
 
 if TYPE_CHECKING:
     from gunicorn.glogging import Logger as GunicornLogger
@@ -41,6 +41,8 @@ _PHONE = re.compile(
     r"(?:(?<![\w.])|(?<=%[0-9A-Fa-f]{2})|(?<=\\[nrt]))"
     r"(?:\+|%2[Bb])?(?:84|0)[0-9]{9}(?![\w]|\.[0-9])"
 )
+# The same number as people write it, with single spaces, dots or dashes between its digits.
+_WRITTEN_PHONE = re.compile(r"(?<![\w.+])(?:\+?84|0)(?:[ .\-]?[0-9]){9}(?![\w]|[ .\-]?[0-9])")
 # Whatever follows the callback route is a secret, or a guess at one, or one rotated out.
 _CALLBACK_PATH = re.compile(r"(/esms/callback/)[^\s/?#\"']+")
 
@@ -50,7 +52,10 @@ def mask_text(text: str, secrets: Sequence[str] = ()) -> str:
     for secret in secrets:
         text = text.replace(secret, "***")
     text = _CALLBACK_PATH.sub(r"\1***", text)
-    return _PHONE.sub(lambda found: mask_phone(found.group()), text)
+    if not text.isascii():  # full-width or other-script digits, as the app accepts them
+        text = ascii_digits(text)
+    text = _PHONE.sub(lambda found: mask_phone(found.group()), text)
+    return _WRITTEN_PHONE.sub(lambda found: mask_phone(re.sub(r"\D", "", found.group())), text)
 
 
 class RedactSecrets(logging.Filter):

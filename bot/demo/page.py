@@ -82,11 +82,19 @@ class Page:
 
     # -- what the person does -------------------------------------------------------------
 
-    def act(self, what: str, data: dict[str, Any]) -> dict[str, Any]:
-        handler = getattr(self, f"_{what}", None)
-        if handler is None or what.startswith("_"):
-            return {"error": f"unknown action {what!r}"}
-        return handler(data)
+    def act(self, what: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        """Do what the person did; None when the page knows no such thing."""
+        handler = {
+            "user": self._user,
+            "command": self._command,
+            "click": self._click,
+            "submit": self._submit,
+            "close": self._close,
+            "home": self._home,
+            "outcome": self._outcome,
+            "force": self._force,
+        }.get(what)
+        return handler(data) if handler else None
 
     def _person(self) -> payloads.Person:
         return payloads.Person(self.user, PEOPLE.get(self.user, self.user))
@@ -268,16 +276,30 @@ def serve(page: Page, port: int) -> ThreadingHTTPServer:
             self._send(200, file.read_bytes(), _TYPES.get(file.suffix, "text/plain"))
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if not self.path.startswith("/api/") or length > _MAX_BODY:
-                self._send(404, b"not found", "text/plain")
+            raw_length = self.headers.get("Content-Length") or "0"
+            if not raw_length.isdigit():
+                self._send(400, b"Content-Length must be a number", "text/plain")
                 return
-            data = _json(self.rfile.read(length).decode("utf-8", "replace"))
+            if int(raw_length) > _MAX_BODY:
+                self._send(413, b"request body too large", "text/plain")
+                return
+            body = self.rfile.read(int(raw_length))
+            # Only the page itself: a site open in another tab cannot post here (it could send
+            # a form, never this content type to this host).
+            same_page = self.headers.get("Host") == f"127.0.0.1:{self.server.server_address[1]}"
+            if not same_page or self.headers.get("Content-Type") != "application/json":
+                self._send(403, b"only the demo page may do this", "text/plain")
+                return
             try:
-                result = page.act(self.path.removeprefix("/api/"), data)
+                result = page.act(
+                    self.path.removeprefix("/api/"), _json(body.decode("utf-8", "replace"))
+                )
             except Exception as error:  # the page says so; the demo goes on
                 log.exception("demo action %s failed", self.path)
                 result = {"error": type(error).__name__}
+            if result is None:
+                self._send(404, b"not found", "text/plain")
+                return
             self._send(200, json.dumps(result).encode(), "application/json")
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def run(args: argparse.Namespace) -> None:
     world = DemoWorld(
-        database=Path(args.db) if args.db else None,
+        database=Path(args.db).resolve() if args.db else None,
         approvals=args.approvals,
         language=args.language,
     )

@@ -50,10 +50,17 @@ class DemoWorld:
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.http = requests.Session()
+        self.http.trust_env = False  # straight to 127.0.0.1, whatever proxy this machine sets
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ESMS_"))}
+        # Only what a process needs to run: none of this machine's own settings for the app (an
+        # ALLOWED_CHANNELS or a proxy would get in the demo's way).
+        env = {
+            k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TZ") if k in os.environ
+        }
         env.update(
+            NO_PROXY="127.0.0.1,localhost",
             SLACK_BOT_TOKEN=BOT_TOKEN,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
             SLACK_API_URL=self.slack.url + "api/",
@@ -72,7 +79,8 @@ class DemoWorld:
             LANGUAGE=self.language,
             WEB_CONCURRENCY="1",
         )
-        env.pop("DATABASE_POOL_SIZE", None)
+        if os.environ.get("PYTHONPATH"):  # a checkout run without installing
+            env["PYTHONPATH"] = os.environ["PYTHONPATH"]
         if self.approvals:
             env.update(APPROVAL_REQUIRED="true", APPROVERS=APPROVER)
         return env
@@ -100,7 +108,7 @@ class DemoWorld:
             if self.process.poll() is not None:
                 raise RuntimeError("the app stopped while starting; its log is above")
             try:
-                if requests.get(self.app_url + "/healthz", timeout=1).status_code == 200:
+                if self.http.get(self.app_url + "/healthz", timeout=1).status_code == 200:
                     return
             except requests.RequestException:
                 pass
@@ -126,6 +134,6 @@ class DemoWorld:
             "X-Slack-Request-Timestamp": stamp,
             "X-Slack-Signature": signature,
         }
-        return requests.post(
+        return self.http.post(
             self.app_url + "/slack/events", data=body.encode(), headers=headers, timeout=10
         )

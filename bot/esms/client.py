@@ -106,7 +106,7 @@ class EsmsClient:
         *,
         brandname: str,
         request_id: str,
-        sandbox: bool = False,
+        test_send: bool = False,
         callback_url: str | None = None,
     ) -> SendAccepted:
         body: dict[str, Any] = {
@@ -114,7 +114,7 @@ class EsmsClient:
             "Brandname": brandname,
             "SmsType": VIBER_SMS_TYPE,
             "Phones": [phone],
-            "IsSandBox": "1" if sandbox else "0",
+            "IsSandBox": "1" if test_send else "0",
             "RequestId": request_id,
         }
         if message.text:

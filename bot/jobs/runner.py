@@ -58,9 +58,9 @@ class Worker:
         self.retry_base = retry_base
         self.periodic = list(periodic)
         self.holder = store.holder
-        self.heartbeat_seconds = min(
-            HEARTBEAT_SECONDS, store.jobs.lease_seconds / HEARTBEATS_PER_LEASE
-        )
+        # Several beats fit in every lease held here: the jobs' and each periodic duty's.
+        leases = [store.jobs.lease_seconds] + [i * LEASE_INTERVALS for i, _ in self.periodic]
+        self.heartbeat_seconds = min(HEARTBEAT_SECONDS, min(leases) / HEARTBEATS_PER_LEASE)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -83,7 +83,8 @@ class Worker:
         self._threads.append(thread)
 
     def _heartbeat(self) -> None:
-        while not (self._stop.is_set() and not self._running_jobs and not self._running_duties):
+        # Until every thread has ended: one may be between claiming a job and noting it.
+        while not (self._stop.is_set() and not any(t.is_alive() for t in self._threads)):
             time.sleep(self.heartbeat_seconds)
             try:
                 self.beat()
@@ -93,9 +94,9 @@ class Worker:
     def beat(self) -> None:
         """Renew the leases of the jobs and periodic duties running here now."""
         with self._busy_lock:
-            jobs, duties = bool(self._running_jobs), dict(self._running_duties)
+            jobs, duties = set(self._running_jobs), dict(self._running_duties)
         if jobs:
-            self.store.jobs.renew()
+            self.store.jobs.renew(jobs)
         for name, seconds in duties.items():
             self.store.leases.hold(name, self.holder, seconds)
 

@@ -187,7 +187,7 @@ class Tasks:
                 recipient.phone,
                 brandname=send.brandname,
                 request_id=recipient.request_id,
-                sandbox=send.test_send,
+                test_send=send.test_send,
                 callback_url=self.settings.callback_url,
             )
         except EsmsRefused as refusal:

@@ -9,6 +9,7 @@ one recipient's submission) run in order.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from bot.core.model import Job, JobKind, JobState
 from bot.db import Connection, Database
@@ -121,16 +122,20 @@ class Jobs:
                 return job_from(row)
         return None
 
-    def renew(self) -> int:
-        """Extend the lease of every job this process is running (its heartbeat); returns how
-        many it still holds."""
+    def renew(self, job_ids: Collection[int]) -> int:
+        """Extend the leases of the jobs this process's threads are running now (its
+        heartbeat); returns how many it still holds. A job left running by a failed finish is
+        not among them, so its lease runs out and another worker takes it over."""
+        if not job_ids:
+            return 0
+        marks = ", ".join("?" for _ in job_ids)
         with self.db.transaction() as conn:
             # Locked in id order, as every other transaction that locks several jobs does.
             return conn.execute(
                 f"""UPDATE jobs SET lease_until = {self.db.clock} + ? WHERE id IN (
-                        SELECT id FROM jobs WHERE holder = ? AND state = ?
+                        SELECT id FROM jobs WHERE id IN ({marks}) AND holder = ? AND state = ?
                         ORDER BY id{self.db.row_lock})""",
-                (self.lease_seconds, self.holder, JobState.RUNNING),
+                (self.lease_seconds, *sorted(job_ids), self.holder, JobState.RUNNING),
             ).rowcount
 
     def finish(self, job_id: int) -> bool:

@@ -3,6 +3,7 @@ stand-ins, driven here through the page's own API (the browser test drives the p
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -79,7 +80,14 @@ def test_the_page_and_its_files_are_served(demo):
     assert page.ok and "viber-bot" in page.text and "nothing reaches the internet" in page.text
     for name in ("demo.js", "demo.css"):
         assert requests.get(demo.url + "static/" + name, timeout=5).ok
-    assert requests.get(demo.url + "static/../world.py", timeout=5).status_code == 404
+    # Sent as it is: requests would tidy the dots away before they reach the server.
+    connection = http.client.HTTPConnection(demo.url.split("//")[1].rstrip("/"), timeout=5)
+    connection.request("GET", "/static/../world.py")
+    assert connection.getresponse().status == 404
+    connection.close()
+    elsewhere = requests.post(demo.url + "api/command", data="text=/viber", timeout=5)
+    assert elsewhere.status_code == 403  # a form another site could send is refused
+    assert requests.post(demo.url + "api/nothing", json={}, timeout=5).status_code == 404
 
 
 def test_a_quick_send_is_delivered_three_seconds_later_and_one_can_fail(demo):

@@ -85,7 +85,18 @@ def browser():
 
 
 def text_of(browser, css):
-    return " ".join(element.text for element in browser.find_elements(By.CSS_SELECTOR, css))
+    """What the page shows in those elements now, read in one go (the page redraws itself)."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(e => e.innerText).join(' ')",
+        css,
+    )
+
+
+def click(browser, css):
+    """Click the first element matching `css` once the page shows it."""
+    browser.execute_script(
+        "const e = document.querySelector(arguments[0]); if (!e) throw 'not yet'; e.click();", css
+    )
 
 
 def test_compose_approve_and_see_both_deliveries(demo, browser):
@@ -101,9 +112,10 @@ def test_compose_approve_and_see_both_deliveries(demo, browser):
 
     Select(browser.find_element(By.ID, "user")).select_by_value("U0MINH")  # the approver
     time.sleep(1.5)  # the page takes the new person on its next poll
-    approve = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "button.sk-button-primary"))
-    approve[0].click()
-    browser.find_element(By.CSS_SELECTOR, "dialog[open] .sk-confirm-yes").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '[data-action-id="approve_send"]'))
+    click(browser, '[data-action-id="approve_send"]')
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "dialog[open] .sk-confirm-yes"))
+    click(browser, "dialog[open] .sk-confirm-yes")
 
     def delivered():
         shown = text_of(browser, ".sk-reply")

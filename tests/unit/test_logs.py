@@ -126,3 +126,12 @@ def test_at_debug_bolt_stays_at_info(restore_logging):
     # Bolt logs each response body at DEBUG: look-up answers full of phone numbers.
     assert not logging.getLogger("bot.slack.bolt").isEnabledFor(logging.DEBUG)
     assert not logging.getLogger("slack_bolt").isEnabledFor(logging.DEBUG)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["0912 345 678", "+84 912 345 678", "0912.345.678", "0912-345-678", "０９１２３４５６７８"],
+)
+def test_numbers_written_as_people_write_them_are_masked_too(written):
+    masked = mask_text(f"refused {written} today")
+    assert "345" not in masked and masked.startswith("refused •") and masked.endswith("678 today")

@@ -243,17 +243,19 @@ def test_a_job_whose_holder_stopped_renewing_is_taken_over_and_the_old_holder_ca
 ):
     from bot.store import Store
 
-    dead, alive = (Store.open(database_url, job_lease_seconds=0.3) for _ in range(2))
+    dead, alive = (Store.open(database_url, job_lease_seconds=60) for _ in range(2))
     try:
         dead.migrate()
         new_send(dead)
         job = dead.jobs.claim()
         assert alive.jobs.claim() is None  # held
-        dead.jobs.renew()
-        wait_for(lambda: alive.jobs.claim(), timeout=5)  # no renewal: taken over
+        assert dead.jobs.renew({job.id}) == 1 and alive.jobs.renew({job.id}) == 0
+        with dead.db.transaction() as conn:  # its holder stopped renewing a lease ago
+            conn.execute("UPDATE jobs SET lease_until = lease_until - 61 WHERE id = ?", (job.id,))
+        assert alive.jobs.claim().id == job.id  # taken over
         assert not dead.jobs.finish(job.id) and not dead.jobs.retry(job.id, 0, "x")
         assert not dead.jobs.fail(job.id, "x")
-        assert dead.jobs.renew() == 0 and alive.jobs.renew() == 1
+        assert dead.jobs.renew({job.id}) == 0 and alive.jobs.renew({job.id}) == 1
         assert alive.jobs.finish(job.id) and alive.jobs.pending() == 0
     finally:
         dead.close()
@@ -263,7 +265,7 @@ def test_a_job_whose_holder_stopped_renewing_is_taken_over_and_the_old_holder_ca
 def test_a_periodic_duty_longer_than_its_lease_keeps_it(database_url):
     from bot.store import Store
 
-    stores = [Store.open(database_url, job_lease_seconds=0.4) for _ in range(2)]
+    stores = [Store.open(database_url, job_lease_seconds=60) for _ in range(2)]
     stores[0].migrate()
     running, overlaps, runs = [], [], []
 
@@ -271,11 +273,11 @@ def test_a_periodic_duty_longer_than_its_lease_keeps_it(database_url):
         running.append(1)
         overlaps.append(len(running) > 1)
         runs.append(1)
-        time.sleep(1.5)  # far longer than its lease of 3 × 0.1 s
+        time.sleep(2.5)  # far longer than its lease of 3 × 0.3 s, renewed four times as often
         running.pop()
 
     workers = [
-        Worker(store, tasks=None, threads=0, periodic=[(0.1, reconcile)]) for store in stores
+        Worker(store, tasks=None, threads=0, periodic=[(0.3, reconcile)]) for store in stores
     ]
     try:
         for worker in workers:

@@ -30,6 +30,7 @@ function place(id, html, layer) {
   if (layer) target.hidden = !html;
   const stick = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
   target.innerHTML = html || "";
+  unlink(target);
   if (stick && !layer) target.scrollTop = target.scrollHeight;
 }
 
@@ -96,11 +97,19 @@ function act(element, choice) {
   }));
 }
 
+// The demo never reaches the internet: a link keeps its address to show, not to follow.
+function unlink(region) {
+  for (const link of region.querySelectorAll("a[href]")) {
+    link.dataset.href = link.getAttribute("href");
+    link.removeAttribute("href");
+    link.title = "The demo does not follow links";
+  }
+}
+
 document.addEventListener("click", (event) => {
-  const link = event.target.closest("a[href]");
-  if (link && !link.href.startsWith(location.origin)) {
-    event.preventDefault(); // the demo never reaches the internet
-    flash("The demo does not follow links: " + link.href);
+  const link = event.target.closest("a[data-href]");
+  if (link) {
+    flash("The demo does not follow links: " + link.dataset.href);
     return;
   }
   const button = event.target.closest("button.sk-button");
