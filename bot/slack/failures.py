@@ -37,21 +37,30 @@ def register(app: App, store: Store) -> None:
         log.error("listener failed (reference %s): %s", reference, type(error).__name__,
                   exc_info=error)  # fmt: skip
         text = _("listener.failed", reference=reference)
-        body = body if isinstance(body, dict) else {}
-        if response is not None:  # not acknowledged yet: the answer can say it
-            answer = _answer(body, text)
-            if answer is not None:
-                return answer
-        tell(client, store, body, context.user_id or _user(body), text)
+        body = _dict(body)
+        try:
+            if response is not None:  # not acknowledged yet: the answer can say it
+                answer = _answer(body, text)
+                if answer is not None:
+                    return answer
+            tell(client, store, body, context.user_id or _user(body), text)
+        except Exception as failure:  # a body odd enough to break a listener may break this too
+            log.warning("could not tell anyone about failure %s: %s", reference,
+                        type(failure).__name__)  # fmt: skip
         # Bolt keeps a returned answer only while the request is unacknowledged.
         return BoltResponse(status=200, body="") if response is not None else None
+
+
+def _dict(value: object) -> dict[str, Any]:
+    """`value` if it is an object, else an empty one: a request's parts may be anything."""
+    return value if isinstance(value, dict) else {}
 
 
 def _user(body: dict[str, Any]) -> str | None:
     user = body.get("user")
     if isinstance(user, dict):
         return user.get("id")
-    return body.get("user_id") or (body.get("event") or {}).get("user")
+    return body.get("user_id") or _dict(body.get("event")).get("user")
 
 
 def _answer(body: dict[str, Any], text: str) -> BoltResponse | None:
@@ -59,7 +68,7 @@ def _answer(body: dict[str, Any], text: str) -> BoltResponse | None:
     if "command" in body:
         payload: dict[str, Any] = {"response_type": "ephemeral", "text": text}
     elif body.get("type") == "view_submission":
-        values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+        values = _dict(_dict(_dict(body.get("view")).get("state")).get("values"))
         if not values:
             return None
         payload = {"response_action": "errors", "errors": {next(iter(values)): text}}
@@ -113,7 +122,7 @@ def _channel(body: dict[str, Any], store: Store) -> str | None:
                 return channel
     if isinstance(body.get("channel_id"), str) and body["channel_id"]:
         return body["channel_id"]
-    metadata = str(((body.get("view") or {}).get("private_metadata")) or "")
+    metadata = str(_dict(body.get("view")).get("private_metadata") or "")
     composer = ComposerContext.load(metadata)
     if composer is not None:
         return composer.channel_id

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.e2e.harness import AppProcess, app_environment, free_port
@@ -107,6 +107,18 @@ slack_shapes = st.fixed_dictionaries(
 @given(
     body=st.one_of(
         form_fields.map(urlencode), slack_shapes.map(lambda p: "payload=" + quote(json.dumps(p)))
+    )
+)
+# A composer submission whose state is a list once broke the handler that reports failures.
+@example(
+    body="payload="
+    + quote(
+        json.dumps(
+            {
+                "type": "view_submission",
+                "view": {"type": "modal", "callback_id": "viber_compose", "state": [None]},
+            }
+        )
     )
 )
 def test_signed_but_malformed_slack_requests(world, body):
