@@ -12,19 +12,14 @@ import json
 import logging
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from bot.demo import payloads
 from bot.demo.render import render_message, render_view
 from bot.demo.state import BadSubmission
-from bot.demo.world import AGENT, APP_ID, APPROVER, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
+from bot.demo.world import AGENT, APP_ID, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).with_name("static")
-_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript"}
-_MAX_BODY = 256 * 1024
 
 
 class Page:
@@ -180,7 +175,7 @@ class Page:
                 self.view_errors = dict(refused.errors)
             return {"status": 200}
         answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
-        body = _json(answer.text)
+        body = as_json(answer.text)
         with self._lock:
             if body.get("response_action") == "errors":
                 self.view_errors = dict(body.get("errors") or {})
@@ -222,7 +217,7 @@ class Page:
         return self.world.slack.response_url(f"{self.user}-{next(self._count)}")
 
     def _note_answer(self, answer: Any) -> None:
-        body = _json(answer.text)
+        body = as_json(answer.text)
         if body.get("text") or body.get("blocks"):
             with self._lock:
                 self.answers.append(body)
@@ -241,71 +236,9 @@ def _as_dict(message: Any) -> dict[str, Any]:
     }
 
 
-def _json(text: str) -> dict[str, Any]:
+def as_json(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text or "{}")
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def serve(page: Page, port: int) -> ThreadingHTTPServer:
-    """The page on 127.0.0.1:`port` (0: any free port), served from a daemon thread."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # the app's log is enough
-            return
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type + "; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            if self.path == "/api/state":
-                self._send(200, json.dumps(page.state()).encode(), "application/json")
-                return
-            name = "index.html" if self.path == "/" else self.path.removeprefix("/static/")
-            file = (STATIC / name).resolve()
-            if file.parent != STATIC.resolve() or not file.is_file():
-                self._send(404, b"not found", "text/plain")
-                return
-            self._send(200, file.read_bytes(), _TYPES.get(file.suffix, "text/plain"))
-
-        def do_POST(self) -> None:
-            raw_length = self.headers.get("Content-Length") or "0"
-            if not raw_length.isdigit():
-                self._send(400, b"Content-Length must be a number", "text/plain")
-                return
-            if int(raw_length) > _MAX_BODY:
-                self._send(413, b"request body too large", "text/plain")
-                return
-            body = self.rfile.read(int(raw_length))
-            # Only the page itself: a site open in another tab cannot post here (it could send
-            # a form, never this content type to this host).
-            same_page = self.headers.get("Host") == f"127.0.0.1:{self.server.server_address[1]}"
-            if not same_page or self.headers.get("Content-Type") != "application/json":
-                self._send(403, b"only the demo page may do this", "text/plain")
-                return
-            try:
-                result = page.act(
-                    self.path.removeprefix("/api/"), _json(body.decode("utf-8", "replace"))
-                )
-            except Exception as error:  # the page says so; the demo goes on
-                log.exception("demo action %s failed", self.path)
-                result = {"error": type(error).__name__}
-            if result is None:
-                self._send(404, b"not found", "text/plain")
-                return
-            self._send(200, json.dumps(result).encode(), "application/json")
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True, name="demo-page").start()
-    return server
-
-
-__all__ = ["AGENT", "APPROVER", "Page", "serve"]

@@ -9,7 +9,8 @@ import threading
 import webbrowser
 from pathlib import Path
 
-from bot.demo.page import Page, serve
+from bot.demo.page import Page
+from bot.demo.server import serve
 from bot.demo.world import DemoWorld
 
 log = logging.getLogger(__name__)
