@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from bot.core.message import ViberMessage
-from bot.core.model import NewSend
+from bot.core.model import NewSend, Recipient
 from bot.store import Store
 
 T = TypeVar("T")
@@ -52,3 +52,26 @@ def new_send(store: Store, phones: Sequence[str] = ("0901234567",), **extra: obj
         **extra,
     }
     return store.sends.create(NewSend(phones=tuple(phones), **fields))
+
+
+def make_recipient(
+    phone: str,
+    state: str,
+    code: int | None = None,
+    detail: str | None = None,
+    *,
+    id: int = 1,
+) -> Recipient:
+    """A recipient of send abc123 in `state`, with eSMS's refusal `code` and `detail` if any."""
+    return Recipient(
+        id=id,
+        send_id="abc123",
+        phone=phone,
+        request_id="r",
+        sms_id=None,
+        state=state,
+        esms_send_status=None,
+        error_code=code,
+        error_detail=detail,
+        reported_state=None,
+    )

@@ -2,7 +2,7 @@ from dataclasses import replace
 
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
-from bot.core.model import Recipient, Send, ThreadState
+from bot.core.model import Send, ThreadState
 from bot.slack.blocks.composer import (
     ComposerContext,
     ComposerOptions,
@@ -10,6 +10,7 @@ from bot.slack.blocks.composer import (
     submitted_values,
 )
 from bot.slack.blocks.thread import outcome_reply, parent_message, status_line
+from tests import helpers
 
 
 def make_send(thread_state=ThreadState.POSTED, **message):
@@ -30,18 +31,7 @@ def make_send(thread_state=ThreadState.POSTED, **message):
 
 
 def make_recipient(phone, state, code=None, detail=None):
-    return Recipient(
-        id=hash(phone) % 1000,
-        send_id="abc123",
-        phone=phone,
-        request_id="r",
-        sms_id=None,
-        state=state,
-        esms_send_status=None,
-        error_code=code,
-        error_detail=detail,
-        reported_state=None,
-    )
+    return helpers.make_recipient(phone, state, code, detail, id=hash(phone) % 1000)
 
 
 def test_status_line_moves_from_queued_to_delivered():

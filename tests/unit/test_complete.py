@@ -8,21 +8,11 @@ from bot.core.delivery import REPORTED_STATES, State
 from bot.core.model import Approval, JobKind, Recipient
 from bot.jobs.policies import POLICIES
 from bot.slack.blocks import thread
+from tests.helpers import make_recipient
 
 
 def recipient(state: State) -> Recipient:
-    return Recipient(
-        id=1,
-        send_id="s",
-        phone="0901234567",
-        request_id="r",
-        sms_id=None,
-        state=state,
-        esms_send_status=None,
-        error_code=103,
-        error_detail=None,
-        reported_state=None,
-    )
+    return make_recipient("0901234567", state, code=103)
 
 
 @pytest.mark.parametrize("state", list(State))

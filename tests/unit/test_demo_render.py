@@ -28,6 +28,7 @@ from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message
+from tests import helpers
 
 NOW = 1_700_000_000.0
 APPROVERS = ["U0MINH", "S0LEADS"]
@@ -58,18 +59,8 @@ def make_send(**changes: Any) -> Send:
 
 
 def make_recipient(phone: str, state: str, code: int | None = None, detail: str | None = None):
-    return Recipient(
-        id=PHONES.index(phone) + 1 if phone in PHONES else 99,
-        send_id="abc123",
-        phone=phone,
-        request_id="r",
-        sms_id=None,
-        state=state,
-        esms_send_status=None,
-        error_code=code,
-        error_detail=detail,
-        reported_state=None,
-    )
+    number = PHONES.index(phone) + 1 if phone in PHONES else 99
+    return helpers.make_recipient(phone, state, code, detail, id=number)
 
 
 def recipients(*states: str) -> list[Recipient]:
