@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.core import i18n
 from bot.esms.client import EsmsClient
+from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, SharedPacer
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.runner import Worker
@@ -75,6 +76,9 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
         (expiry_interval, store.approvals.expire),
         (settings.status_poll_seconds, reconciler.run_once),
     ]
+    if minutes := settings.outreach.sms_fallback_after_minutes:
+        late = LateFallbacks(store, minutes * 60)
+        periodic.append((min(60.0, max(1.0, minutes * 60 / 4)), late.queue))
     worker = Worker(
         store,
         tasks,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.config.environment import Environment, is_http_url
+from bot.config.outreach import Outreach, load_outreach
 from bot.core.database_url import is_shared, redact_url, url_password, url_problem
 from bot.core.i18n import LANGUAGES
 
@@ -72,6 +73,7 @@ class Settings:
     job_lease_seconds: float = 8.0
     log_level: str = "INFO"
     language: str = "en"
+    outreach: Outreach = field(default_factory=Outreach)
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
         return f"Settings(database_url={self.database_label!r}, public_url={self.public_url!r})"
@@ -180,6 +182,7 @@ def load_settings(
     if not secrets and secret_key:
         secrets = (derive_callback_secret(secret_key),)
 
+    template_admins = env.id_list("TEMPLATE_ADMINS", *_PEOPLE)
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -190,7 +193,7 @@ def load_settings(
         esms_api_url=env.url("ESMS_API_URL", DEFAULT_ESMS_API_URL),
         esms_sandbox=env.boolean("ESMS_SANDBOX", False),
         esms_allow_test_sends=env.boolean("ESMS_ALLOW_TEST_SENDS", False),
-        template_admins=env.id_list("TEMPLATE_ADMINS", *_PEOPLE),
+        template_admins=template_admins,
         public_url=public_url,
         database_url=database_url,
         database_pool_size=int(env.number("DATABASE_POOL_SIZE")),
@@ -224,6 +227,7 @@ def load_settings(
         job_lease_seconds=env.number("JOB_LEASE_SECONDS"),
         log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, normalize=str.upper),
         language=env.choice("LANGUAGE", "en", LANGUAGES, normalize=str.lower),
+        outreach=load_outreach(env, _PEOPLE, template_admins),
     )
     if problems:
         raise ConfigError(problems)

@@ -25,6 +25,8 @@ NUMBERS: dict[str, tuple[float, float, float, bool]] = {
     "RETRY_BASE_SECONDS": (2.0, 0, 300, False),  # a first retry at most five minutes later
     # Since the last heartbeat of a job's holder: a running call keeps its lease alive.
     "JOB_LEASE_SECONDS": (8.0, 1, 600, False),
+    "SMS_FALLBACK_AFTER_MINUTES": (0, 0, 7 * 24 * 60, False),  # 0: off; eSMS keeps 7 days
+    "MARKETING_DAILY_CAP": (3, 1, 100, True),  # Decree 91/2020 allows 3; `check` warns above
 }
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

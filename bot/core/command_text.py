@@ -49,6 +49,14 @@ class TemplateCommand:
     action: str  # add | list | remove | "" (usage)
     name: str = ""
     fields: tuple[str, ...] = ()  # text, image URL, button label, button URL
+    category: str = "care"  # `add NAME marketing | …` makes a marketing template
+
+
+@dataclass(frozen=True)
+class OptOutCommand:
+    action: str  # add | remove | list | "" (usage)
+    number: str = ""
+    reason: str = ""
 
 
 HISTORY_DEFAULT = 10
@@ -58,6 +66,7 @@ Command = (
     OpenComposer
     | ShowHelp
     | QuickSend
+    | OptOutCommand
     | StatusLookup
     | HistoryLookup
     | BalanceLookup
@@ -136,6 +145,8 @@ def parse_command(text: str) -> Command:
         return BalanceLookup()
     if word in ("template", "templates"):
         return _template_command(unescape_slack(rest.strip()))
+    if word in ("optout", "opt-out", "optouts", "opt-outs"):
+        return _opt_out_command(unescape_slack(rest.strip()))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=unescape_slack(first)[:40])
@@ -153,5 +164,21 @@ def _template_command(rest: str) -> TemplateCommand:
     if action == "add":
         name, _, fields = rest.partition("|")
         parts = tuple(part.strip() for part in fields.split("|")) if fields else ()
-        return TemplateCommand("add", name=name.strip(), fields=parts)
+        words = name.split()
+        category = "care"
+        if len(words) == 2 and words[1].lower() in ("marketing", "care"):
+            name, category = words[0], words[1].lower()
+        return TemplateCommand("add", name=name.strip(), fields=parts, category=category)
     return TemplateCommand("")
+
+
+def _opt_out_command(rest: str) -> OptOutCommand:
+    """`add NUMBER [reason]`, `remove NUMBER`, `list`."""
+    action, *remainder = re.split(r"\s+", rest, maxsplit=1) if rest else [""]
+    action = action.lower()
+    if action == "list":
+        return OptOutCommand("list")
+    if action not in ("add", "remove"):
+        return OptOutCommand("")
+    number, *reason = re.split(r"\s+", remainder[0].strip(), maxsplit=1) if remainder else [""]
+    return OptOutCommand(action, number=number, reason=reason[0].strip() if reason else "")

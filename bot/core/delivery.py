@@ -25,6 +25,7 @@ class State(StrEnum):
     REJECTED = "rejected"  # SendStatus 4: rejected by eSMS
     REFUSED = "refused"  # eSMS refused the request itself (a result code other than 100)
     CANCELLED = "cancelled"  # never submitted, and never will be
+    SKIPPED = "skipped"  # never submitted: opted out, or over the daily marketing cap
     UNAVAILABLE = "unavailable"  # still unsettled when eSMS's 7-day status horizon passed
 
 
@@ -35,6 +36,7 @@ FINAL_STATES = frozenset(
         State.REJECTED,
         State.REFUSED,
         State.CANCELLED,
+        State.SKIPPED,
         State.UNAVAILABLE,
     }
 )
@@ -46,6 +48,7 @@ REPORTED_STATES = frozenset(
         State.FAILED,
         State.REJECTED,
         State.REFUSED,
+        State.SKIPPED,
         State.UNCONFIRMED,
         State.UNAVAILABLE,
     }

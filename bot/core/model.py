@@ -33,6 +33,20 @@ class Approval(StrEnum):
     EXPIRED = "expired"
 
 
+class Category(StrEnum):
+    """Why a send goes out: the rules for advertising (Decree 91/2020/ND-CP) apply to marketing."""
+
+    CARE = "care"  # a service message the customer expects: an order, an appointment, a reply
+    MARKETING = "marketing"  # advertising: consent, hours, a daily cap per number
+
+
+class Channel(StrEnum):
+    """How a recipient's message travels: Viber, or the customer-care SMS standing in for it."""
+
+    VIBER = "viber"
+    SMS = "sms"
+
+
 class JobKind(StrEnum):
     POST_PARENT = "post_parent"
     POST_APPROVAL = "post_approval"
@@ -61,6 +75,10 @@ class NewSend:
     approval_channel: str | None = None  # None: approve in the send's own thread
     scheduled_at: float | None = None  # None: send as soon as possible
     thread_ts: str | None = None  # a message whose thread the send lives in (message shortcut)
+    category: str = Category.CARE
+    sms_fallback: bool = False  # an SMS goes out when the Viber message fails
+    sms_text: str | None = None  # what that SMS says
+    held_until: float | None = None  # marketing: scheduled_at moved to the next opening
 
 
 @dataclass(frozen=True)
@@ -77,6 +95,15 @@ class Recipient:
     reported_state: str | None
     submitted_at: float | None = None
     updated_at: float | None = None
+    channel: str = Channel.VIBER
+    fallback_for: int | None = None  # an SMS: the Viber recipient it stands in for
+    fallback_reason: str | None = None  # an SMS: "failed" (Viber failed) or "late" (undelivered)
+    telco_id: int | None = None
+    price: float | None = None
+
+    @property
+    def is_sms(self) -> bool:
+        return self.channel == Channel.SMS
 
 
 @dataclass(frozen=True)
@@ -105,6 +132,10 @@ class Send:
     thread_ts: str | None = None
     cancelled_by: str | None = None
     cancelled_at: float | None = None
+    category: str = Category.CARE
+    sms_fallback: bool = False
+    sms_text: str | None = None
+    held_until: float | None = None  # a marketing send waits for the marketing hours until then
 
     @property
     def awaiting_approval(self) -> bool:
@@ -114,6 +145,16 @@ class Send:
     def reply_ts(self) -> str | None:
         """Where replies go: the thread the send was started from, or the send's own parent."""
         return self.thread_ts or self.parent_ts
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """A number that asked to be left alone: nothing is sent to it on any path."""
+
+    phone: str
+    added_at: float
+    added_by: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True)

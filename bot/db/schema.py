@@ -121,6 +121,30 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "DROP INDEX idx_jobs_kind_send_id_status",
         "CREATE INDEX idx_jobs_kind_send_id_state ON jobs (kind, send_id, state)",
     ),
+    # Reaching every customer and respecting every refusal: care or marketing, the SMS that
+    # stands in for a failed Viber message (one per Viber recipient at most, by the unique
+    # index), the numbers that asked to be left alone with every change to them, and the
+    # per-number lock that makes the daily marketing cap hold across processes.
+    10: (
+        "ALTER TABLE sends ADD COLUMN category TEXT NOT NULL DEFAULT 'care'",
+        "ALTER TABLE sends ADD COLUMN sms_fallback INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE sends ADD COLUMN sms_text TEXT",
+        "ALTER TABLE sends ADD COLUMN held_until {real}",
+        "ALTER TABLE templates ADD COLUMN category TEXT NOT NULL DEFAULT 'care'",
+        "ALTER TABLE recipients ADD COLUMN channel TEXT NOT NULL DEFAULT 'viber'",
+        "ALTER TABLE recipients ADD COLUMN fallback_for {bigint}",
+        "ALTER TABLE recipients ADD COLUMN fallback_reason TEXT",
+        "ALTER TABLE recipients ADD COLUMN counted_at {real}",
+        "CREATE UNIQUE INDEX idx_recipients_fallback_for ON recipients (fallback_for)",
+        "CREATE INDEX idx_recipients_phone_counted_at ON recipients (phone, counted_at)",
+        """CREATE TABLE opt_outs (
+            phone TEXT PRIMARY KEY, added_at {real} NOT NULL, added_by TEXT, reason TEXT)""",
+        """CREATE TABLE opt_out_events (
+            id {id}, phone TEXT NOT NULL, at {real} NOT NULL, actor TEXT, action TEXT NOT NULL,
+            reason TEXT)""",
+        "CREATE INDEX idx_opt_out_events_phone ON opt_out_events (phone)",
+        "CREATE TABLE phone_locks (phone TEXT PRIMARY KEY)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -1,4 +1,5 @@
-"""Typed calls to the eSMS gateway.
+"""Typed calls to the eSMS gateway: Viber messages (SmsType 23), customer-care SMS (SmsType 2,
+the fallback channel, text bound to registered templates), and the status and account queries.
 
 Credentials travel inside requests (eSMS has no auth header), so no exception or log line built
 here ever quotes a URL, a request body or a library's own error text.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,71 +16,58 @@ import requests
 
 from bot.core.formatting import VIETNAM
 from bot.core.message import ViberMessage
-from bot.esms import codes
+from bot.esms.answers import (
+    _DOTNET_DATE,
+    Brandname,
+    EsmsError,
+    EsmsRefused,
+    EsmsUnavailable,
+    ReceiverStatus,
+    SendAccepted,
+    SentRecord,
+    SmsTemplate,
+    StatusReport,
+    _check_accepted,
+    _code,
+    _dotnet_time,
+    _int,
+    _optional_text,
+    _send_result,
+    send_answer,
+    sms_templates,
+)
 
 log = logging.getLogger(__name__)
 
 VIBER_SMS_TYPE = "23"
+SMS_CARE_TYPE = "2"  # customer-care SMS, the fallback channel
 SENT_DATA_PAGE_SIZE = 500  # the most GetSmsSentData_V2 serves per page
 SENT_DATA_MAX_PAGES = 20  # a broken answer (Page ignored, CountTotal wrong) cannot loop for ever
-_DOTNET_DATE = re.compile(r"/Date\((-?[0-9]{1,15})(?:[+-][0-9]{4})?\)/")
 
-
-class EsmsError(Exception):
-    """Base of every eSMS failure; its message is safe to show and log."""
-
-
-class EsmsUnavailable(EsmsError):
-    """No usable answer (timeout, connection, HTTP error, not JSON): the call may be retried."""
-
-
-class EsmsRefused(EsmsError):
-    """eSMS answered with a result code other than success."""
-
-    def __init__(self, code: int, error_message: str = "") -> None:
-        self.code = code
-        self.error_message = error_message
-        super().__init__(f"eSMS refused the request: {codes.describe(code, error_message)}")
-
-
-@dataclass(frozen=True)
-class SendAccepted:
-    sms_id: str | None
-    duplicate: bool  # 124: an earlier attempt with this RequestId was accepted
-
-
-@dataclass(frozen=True)
-class StatusReport:
-    sms_id: str
-    send_status: int
-    success: int
-    failed: int
-
-
-@dataclass(frozen=True)
-class ReceiverStatus:
-    phone: str
-    is_sent: bool
-    sent_result: bool | None
-    network: str
-
-
-@dataclass(frozen=True)
-class SentRecord:
-    """One message in GetSmsSentData_V2: how a send whose answer was lost is found again."""
-
-    sms_id: str
-    phone: str
-    send_status: int
-    send_result: int  # 1 delivered, 0 failed, 2 unknown (not a failure: ask GetSendStatus later)
-    content: str | None = None  # the submitted Content (\r\n line breaks); None when image-only
-    sent_at: float | None = None  # epoch seconds; None when eSMS gave no readable SentTime
-
-
-@dataclass(frozen=True)
-class Brandname:
-    name: str
-    type: int
+# The answers' types and readers live in `answers`; they stay importable from here.
+__all__ = [
+    "SENT_DATA_MAX_PAGES",
+    "SENT_DATA_PAGE_SIZE",
+    "SMS_CARE_TYPE",
+    "VIBER_SMS_TYPE",
+    "_DOTNET_DATE",
+    "Brandname",
+    "EsmsClient",
+    "EsmsError",
+    "EsmsRefused",
+    "EsmsUnavailable",
+    "ReceiverStatus",
+    "SendAccepted",
+    "SentRecord",
+    "SmsTemplate",
+    "StatusReport",
+    "_check_accepted",
+    "_code",
+    "_dotnet_time",
+    "_int",
+    "_optional_text",
+    "_send_result",
+]
 
 
 class EsmsClient:
@@ -126,13 +112,39 @@ class EsmsClient:
             body["OttUrl"] = message.button_url
         if callback_url:
             body["CallbackUrl"] = callback_url
-        answer = self._call("POST", "Send_Multiple_Sms_OTT/", json_body=body)
-        code = _code(answer, "CodeResult")
-        if code == codes.ACCEPTED:
-            return SendAccepted(sms_id=_optional_text(answer.get("SMSID")), duplicate=False)
-        if code == codes.DUPLICATE_REQUEST:
-            return SendAccepted(sms_id=_optional_text(answer.get("SMSID")), duplicate=True)
-        raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
+        return send_answer(self._call("POST", "Send_Multiple_Sms_OTT/", json_body=body))
+
+    def send_sms(
+        self,
+        phone: str,
+        content: str,
+        *,
+        brandname: str,
+        request_id: str,
+        unicode: bool = False,
+        test_send: bool = False,
+        callback_url: str | None = None,
+    ) -> SendAccepted:
+        """A customer-care SMS (SmsType 2): `content` must match one of the brandname's registered
+        templates (else 146). `phone` is one number, or several comma-separated."""
+        body: dict[str, Any] = {
+            **self._credentials,
+            "Brandname": brandname,
+            "SmsType": SMS_CARE_TYPE,
+            "Phone": phone,
+            "Content": content.replace("\r\n", "\n").replace("\n", "\r\n"),
+            "IsUnicode": "1" if unicode else "0",
+            "Sandbox": "1" if test_send else "0",
+            "RequestId": request_id,
+        }
+        if callback_url:
+            body["CallbackUrl"] = callback_url
+        return send_answer(self._call("POST", "SendMultipleMessage_V4_post_json/", json_body=body))
+
+    def sms_templates(self, brandname: str) -> list[SmsTemplate]:
+        """The customer-care templates registered for `brandname` (GetTemplate)."""
+        body = {**self._credentials, "SmsType": SMS_CARE_TYPE, "Brandname": brandname}
+        return sms_templates(self._call("POST", "GetTemplate/", json_body=body))
 
     def send_status(self, sms_id: str) -> StatusReport:
         answer = self._call("GET", "GetSendStatus", params={"RefId": sms_id, **self._credentials})
@@ -162,11 +174,14 @@ class EsmsClient:
             if isinstance(item, dict)
         ]
 
-    def sent_data(self, since: datetime, until: datetime) -> list[SentRecord]:
-        """Viber messages sent between two moments (eSMS keeps 7 days), newest first, all pages."""
+    def sent_data(
+        self, since: datetime, until: datetime, *, sms_type: str = VIBER_SMS_TYPE
+    ) -> list[SentRecord]:
+        """Messages of `sms_type` (Viber unless told, SMS_CARE_TYPE for SMS) sent between two
+        moments (eSMS keeps 7 days), newest first, all pages."""
         body = {
             **self._credentials,
-            "SmsType": VIBER_SMS_TYPE,
+            "SmsType": sms_type,
             "From": since.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
             "To": until.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S"),
             "PageSize": SENT_DATA_PAGE_SIZE,
@@ -260,40 +275,3 @@ class EsmsClient:
         if not isinstance(answer, dict):
             raise EsmsUnavailable(f"eSMS answered {endpoint} with unexpected JSON")
         return answer
-
-
-def _check_accepted(answer: dict[str, Any], key: str) -> None:
-    """Raise EsmsRefused unless the answer's result code (named `key`) says accepted."""
-    code = _code(answer, key)
-    if code != codes.ACCEPTED:
-        raise EsmsRefused(code, str(answer.get("ErrorMessage") or ""))
-
-
-def _code(answer: dict[str, Any], key: str) -> int:
-    try:
-        return int(str(answer.get(key)).strip())
-    except (TypeError, ValueError):
-        raise EsmsUnavailable(f"eSMS answered without a valid {key}") from None
-
-
-def _int(value: object) -> int:
-    try:
-        return int(float(str(value)))
-    except (TypeError, ValueError):
-        return 0
-
-
-def _optional_text(value: object) -> str | None:
-    return str(value) if value not in (None, "") else None
-
-
-def _send_result(value: object) -> int:
-    """SendResult 1 or 0; anything else (2, missing, odd) is unknown, never a failure."""
-    result = _int(value) if value not in (None, "") else 2
-    return result if result in (0, 1) else 2
-
-
-def _dotnet_time(value: object) -> float | None:
-    """`/Date(1705484048995+0700)/`: epoch milliseconds (the offset only names the zone)."""
-    match = _DOTNET_DATE.fullmatch(str(value).strip()) if isinstance(value, str) else None
-    return int(match.group(1)) / 1000 if match else None

@@ -17,7 +17,14 @@ from bot.core.delivery import State, is_final, state_for_report
 from bot.core.model import Recipient
 from bot.core.phones import mask_phone
 from bot.esms import codes
-from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SentRecord
+from bot.esms.client import (
+    SMS_CARE_TYPE,
+    VIBER_SMS_TYPE,
+    EsmsClient,
+    EsmsRefused,
+    EsmsUnavailable,
+    SentRecord,
+)
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -76,7 +83,8 @@ class Reconciler:
             return 1
         self.store.deliveries.mark_polled(recipient.id, now)
         if recipient.sms_id is None:
-            return self._recover(recipient, started, now, sent.records())
+            kind = SMS_CARE_TYPE if recipient.is_sms else VIBER_SMS_TYPE
+            return self._recover(recipient, started, now, sent.records(kind))
         try:
             status = self.esms.send_status(recipient.sms_id)
         except EsmsRefused as refusal:
@@ -94,7 +102,10 @@ class Reconciler:
     ) -> int:
         """A send whose answer was lost (timeout, 124): find its SMSID in eSMS's sent data."""
         send = self.store.sends.get(recipient.send_id)
-        text = _comparable(send.message.text) if send else ""
+        if send is None:
+            text = ""
+        else:
+            text = _comparable((send.sms_text or "") if recipient.is_sms else send.message.text)
         earliest = started - RECOVERY_WINDOW.total_seconds()
         fitting = {
             record.sms_id: record
@@ -127,22 +138,25 @@ class Reconciler:
 
 
 class _SentData:
-    """eSMS's sent data, read at most once a poll, for every recipient whose SMSID was lost."""
+    """eSMS's sent data, read at most once a poll per type, for every recipient whose SMSID
+    was lost."""
 
     def __init__(self, esms: EsmsClient, since: float, until: float) -> None:
         self._esms = esms
         self._since = datetime.fromtimestamp(since, UTC)
         self._until = datetime.fromtimestamp(until, UTC)
-        self._records: list[SentRecord] | None = None
+        self._records: dict[str, list[SentRecord]] = {}
 
-    def records(self) -> list[SentRecord]:
-        if self._records is None:
+    def records(self, sms_type: str) -> list[SentRecord]:
+        """The Viber messages (type 23) or the customer-care SMS (type 2) of the window."""
+        if sms_type not in self._records:
             try:
-                self._records = self._esms.sent_data(self._since, self._until)
+                found = self._esms.sent_data(self._since, self._until, sms_type=sms_type)
             except EsmsRefused as refusal:
                 log.warning("eSMS's sent data: %s", refusal)
-                self._records = []
-        return self._records
+                found = []
+            self._records[sms_type] = found
+        return self._records[sms_type]
 
 
 def _started(recipient: Recipient, now: float) -> float:

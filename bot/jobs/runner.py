@@ -15,7 +15,8 @@ from collections.abc import Callable, Sequence
 
 from bot.core.model import Job, JobKind
 from bot.jobs.policies import POLICIES
-from bot.jobs.tasks import RetryLater, Tasks
+from bot.jobs.retry import RetryLater
+from bot.jobs.tasks import Tasks
 from bot.logs import request_id
 from bot.store import Store
 

@@ -1,4 +1,5 @@
-"""The durable jobs: post a send's thread, submit a recipient to eSMS, refresh a thread.
+"""The durable jobs: post a send's thread, refresh a thread (submitting a recipient to eSMS is
+`bot.jobs.submit`).
 
 Each task reads what it needs from the store, so running it twice does no harm: a job that
 finds its work already done returns quietly. What runs each kind, and what giving up leaves
@@ -15,45 +16,36 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.core.delivery import REPORTED_STATES, State
+from bot.core.delivery import REPORTED_STATES
 from bot.core.i18n import _
 from bot.core.model import Job, Send, ThreadState
-from bot.core.phones import mask_phone
-from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable
+from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer, Pacer
+from bot.jobs.retry import RetryLater
+from bot.jobs.submit import Submissions
 from bot.slack.blocks.approval import approval_request
 from bot.slack.blocks.common import escape
-from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message, status_line
+from bot.slack.blocks.thread import (
+    decision_reply,
+    outcome_reply,
+    parent_message,
+    status_line,
+    viber_recipients,
+)
 from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-class RetryLater(Exception):
-    """The job could not finish now; `delay` (seconds) overrides the backoff when Slack says so."""
-
-    def __init__(self, reason: str, delay: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.delay = delay
-
-
 @dataclass
-class Tasks:
+class Tasks(Submissions):
     settings: Settings
     store: Store
     slack: WebClient
     esms: EsmsClient
     pacer: Pacer = field(default_factory=ChannelPacer)
     _bot_user_id: str | None = None
-
-    def mark_unconfirmed(self, job: Job, reason: str) -> None:
-        if job.recipient_id is not None:
-            detail = _("detail.attempts", reason=reason, attempts=job.attempts)
-            self.store.deliveries.record_submission(
-                job.recipient_id, State.UNCONFIRMED, error_detail=detail
-            )
 
     def give_up_parent(self, job: Job, reason: str) -> None:
         note = _("agent.slack_down", reason=reason)
@@ -118,7 +110,8 @@ class Tasks:
         return str(answer["ts"]), None
 
     def _not_posted_advice(self, send: Send, code: str) -> str:
-        numbers = ", ".join(recipient.phone for recipient in self.store.sends.recipients(send.id))
+        recipients = viber_recipients(self.store.sends.recipients(send.id))
+        numbers = ", ".join(recipient.phone for recipient in recipients)
         if code in ("not_in_channel", "channel_not_found"):
             bot = f"<@{self.bot_user_id}>" if self.bot_user_id else _("agent.the_app")
             return _("agent.not_member", channel=send.channel_id, numbers=numbers, bot=bot)
@@ -170,48 +163,6 @@ class Tasks:
         except Exception as error:
             log.error("could not tell %s about send %s: %s", send.user_id, send.id, error)
 
-    # -- submit one recipient to eSMS --------------------------------------------------------
-
-    def submit(self, job: Job) -> None:
-        assert job.recipient_id is not None
-        recipient = self.store.sends.recipient(job.recipient_id)
-        if recipient is None or recipient.state != State.QUEUED:
-            return
-        send = self.store.sends.get(recipient.send_id)
-        if send is None:
-            return
-        masked = mask_phone(recipient.phone)
-        try:
-            accepted = self.esms.send_viber(
-                send.message,
-                recipient.phone,
-                brandname=send.brandname,
-                request_id=recipient.request_id,
-                test_send=send.test_send,
-                callback_url=self.settings.callback_url,
-            )
-        except EsmsRefused as refusal:
-            log.warning("send %s to %s refused: %s", send.id, masked, refusal)
-            self.store.deliveries.record_submission(
-                recipient.id,
-                State.REFUSED,
-                error_code=refusal.code,
-                error_detail=refusal.error_message,
-            )
-            return
-        except EsmsUnavailable as error:
-            log.warning("send %s to %s: %s (attempt %d)", send.id, masked, error, job.attempts)
-            raise RetryLater(str(error)) from None
-        log.info(
-            "send %s to %s accepted by eSMS%s",
-            send.id,
-            masked,
-            " (earlier attempt)" if accepted.duplicate else "",
-        )
-        self.store.deliveries.record_submission(
-            recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
-        )
-
     # -- refresh the thread ------------------------------------------------------------------
 
     def sync_thread(self, job: Job) -> None:
@@ -252,7 +203,7 @@ class Tasks:
             self.store.approvals.mark_reported(send.id)
         if not due:
             return
-        reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send)
+        reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send, everyone=recipients)
         self._slack_call(
             "chat_postMessage",
             channel=send.channel_id,

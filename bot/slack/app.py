@@ -12,9 +12,19 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.esms.client import EsmsClient
 from bot.logs import ContextExecutor
-from bot.slack import access, approvals, commands, compose, failures, home, scheduling
+from bot.slack import (
+    access,
+    approvals,
+    commands,
+    compose,
+    failures,
+    home,
+    optouts,
+    scheduling,
+)
 from bot.slack.commands import CommandNeeds
 from bot.slack.people import People
+from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,10 +74,16 @@ def build_bolt_app(
     allowed_users = people.list_of(settings.allowed_users) if settings.allowed_users else None
     admins = people.list_of(settings.template_admins) if settings.template_admins else None
     access.register(app, settings, allowed_users)  # first: a refused request reaches no listener
-    commands.register(app, CommandNeeds(settings, store, esms, lookups, admins))
-    compose.register(app, settings, store)
+    optout_admins = settings.outreach.optout_admins
+    removers = people.list_of(optout_admins) if optout_admins else None
+    sms = SmsTemplates(esms, settings.outreach.sms_brandname)
+    sms.get()  # read them now, in the background: the first composer offers them already
+    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms)
+    commands.register(app, needs)
+    compose.register(app, settings, store, sms)
     approvals.register(app, store, approvers)
     scheduling.register(app, store, approvers)
+    optouts.register(app, store, allowed_users)
     home.register(app, store)
     failures.register(app, store)
     return app

@@ -15,6 +15,7 @@ from bot.core.command_text import (
     BalanceLookup,
     HistoryLookup,
     OpenComposer,
+    OptOutCommand,
     QuickSend,
     ShowHelp,
     StatusLookup,
@@ -28,14 +29,15 @@ from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
-from bot.slack import templates
+from bot.slack import optouts, templates
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape, help_text
 from bot.slack.blocks.composer import ComposerContext
 from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.compose import open_composer
 from bot.slack.people import PeopleList
-from bot.slack.sending import Origin, accept_draft
+from bot.slack.sending import Origin, accept_draft, opted_out_error
+from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,8 @@ class CommandNeeds:
     # Answers that need eSMS are computed here, never on Slack's listener threads.
     lookups: Executor
     template_admins: PeopleList | None  # None: TEMPLATE_ADMINS is not set
+    optout_admins: PeopleList | None  # None: OPTOUT_ADMINS (and TEMPLATE_ADMINS) unset
+    sms: SmsTemplates  # the SMS fallback's registered templates, for the composer
 
 
 def register(app: App, needs: CommandNeeds) -> None:
@@ -64,12 +68,18 @@ def viber(
     if isinstance(request, OpenComposer):
         ack()
         context = ComposerContext(command["channel_id"], command.get("response_url"))
-        problem = open_composer(needs.settings, needs.store, client, command["trigger_id"], context)
+        problem = open_composer(
+            needs.settings, needs.store, needs.sms, client, command["trigger_id"], context
+        )
         if problem:
             respond(_("cmd.no_composer", code=escape(problem)))
         return
     if isinstance(request, TemplateCommand):
         text = templates.answer(needs.store, needs.template_admins, request, command["user_id"])
+        ack(text=text, response_type="ephemeral")
+        return
+    if isinstance(request, OptOutCommand):
+        text = optouts.answer(needs.store, needs.optout_admins, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
         return
     if isinstance(request, StatusLookup | HistoryLookup):
@@ -100,9 +110,12 @@ def _quick_send(
         ack(text=_("cmd.no_text"), response_type="ephemeral")
         return
     draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
-    if not draft.ok:
+    errors = dict(draft.errors)
+    if "recipients" not in errors and (opted_out := opted_out_error(store, draft.phones)):
+        errors["recipients"] = opted_out
+    if errors:
         problems = "\n".join(
-            f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in draft.errors.items()
+            f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in errors.items()
         )
         ack(text=_("cmd.nothing_sent", problems=problems), response_type="ephemeral")
         return

@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,7 +17,9 @@ from bot.config import Settings
 from bot.core.command_text import slack_markup_to_text, unnamed_mentions
 from bot.core.draft import check_draft
 from bot.core.i18n import _
+from bot.core.marketing import with_prefix
 from bot.core.message import MAX_TEXT, ViberMessage
+from bot.core.model import Category
 from bot.core.schedule import check_send_at
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape
@@ -27,7 +30,8 @@ from bot.slack.blocks.composer import (
     composer_view,
     submitted_values,
 )
-from bot.slack.sending import Origin, accept_draft, composer_options
+from bot.slack.sending import Origin, accept_draft, composer_options, opted_out_error
+from bot.slack.sms_choice import SmsTemplates, choose_sms
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,22 +43,24 @@ NAME_LOOKUPS = 5
 NAME_SECONDS = 1.0
 
 
-def register(app: App, settings: Settings, store: Store) -> None:
-    app.shortcut(SHORTCUT_CALLBACK_ID)(bind(from_message, settings, store))
-    app.action(PICK_TEMPLATE_ACTION)(bind(pick_template, settings, store))
-    app.view(COMPOSER_CALLBACK_ID)(bind(submit, settings, store))
+def register(app: App, settings: Settings, store: Store, sms: SmsTemplates) -> None:
+    app.shortcut(SHORTCUT_CALLBACK_ID)(bind(from_message, settings, store, sms))
+    app.action(PICK_TEMPLATE_ACTION)(bind(pick_template, settings, store, sms))
+    app.view(COMPOSER_CALLBACK_ID)(bind(submit, settings, store, sms))
 
 
 def open_composer(
     settings: Settings,
     store: Store,
+    sms: SmsTemplates,
     client: WebClient,
     trigger_id: str,
     context: ComposerContext,
     prefill: ViberMessage | None = None,
 ) -> str | None:
     """Open the modal; returns Slack's error code when it would not."""
-    view = composer_view(context, composer_options(settings, store), prefill=prefill)
+    options = composer_options(settings, store, sms.get())
+    view = composer_view(context, options, prefill=prefill)
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
@@ -89,6 +95,7 @@ def _display_name(client: WebClient, user_id: str) -> str | None:
 def from_message(
     settings: Settings,
     store: Store,
+    sms: SmsTemplates,
     ack: Ack,
     shortcut: dict[str, Any],
     client: WebClient,
@@ -105,7 +112,7 @@ def from_message(
     names = display_names(client, unnamed_mentions(raw)[:NAME_LOOKUPS])
     text = ViberMessage.from_fields(text=slack_markup_to_text(raw, names)).text[:MAX_TEXT]
     problem = open_composer(
-        settings, store, client, shortcut["trigger_id"], context, ViberMessage(text=text)
+        settings, store, sms, client, shortcut["trigger_id"], context, ViberMessage(text=text)
     )
     if problem and shortcut.get("response_url"):
         respond(_("cmd.no_composer", code=escape(problem)))
@@ -114,6 +121,7 @@ def from_message(
 def pick_template(
     settings: Settings,
     store: Store,
+    sms: SmsTemplates,
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -123,15 +131,22 @@ def pick_template(
     ack()
     view = body.get("view") or {}
     context = ComposerContext.load(view.get("private_metadata", ""))
-    template = store.templates.all().get((action.get("selected_option") or {}).get("value", ""))
+    name = (action.get("selected_option") or {}).get("value", "")
+    template = store.templates.all().get(name)
     if context is None or template is None:
         return
     values, _block_ids = submitted_values((view.get("state") or {}).get("values") or {})
     refilled = ComposerContext(
         context.channel_id, context.response_url, context.thread_ts, version=context.version + 1
     )
-    options = composer_options(settings, store)
-    new_view = composer_view(refilled, options, recipients=values["recipients"], prefill=template)
+    options = composer_options(settings, store, sms.get())
+    new_view = composer_view(
+        refilled,
+        options,
+        recipients=values["recipients"],
+        prefill=template,
+        category=store.templates.category(name),
+    )
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
     except SlackApiError as error:  # hash_conflict: the person kept typing; their text wins
@@ -139,7 +154,12 @@ def pick_template(
 
 
 def submit(
-    settings: Settings, store: Store, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    settings: Settings,
+    store: Store,
+    sms: SmsTemplates,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
 ) -> None:
     """Check the submission (errors go back under their input blocks) and store the send."""
     context = ComposerContext.load(view.get("private_metadata", ""))
@@ -153,8 +173,18 @@ def submit(
         button_label=values["button_label"],
         button_url=values["button_url"],
     )
+    category = values["category"] or Category.CARE
+    if category == Category.MARKETING:  # checked as it will go out, with its prefix
+        prefix = settings.outreach.marketing_prefix
+        message = replace(message, text=with_prefix(message.text, prefix) or "")
     draft = check_draft(values["recipients"], message)
     errors = dict(draft.errors)
+    if category not in (Category.CARE, Category.MARKETING):
+        errors["category"] = _("err.category")
+    if "recipients" not in errors and (opted_out := opted_out_error(store, draft.phones)):
+        errors["recipients"] = opted_out
+    choice = choose_sms(values, message, category, settings.outreach, sms.get())
+    errors.update(choice.errors)
     scheduled_at, problem = check_send_at(values["send_at"], time.time())
     if problem:
         errors["send_at"] = problem
@@ -183,5 +213,8 @@ def submit(
         brandname=brandname,
         test_send=values["test_send"] == "yes",
         scheduled_at=scheduled_at,
+        category=category,
+        sms_fallback=choice.wanted,
+        sms_text=choice.text,
     )
     ack()

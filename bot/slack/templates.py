@@ -48,5 +48,5 @@ def answer(store: Store, admins: PeopleList | None, request: TemplateCommand, us
             f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in problems.items()
         )
         return _("tpl.not_saved", problems=listed)
-    store.templates.save(name, message, user_id)
+    store.templates.save(name, message, user_id, request.category)
     return _("tpl.saved", name=escape(name))

@@ -1,14 +1,18 @@
 """A loopback stand-in for the eSMS gateway (WCF JSON service) and its delivery callbacks.
 
 The tests and the benchmarks run the real app against it, and so does `viber-bot demo`.
-It checks what the real service checks (credentials, brandname, SmsType, phone format, the four
-Viber shapes, RequestId reuse within 24 h → 124), answers with the same member names, and can
-be told to be slow, to fail with HTTP 500, to answer HTML, or to refuse a phone with a code.
-`callback()` plays eSMS calling the app's CallbackUrl with a GET and a query string.
+It takes Viber messages (`Send_Multiple_Sms_OTT`, SmsType 23) and customer-care SMS
+(`SendMultipleMessage_V4_post_json`, SmsType 2, with `GetTemplate`: see `esms_sms`). It checks
+what the real service checks (credentials, brandname, SmsType, phone format, the four Viber
+shapes, the SMS templates, RequestId reuse within its lifetime → 124), answers with the same
+member names, and can be told to be slow, to fail with HTTP 500, to answer HTML, or to refuse a
+phone with a code. `callback()` plays eSMS calling the app's CallbackUrl with a GET and a query
+string (TypeId 23 for Viber, 2 for SMS).
 
 Off by default, it can also play along on its own (for the demo): with `auto_deliver_seconds`
 set, each accepted submission is reported back that long after it was accepted, with the outcome
-chosen for its phone (`choose()`); `force_next()` refuses the next send with a result code.
+chosen for its phone (`choose()`, `choose_sms()`); `force_next()` refuses the next send, on
+either endpoint, with a result code (160 for too many requests per second, say).
 """
 
 from __future__ import annotations
@@ -19,13 +23,11 @@ import re
 import threading
 import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
-
-import requests
 
 from bot.standins.esms_outcomes import OUTCOMES, refusal
-from bot.standins.esms_play import EsmsPlayAlong, Recent, Submission
+from bot.standins.esms_play import SMS, VIBER, EsmsPlayAlong, Recent, Submission
 from bot.standins.esms_sent_data import PAGE_SIZE_MAX, sent_data_page
+from bot.standins.esms_sms import SMS_BRANDNAME, EsmsSms
 from bot.standins.http import Reply, StandIn
 
 API_KEY = "TEST-API-KEY-0000"
@@ -39,14 +41,16 @@ __all__ = [
     "BRANDNAME",
     "OUTCOMES",
     "SECRET_KEY",
+    "SMS_BRANDNAME",
     "EsmsStandIn",
     "Recent",
     "Submission",
 ]
 
 
-class EsmsStandIn(EsmsPlayAlong, StandIn):
-    """eSMS on 127.0.0.1. Playing along (`auto_deliver_seconds`, `outcomes`) is off by default."""
+class EsmsStandIn(EsmsPlayAlong, EsmsSms, StandIn):
+    """eSMS on 127.0.0.1. Playing along (`auto_deliver_seconds`, `outcomes`, `sms_outcomes`) is
+    off by default."""
 
     def __init__(
         self,
@@ -54,10 +58,11 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
         port: int = 0,
         auto_deliver_seconds: float | None = None,
         outcomes: dict[str, str] | None = None,
+        sms_outcomes: dict[str, str] | None = None,
     ) -> None:
         super().__init__(port)
-        self.submissions: list[Submission] = []  # every Send_Multiple_Sms_OTT request received
-        self.accepted: dict[str, Submission] = {}  # by RequestId
+        self.submissions: list[Submission] = []  # every send received, Viber and SMS
+        self.accepted: dict[str, Submission] = {}  # by RequestId, Viber and SMS alike
         self.balance = 36693
         self.brandnames = [(BRANDNAME, 23)]
         self.refuse_phone: dict[str, tuple[int, str]] = {}  # phone → (code, ErrorMessage)
@@ -71,7 +76,8 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
         self.callback_timeout = CALLBACK_TIMEOUT_SECONDS
         self._ids = itertools.count(1)
         self._condition = threading.Condition(self.lock)
-        self._init_play_along(auto_deliver_seconds, outcomes)
+        self._init_play_along(auto_deliver_seconds, outcomes, sms_outcomes)
+        self._init_sms()
 
     def stop(self) -> None:
         self._stop_timers()
@@ -80,12 +86,13 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
     # -- inspection ---------------------------------------------------------------------------
 
     def sends_to(self, phone: str) -> list[Submission]:
+        """Every submission, Viber or SMS, that named `phone` (`viber_to`, `sms_to`: one kind)."""
         with self.lock:
-            return [s for s in self.submissions if phone in s.body.get("Phones", [])]
+            return [s for s in self.submissions if phone in s.phones]
 
     def accepted_for(self, phone: str) -> list[Submission]:
         with self.lock:
-            return [s for s in self.accepted.values() if phone in s.body.get("Phones", [])]
+            return [s for s in self.accepted.values() if phone in s.phones]
 
     # -- serving ------------------------------------------------------------------------------
 
@@ -93,7 +100,11 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
         self, method: str, path: str, query: dict[str, str], body: bytes, headers: dict[str, str]
     ) -> Reply:
         if path.rstrip("/").endswith("Send_Multiple_Sms_OTT") and method == "POST":
-            return self._send(body)
+            return self._send(body, VIBER)
+        if path.rstrip("/").endswith("SendMultipleMessage_V4_post_json") and method == "POST":
+            return self._send(body, SMS)
+        if path.rstrip("/").endswith("GetTemplate") and method == "POST":
+            return self._templates(body)
         if path.endswith("GetBalance_json") and method == "POST":
             data = json.loads(body or b"{}")
             if not self._authorized(data):
@@ -130,7 +141,7 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
                     "Retry": 0,
                     "SentResult": delivered,
                 }
-                for phone in found.body["Phones"]
+                for phone in found.phones
             ]
             return Reply(200, {"CodeResult": "100", "ReceiverList": receivers})
         if path.endswith("GetSendStatus"):
@@ -153,12 +164,14 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
     def _authorized(self, data: dict[str, Any]) -> bool:
         return data.get("ApiKey") == API_KEY and data.get("SecretKey") == SECRET_KEY
 
-    def _send(self, raw: bytes) -> Reply:
+    def _send(self, raw: bytes, channel: str) -> Reply:
         try:
             body = json.loads(raw)
         except ValueError:
             return Reply(400, raw=b"<html>Request Error</html>")
-        submission = Submission(body)
+        if not isinstance(body, dict):
+            return Reply(400, raw=b"<html>Request Error</html>")
+        submission = Submission(body, channel=channel)
         with self.lock:
             self.submissions.append(submission)
             failure = self.next_failures.pop(0) if self.next_failures else None
@@ -177,7 +190,8 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
         if forced is not None:
             submission.code = forced
             return Reply(200, refusal(forced))
-        answer = self._decide(body, submission)
+        decide = self._decide_sms if channel == SMS else self._decide
+        answer = decide(body, submission)
         if submission.code == 100 and self.auto_deliver_seconds is not None:
             self._play_along(submission, self.auto_deliver_seconds)
         if failure == "timeout_after_accept":  # accepted, but the answer never reaches the app
@@ -208,10 +222,15 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
                 return refuse(code, message)
         if self.balance <= 0:
             return refuse(103, "Balance not enough")
+        return self._accept(body, submission)
+
+    def _accept(self, body: dict[str, Any], submission: Submission) -> dict[str, Any]:
+        """Accept a send that passed its checks, unless its RequestId was accepted before (124)."""
         request_id = body.get("RequestId") or ""
         with self.lock:
             if request_id and request_id in self.accepted:
-                return refuse(124, "Request exist 1")
+                submission.code = 124
+                return refusal(124, "Request exist 1")
             sms_id = f"{next(self._ids):032x}250"
             submission.code, submission.sms_id = 100, sms_id
             if request_id:
@@ -239,40 +258,6 @@ class EsmsStandIn(EsmsPlayAlong, StandIn):
                 SendFailed=failed,
                 TotalSent=success + failed,
             )
-
-    # -- callbacks ----------------------------------------------------------------------------
-
-    def callback(
-        self,
-        submission: Submission,
-        send_status: int,
-        *,
-        success: int = 0,
-        failed: int = 0,
-        via: str | None = None,
-        **extra: Any,
-    ) -> requests.Response:
-        """GET the submission's CallbackUrl the way eSMS does; returns the app's answer.
-
-        `via` sends it to another address with the same path: another process of the app."""
-        url = submission.body["CallbackUrl"]
-        if via:
-            url = via + urlsplit(url).path
-        params = {
-            "SMSID": submission.sms_id or "",
-            "SendFailed": failed,
-            "SendStatus": send_status,
-            "SendSuccess": success,
-            "TotalPrice": "470.0000",
-            "TotalReceiver": 1,
-            "TotalSent": 1 if send_status == 5 else 0,
-            "RequestId": submission.body.get("RequestId", ""),
-            "TypeId": 23,
-            "telcoid": 2,
-            "phonenumber": submission.body["Phones"][0],
-            **extra,
-        }
-        return requests.get(f"{url}?{urlencode(params)}", timeout=self.callback_timeout)
 
 
 def _valid_shape(body: dict[str, Any]) -> bool:

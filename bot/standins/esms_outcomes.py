@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# The price eSMS reports for one Viber message (VND), as in its documented callback.
+# The price eSMS reports for one message (VND), as in its documented Viber callback; the stand-in
+# charges a customer-care SMS the same.
 PRICE = 470.0
 
-# eSMS's ErrorMessage for a refused Send_Multiple_Sms_OTT, by result code.
+# eSMS's ErrorMessage for a refused send (Viber or SMS), by result code.
 ERROR_MESSAGES = {
     99: "Unknown error",
     101: "Authorize Failed",
@@ -27,14 +28,15 @@ ERROR_MESSAGES = {
     140: "IP not allowed",
     143: "Account locked",
     146: "Sai template Brandname CSKH",
-    160: "TPS exceeded",
+    160: "Too many requests per second (TPS exceeded)",
     177: "Network not registered for brandname",
     300: "SmsType required",
 }
 
 
 def refusal(code: int, message: str | None = None) -> dict[str, Any]:
-    """Send_Multiple_Sms_OTT's answer when it refuses with `code`."""
+    """A send's answer (Send_Multiple_Sms_OTT or SendMultipleMessage_V4_post_json) refusing
+    with `code`."""
     answer: dict[str, Any] = {
         "CodeResult": str(code),
         "CountRegenerate": 0,

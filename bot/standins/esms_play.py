@@ -1,11 +1,14 @@
-"""The eSMS stand-in playing along on its own, for the demo: deliveries reported after a delay.
+"""The eSMS stand-in calling the app back, and playing along on its own for the demo.
 
-Part of `esms.py` (mixed into `EsmsStandIn`), kept apart for its size. Off until
-`auto_deliver_seconds` is set: then each accepted submission is reported that long after it was
-accepted, as eSMS would report it. GetSendStatus changes first, then the callback GET (one per
-phone, `EsmsStandIn.callback()`), so the two always agree; a `silent` phone gets no callback,
-only the status, which the app's reconciliation finds. A callback the app does not take (down,
-slow, an error) is logged and dropped, as eSMS drops it after its retries.
+Part of `esms.py` (mixed into `EsmsStandIn`), kept apart for its size. `callback()` is eSMS's GET
+of a submission's CallbackUrl (TypeId 23 for Viber, 2 for SMS). Playing along is off until
+`auto_deliver_seconds` is set: then each accepted submission, Viber or SMS, is reported that long
+after it was accepted, as eSMS would report it, with the outcome chosen for its phone on that
+channel (`choose()` for Viber, `choose_sms()` for SMS, so one phone can fail on Viber and get its
+SMS). GetSendStatus changes first, then the callback GET (one per phone), so the two always
+agree; a `silent` phone gets no callback, only the status, which the app's reconciliation finds.
+A callback the app does not take (down, slow, an error) is logged and dropped, as eSMS drops it
+after its retries.
 """
 
 from __future__ import annotations
@@ -14,9 +17,9 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import requests
 
@@ -33,6 +36,9 @@ from bot.standins.timers import Timers
 
 log = logging.getLogger(__name__)
 
+VIBER = "viber"  # Send_Multiple_Sms_OTT, SmsType 23, `Phones` a list
+SMS = "sms"  # SendMultipleMessage_V4_post_json, SmsType 2, `Phone` a comma-separated string
+
 
 @dataclass
 class Submission:
@@ -44,6 +50,16 @@ class Submission:
     # report ("HTTP 200", "dropped (ConnectTimeout)", "silent" …).
     outcomes: dict[str, str] = field(default_factory=dict)
     reported: dict[str, str] = field(default_factory=dict)
+    channel: str = VIBER  # the endpoint it came to: VIBER or SMS
+
+    @property
+    def phones(self) -> list[str]:
+        """Its recipients as sent: Viber's `Phones` list, or SMS's `Phone` split on commas."""
+        if self.channel == SMS:
+            phone = self.body.get("Phone")
+            return [p for p in phone.split(",") if p] if isinstance(phone, str) else []
+        phones = self.body.get("Phones")
+        return [str(p) for p in phones] if isinstance(phones, list) else []
 
 
 @dataclass(frozen=True)
@@ -58,25 +74,33 @@ class Recent:
     status: str  # no answer | refused | duplicate | waiting | delivered | failed | rejected …
     outcome: str | None
     reported: str | None
+    channel: str = VIBER  # VIBER or SMS
 
 
 class EsmsPlayAlong:
-    """`choose`, `force_next`, `recent` and the delivery timers, for `EsmsStandIn`."""
+    """`choose`, `choose_sms`, `force_next`, `recent`, `callback` and the delivery timers, for
+    `EsmsStandIn`."""
 
     lock: threading.Lock
     submissions: list[Submission]
     status: dict[str, dict[str, Any]]
-    callback: Callable[..., requests.Response]  # EsmsStandIn.callback
+    callback_timeout: float
 
     def _init_play_along(
-        self, auto_deliver_seconds: float | None, outcomes: dict[str, str] | None
+        self,
+        auto_deliver_seconds: float | None,
+        outcomes: dict[str, str] | None,
+        sms_outcomes: dict[str, str] | None = None,
     ) -> None:
         self.auto_deliver_seconds = auto_deliver_seconds
         self.outcomes: dict[str, str] = {}  # phone (as eSMS gets it) → an outcome of OUTCOMES
+        self.sms_outcomes: dict[str, str] = {}  # the same, for customer-care SMS
         self.forced: deque[int] = deque()  # result codes for the next sends, in order
         self._timers = Timers("esms-deliveries")
         for phone, outcome in (outcomes or {}).items():
             self.choose(phone, outcome)
+        for phone, outcome in (sms_outcomes or {}).items():
+            self.choose_sms(phone, outcome)
 
     def choose(self, phone: str, outcome: str) -> None:
         """What eSMS reports for `phone` from now on: deliver, fail, reject or silent."""
@@ -84,8 +108,14 @@ class EsmsPlayAlong:
         with self.lock:
             self.outcomes[normalize_phone(phone) or phone] = outcome
 
+    def choose_sms(self, phone: str, outcome: str) -> None:
+        """What eSMS reports for an SMS to `phone` from now on (Viber keeps its own choice)."""
+        checked_outcome(outcome)
+        with self.lock:
+            self.sms_outcomes[normalize_phone(phone) or phone] = outcome
+
     def force_next(self, code: int) -> None:
-        """Refuse the next Send_Multiple_Sms_OTT with `code` and eSMS's ErrorMessage for it."""
+        """Refuse the next send, Viber or SMS, with `code` and eSMS's ErrorMessage for it."""
         if int(code) == 100:
             raise ValueError("100 is acceptance, not a refusal")
         with self.lock:
@@ -97,27 +127,60 @@ class EsmsPlayAlong:
             rows = [
                 Recent(
                     at=submission.at,
-                    phone=str(phone),
+                    phone=phone,
                     request_id=str(submission.body.get("RequestId") or ""),
                     sms_id=submission.sms_id,
                     code=submission.code,
                     status=status_word(submission.code, self.status.get(submission.sms_id or "")),
-                    outcome=submission.outcomes.get(str(phone)),
-                    reported=submission.reported.get(str(phone)),
+                    outcome=submission.outcomes.get(phone),
+                    reported=submission.reported.get(phone),
+                    channel=submission.channel,
                 )
                 for submission in reversed(self.submissions)
-                for phone in submission.body.get("Phones") or []
+                for phone in submission.phones
             ]
         return rows[:limit]
+
+    def callback(
+        self,
+        submission: Submission,
+        send_status: int,
+        *,
+        success: int = 0,
+        failed: int = 0,
+        via: str | None = None,
+        **extra: Any,
+    ) -> requests.Response:
+        """GET the submission's CallbackUrl the way eSMS does; returns the app's answer.
+
+        `via` sends it to another address with the same path: another process of the app."""
+        url = submission.body["CallbackUrl"]
+        if via:
+            url = via + urlsplit(url).path
+        params = {
+            "SMSID": submission.sms_id or "",
+            "SendFailed": failed,
+            "SendStatus": send_status,
+            "SendSuccess": success,
+            "TotalPrice": "470.0000",
+            "TotalReceiver": 1,
+            "TotalSent": 1 if send_status == 5 else 0,
+            "RequestId": submission.body.get("RequestId", ""),
+            "TypeId": 2 if submission.channel == SMS else 23,
+            "telcoid": 2,
+            "phonenumber": (submission.phones or [""])[0],
+            **extra,
+        }
+        return requests.get(f"{url}?{urlencode(params)}", timeout=self.callback_timeout)
 
     def _stop_timers(self) -> None:
         self._timers.stop()
 
     def _play_along(self, submission: Submission, delay: float) -> None:
         with self.lock:
+            chosen = self.sms_outcomes if submission.channel == SMS else self.outcomes
             submission.outcomes = {
-                str(phone): self.outcomes.get(str(phone), DEFAULT_OUTCOME)
-                for phone in submission.body["Phones"]
+                phone: chosen.get(phone, DEFAULT_OUTCOME) for phone in submission.phones
             }
         self._timers.call_later(delay, lambda: self._deliver(submission))
 

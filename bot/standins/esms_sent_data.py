@@ -1,7 +1,8 @@
 """`GetSmsSentData_V2` for the eSMS stand-in: the accepted sends between two Vietnam times.
 
 Part of `esms.py`, kept apart for its size. eSMS answers newest first, one page at a time, with
-`SendResult` 1 ok, 0 failed and 2 unknown (no final word yet).
+`SendResult` 1 ok, 0 failed and 2 unknown (no final word yet), for the asked SmsType only: "23"
+lists the Viber sends, "2" the customer-care SMS.
 """
 
 from __future__ import annotations
@@ -19,6 +20,13 @@ class Sent(Protocol):
     at: float
     code: int
     sms_id: str | None
+    channel: str  # "viber" or "sms"
+
+    @property
+    def phones(self) -> list[str]: ...
+
+
+SMS_TYPES = {"viber": "23", "sms": "2"}
 
 
 def sent_data_page(
@@ -29,13 +37,16 @@ def sent_data_page(
 ) -> dict[str, Any]:
     """The answer to one authorized query; `page_limit` caps the page size below eSMS's 500."""
     since, until = vietnam_time(query.get("From")), vietnam_time(query.get("To"))
-    accepted = [s for s in submissions if s.code == 100 and s.sms_id]
+    accepted = [
+        s
+        for s in submissions
+        if s.code == 100 and s.sms_id and SMS_TYPES.get(s.channel) == query.get("SmsType")
+    ]
     rows = [
         sent_row(submission, phone, status.get(submission.sms_id or "", {}))
         for submission in sorted(accepted, key=lambda s: s.at, reverse=True)
-        for phone in submission.body["Phones"]
-        if query.get("SmsType") == "23"
-        and (since is None or since <= int(submission.at))
+        for phone in submission.phones
+        if (since is None or since <= int(submission.at))
         and (until is None or int(submission.at) <= until)
     ]
     size = max(1, min(whole(query.get("PageSize"), PAGE_SIZE_MAX), PAGE_SIZE_MAX, page_limit))
@@ -59,7 +70,7 @@ def sent_row(submission: Sent, phone: str, status: Mapping[str, Any]) -> dict[st
         "SendStatus": send_status,
         "SendResult": result,
         "SellPrice": status.get("TotalPrice", 0),
-        "SmsType": "23",
+        "SmsType": SMS_TYPES.get(submission.channel, "23"),
         "SentTime": f"/Date({int(submission.at * 1000)}+0700)/",
     }
 

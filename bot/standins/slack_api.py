@@ -238,6 +238,15 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
         return Reply(200, {"ok": True, "users": sorted(members)})
 
 
+def section_text(blocks: list[dict[str, Any]]) -> str:
+    """The sections' text only: what a reply says, without its context lines (network, price)."""
+    return "\n".join(
+        block["text"].get("text", "")
+        for block in blocks
+        if block.get("type") == "section" and isinstance(block.get("text"), dict)
+    )
+
+
 def block_text(blocks: list[dict[str, Any]]) -> str:
     """All the text a person would read in these blocks, for assertions."""
     parts: list[str] = []

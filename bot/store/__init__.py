@@ -1,5 +1,5 @@
 """Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
-leases and privacy, each a module of its own over one database.
+leases, privacy, opt-outs, SMS fallbacks and the marketing cap, each a module of its own over one database.
 
 Every change that must happen together happens in one transaction. On SQLite write transactions
 run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
@@ -17,8 +17,11 @@ from collections.abc import Callable
 from bot.db import Database, open_database
 from bot.store.approvals import Approvals
 from bot.store.deliveries import Deliveries
+from bot.store.fallbacks import Fallbacks
 from bot.store.jobs import Jobs
 from bot.store.leases import Leases
+from bot.store.marketing import Marketing
+from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
 from bot.store.sends import Sends
 from bot.store.templates import Templates
@@ -43,6 +46,9 @@ class Store:
         self.jobs = Jobs(database, self.holder, job_lease_seconds)
         self.leases = Leases(database)
         self.privacy = Privacy(database)
+        self.optouts = OptOuts(database)
+        self.fallbacks = Fallbacks(database)
+        self.marketing = Marketing(database)
 
     @classmethod
     def open(cls, url: str, *, job_lease_seconds: float = 8.0, pool_size: int = 5) -> Store:

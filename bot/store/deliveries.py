@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import time
 
+from bot.core import fallback
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.model import Callback, CallbackOutcome, Recipient
 from bot.db import Connection, Database, Row
 from bot.esms.callback import parse_callback
+from bot.store.fallbacks import queue_fallback
 from bot.store.jobs import enqueue_sync
 from bot.store.rows import recipient_from
 
@@ -76,6 +78,8 @@ def _merge_report(
            WHERE id = ?""",
         (new_state, send_status, sms_id, telco_id, price, time.time(), row["id"]),
     )
+    if fallback.needs_fallback(new_state):
+        queue_fallback(conn, row, fallback.FAILED)
     enqueue_sync(conn, row["send_id"])
     return True
 
@@ -117,6 +121,8 @@ class Deliveries:
                    WHERE id = ?""",
                 (new_state, sms_id, error_code, error_detail, now, now, recipient_id),
             )
+            if new_state == State.REFUSED and fallback.needs_fallback(new_state, error_code):
+                queue_fallback(conn, row, fallback.FAILED)
             if sms_id:
                 orphans = conn.execute(
                     "SELECT id, query FROM callbacks WHERE outcome = 'unmatched' AND sms_id = ?",
@@ -187,6 +193,19 @@ class Deliveries:
                 (State.UNAVAILABLE, time.time(), recipient_id),
             )
             enqueue_sync(conn, row["send_id"])
+
+    def skip(self, recipient_id: int, detail: str) -> bool:
+        """Never send to this recipient (opted out, over the cap); False if it moved already."""
+        with self.db.transaction() as conn:
+            skipped = conn.execute(
+                """UPDATE recipients SET state = ?, error_detail = ?, updated_at = ?
+                   WHERE id = ? AND state = ?""",
+                (State.SKIPPED, detail, time.time(), recipient_id, State.QUEUED),
+            ).rowcount
+            if skipped:
+                row = _recipient_row(conn, recipient_id, "")
+                enqueue_sync(conn, row["send_id"])
+        return bool(skipped)
 
     def sms_id_taken(self, sms_id: str) -> bool:
         found = self.db.fetch_one("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))

@@ -17,7 +17,7 @@ class Privacy:
         and test sends whatever their recipients' states (eSMS never settles them) once none of
         them still waits to go to eSMS. Returns how many sends were purged.
 
-        Message text, image, button, the command's response URL, decision reasons and the raw
+        Message text (and its SMS), image, button, the command's response URL, decision reasons and the raw
         callbacks are erased and phone numbers masked; states, counts, prices and times stay
         for statistics. Unmatched callbacks received before the cut-off lose their raw query,
         which holds the full phone number.
@@ -40,7 +40,7 @@ class Privacy:
                 conn.execute(
                     """UPDATE sends SET text = '', image_url = '', button_label = '',
                            button_url = '', response_url = NULL, decision_reason = NULL,
-                           purged_at = ? WHERE id = ?""",
+                           sms_text = NULL, purged_at = ? WHERE id = ?""",
                     (time.time(), send_id),
                 )
                 conn.execute(

@@ -40,6 +40,10 @@ def send_from(row: Row) -> Send:
         thread_ts=row["thread_ts"],
         cancelled_by=row["cancelled_by"],
         cancelled_at=row["cancelled_at"],
+        category=row["category"],
+        sms_fallback=bool(row["sms_fallback"]),
+        sms_text=row["sms_text"],
+        held_until=row["held_until"],
     )
 
 

@@ -52,8 +52,8 @@ class Sends:
                 """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
                        response_url, text, image_url, button_label, button_url, brandname,
                        test_send, thread_state, approval, approval_expires_at, approval_channel,
-                       scheduled_at, thread_ts)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       scheduled_at, thread_ts, category, sms_fallback, sms_text, held_until)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     send_id,
                     now,
@@ -74,6 +74,10 @@ class Sends:
                     new.approval_channel if approval_needed else None,
                     new.scheduled_at,
                     new.thread_ts,
+                    new.category,
+                    int(new.sms_fallback),
+                    new.sms_text,
+                    new.held_until,
                 ),
             )
             conn.executemany(
@@ -94,7 +98,7 @@ class Sends:
 
     def recipients(self, send_id: str) -> list[Recipient]:
         rows = self.db.fetch_all(
-            "SELECT * FROM recipients WHERE send_id = ? ORDER BY position", (send_id,)
+            "SELECT * FROM recipients WHERE send_id = ? ORDER BY position, id", (send_id,)
         )
         return [recipient_from(row) for row in rows]
 
@@ -174,6 +178,21 @@ class Sends:
                 "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
                 (State.CANCELLED, now, send_id, State.QUEUED),
             )
+
+    def hold_for_hours(self, send_id: str, until: float) -> None:
+        """A marketing send waits for the marketing hours: while none of it has gone out it is
+        scheduled for their opening (and can be cancelled until then), and the thread says so."""
+        with self.db.transaction() as conn:
+            held = conn.execute(
+                """UPDATE sends SET held_until = ?, updated_at = ?,
+                       scheduled_at = CASE WHEN EXISTS (SELECT 1 FROM recipients r
+                           WHERE r.send_id = sends.id AND r.state != ?)
+                           THEN scheduled_at ELSE ? END
+                   WHERE id = ? AND (held_until IS NULL OR held_until < ?)""",
+                (until, time.time(), State.QUEUED, until, send_id, until),
+            ).rowcount
+            if held:
+                enqueue_sync(conn, send_id)
 
     def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:
         """Cancel a send none of whose recipients has gone to eSMS yet; None when too late."""

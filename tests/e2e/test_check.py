@@ -19,9 +19,32 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 6 and "✗" not in out
+    assert out.count("✓") == 8 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
-    assert "6 of 6 checks passed." in out
+    assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
+    assert "8 of 8 checks passed." in out
+
+
+def test_the_sms_templates_are_listed(env, tmp_path):
+    env.update(ESMS_SMS_BRANDNAME="TESTCSKH", SMS_FALLBACK="true")
+    code, out = check(env, tmp_path)
+    assert code == 0, out
+    assert "SMS templates of TESTCSKH: 3 registered" in out
+    assert "12640: Don hang {P1,20} da san sang. Chi tiet: {P2,100}" in out
+
+
+def test_fallback_on_without_a_registered_template_is_a_failure(env, tmp_path, esms):
+    esms.sms_templates["TESTCSKH"] = []
+    env.update(ESMS_SMS_BRANDNAME="TESTCSKH", SMS_FALLBACK="true")
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert "✗ SMS templates of TESTCSKH: none registered" in out and "146" in out
+
+
+def test_a_cap_above_the_decree_is_flagged(env, tmp_path):
+    env["MARKETING_DAILY_CAP"] = "5"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Marketing rules" in out and "at most 3 per number a day" in out
 
 
 def test_missing_configuration_is_listed(env, tmp_path):

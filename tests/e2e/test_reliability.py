@@ -6,14 +6,14 @@ import time
 import pytest
 import requests
 
-from bot.standins.slack_api import SlackApiStandIn, block_text
+from bot.standins.slack_api import SlackApiStandIn, block_text, section_text
 from tests.e2e.harness import composer_values, free_port, wait_for
 
 PHONES = ["0901234567", "0912345678"]
 
 
 def replies(slack_api, parent):
-    return [block_text(m.blocks) or m.text for m in slack_api.replies(parent.ts)]
+    return [section_text(m.blocks) or m.text for m in slack_api.replies(parent.ts)]
 
 
 def reply_lines(slack_api, parent):

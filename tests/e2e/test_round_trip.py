@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
-from bot.standins.slack_api import block_text
+from bot.standins.slack_api import block_text, section_text
 from tests.e2e.harness import composer_values, wait_for
 
 FULL = composer_values(
@@ -23,7 +23,7 @@ def thread_of(slack_api, channel="C0001"):
 
 
 def reply_texts(slack_api, parent):
-    return [block_text(message.blocks) for message in slack_api.replies(parent.ts)]
+    return [section_text(message.blocks) for message in slack_api.replies(parent.ts)]
 
 
 def settle(seconds=0.6):

@@ -47,10 +47,11 @@ from bot.slack.blocks.composer import (
     composer_view,
     submitted_values,
 )
-from bot.slack.blocks.thread import CANCEL_ACTION, parent_message
+from bot.slack.blocks.thread import CANCEL_ACTION, OPT_OUT_ACTION, parent_message
 from bot.slack.http import parse_slack_body
 from bot.store import Store
 from tests.unit.test_demo_render import APPROVERS, composer_cases, parent_cases, surfaces
+from tests.unit.test_listeners import NO_SMS
 
 NOW = 1_700_000_000.0
 WORKSPACE = Workspace(team_id="T0DEMO", api_app_id="A0DEMO")
@@ -58,7 +59,7 @@ AGENT, APPROVER = Person("U0LINH", "linh"), Person("U0MINH", "minh")
 RESPONSE_URL = "http://127.0.0.1:9/response/1"
 FORM = "application/x-www-form-urlencoded"
 # Each button the app posts has its listener: the page may offer no click the app ignores.
-APP_ACTIONS = {APPROVE_ACTION, REJECT_ACTION, CANCEL_ACTION}
+APP_ACTIONS = {APPROVE_ACTION, REJECT_ACTION, CANCEL_ACTION, OPT_OUT_ACTION}
 
 
 class Controls(HTMLParser):
@@ -171,8 +172,8 @@ def test_every_button_on_a_message_becomes_the_click_slack_sends() -> None:
             assert json.loads(button.get("data-confirm") or "null") == next(
                 e.get("confirm")
                 for b in message["blocks"]
-                for e in b.get("elements", [])
-                if e.get("action_id") == action["action_id"]
+                for e in [*b.get("elements", []), b.get("accessory") or {}]
+                if e.get("action_id") == action["action_id"] and e.get("value") == action["value"]
             )
             seen.add(action["action_id"])
     assert seen == APP_ACTIONS
@@ -401,7 +402,7 @@ def test_the_app_stores_a_composer_submission_from_the_page(store: Store) -> Non
         person=AGENT,
         now=now,
     )
-    ack = run_listener(compose.submit, settings, store, body=payload)
+    ack = run_listener(compose.submit, settings, store, NO_SMS, body=payload)
     assert ack.response.status == 200 and not ack.response.body  # the modal closes
     [send] = store.sends.by_user("U0LINH", 10)
     assert (send.channel_id, send.team_id, send.brandname, send.test_send) == (

@@ -26,11 +26,13 @@ from bot.slack.app import build_bolt_app
 from bot.slack.binding import bind
 from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
-from bot.slack.blocks.thread import CANCEL_ACTION
+from bot.slack.blocks.thread import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.slack.people import People, PeopleList
+from bot.slack.sms_choice import SmsTemplates
 from bot.standins.slack_api import TEAM_ID, SlackApiStandIn
 from bot.store import Store
 
+NO_SMS = SmsTemplates(Mock(), None)  # no SMS fallback configured: never asks eSMS
 SENDER, APPROVER, BYSTANDER = "U0SENDER", "U0APPROVER", "U0BYSTANDER"
 CHANNEL = "C0SUPPORT"
 SETTINGS = Settings(
@@ -146,7 +148,12 @@ def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is
     store: Store, client: WebClient, version: int
 ):
     ack = run(
-        compose.submit, SETTINGS, store, body=submission("12345", version=version), client=client
+        compose.submit,
+        SETTINGS,
+        store,
+        NO_SMS,
+        body=submission("12345", version=version),
+        client=client,
     )
     answer = acknowledged(ack)
     block_id = "recipients" if version == 0 else f"recipients~{version}"
@@ -158,7 +165,7 @@ def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is
 
 def test_a_valid_submission_stores_the_send_and_closes_the_modal(store: Store, client: WebClient):
     body = submission("0901234567, 0912 345 678", text="Đơn hàng đã sẵn sàng")
-    ack = run(compose.submit, SETTINGS, store, body=body, client=client)
+    ack = run(compose.submit, SETTINGS, store, NO_SMS, body=body, client=client)
     assert acknowledged(ack) == {}  # an empty answer closes the modal
     [send] = store.sends.by_user(SENDER, 10)
     assert (send.channel_id, send.team_id, send.brandname) == (CHANNEL, TEAM_ID, "BRAND")
@@ -180,7 +187,7 @@ def test_a_template_pick_refills_the_open_modal_through_views_update(
         "private_metadata": ComposerContext(CHANNEL, thread_ts="1699.1").dump(),
         "state": {"values": {"recipients": {"value": {"value": "0901234567"}}}},
     }
-    acknowledged(run(compose.pick_template, SETTINGS, store, body=body, client=client))
+    acknowledged(run(compose.pick_template, SETTINGS, store, NO_SMS, body=body, client=client))
 
     [call] = slack_api.calls_to("views.update")
     assert (call.args["view_id"], call.args["hash"]) == ("V0COMPOSER", "1700000000.abc")
@@ -285,6 +292,7 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
         ("action", REJECT_ACTION),
         ("view", REJECT_CALLBACK_ID),
         ("action", CANCEL_ACTION),
+        ("action", OPT_OUT_ACTION),
         ("event", "app_home_opened"),
         ("error", ""),
     }

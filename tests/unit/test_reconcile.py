@@ -201,7 +201,7 @@ class SentDataOnly:
     def __init__(self, records):
         self.records = records
 
-    def sent_data(self, since, until):
+    def sent_data(self, since, until, sms_type="23"):
         return self.records
 
     def send_status(self, sms_id):

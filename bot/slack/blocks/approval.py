@@ -76,6 +76,7 @@ def approval_request(
     send: Send, recipients: Sequence[Recipient], approvers: Sequence[str]
 ) -> tuple[str, list[dict[str, Any]]]:
     """The request posted in APPROVAL_CHANNEL, with the buttons while it is pending."""
+    recipients = [recipient for recipient in recipients if not recipient.is_sms]
     phones = ", ".join(recipient.phone for recipient in recipients)
     headline = _(
         "approval.headline", user=send.user_id, phones=escape(phones), channel=send.channel_id

@@ -12,6 +12,7 @@ from bot.core.i18n import _
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
+from bot.core.sms_text import segments
 
 INPUT_ACTION_ID = "value"
 SECTION_LIMIT = 2900  # Slack allows 3,000 characters per section text
@@ -100,6 +101,11 @@ def send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
     if send.test_send:
         blocks.append(context(_("test_note")))
     blocks.extend(section(part) for part in chunks(preview_lines(send.message)))
+    notes = [_(f"category.{send.category}")]
+    if send.sms_fallback and send.sms_text:
+        sms = escape(send.sms_text[:300])
+        notes.append(_("parent.sms_fallback", text=sms, segments=segments(send.sms_text)))
+    blocks.append(context(" · ".join(notes)))
     return blocks
 
 

@@ -4,16 +4,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.i18n import _
 from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage, allowed_shapes
+from bot.core.model import Category
 from bot.core.phones import MAX_RECIPIENTS
+from bot.core.sms_text import SmsTemplate
 from bot.slack.blocks.common import INPUT_ACTION_ID, escape, input_block, option, text_input
 
 COMPOSER_CALLBACK_ID = "viber_compose"
+MAX_SMS_TEXT = 612  # four segments without diacritics
 PICK_TEMPLATE_ACTION = "pick_template"
 FIELD_BLOCKS = (
     "recipients",
@@ -24,6 +27,10 @@ FIELD_BLOCKS = (
     "send_at",
     "brandname",
     "test_send",
+    "category",
+    "sms_fallback",
+    "sms_template",
+    "sms_text",
 )
 
 
@@ -35,6 +42,7 @@ class ComposerContext:
     response_url: str | None = None
     thread_ts: str | None = None  # set when started from a message: updates go to its thread
     version: int = 0  # bumped when a template refills the form (see `field_block_id`)
+    warned: str | None = None  # the SMS text the agent was warned about once (no template)
 
     def dump(self) -> str:
         data = {
@@ -42,6 +50,7 @@ class ComposerContext:
             "r": self.response_url,
             "t": self.thread_ts,
             "v": self.version,
+            "w": self.warned,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -65,6 +74,7 @@ class ComposerContext:
             response_url=text("r"),
             thread_ts=text("t"),
             version=version if isinstance(version, int) and 0 <= version < 10_000 else 0,
+            warned=text("w"),
         )
 
 
@@ -76,6 +86,9 @@ class ComposerOptions:
     test_mode: bool = False  # ESMS_SANDBOX: every send is a test send
     allow_test_sends: bool = False
     templates: Sequence[str] = ()
+    sms_brandname: str | None = None  # None: no SMS fallback offered
+    sms_default: bool = False  # SMS_FALLBACK: the box is ticked to begin with
+    sms_templates: Sequence[SmsTemplate] = ()  # registered with eSMS for sms_brandname
 
 
 def field_block_id(field: str, version: int) -> str:
@@ -94,6 +107,7 @@ def composer_view(
     *,
     recipients: str = "",
     prefill: ViberMessage | None = None,
+    category: str = Category.CARE,
 ) -> dict[str, Any]:
     message = prefill or ViberMessage()
 
@@ -165,6 +179,9 @@ def composer_view(
         blocks.append(
             input_block(block_id("brandname"), _("composer.brandname"), element, optional=False)
         )
+    blocks.append(_category_block(block_id("category"), category))
+    if options.sms_brandname:
+        blocks += _sms_blocks(block_id, options)
     if options.allow_test_sends and not options.test_mode:
         choice = option("yes", _("composer.test_option"))
         element = {"type": "checkboxes", "action_id": INPUT_ACTION_ID, "options": [choice]}
@@ -184,6 +201,56 @@ def composer_view(
         "close": {"type": "plain_text", "text": _("composer.close")},
         "blocks": blocks,
     }
+
+
+def _category_block(block_id: str, category: str) -> dict[str, Any]:
+    choices = [option(c, _(f"composer.category_{c}")) for c in (Category.CARE, Category.MARKETING)]
+    element = {
+        "type": "static_select",
+        "action_id": INPUT_ACTION_ID,
+        "options": choices,
+        "initial_option": choices[1] if category == Category.MARKETING else choices[0],
+    }
+    hint = _("composer.category_hint")
+    # Optional for Slack (it has a value from the start); an empty one means care.
+    return input_block(block_id, _("composer.category"), element, hint=hint)
+
+
+def _sms_blocks(block_id: Callable[[str], str], options: ComposerOptions) -> list[dict[str, Any]]:
+    """ "SMS if Viber fails" (care only), the registered templates, and the SMS text."""
+    choice = option("yes", _("composer.sms_option", brandname=options.sms_brandname or ""))
+    choices = [choice]
+    if options.sms_templates:
+        choices.append(option("anyway", _("composer.sms_anyway")))
+    element: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": INPUT_ACTION_ID,
+        "options": choices,
+    }
+    if options.sms_default:
+        element["initial_options"] = [choice]
+    blocks = [input_block(block_id("sms_fallback"), _("composer.sms"), element)]
+    if options.sms_templates:
+        picks = [
+            option(str(t.template_id), f"{t.template_id}: {t.content}"[:75])
+            for t in list(options.sms_templates)[:100]
+        ]
+        select = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": picks}
+        hint = _("composer.sms_template_hint")
+        blocks.append(
+            input_block(block_id("sms_template"), _("composer.sms_template"), select, hint=hint)
+        )
+    blocks.append(
+        text_input(
+            block_id("sms_text"),
+            _("composer.sms_text"),
+            placeholder=_("composer.sms_text_placeholder"),
+            hint=_("composer.sms_text_hint"),
+            multiline=True,
+            max_length=MAX_SMS_TEXT,
+        )
+    )
+    return blocks
 
 
 def submitted_values(state_values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.core.i18n import _
 from bot.core.model import Recipient, Send
 from bot.slack.blocks.common import escape, slack_time
-from bot.slack.blocks.thread import status_line
+from bot.slack.blocks.thread import status_line, viber_recipients
 
 
 def thread_link(send: Send) -> str:
@@ -19,9 +19,10 @@ def thread_link(send: Send) -> str:
 
 def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:
     """One look-up line, short enough for a phone screen."""
-    phones = ", ".join(recipient.phone for recipient in recipients[:3])
-    if len(recipients) > 3:
-        phones += f" +{len(recipients) - 3}"
+    numbers = viber_recipients(recipients)
+    phones = ", ".join(recipient.phone for recipient in numbers[:3])
+    if len(numbers) > 3:
+        phones += f" +{len(numbers) - 3}"
     when = slack_time(send.created_at)
     return (
         f"• {when} · <@{send.user_id}> → {escape(phones)}\n"

@@ -1,0 +1,129 @@
+"""Submitting one recipient to eSMS: a Viber message, or the SMS standing in for one.
+
+Every rule is checked here, at the moment the message would leave, whatever path queued it
+(composer, quick send, shortcut, schedule, approval, fallback): an opted-out number is
+skipped, a marketing message waits for the marketing hours and respects the daily cap.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+
+from bot.config import Settings
+from bot.core.delivery import State
+from bot.core.formatting import VIETNAM
+from bot.core.i18n import _
+from bot.core.marketing import DAILY_WINDOW_SECONDS
+from bot.core.model import Category, Job, Recipient, Send
+from bot.core.phones import mask_phone
+from bot.core.sms_text import fallback_text, is_gsm7, strip_diacritics
+from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SendAccepted
+from bot.jobs.retry import RetryLater
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Submissions:
+    """The submit job's half of `Tasks`."""
+
+    settings: Settings
+    store: Store
+    esms: EsmsClient
+
+    def mark_unconfirmed(self, job: Job, reason: str) -> None:
+        if job.recipient_id is not None:
+            detail = _("detail.attempts", reason=reason, attempts=job.attempts)
+            self.store.deliveries.record_submission(
+                job.recipient_id, State.UNCONFIRMED, error_detail=detail
+            )
+
+    def submit(self, job: Job) -> None:
+        assert job.recipient_id is not None
+        recipient = self.store.sends.recipient(job.recipient_id)
+        if recipient is None or recipient.state != State.QUEUED:
+            return
+        send = self.store.sends.get(recipient.send_id)
+        if send is None or not self._allowed(send, recipient):
+            return
+        masked = mask_phone(recipient.phone)
+        try:
+            accepted = (
+                self._sms(send, recipient) if recipient.is_sms else self._viber(send, recipient)
+            )
+        except EsmsRefused as refusal:
+            log.warning("send %s to %s refused: %s", send.id, masked, refusal)
+            self.store.deliveries.record_submission(
+                recipient.id,
+                State.REFUSED,
+                error_code=refusal.code,
+                error_detail=refusal.error_message,
+            )
+            return
+        except EsmsUnavailable as error:
+            log.warning("send %s to %s: %s (attempt %d)", send.id, masked, error, job.attempts)
+            raise RetryLater(str(error)) from None
+        log.info(
+            "send %s to %s accepted by eSMS%s%s",
+            send.id,
+            masked,
+            " as an SMS" if recipient.is_sms else "",
+            " (earlier attempt)" if accepted.duplicate else "",
+        )
+        self.store.deliveries.record_submission(
+            recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
+        )
+
+    def _allowed(self, send: Send, recipient: Recipient) -> bool:
+        """Whether the message may leave now; a recipient that must not get it is skipped, one
+        that must wait for the marketing hours raises RetryLater until they open."""
+        opt_out = self.store.optouts.get(recipient.phone)
+        if opt_out is not None:
+            day = datetime.fromtimestamp(opt_out.added_at, VIETNAM).strftime("%Y-%m-%d")
+            reason = opt_out.reason or _("skip.no_reason")
+            self.store.deliveries.skip(recipient.id, _("skip.opted_out", day=day, reason=reason))
+            return False
+        if recipient.is_sms and not self.settings.outreach.sms_available:
+            self.store.deliveries.skip(recipient.id, _("skip.sms_off"))
+            return False
+        if send.category != Category.MARKETING:
+            return True
+        outreach, now = self.settings.outreach, time.time()
+        if not outreach.marketing_hours.is_open(now):
+            opening = outreach.marketing_hours.next_opening(now)
+            self.store.sends.hold_for_hours(send.id, opening)
+            raise RetryLater("outside the marketing hours", opening - now)
+        cap = outreach.marketing_daily_cap
+        if not self.store.marketing.take_slot(
+            recipient.id, recipient.phone, cap, DAILY_WINDOW_SECONDS
+        ):
+            self.store.deliveries.skip(recipient.id, _("skip.daily_cap", cap=cap))
+            return False
+        return True
+
+    def _viber(self, send: Send, recipient: Recipient) -> SendAccepted:
+        return self.esms.send_viber(
+            send.message,
+            recipient.phone,
+            brandname=send.brandname,
+            request_id=recipient.request_id,
+            test_send=send.test_send,
+            callback_url=self.settings.callback_url,
+        )
+
+    def _sms(self, send: Send, recipient: Recipient) -> SendAccepted:
+        outreach = self.settings.outreach
+        text = send.sms_text or fallback_text(send.message, ascii_only=outreach.sms_ascii)
+        if outreach.sms_ascii:
+            text = strip_diacritics(text)
+        return self.esms.send_sms(
+            recipient.phone,
+            text,
+            brandname=outreach.sms_brandname or "",
+            request_id=recipient.request_id,
+            unicode=not is_gsm7(text),
+            test_send=send.test_send,
+            callback_url=self.settings.callback_url,
+        )

@@ -1,0 +1,118 @@
+"""Opt-outs from Slack: `/viber optout add|remove|list`, and "Customer asked to stop" on a
+recipient's reply in a thread. Anyone allowed to send may add a number; only OPTOUT_ADMINS
+(default: the template admins) may take one off the list."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.core.command_text import OptOutCommand
+from bot.core.formatting import VIETNAM
+from bot.core.i18n import _
+from bot.core.model import OptOut
+from bot.core.phones import normalize_phone
+from bot.slack.binding import bind
+from bot.slack.blocks.common import escape
+from bot.slack.blocks.thread import OPT_OUT_ACTION
+from bot.slack.people import PeopleList
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 50
+MAX_REASON = 200
+
+
+def register(app: App, store: Store, senders: PeopleList | None) -> None:
+    """`senders` is None when ALLOWED_USERS is not set (everyone may add a number)."""
+    app.action(OPT_OUT_ACTION)(bind(stop_recipient, store, senders))
+
+
+def day_of(opt_out: OptOut) -> str:
+    return datetime.fromtimestamp(opt_out.added_at, VIETNAM).strftime("%Y-%m-%d")
+
+
+def _entry(opt_out: OptOut) -> str:
+    reason = f" · {escape(opt_out.reason)}" if opt_out.reason else ""
+    by = f" · <@{opt_out.added_by}>" if opt_out.added_by else ""
+    return f"• {opt_out.phone} · {day_of(opt_out)}{by}{reason}"
+
+
+def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user_id: str) -> str:
+    """The reply to `/viber optout …`; `admins` is None when no one may remove numbers."""
+    if request.action == "list":
+        entries = store.optouts.all(LIST_LIMIT)
+        if not entries:
+            return _("opt.none")
+        total = store.optouts.count()
+        more = _("opt.more", count=total - len(entries)) if total > len(entries) else ""
+        return _("opt.title", count=total) + "\n" + "\n".join(map(_entry, entries)) + more
+    if request.action not in ("add", "remove"):
+        return _("opt.usage")
+    phone = normalize_phone(request.number)
+    if phone is None:
+        return _("opt.bad_number", number=escape(request.number[:40]) or "…") + _("opt.usage")
+    if request.action == "add":
+        reason = request.reason[:MAX_REASON] or None
+        added = store.optouts.add(phone, user_id, reason)
+        if added is None:
+            existing = store.optouts.get(phone)
+            return _("opt.already", phone=phone, day=day_of(existing) if existing else "?")
+        log.info("opt-out added by %s", user_id)
+        return _("opt.added", phone=phone)
+    if admins is None:
+        return _("opt.no_admins")
+    if not admins.contains(user_id, fresh=True):
+        return _("opt.not_admin")
+    if not store.optouts.remove(phone, user_id, request.reason[:MAX_REASON] or None):
+        return _("opt.missing", phone=phone)
+    log.info("opt-out removed by %s", user_id)
+    return _("opt.removed", phone=phone)
+
+
+def stop_recipient(
+    store: Store,
+    senders: PeopleList | None,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    """ "Customer asked to stop" (confirmed in Slack's dialog): the number joins the opt-outs,
+    and the thread says who recorded it."""
+    ack()
+    user_id = (body.get("user") or {}).get("id", "")
+    value = str(action.get("value", ""))
+    recipient = store.sends.recipient(int(value)) if value.isdigit() else None
+    if senders is not None and not senders.contains(user_id, fresh=True):
+        problem: str | None = _("access.user")
+    elif recipient is None:
+        problem = _("opt.gone")
+    else:
+        problem = None
+    if problem or recipient is None:
+        respond(text=problem or _("opt.gone"), response_type="ephemeral", replace_original=False)
+        return
+    added = store.optouts.add(recipient.phone, user_id, _("opt.reason_thread"))
+    if added is None:
+        existing = store.optouts.get(recipient.phone)
+        day = day_of(existing) if existing else "?"
+        text = _("opt.already", phone=recipient.phone, day=day)
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    log.info("opt-out added from a thread by %s", user_id)
+    message = body.get("message") or {}
+    channel = (body.get("channel") or {}).get("id")
+    thread_ts = message.get("thread_ts") or message.get("ts")
+    note = _("opt.recorded", user=user_id, phone=recipient.phone)
+    try:
+        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=note)
+    except Exception as error:  # the opt-out holds; only the note is missing
+        log.warning("opt-out note not posted: %s", type(error).__name__)
+        respond(text=note, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,104 @@
+"""The SMS that stands in for a failed Viber message, as the composer settles it: the text
+(typed, a registered template filled from the message, or the message with its link), checked
+against the brandname's registered templates (eSMS refuses any other text, code 146)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from bot.config.outreach import Outreach
+from bot.core.i18n import _
+from bot.core.message import ViberMessage
+from bot.core.model import Category
+from bot.core.sms_text import (
+    SmsTemplate,
+    fallback_text,
+    fill_template,
+    matching_template,
+    segments,
+    slot_values,
+    strip_diacritics,
+)
+from bot.esms.client import EsmsClient, EsmsError
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_TTL_SECONDS = 600.0
+ANYWAY = "anyway"  # the second box: send it even though it matches no registered template
+_SLOT = re.compile(r"\{P[0-9]+,[0-9]+\}")
+
+
+class SmsTemplates:
+    """The brandname's registered templates (GetTemplate), cached and refreshed in the
+    background: opening the composer never waits on eSMS."""
+
+    def __init__(self, esms: EsmsClient, brandname: str | None) -> None:
+        self._esms, self._brandname = esms, brandname
+        self._templates: list[SmsTemplate] = []
+        self._fetched_at = 0.0
+        self._refreshing = threading.Lock()
+
+    def get(self) -> list[SmsTemplate]:
+        if self._brandname and time.monotonic() - self._fetched_at > TEMPLATES_TTL_SECONDS:
+            threading.Thread(target=self.refresh, name="sms-templates", daemon=True).start()
+        return self._templates
+
+    def refresh(self) -> None:
+        if not self._brandname or not self._refreshing.acquire(blocking=False):
+            return
+        try:
+            found = self._esms.sms_templates(self._brandname)
+            self._templates = found
+            self._fetched_at = time.monotonic()
+        except EsmsError as error:
+            log.warning("SMS templates not read: %s", error)
+            self._fetched_at = time.monotonic() - TEMPLATES_TTL_SECONDS + 60  # again in a minute
+        finally:
+            self._refreshing.release()
+
+
+@dataclass(frozen=True)
+class SmsChoice:
+    wanted: bool
+    text: str | None
+    errors: dict[str, str]
+
+
+def choose_sms(
+    values: dict[str, str],
+    message: ViberMessage,
+    category: str,
+    outreach: Outreach,
+    templates: list[SmsTemplate],
+) -> SmsChoice:
+    """What the composer's SMS fields ask for, or the errors to show under them."""
+    ticked = set(values["sms_fallback"].split(","))
+    if "yes" not in ticked or not outreach.sms_available:
+        return SmsChoice(False, None, {})
+    if category == Category.MARKETING:
+        return SmsChoice(False, None, {"sms_fallback": _("err.sms_marketing")})
+    ascii_only = outreach.sms_ascii
+    text = values["sms_text"].strip()
+    chosen = next((t for t in templates if str(t.template_id) == values["sms_template"]), None)
+    if not text and chosen:
+        text = fill_template(chosen.content, slot_values(message, ascii_only=ascii_only))
+    text = text or fallback_text(message, ascii_only=ascii_only)
+    if ascii_only:
+        text = strip_diacritics(text)
+    if not text:
+        return SmsChoice(True, None, {"sms_text": _("err.sms_empty")})
+    if _SLOT.search(text):
+        return SmsChoice(True, text, {"sms_text": _("err.sms_slots", text=text[:300])})
+    if templates and not matching_template(templates, text) and ANYWAY not in ticked:
+        warning = _(
+            "err.sms_no_template",
+            brandname=outreach.sms_brandname or "",
+            segments=segments(text),
+            text=text[:300],
+        )
+        return SmsChoice(True, text, {"sms_text": warning})
+    return SmsChoice(True, text, {})

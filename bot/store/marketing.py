@@ -1,0 +1,48 @@
+"""The daily marketing cap: how many advertising messages each number was sent in the last
+24 hours, counted so that processes sharing the database never let one too many through."""
+
+from __future__ import annotations
+
+import time
+
+from bot.core.delivery import State
+from bot.db import Database
+
+# States a marketing message that took a slot of its number's daily cap gives it back in:
+# eSMS never accepted it.
+_UNCOUNTED = (State.REFUSED, State.CANCELLED, State.SKIPPED)
+
+
+class Marketing:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = db.row_lock
+
+    def take_slot(self, recipient_id: int, phone: str, cap: int, window: float) -> bool:
+        """Count this marketing message against its number's cap: False when `cap` messages
+        were already accepted (or are on their way) in the last `window` seconds. The number's
+        lock makes the count and the claim one step for every process."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO phone_locks (phone) VALUES (?) ON CONFLICT (phone) DO NOTHING",
+                (phone,),
+            )
+            conn.execute("SELECT phone FROM phone_locks WHERE phone = ?" + self._lock, (phone,))
+            row = conn.execute(
+                "SELECT counted_at FROM recipients WHERE id = ?" + self._lock, (recipient_id,)
+            ).fetchone()
+            if row is None:
+                return False
+            if row["counted_at"] is not None:  # a retry of a message that holds its slot
+                return True
+            marks = ", ".join("?" for _ in _UNCOUNTED)
+            taken = conn.execute(
+                f"""SELECT COUNT(*) AS n FROM recipients WHERE phone = ? AND counted_at > ?
+                    AND state NOT IN ({marks})""",
+                (phone, now - window, *_UNCOUNTED),
+            ).fetchone()["n"]
+            if taken >= cap:
+                return False
+            conn.execute("UPDATE recipients SET counted_at = ? WHERE id = ?", (now, recipient_id))
+            return True

@@ -1,0 +1,269 @@
+"""Opt-outs, the SMS fallback's queueing, the marketing hours and the daily cap: the store on
+both databases, and the pure rules."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+
+from bot.core.command_text import OptOutCommand, TemplateCommand, parse_command
+from bot.core.delivery import State
+from bot.core.fallback import needs_fallback, network_name
+from bot.core.formatting import VIETNAM
+from bot.core.marketing import parse_hours, with_prefix
+from bot.core.model import Callback, Category, Channel
+from bot.core.spreadsheet import SheetError, phone_column, read_sheet
+from bot.optout_file import import_file
+from tests.helpers import all_at_once, drain, new_send
+
+PHONE = "0901234567"
+
+
+def vietnam(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=VIETNAM).timestamp()
+
+
+# -- marketing hours ---------------------------------------------------------------------------
+
+
+def test_a_marketing_send_composed_at_22_30_waits_until_07_00_the_next_morning():
+    hours = parse_hours("07:00-22:00")
+    assert not hours.is_open(vietnam("2026-12-01T22:30:00"))
+    assert hours.next_opening(vietnam("2026-12-01T22:30:00")) == vietnam("2026-12-02T07:00:00")
+    assert hours.next_opening(vietnam("2026-12-02T03:00:00")) == vietnam("2026-12-02T07:00:00")
+    assert hours.next_opening(vietnam("2026-12-02T06:59:59")) == vietnam("2026-12-02T07:00:00")
+    moment = vietnam("2026-12-02T07:00:00")
+    assert hours.is_open(moment) and hours.next_opening(moment) == moment
+    assert hours.is_open(vietnam("2026-12-02T21:59:59"))
+    assert not hours.is_open(vietnam("2026-12-02T22:00:00"))  # the closing minute is closed
+    assert hours.label == "07:00–22:00"
+
+
+@pytest.mark.parametrize("text", ["7-22", "22:00-07:00", "07:00-07:00", "24:30-25:00", ""])
+def test_marketing_hours_that_make_no_sense_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_hours(text)
+
+
+def test_all_day_hours_are_always_open():
+    hours = parse_hours("00:00-24:00")
+    assert hours.is_open(vietnam("2026-12-01T23:59:59")) and hours.is_open(
+        vietnam("2026-12-01T00:00")
+    )
+
+
+def test_the_prefix_goes_in_front_once():
+    assert with_prefix("Giảm 20%", "[QC]") == "[QC] Giảm 20%"
+    assert with_prefix("[QC] Giảm 20%", "[QC]") == "[QC] Giảm 20%"
+    assert with_prefix("", "[QC]") == "" and with_prefix("Hi", "") == "Hi"
+
+
+# -- the fallback rule -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("state", "code", "expected"),
+    [
+        (State.FAILED, None, True),
+        (State.REJECTED, None, True),
+        (State.REFUSED, 99, True),
+        (State.REFUSED, 108, True),
+        *[(State.REFUSED, code, False) for code in (101, 102, 103, 104, 118, 140, 143)],
+        (State.DELIVERED, None, False),
+        (State.UNCONFIRMED, None, False),
+        (State.SKIPPED, None, False),
+    ],
+)
+def test_which_endings_fall_back_to_sms(state, code, expected):
+    assert needs_fallback(state, code) is expected
+
+
+def test_networks_have_names():
+    assert [network_name(i) for i in range(1, 8)] == [
+        "Viettel",
+        "Mobifone",
+        "Vinaphone",
+        "Vietnamobile",
+        "Gtel",
+        "Itel",
+        "Reddi",
+    ]
+    assert network_name(None) is None and network_name(42) == "network 42"
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "optout add 0901234567 asked on the phone",
+            OptOutCommand("add", "0901234567", "asked on the phone"),
+        ),
+        ("optout remove 0901234567", OptOutCommand("remove", "0901234567")),
+        ("opt-out list", OptOutCommand("list")),
+        ("optout", OptOutCommand("")),
+        ("optout frobnicate", OptOutCommand("")),
+    ],
+)
+def test_opt_out_commands_parse(text, expected):
+    assert parse_command(text) == expected
+
+
+def test_a_template_can_be_marketing():
+    parsed = parse_command("template add sale marketing | Giảm 20%")
+    assert parsed == TemplateCommand("add", "sale", ("Giảm 20%",), category="marketing")
+    assert parse_command("template add sale | Hi").category == "care"
+
+
+# -- opt-outs in the store ---------------------------------------------------------------------
+
+
+def test_an_opt_out_is_recorded_once_with_every_change(store):
+    added = store.optouts.add(PHONE, "U1", "asked by phone")
+    assert added is not None and added.reason == "asked by phone" and added.added_by == "U1"
+    assert store.optouts.add(PHONE, "U2", "again") is None  # the first refusal counts
+    assert store.optouts.get(PHONE).added_by == "U1"
+    assert store.optouts.remove(PHONE, "U9", "consent given")
+    assert not store.optouts.remove(PHONE, "U9")
+    history = store.optouts.history(PHONE)
+    assert [(e["action"], e["actor"], e["reason"]) for e in history] == [
+        ("add", "U1", "asked by phone"),
+        ("remove", "U9", "consent given"),
+    ]
+
+
+def test_an_opted_out_recipient_is_skipped_when_its_turn_comes(store):
+    send_id = new_send(store, ("0901234567", "0912345678"))
+    store.optouts.add(PHONE, "U1", None)
+    first, second = store.sends.recipients(send_id)
+    assert store.deliveries.skip(first.id, "not sent: opted out")
+    assert not store.deliveries.skip(first.id, "twice")  # already final
+    assert store.sends.recipient(first.id).state == State.SKIPPED
+    assert store.sends.recipient(second.id).state == State.QUEUED
+
+
+def test_an_import_with_one_bad_row_changes_nothing(store):
+    good = b"phone,reason\n0901234567,hotline\n+84912345678,\n0901234567,twice\n"
+    assert import_file(store, good) == (2, 0)
+    assert store.optouts.get(PHONE).reason == "hotline"
+    with pytest.raises(SheetError, match="row 3"):
+        import_file(store, b"phone\n0987654321\nnot a number\n")
+    assert store.optouts.get("0987654321") is None
+    assert import_file(store, good) == (0, 2)
+
+
+# -- the SMS fallback's queueing ---------------------------------------------------------------
+
+
+def failed_callback(store, recipient_id: int, sms_id: str) -> None:
+    store.deliveries.record_submission(recipient_id, State.ACCEPTED, sms_id=sms_id)
+    report = Callback(sms_id, None, 5, 0, 1, PHONE, 1, 0.0)
+    store.deliveries.apply_callback(report, f"SMSID={sms_id}&SendStatus=5")
+
+
+def test_a_failure_queues_one_sms_however_often_it_is_reported(store):
+    send_id = new_send(store, sms_fallback=True, sms_text="Don hang da san sang")
+    (viber,) = store.sends.recipients(send_id)
+    failed_callback(store, viber.id, "S1")
+    store.deliveries.apply_report(viber.id, 4, None, None)  # a poll saying so too
+    all_at_once(4, lambda _: store.fallbacks.queue_late(time.time() + 60))
+    recipients = store.sends.recipients(send_id)
+    assert [(r.channel, r.state) for r in recipients] == [
+        (Channel.VIBER, State.FAILED),
+        (Channel.SMS, State.QUEUED),
+    ]
+    sms = recipients[1]
+    assert sms.fallback_for == viber.id and sms.request_id != viber.request_id
+    assert sms.fallback_reason == "failed"
+    assert drain(store).count("submit") == 1
+
+
+def test_no_sms_for_a_send_without_fallback_or_for_marketing(store):
+    for extra in ({}, {"sms_fallback": True, "category": Category.MARKETING}):
+        send_id = new_send(store, **extra)
+        (viber,) = store.sends.recipients(send_id)
+        failed_callback(store, viber.id, f"S-{send_id}")
+        assert [r.channel for r in store.sends.recipients(send_id)] == [Channel.VIBER]
+
+
+def test_an_account_refusal_queues_no_sms_and_a_recipient_refusal_does(store):
+    refused = new_send(store, sms_fallback=True)
+    blocked = new_send(store, sms_fallback=True)
+    store.deliveries.record_submission(
+        store.sends.recipients(refused)[0].id, State.REFUSED, error_code=103
+    )
+    store.deliveries.record_submission(
+        store.sends.recipients(blocked)[0].id, State.REFUSED, error_code=99
+    )
+    assert len(store.sends.recipients(refused)) == 1
+    assert len(store.sends.recipients(blocked)) == 2
+
+
+def test_a_late_fallback_is_queued_only_after_the_delay_and_only_once(store):
+    send_id = new_send(store, sms_fallback=True)
+    (viber,) = store.sends.recipients(send_id)
+    store.deliveries.record_submission(viber.id, State.ACCEPTED, sms_id="S1")
+    assert store.fallbacks.queue_late(time.time() - 600) == 0  # submitted just now
+    assert store.fallbacks.queue_late(time.time() + 1) == 1
+    assert store.fallbacks.queue_late(time.time() + 1) == 0
+    sms = store.sends.recipients(send_id)[1]
+    assert sms.fallback_reason == "late"
+
+
+# -- the daily cap -----------------------------------------------------------------------------
+
+
+def test_the_cap_lets_exactly_three_through_when_eight_try_at_once(store):
+    ids = [
+        store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id for _ in range(8)
+    ]
+    taken = all_at_once(8, lambda i: store.marketing.take_slot(ids[i], PHONE, 3, 86400))
+    assert taken.count(True) == 3
+    winner = ids[taken.index(True)]
+    assert store.marketing.take_slot(winner, PHONE, 3, 86400)  # a retry keeps its slot
+
+
+def test_a_refused_message_gives_its_slot_back(store):
+    first, second = (
+        store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id for _ in range(2)
+    )
+    assert store.marketing.take_slot(first, PHONE, 1, 86400)
+    assert not store.marketing.take_slot(second, PHONE, 1, 86400)
+    store.deliveries.record_submission(first, State.REFUSED, error_code=99)
+    assert store.marketing.take_slot(second, PHONE, 1, 86400)
+
+
+def test_a_hold_schedules_an_untouched_send_for_the_opening(store):
+    send_id = new_send(store, category=Category.MARKETING)
+    opening = time.time() + 3600
+    store.sends.hold_for_hours(send_id, opening)
+    send = store.sends.get(send_id)
+    assert send.scheduled_at == opening and send.held_until == opening
+
+
+# -- spreadsheets ------------------------------------------------------------------------------
+
+
+def test_a_vietnamese_excel_file_with_a_bom_and_semicolons_is_read():
+    sheet = read_sheet("\ufeffSố Điện Thoại;Tên khách\n0901234567;Lan\n\n".encode())
+    assert sheet.headers == ("so_dien_thoai", "ten_khach")
+    assert phone_column(sheet) == "so_dien_thoai"
+    assert sheet.rows == ({"so_dien_thoai": "0901234567", "ten_khach": "Lan"},)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "empty"),
+        ("tên\nLan\n".encode(), "no phone column"),
+        (b"\xff\xfe\x00p", "not UTF-8"),
+        (b"phone,phone\n1,2\n", "header of its own"),
+    ],
+)
+def test_unreadable_spreadsheets_say_why(data, problem):
+    with pytest.raises(SheetError, match=problem):
+        phone_column(read_sheet(data))
