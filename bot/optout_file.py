@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import getpass
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -11,18 +12,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.core.formatting import VIETNAM
+from bot.core.model import MAX_OPT_OUT_REASON
 from bot.core.phones import normalize_phone
 from bot.core.spreadsheet import SheetError, phone_column, read_sheet
 
 if TYPE_CHECKING:
     from bot.store import Store
 
-IMPORTED_BY = "import"  # who added an imported number, in the record of changes
-MAX_REASON = 200
 SHOWN_PROBLEMS = 20
 
 
-def import_file(store: Store, data: bytes, actor: str = IMPORTED_BY) -> tuple[int, int]:
+def import_file(store: Store, data: bytes, actor: str) -> tuple[int, int]:
     """Add every number of the file in one transaction: (added, already there). A file with a
     bad row changes nothing: SheetError lists the rows."""
     sheet = read_sheet(data)
@@ -34,7 +34,7 @@ def import_file(store: Store, data: bytes, actor: str = IMPORTED_BY) -> tuple[in
         if phone is None:
             problems.append(f"row {number}: {row[column]!r} is not a Vietnamese mobile number")
             continue
-        entries.setdefault(phone, (row.get("reason") or "")[:MAX_REASON] or None)
+        entries.setdefault(phone, (row.get("reason") or "")[:MAX_OPT_OUT_REASON] or None)
     if problems:
         shown = problems[:SHOWN_PROBLEMS]
         if len(problems) > SHOWN_PROBLEMS:
@@ -74,7 +74,8 @@ def _import(args: argparse.Namespace, open_store: Callable[[], Store]) -> None:
         raise SystemExit(2) from None
     store = open_store()
     try:
-        added, known = import_file(store, data)
+        # Who ran it, as the record of changes names them: the machine's user, not a Slack ID.
+        added, known = import_file(store, data, f"cli:{getpass.getuser()}")
     except SheetError as error:
         print(f"{args.file}: {error}", file=sys.stderr)
         raise SystemExit(1) from None

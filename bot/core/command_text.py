@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.core.phones import normalize_phone
+
 HELP_WORDS = {"help", "?", "-h", "--help"}
 # \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
 _NUMBER_LIST = re.compile(r"^[\d+＋(),;.\-，；－]*\d[\d+＋(),;.\-，；－]*$")
@@ -180,5 +182,10 @@ def _opt_out_command(rest: str) -> OptOutCommand:
         return OptOutCommand("list")
     if action not in ("add", "remove"):
         return OptOutCommand("")
-    number, *reason = re.split(r"\s+", remainder[0].strip(), maxsplit=1) if remainder else [""]
-    return OptOutCommand(action, number=number, reason=reason[0].strip() if reason else "")
+    # A number may be written with spaces (0901 234 567), as the composer takes it: the longest
+    # run of words that reads as one number is the number, the rest the reason.
+    words = remainder[0].split() if remainder else []
+    for end in range(min(len(words), 5), 0, -1):
+        if normalize_phone(" ".join(words[:end])):
+            return OptOutCommand(action, " ".join(words[:end]), " ".join(words[end:]))
+    return OptOutCommand(action, words[0] if words else "", " ".join(words[1:]))

@@ -5,21 +5,11 @@ from __future__ import annotations
 from bot.core.delivery import State
 
 # Refusals that concern the account or the request, not the recipient: an SMS through the same
-# account would meet the same refusal, or should not go out at all.
-NO_FALLBACK_CODES = frozenset({101, 102, 103, 104, 118, 140, 143})
+# account would meet the same refusal, or should not go out at all. (160, too many requests per
+# second, is retried before it could end anything.)
+NO_FALLBACK_CODES = frozenset({101, 102, 103, 104, 107, 118, 120, 140, 143, 160, 300})
 FAILED = "failed"  # the Viber message failed
 LATE = "late"  # the Viber message was still undelivered after SMS_FALLBACK_AFTER_MINUTES
-
-# telcoid in eSMS's callbacks
-NETWORKS = {
-    1: "Viettel",
-    2: "Mobifone",
-    3: "Vinaphone",
-    4: "Vietnamobile",
-    5: "Gtel",
-    6: "Itel",
-    7: "Reddi",
-}
 
 
 def needs_fallback(state: str, error_code: int | None = None) -> bool:
@@ -27,9 +17,3 @@ def needs_fallback(state: str, error_code: int | None = None) -> bool:
     if state in (State.FAILED, State.REJECTED):
         return True
     return state == State.REFUSED and error_code not in NO_FALLBACK_CODES
-
-
-def network_name(telco_id: int | None) -> str | None:
-    if telco_id is None:
-        return None
-    return NETWORKS.get(telco_id, f"network {telco_id}")

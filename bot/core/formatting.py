@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 # Asia/Ho_Chi_Minh: GMT+7 all year (no daylight saving); eSMS reads and writes times in it too.
 VIETNAM = timezone(timedelta(hours=7))
+
+
+def vietnam_day(epoch: float) -> str:
+    """`2026-12-01`: the day in Vietnam, written so that both languages read it."""
+    return datetime.fromtimestamp(epoch, VIETNAM).strftime("%Y-%m-%d")
 
 
 def format_number(value: float, language: str = "vi") -> str:

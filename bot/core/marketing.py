@@ -41,12 +41,6 @@ class MarketingHours:
             opening += timedelta(days=1)
         return opening.timestamp()
 
-    def closing(self, at: float) -> float:
-        """When the hours open at `at` close."""
-        moment = datetime.fromtimestamp(at, VIETNAM)
-        day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-        return (day + timedelta(minutes=self.closes)).timestamp()
-
 
 def parse_hours(text: str) -> MarketingHours:
     """`07:00-22:00` → MarketingHours; ValueError with the reason otherwise."""

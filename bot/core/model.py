@@ -147,6 +147,9 @@ class Send:
         return self.thread_ts or self.parent_ts
 
 
+MAX_OPT_OUT_REASON = 200
+
+
 @dataclass(frozen=True)
 class OptOut:
     """A number that asked to be left alone: nothing is sent to it on any path."""

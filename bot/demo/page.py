@@ -14,10 +14,11 @@ import threading
 import time
 from typing import Any
 
-from bot.demo import payloads
+from bot.demo import payloads, stories
 from bot.demo.render import render_message, render_view
 from bot.demo.state import BadSubmission
 from bot.demo.world import AGENT, APP_ID, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
+from bot.standins.esms import OUTCOMES
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,15 @@ class Page:
         self.home_open = False
         self._count = itertools.count(1)
         self._lock = threading.Lock()
+
+    def seed(self) -> None:
+        """Once the app is up: put the demo's opted-out number on the opt-outs, through the
+        page's own command path (as the agent), so the composer can be seen refusing it."""
+        answer = self._run_command(stories.OPT_OUT_COMMAND)
+        if answer.status_code != 200:
+            raise RuntimeError(
+                f"the app did not take {stories.OPT_OUT_COMMAND!r} (HTTP {answer.status_code})"
+            )
 
     # -- what the page shows --------------------------------------------------------------
 
@@ -73,6 +83,13 @@ class Page:
             "home": render_view(home.view, names=names, view_id=home.id) if home else None,
             "gateway": [vars(row) for row in self.world.esms.recent(12)],
             "delay": self.world.esms.auto_deliver_seconds,
+            "choices": [vars(choice) for choice in stories.CHOICES],
+            "outcomes": stories.chosen(*self.world.esms_choices()),
+            "hints": stories.hints(
+                marketing=self.world.marketing_hours,
+                approvals=self.world.approvals,
+                delay=self.world.esms.auto_deliver_seconds,
+            ),
         }
 
     # -- what the person does -------------------------------------------------------------
@@ -101,7 +118,12 @@ class Page:
         return {}
 
     def _command(self, data: dict[str, Any]) -> dict[str, Any]:
-        text = str(data.get("text", "")).strip()
+        answer = self._run_command(str(data.get("text", "")))
+        self._note_answer(answer)
+        return {"status": answer.status_code}
+
+    def _run_command(self, typed: str) -> Any:
+        text = typed.strip()
         if text.startswith("/viber"):
             text = text.removeprefix("/viber").strip()
         fields = payloads.slash_command(
@@ -113,9 +135,7 @@ class Page:
             response_url=self._response_url(),
             now=time.time(),
         )
-        answer = self.world.to_app(payloads.form_body(fields), _FORM)
-        self._note_answer(answer)
-        return {"status": answer.status_code}
+        return self.world.to_app(payloads.form_body(fields), _FORM)
 
     def _click(self, data: dict[str, Any]) -> dict[str, Any]:
         block_id, action_id = str(data.get("block_id")), str(data.get("action_id"))
@@ -198,10 +218,17 @@ class Page:
         return {"status": answer.status_code}
 
     def _outcome(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.world.esms.choose(str(data.get("phone", "")), str(data.get("outcome", "")))
-        except ValueError as error:
-            return {"error": str(error)}
+        """What eSMS reports for a number from now on: `outcome` for its Viber messages, `sms`
+        (delivered unless said) for the SMS that stands in for a failed one."""
+        phone = str(data.get("phone", "")).strip()
+        viber, sms = str(data.get("outcome", "")), str(data.get("sms") or "deliver")
+        for word in (viber, sms):
+            if word not in OUTCOMES:
+                return {"error": f"unknown outcome {word!r}: one of {', '.join(OUTCOMES)}"}
+        if not phone:
+            return {"error": "which number?"}
+        self.world.esms.choose(phone, viber)
+        self.world.esms.choose_sms(phone, sms)
         return {}
 
     def _force(self, data: dict[str, Any]) -> dict[str, Any]:

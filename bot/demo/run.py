@@ -25,13 +25,15 @@ def run(args: argparse.Namespace) -> None:
     print("Starting the app and its local stand-ins for Slack and eSMS …", flush=True)
     try:
         world.start()
+        page = Page(world)
+        page.seed()  # the opted-out number, before anyone can compose
         try:
-            page = serve(Page(world), args.port)
+            server = serve(page, args.port)
         except OSError as error:
             raise RuntimeError(
                 f"port {args.port} cannot be used ({error.strerror}): choose another with --port"
             ) from None
-        url = f"http://127.0.0.1:{page.server_address[1]}/"
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
         print(
             f"\nThe demo is at {url}\n"
             "Nothing leaves this machine: Slack and eSMS are stand-ins, no customer is messaged."

@@ -1,5 +1,7 @@
 """The demo's world: the Slack and eSMS stand-ins, and the real app (`viber-bot serve`) started
-against them as its own process, with nothing configured by the person running it."""
+against them as its own process, with nothing configured by the person running it: the SMS
+fallback on (as the stand-in's customer-care brandname), one number whose Viber message fails
+and whose SMS is delivered, and marketing hours closed at the start (see `stories`)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from pathlib import Path
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from bot.demo import stories
 from bot.standins import esms as esms_standin
 from bot.standins.esms import EsmsStandIn
 from bot.standins.slack_api import SlackApiStandIn
@@ -45,8 +48,13 @@ class DemoWorld:
         self.language = language
         self.slack = SlackApiStandIn(token=BOT_TOKEN)
         self.slack.users.update(PEOPLE)
-        self.esms = EsmsStandIn()
-        self.esms.auto_deliver_seconds = DELIVERY_SECONDS
+        self.esms = EsmsStandIn(
+            auto_deliver_seconds=DELIVERY_SECONDS,
+            outcomes={phone: choice.viber for phone, choice in stories.PRECHOSEN.items()},
+            sms_outcomes={phone: choice.sms for phone, choice in stories.PRECHOSEN.items()},
+        )
+        # Closed now, open within a few hours: a marketing send composed in the demo waits.
+        self.marketing_hours = stories.marketing_hours(time.time())
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -70,6 +78,10 @@ class DemoWorld:
             ESMS_BRANDNAME=esms_standin.BRANDNAME,
             ESMS_API_URL=self.esms.url,
             ESMS_ALLOW_TEST_SENDS="true",
+            ESMS_SMS_BRANDNAME=esms_standin.SMS_BRANDNAME,
+            SMS_FALLBACK="true",
+            SMS_ASCII="true",  # as the stand-in's templates are written (and cheaper)
+            MARKETING_HOURS=self.marketing_hours,
             PUBLIC_URL=self.app_url,
             DATABASE_URL=f"sqlite:///{self.database}",
             TEMPLATE_ADMINS=AGENT,
@@ -124,6 +136,11 @@ class DemoWorld:
                 os.killpg(self.process.pid, signal.SIGKILL)
         self.esms.stop()
         self.slack.stop()
+
+    def esms_choices(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The outcomes chosen so far, by phone: for Viber messages, and for SMS."""
+        with self.esms.lock:
+            return dict(self.esms.outcomes), dict(self.esms.sms_outcomes)
 
     def to_app(self, body: str, content_type: str) -> requests.Response:
         """Post to the app as Slack does: signed with the app's signing secret."""

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 
 from bot.config import Settings
 from bot.core.delivery import State
-from bot.core.formatting import VIETNAM
+from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.model import Category, Job, Recipient, Send
 from bot.core.phones import mask_phone
 from bot.core.sms_text import fallback_text, is_gsm7, strip_diacritics
+from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SendAccepted
 from bot.jobs.retry import RetryLater
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+
+TPS_PAUSE_SECONDS = 2.0  # after eSMS's 160: a pause, not a failed attempt
 
 
 class Submissions:
@@ -54,6 +56,8 @@ class Submissions:
                 self._sms(send, recipient) if recipient.is_sms else self._viber(send, recipient)
             )
         except EsmsRefused as refusal:
+            if refusal.code == codes.ResultCode.TOO_MANY_PER_SECOND:  # slow down, then again
+                raise RetryLater("eSMS: too many requests per second", TPS_PAUSE_SECONDS) from None
             log.warning("send %s to %s refused: %s", send.id, masked, refusal)
             self.store.deliveries.record_submission(
                 recipient.id,
@@ -79,9 +83,12 @@ class Submissions:
     def _allowed(self, send: Send, recipient: Recipient) -> bool:
         """Whether the message may leave now; a recipient that must not get it is skipped, one
         that must wait for the marketing hours raises RetryLater until they open."""
+        if send.cancelled_at:  # the rest of a held send was cancelled while this one ran
+            self.store.deliveries.record_submission(recipient.id, State.CANCELLED)
+            return False
         opt_out = self.store.optouts.get(recipient.phone)
         if opt_out is not None:
-            day = datetime.fromtimestamp(opt_out.added_at, VIETNAM).strftime("%Y-%m-%d")
+            day = vietnam_day(opt_out.added_at)
             reason = opt_out.reason or _("skip.no_reason")
             self.store.deliveries.skip(recipient.id, _("skip.opted_out", day=day, reason=reason))
             return False
@@ -96,7 +103,7 @@ class Submissions:
             self.store.sends.hold_for_hours(send.id, opening)
             raise RetryLater("outside the marketing hours", opening - now)
         cap = outreach.marketing_daily_cap
-        if not self.store.marketing.take_slot(
+        if not send.test_send and not self.store.marketing_cap.take_slot(
             recipient.id, recipient.phone, cap, DAILY_WINDOW_SECONDS
         ):
             self.store.deliveries.skip(recipient.id, _("skip.daily_cap", cap=cap))

@@ -27,6 +27,7 @@ from bot.core.formatting import format_vnd
 from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
 from bot.core.phones import normalize_phone
+from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.slack import optouts, templates
@@ -37,7 +38,7 @@ from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.compose import open_composer
 from bot.slack.people import PeopleList
 from bot.slack.sending import Origin, accept_draft, opted_out_error
-from bot.slack.sms_choice import SmsTemplates
+from bot.slack.sms_choice import SmsTemplates, template_warning
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def viber(
         ack(text=prefix + help_text(), response_type="ephemeral")
         return
     assert isinstance(request, QuickSend)
-    _quick_send(needs.settings, needs.store, ack, command, request)
+    _quick_send(needs, ack, command, request)
 
 
 def _code(word: str) -> str:
@@ -103,9 +104,8 @@ def _code(word: str) -> str:
     return escape(word.replace("`", "'"))
 
 
-def _quick_send(
-    settings: Settings, store: Store, ack: Ack, command: dict[str, Any], request: QuickSend
-) -> None:
+def _quick_send(needs: CommandNeeds, ack: Ack, command: dict[str, Any], request: QuickSend) -> None:
+    settings, store = needs.settings, needs.store
     if not request.text.strip():
         ack(text=_("cmd.no_text"), response_type="ephemeral")
         return
@@ -133,9 +133,13 @@ def _quick_send(
         key = "cmd.awaiting"
     else:
         key = "cmd.sending"
-    ack(
-        text=_(key, count=count, noun=plural(count, "number", "numbers")), response_type="ephemeral"
-    )
+    text = _(key, count=count, noun=plural(count, "number", "numbers"))
+    outreach = settings.outreach
+    if outreach.sms_fallback and outreach.sms_available:  # no composer here to warn in
+        sms = fallback_text(draft.message, ascii_only=outreach.sms_ascii)
+        if warning := template_warning(sms, outreach, needs.sms.get()):
+            text += _("cmd.sms_unchecked", warning=warning)
+    ack(text=text, response_type="ephemeral")
 
 
 STATUS_LIMIT = 5

@@ -5,27 +5,26 @@ recipient's reply in a thread. Anyone allowed to send may add a number; only OPT
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.core.command_text import OptOutCommand
-from bot.core.formatting import VIETNAM
+from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
-from bot.core.model import OptOut
+from bot.core.model import MAX_OPT_OUT_REASON, OptOut
 from bot.core.phones import normalize_phone
 from bot.slack.binding import bind
+from bot.slack.blocks.buttons import OPT_OUT_ACTION
 from bot.slack.blocks.common import escape
-from bot.slack.blocks.thread import OPT_OUT_ACTION
 from bot.slack.people import PeopleList
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 LIST_LIMIT = 50
-MAX_REASON = 200
 
 
 def register(app: App, store: Store, senders: PeopleList | None) -> None:
@@ -33,14 +32,10 @@ def register(app: App, store: Store, senders: PeopleList | None) -> None:
     app.action(OPT_OUT_ACTION)(bind(stop_recipient, store, senders))
 
 
-def day_of(opt_out: OptOut) -> str:
-    return datetime.fromtimestamp(opt_out.added_at, VIETNAM).strftime("%Y-%m-%d")
-
-
 def _entry(opt_out: OptOut) -> str:
     reason = f" · {escape(opt_out.reason)}" if opt_out.reason else ""
     by = f" · <@{opt_out.added_by}>" if opt_out.added_by else ""
-    return f"• {opt_out.phone} · {day_of(opt_out)}{by}{reason}"
+    return f"• {opt_out.phone} · {vietnam_day(opt_out.added_at)}{by}{reason}"
 
 
 def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user_id: str) -> str:
@@ -58,18 +53,20 @@ def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user
     if phone is None:
         return _("opt.bad_number", number=escape(request.number[:40]) or "…") + _("opt.usage")
     if request.action == "add":
-        reason = request.reason[:MAX_REASON] or None
+        reason = request.reason[:MAX_OPT_OUT_REASON] or None
         added = store.optouts.add(phone, user_id, reason)
         if added is None:
             existing = store.optouts.get(phone)
-            return _("opt.already", phone=phone, day=day_of(existing) if existing else "?")
+            return _(
+                "opt.already", phone=phone, day=vietnam_day(existing.added_at) if existing else "?"
+            )
         log.info("opt-out added by %s", user_id)
         return _("opt.added", phone=phone)
     if admins is None:
         return _("opt.no_admins")
     if not admins.contains(user_id, fresh=True):
         return _("opt.not_admin")
-    if not store.optouts.remove(phone, user_id, request.reason[:MAX_REASON] or None):
+    if not store.optouts.remove(phone, user_id, request.reason[:MAX_OPT_OUT_REASON] or None):
         return _("opt.missing", phone=phone)
     log.info("opt-out removed by %s", user_id)
     return _("opt.removed", phone=phone)
@@ -89,7 +86,8 @@ def stop_recipient(
     ack()
     user_id = (body.get("user") or {}).get("id", "")
     value = str(action.get("value", ""))
-    recipient = store.sends.recipient(int(value)) if value.isdigit() else None
+    valid = re.fullmatch(r"[0-9]{1,18}", value)  # a row id, nothing a database would choke on
+    recipient = store.sends.recipient(int(value)) if valid else None
     if senders is not None and not senders.contains(user_id, fresh=True):
         problem: str | None = _("access.user")
     elif recipient is None:
@@ -102,7 +100,7 @@ def stop_recipient(
     added = store.optouts.add(recipient.phone, user_id, _("opt.reason_thread"))
     if added is None:
         existing = store.optouts.get(recipient.phone)
-        day = day_of(existing) if existing else "?"
+        day = vietnam_day(existing.added_at) if existing else "?"
         text = _("opt.already", phone=recipient.phone, day=day)
         respond(text=text, response_type="ephemeral", replace_original=False)
         return

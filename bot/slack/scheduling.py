@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.core.i18n import _
 from bot.slack.binding import bind
-from bot.slack.blocks.thread import CANCEL_ACTION
+from bot.slack.blocks.buttons import CANCEL_ACTION
 from bot.slack.people import PeopleList
 from bot.store import Store
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.core.draft import Draft
+from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import with_prefix
 from bot.core.model import Category, NewSend
 from bot.core.sms_text import SmsTemplate, fallback_text
 from bot.slack.blocks.composer import ComposerOptions
-from bot.slack.optouts import day_of
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class Origin:
 
 
 def composer_options(
-    settings: Settings, store: Store, sms_templates: Sequence[SmsTemplate] = ()
+    settings: Settings, store: Store, sms_templates: Sequence[SmsTemplate] | None = ()
 ) -> ComposerOptions:
     outreach = settings.outreach
     return ComposerOptions(
@@ -42,7 +42,7 @@ def composer_options(
         templates=tuple(store.templates.all()),
         sms_brandname=outreach.sms_brandname,
         sms_default=outreach.sms_fallback,
-        sms_templates=tuple(sms_templates),
+        sms_templates=tuple(sms_templates or ()),
     )
 
 
@@ -52,7 +52,7 @@ def opted_out_error(store: Store, phones: Sequence[str]) -> str | None:
     if not found:
         return None
     listed = ", ".join(
-        _("err.opted_out_one", phone=phone, day=day_of(found[phone]))
+        _("err.opted_out_one", phone=phone, day=vietnam_day(found[phone].added_at))
         for phone in phones
         if phone in found
     )

@@ -39,20 +39,22 @@ class SmsTemplates:
     def __init__(self, esms: EsmsClient, brandname: str | None) -> None:
         self._esms, self._brandname = esms, brandname
         self._templates: list[SmsTemplate] = []
-        self._fetched_at = 0.0
+        self._fetched_at = -TEMPLATES_TTL_SECONDS
+        self._loaded = False
         self._refreshing = threading.Lock()
 
-    def get(self) -> list[SmsTemplate]:
+    def get(self) -> list[SmsTemplate] | None:
+        """The templates; None while they were never read (eSMS has not answered yet)."""
         if self._brandname and time.monotonic() - self._fetched_at > TEMPLATES_TTL_SECONDS:
             threading.Thread(target=self.refresh, name="sms-templates", daemon=True).start()
-        return self._templates
+        return self._templates if self._loaded else None
 
     def refresh(self) -> None:
         if not self._brandname or not self._refreshing.acquire(blocking=False):
             return
         try:
             found = self._esms.sms_templates(self._brandname)
-            self._templates = found
+            self._templates, self._loaded = found, True
             self._fetched_at = time.monotonic()
         except EsmsError as error:
             log.warning("SMS templates not read: %s", error)
@@ -73,17 +75,20 @@ def choose_sms(
     message: ViberMessage,
     category: str,
     outreach: Outreach,
-    templates: list[SmsTemplate],
+    templates: list[SmsTemplate] | None,
 ) -> SmsChoice:
-    """What the composer's SMS fields ask for, or the errors to show under them."""
+    """What the composer's SMS fields ask for, or the errors to show under them. A marketing
+    message never falls back (not over a customer-care brandname), whatever the box says."""
     ticked = set(values["sms_fallback"].split(","))
-    if "yes" not in ticked or not outreach.sms_available:
+    if "yes" not in ticked or not outreach.sms_available or category == Category.MARKETING:
         return SmsChoice(False, None, {})
-    if category == Category.MARKETING:
-        return SmsChoice(False, None, {"sms_fallback": _("err.sms_marketing")})
     ascii_only = outreach.sms_ascii
     text = values["sms_text"].strip()
-    chosen = next((t for t in templates if str(t.template_id) == values["sms_template"]), None)
+    chosen = next(
+        (t for t in templates or () if str(t.template_id) == values["sms_template"]), None
+    )
+    if values["sms_template"] and chosen is None:
+        return SmsChoice(True, None, {"sms_template": _("err.sms_template_gone")})
     if not text and chosen:
         text = fill_template(chosen.content, slot_values(message, ascii_only=ascii_only))
     text = text or fallback_text(message, ascii_only=ascii_only)
@@ -93,12 +98,18 @@ def choose_sms(
         return SmsChoice(True, None, {"sms_text": _("err.sms_empty")})
     if _SLOT.search(text):
         return SmsChoice(True, text, {"sms_text": _("err.sms_slots", text=text[:300])})
-    if templates and not matching_template(templates, text) and ANYWAY not in ticked:
-        warning = _(
-            "err.sms_no_template",
-            brandname=outreach.sms_brandname or "",
-            segments=segments(text),
-            text=text[:300],
-        )
+    if ANYWAY not in ticked and (warning := template_warning(text, outreach, templates)):
         return SmsChoice(True, text, {"sms_text": warning})
     return SmsChoice(True, text, {})
+
+
+def template_warning(
+    text: str, outreach: Outreach, templates: list[SmsTemplate] | None
+) -> str | None:
+    """Why eSMS would refuse this SMS text (146), or None when a registered template fits."""
+    brandname, count = outreach.sms_brandname or "", segments(text)
+    if templates is None:
+        return _("err.sms_templates_unknown", brandname=brandname, segments=count)
+    if matching_template(templates, text):
+        return None
+    return _("err.sms_no_template", brandname=brandname, segments=count, text=text[:300])

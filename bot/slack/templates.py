@@ -22,7 +22,8 @@ def answer(store: Store, admins: PeopleList | None, request: TemplateCommand, us
         if not stored:
             return _("tpl.none") + _("tpl.usage")
         lines = [
-            f"*{escape(name)}*\n" + "\n".join(preview_lines(message))
+            f"*{escape(name)}* · {_(f'category.{store.templates.category(name)}')}\n"
+            + "\n".join(preview_lines(message))
             for name, message in stored.items()
         ]
         return _("tpl.title") + "\n" + "\n\n".join(lines)

@@ -20,7 +20,7 @@ from bot.store.deliveries import Deliveries
 from bot.store.fallbacks import Fallbacks
 from bot.store.jobs import Jobs
 from bot.store.leases import Leases
-from bot.store.marketing import Marketing
+from bot.store.marketing import MarketingCap
 from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
 from bot.store.sends import Sends
@@ -48,7 +48,7 @@ class Store:
         self.privacy = Privacy(database)
         self.optouts = OptOuts(database)
         self.fallbacks = Fallbacks(database)
-        self.marketing = Marketing(database)
+        self.marketing_cap = MarketingCap(database)
 
     @classmethod
     def open(cls, url: str, *, job_lease_seconds: float = 8.0, pool_size: int = 5) -> Store:

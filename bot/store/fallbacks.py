@@ -12,6 +12,8 @@ from bot.core.model import Category, Channel, JobKind
 from bot.db import Connection, Database, Row
 from bot.store.jobs import enqueue, enqueue_sync
 
+ESMS_HORIZON_SECONDS = 7 * 86400  # eSMS keeps statuses that long; older ones are settled
+
 
 def queue_fallback(conn: Connection, row: Row, reason: str) -> bool:
     """Queue the one SMS that stands in for a Viber recipient, when its send asked for one:
@@ -41,6 +43,11 @@ def queue_fallback(conn: Connection, row: Row, reason: str) -> bool:
         ),
     ).fetchone()
     if added is None:
+        if reason == fallback.FAILED:  # sent as "late" already: it now stands in for a failure
+            conn.execute(
+                "UPDATE recipients SET fallback_reason = ? WHERE fallback_for = ?",
+                (reason, row["id"]),
+            )
         return False
     enqueue(conn, JobKind.SUBMIT, row["send_id"], recipient_id=added["id"])
     return True
@@ -53,16 +60,25 @@ class Fallbacks:
 
     def queue_late(self, submitted_before: float, limit: int = 200) -> int:
         """SMS for Viber recipients still undelivered since `submitted_before` (the customer
-        may then receive both); returns how many were queued."""
+        may then receive both), within eSMS's 7 days and never for test sends (eSMS reports
+        nothing on them); returns how many were queued."""
         waiting = [s.value for s in State if not is_final(s) and s != State.QUEUED]
         marks = ", ".join("?" for _ in waiting)
         candidates = self.db.fetch_all(
             f"""SELECT r.id FROM recipients r JOIN sends s ON s.id = r.send_id
                 WHERE r.state IN ({marks}) AND r.channel = ? AND r.submitted_at < ?
-                  AND s.sms_fallback = 1 AND s.category = ?
+                  AND r.submitted_at > ? AND s.sms_fallback = 1 AND s.category = ?
+                  AND s.test_send = 0
                   AND NOT EXISTS (SELECT 1 FROM recipients f WHERE f.fallback_for = r.id)
                 ORDER BY r.id LIMIT ?""",
-            (*waiting, Channel.VIBER, submitted_before, Category.CARE, limit),
+            (
+                *waiting,
+                Channel.VIBER,
+                submitted_before,
+                submitted_before - ESMS_HORIZON_SECONDS,
+                Category.CARE,
+                limit,
+            ),
         )
         queued = 0
         for candidate in candidates:

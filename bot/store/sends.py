@@ -195,7 +195,8 @@ class Sends:
                 enqueue_sync(conn, send_id)
 
     def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:
-        """Cancel a send none of whose recipients has gone to eSMS yet; None when too late."""
+        """Cancel a send none of whose recipients has gone to eSMS yet, or the rest of one that
+        waits for the marketing hours; None when too late."""
         now = time.time()
         lock = self.db.row_lock
         with self.db.transaction() as conn:
@@ -206,7 +207,7 @@ class Sends:
                 (send_id, JobKind.SUBMIT),
             ).fetchall()
             started = any(job["state"] in (JobState.RUNNING, JobState.DONE) for job in submits)
-            if row is None or started or row["cancelled_at"] is not None:
+            if row is None or row["cancelled_at"] is not None:
                 return None
             if row["approval"] == Approval.PENDING:  # withdrawing a request is a rejection
                 return None
@@ -214,15 +215,22 @@ class Sends:
                 "SELECT 1 FROM recipients WHERE send_id = ? AND state != ? LIMIT 1",
                 (send_id, State.QUEUED),
             ).fetchone()
-            if moved:
+            # A send waiting for the marketing hours after part of it went out: the rest may
+            # still be cancelled (what is running now goes out).
+            if (started or moved) and row["held_until"] is None:
+                return None
+            cancelled = conn.execute(
+                f"""UPDATE recipients SET state = ?, updated_at = ?
+                    WHERE send_id = ? AND state = ? AND id NOT IN (
+                        SELECT recipient_id FROM jobs WHERE kind = ? AND send_id = ?
+                        AND state = '{JobState.RUNNING}')""",
+                (State.CANCELLED, now, send_id, State.QUEUED, JobKind.SUBMIT, send_id),
+            ).rowcount
+            if not cancelled:
                 return None
             conn.execute(
                 "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
                 (actor, now, now, send_id),
-            )
-            conn.execute(
-                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ?",
-                (State.CANCELLED, now, send_id),
             )
             conn.execute(
                 """UPDATE jobs SET state = ?, last_error = 'cancelled'

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 import pytest
 import requests
@@ -74,6 +76,25 @@ class Page:
         state = self.state()
         return state["messages"] + state["ephemeral"]
 
+    def open_composer(self) -> str:
+        """Type `/viber`; the composer's view id once the page shows it."""
+        self.do("command", text="/viber")
+        modal = wait_for(lambda: self.state()["modal"], timeout=15)
+        assert 'data-callback-id="viber_compose"' in modal
+        return modal.split('data-view-id="', 1)[1].split('"', 1)[0]
+
+    def click_in(self, containing: str, action_id: str) -> None:
+        """Click `action_id` in the message that shows `containing`, as the page's script does."""
+        messages = re.split(r'(?=<div class="sk-message[ "])', self.state()["messages"])
+        [message] = [m for m in messages if containing in m]
+        ts = message.split('data-ts="', 1)[1].split('"', 1)[0]
+        button = message.split(f'data-action-id="{action_id}"', 1)[0]
+        block_id = button.rsplit('data-block-id="', 1)[1].split('"', 1)[0]
+        self.do("click", ts=ts, block_id=block_id, action_id=action_id)
+
+    def hints(self) -> str:
+        return " ".join(self.state()["hints"])
+
 
 def test_the_page_and_its_files_are_served(demo):
     page = requests.get(demo.url, timeout=5)
@@ -125,3 +146,73 @@ def test_an_approver_approves_on_the_page(demo_with_approvals):
     block = messages.split('data-action-id="approve_send"', 1)[0].rsplit('data-block-id="', 1)[1]
     demo.do("click", ts=ts, block_id=block.split('"', 1)[0], action_id="approve_send")
     wait_for(lambda: "0901234567: delivered" in demo.shown(), timeout=30)
+
+
+def test_the_fallback_number_gets_an_sms_when_its_viber_message_fails(demo):
+    assert "0912345678</b>: its Viber message fails" in demo.hints()
+    assert {"phone": "0912345678", "outcome": "Viber fails, SMS delivered"} in demo.state()[
+        "outcomes"
+    ]
+    # The text fits a template registered for TESTCSKH once its diacritics are gone.
+    text = "Đơn hàng A123 đã sẵn sàng. Chi tiết: https://shop.example/a123"
+    demo.do("command", text=f"/viber 0901234567,0912345678 {text}")
+    wait_for(lambda: "0912345678: Viber failed" in demo.shown(), timeout=30)
+    wait_for(lambda: "SMS delivered · Mobifone" in demo.shown(), timeout=30)
+    shown = demo.shown()
+    assert "0912345678: not delivered" in shown and "→ sending an SMS instead" in shown
+    assert "0901234567: delivered" in shown
+    assert "Don hang A123 da san sang. Chi tiet: https://shop.example/a123" in shown
+    sent = {(row["channel"], row["phone"], row["status"]) for row in demo.state()["gateway"]}
+    assert sent == {
+        ("viber", "0901234567", "delivered"),
+        ("viber", "0912345678", "failed"),
+        ("sms", "0912345678", "delivered"),
+    }
+    # Another number, another choice: both halves are taken.
+    demo.do("outcome", phone="0934567890", outcome="fail", sms="fail")
+    assert {"phone": "0934567890", "outcome": "Viber fails, SMS fails too"} in demo.state()[
+        "outcomes"
+    ]
+    answer = requests.post(
+        demo.url + "api/outcome", json={"phone": "0934567890", "outcome": "fail", "sms": "x"}
+    )
+    assert "unknown outcome 'x'" in answer.json()["error"]
+
+
+def test_the_seeded_opted_out_number_is_refused_and_a_reply_adds_another(demo):
+    assert "0987654321</b> asked to stop" in demo.hints()
+    view_id = demo.open_composer()
+    typed = {"recipients": "0987654321, 0901234567", "text": "Chào chị", "sms_fallback": []}
+    demo.do("submit", view_id=view_id, values=typed)
+    modal = demo.state()["modal"]
+    assert modal and "asked not to be messaged (opt-outs): 0987654321 (since " in modal
+    demo.do("close")
+    demo.do("command", text="/viber optout list")
+    assert "0987654321 · " in demo.shown() and "asked to stop (demo)" in demo.shown()
+
+    # "Customer asked to stop" under a reply: its confirmed click adds that number too.
+    demo.do("command", text="/viber 0901234567 Xin chào")
+    wait_for(lambda: "0901234567: delivered" in demo.state()["messages"], timeout=30)
+    demo.click_in("0901234567: delivered", "opt_out_recipient")
+    wait_for(lambda: "recorded that 0901234567 asked to stop" in demo.shown(), timeout=15)
+    demo.do("command", text="/viber 0901234567 Lần nữa")
+    wait_for(lambda: "Nothing was sent" in demo.shown(), timeout=15)
+    assert len(demo.state()["gateway"]) == 1  # the first message only
+
+
+def test_a_marketing_send_waits_for_the_marketing_hours(demo):
+    hours = re.search(r"Marketing hours here are <b>(\d\d:\d\d)–", demo.hints())
+    assert hours, demo.hints()
+    view_id = demo.open_composer()
+    typed = {"recipients": "0901234567", "text": "Giảm 50% hôm nay", "category": "marketing"}
+    demo.do("submit", view_id=view_id, values=typed)  # the SMS box left unticked
+    assert demo.state()["modal"] is None
+    wait_for(lambda: "waits for the marketing hours" in demo.state()["messages"], timeout=15)
+    messages = demo.state()["messages"]
+    assert "Marketing message" in messages and 'data-action-id="cancel_send"' in messages
+    assert f"{hours.group(1)} (GMT+7)" in messages  # goes out when the hours open
+    time.sleep(2)  # a submission would have reached eSMS by now
+    assert demo.state()["gateway"] == []
+    demo.click_in("waits for the marketing hours", "cancel_send")
+    wait_for(lambda: "Cancelled by" in demo.state()["messages"], timeout=15)
+    assert demo.state()["gateway"] == []

@@ -1,5 +1,6 @@
 """`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
-to two numbers, approve, and watch both deliveries arrive in the thread."""
+to two numbers, approve, and watch one delivered and the other's failed Viber message followed
+by a delivered SMS in the thread; then record that customer's opt-out from its reply."""
 
 from __future__ import annotations
 
@@ -99,13 +100,30 @@ def click(browser, css):
     )
 
 
-def test_compose_approve_and_see_both_deliveries(demo, browser):
+def reply_click(browser, containing, action_id):
+    """Click `action_id` in the thread reply that shows `containing`."""
+    browser.execute_script(
+        "const r = [...document.querySelectorAll('.sk-reply')]"
+        "  .find((e) => e.innerText.includes(arguments[0]));"
+        "const b = r && r.querySelector(`[data-action-id='${arguments[1]}']`);"
+        "if (!b) throw 'not yet'; b.click();",
+        containing,
+        action_id,
+    )
+
+
+def test_compose_approve_and_see_the_delivery_and_the_sms_fallback(demo, browser):
     browser.get(demo)
     box = wait_for(lambda: browser.find_element(By.ID, "command"))
+    wait_for(lambda: "0912345678: its Viber message fails" in text_of(browser, ".try"))
     box.send_keys("/viber\n")
     modal = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"))[0]
     modal.find_element(By.CSS_SELECTOR, "[name=recipients]").send_keys("0901234567, 0912345678")
     modal.find_element(By.CSS_SELECTOR, "[name=text]").send_keys("Đơn hàng #A123 đã sẵn sàng")
+    assert modal.find_element(By.CSS_SELECTOR, "[name=sms_fallback][value=yes]").is_selected()
+    # eSMS takes a customer-care SMS only in a registered template's words.
+    sms = "Don hang A123 da san sang. Chi tiet: https://shop.example/a123"
+    modal.find_element(By.CSS_SELECTOR, "[name=sms_text]").send_keys(sms)
     modal.find_element(By.CSS_SELECTOR, "button.sk-view-submit").click()
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"), timeout=15)
     wait_for(lambda: "Awaiting approval" in text_of(browser, ".sk-message"), timeout=15)
@@ -117,13 +135,22 @@ def test_compose_approve_and_see_both_deliveries(demo, browser):
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "dialog[open] .sk-confirm-yes"))
     click(browser, "dialog[open] .sk-confirm-yes")
 
-    def delivered():
+    def told():
         shown = text_of(browser, ".sk-reply")
-        return "0901234567: delivered" in shown and "0912345678: delivered" in shown
+        return "0901234567: delivered" in shown and "SMS delivered" in shown
 
-    wait_for(delivered, timeout=30)
-    assert "Delivered 2/2" in text_of(browser, ".sk-message")
+    wait_for(told, timeout=30)
+    assert "0912345678: not delivered" in text_of(browser, ".sk-reply")
+    wait_for(lambda: "SMS fallback: delivered 1/1" in text_of(browser, ".sk-message"))
+    assert "Delivered 1/2" in text_of(browser, ".sk-message")
     assert "approved by" in text_of(browser, ".sk-message").lower()
+    assert "SMS · 0912345678 · delivered" in text_of(browser, "#gateway-log")
+
+    reply_click(browser, "SMS delivered", "opt_out_recipient")  # "Customer asked to stop"
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "dialog[open] .sk-confirm-yes"))
+    assert "0912345678 will be added to the opt-outs" in text_of(browser, "dialog[open]")
+    click(browser, "dialog[open] .sk-confirm-yes")
+    wait_for(lambda: "recorded that 0912345678 asked to stop" in text_of(browser, ".sk-reply"))
     SHOTS.mkdir(exist_ok=True)
     shot = SHOTS / "demo-round-trip.png"
     browser.save_screenshot(str(shot))

@@ -200,9 +200,11 @@ def test_a_template_mismatch_is_explained_and_the_composer_warns_first(
 
 def test_a_marketing_message_never_falls_back_to_sms(app_factory, slack_api, esms):
     app = app_factory(**FALLBACK, MARKETING_HOURS="00:00-24:00")
-    answer = app.submit_composer(order_values(), extra_state={**TICKED, **MARKETING}).json()
-    assert "care messages only" in answer["errors"]["sms_fallback"]
-    app.submit_composer(order_values(), extra_state=MARKETING)
+    # The box is ticked (SMS_FALLBACK=true), but a marketing message never falls back.
+    assert app.submit_composer(order_values(), extra_state={**TICKED, **MARKETING}).text in (
+        "",
+        "{}",
+    )
     parent = parent_of(slack_api)
     esms.callback(viber_submission(esms), 5, success=0, failed=1)
     wait_for(lambda: "not delivered" in replies(slack_api, parent))
@@ -379,3 +381,26 @@ def test_wrong_marketing_hours_stop_the_app_with_the_reason(app, value):
     env = {**app.env, "MARKETING_HOURS": value}
     result = run_cli(env, "check")
     assert result.returncode == 1 and "MARKETING_HOURS" in result.stdout
+
+
+def test_too_many_requests_per_second_is_retried_not_a_failure(app_factory, slack_api, esms):
+    app = app_factory(**FALLBACK)
+    esms.force_next(160)
+    app.submit_composer(order_values(), extra_state=TICKED)
+    parent = parent_of(slack_api)
+    wait_for(lambda: [s for s in esms.viber_to(PHONE) if s.code == 100], timeout=15)
+    assert [s.code for s in esms.viber_to(PHONE)] == [160, 100]
+    assert len({s.body["RequestId"] for s in esms.viber_to(PHONE)}) == 1
+    settle()
+    assert esms.sms_to(PHONE) == [] and "refused" not in replies(slack_api, parent)
+
+
+def test_a_quick_send_says_when_its_sms_would_be_refused(app_factory, esms):
+    app = app_factory(**FALLBACK)
+    wait_for(lambda: esms.template_queries)
+    settle(0.3)
+    answer = app.command(f"{PHONE} Chào chị, cảm ơn chị").json()["text"]
+    assert "Sending" in answer or "sending" in answer
+    assert "would be refused by eSMS (146)" in answer
+    fits = app.command(f"{PHONE} Ma xac nhan cua ban la 123456").json()["text"]
+    assert "146" not in fits

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -17,11 +18,16 @@ from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.listener_matcher import builtins
 from slack_bolt.request.internals import build_context
 from slack_bolt.util.utils import get_arg_names_of_callable
+from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.config.outreach import Outreach
 from bot.core.command_text import QuickSend, parse_command, unescape_slack
+from bot.core.delivery import State
 from bot.core.formatting import VIETNAM
+from bot.core.marketing import parse_hours
 from bot.core.schedule import check_send_at
+from bot.demo import stories
 from bot.demo.payloads import (
     Person,
     Workspace,
@@ -36,22 +42,33 @@ from bot.demo.payloads import (
 )
 from bot.demo.render import UnknownBlock, render_message, render_view
 from bot.demo.state import BadSubmission, element_state, slack_file
-from bot.slack import compose
+from bot.slack import compose, optouts
 from bot.slack.binding import bind
 from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
+from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.slack.blocks.composer import (
     COMPOSER_CALLBACK_ID,
     PICK_TEMPLATE_ACTION,
     ComposerContext,
     ComposerOptions,
     composer_view,
+    field_of,
     submitted_values,
 )
-from bot.slack.blocks.thread import CANCEL_ACTION, OPT_OUT_ACTION, parent_message
+from bot.slack.blocks.thread import outcome_reply, parent_message
 from bot.slack.http import parse_slack_body
+from bot.slack.sending import composer_options
+from bot.standins.slack_api import SlackApiStandIn
 from bot.store import Store
-from tests.unit.test_demo_render import APPROVERS, composer_cases, parent_cases, surfaces
-from tests.unit.test_listeners import NO_SMS
+from tests import helpers
+from tests.unit.test_demo_render import (
+    APPROVERS,
+    SMS_TEMPLATES,
+    composer_cases,
+    parent_cases,
+    surfaces,
+)
+from tests.unit.test_listeners import NO_SMS, acknowledged, run
 
 NOW = 1_700_000_000.0
 WORKSPACE = Workspace(team_id="T0DEMO", api_app_id="A0DEMO")
@@ -330,6 +347,11 @@ def test_a_composer_submission_reads_back_as_typed(name: str) -> None:
     assert check_send_at(values["send_at"], NOW) == (expected_time, None)
     assert values["brandname"] == ("SHOP" if "brandname" in fields.values() else "")
     assert values["test_send"] == ("yes" if "test_send" in fields.values() else "")
+    # Left as the composer offered them: the kind of message, the SMS fallback's boxes.
+    offered = {field_of(b["block_id"]): b["element"] for b in view["blocks"] if "element" in b}
+    assert values["category"] == offered["category"]["initial_option"]["value"]
+    sms = offered.get("sms_fallback", {}).get("initial_options", [])
+    assert values["sms_fallback"] == ",".join(option["value"] for option in sms)
     context = ComposerContext.load(payload["view"]["private_metadata"])
     assert context == ComposerContext.load(view["private_metadata"]) and context is not None
 
@@ -415,6 +437,117 @@ def test_the_app_stores_a_composer_submission_from_the_page(store: Store) -> Non
     assert send.message.button_url == "https://x.example/offer?a=1&b=2"
     assert send.scheduled_at is not None and abs(send.scheduled_at - (now + 86400)) < 60
     assert [r.phone for r in store.sends.recipients(send.id)] == ["0901234567", "0912345678"]
+
+
+SMS_SETTINGS = Settings(
+    slack_bot_token="xoxb-test-token",
+    slack_signing_secret="signing-secret",
+    esms_api_key="KEY",
+    esms_secret_key="SECRET",
+    esms_brandnames=("BRAND",),
+    outreach=Outreach(
+        sms_fallback=True,
+        sms_brandname="TESTCSKH",
+        sms_ascii=True,
+        marketing_hours=parse_hours(stories.marketing_hours(time.time())),  # closed now
+    ),
+)
+
+
+def sms_composer() -> dict[str, Any]:
+    options = composer_options(SMS_SETTINGS, Mock(**{"templates.all.return_value": []}))
+    options = replace(options, sms_templates=SMS_TEMPLATES)
+    return composer_view(ComposerContext("C0SUPPORT", RESPONSE_URL), options)
+
+
+def submit_from_page(store: Store, view: dict[str, Any], **typed: Any) -> Any:
+    """The composer as the page renders it, `typed` over its untouched controls, submitted
+    to the app's listener; its ack."""
+    submitted = {**Controls(render_view(view, view_id="V1")).values, **typed}
+    payload = view_submission(
+        view,
+        view_id="V1",
+        view_hash="h1",
+        submitted=submitted,
+        workspace=WORKSPACE,
+        person=AGENT,
+        now=time.time(),
+    )
+    templates = Mock(**{"get.return_value": list(SMS_TEMPLATES)})
+    return run_listener(compose.submit, SMS_SETTINGS, store, templates, body=payload)
+
+
+def test_the_sms_fallback_chosen_on_the_page_is_stored(store: Store) -> None:
+    view = sms_composer()
+    untouched = Controls(render_view(view)).values
+    assert untouched["sms_fallback"] == ["yes"] and untouched["category"] == "care"
+    assert "sms_template" not in untouched  # nothing chosen: the select sends nothing
+    # A text that fits no registered template: the composer warns, nothing is stored.
+    ack = submit_from_page(store, view, recipients="0912345678", text="Chào chị")
+    errors = json.loads(ack.response.body)["errors"]
+    assert list(errors) == ["sms_text"] and "matches none of the templates" in errors["sms_text"]
+    assert store.sends.by_user("U0LINH", 10) == []
+    # A registered template picked on the page, its slots filled from the message.
+    ack = submit_from_page(
+        store, view, recipients="0912345678", text="Mã 4821", sms_template="12641"
+    )
+    assert ack.response.status == 200 and not ack.response.body
+    [send] = store.sends.by_user("U0LINH", 10)
+    assert send.sms_fallback and send.sms_text == "Ma xac nhan cua ban la Ma 4821"
+    # "Send it anyway" as the second box: the text goes as typed.
+    ack = submit_from_page(
+        store,
+        view,
+        recipients="0912345678",
+        text="Chào chị",
+        sms_fallback=["yes", "anyway"],
+        sms_text="Chao chi",
+    )
+    assert not ack.response.body
+    assert store.sends.by_user("U0LINH", 10)[0].sms_text == "Chao chi"
+
+
+def test_a_marketing_send_from_the_page_waits_for_the_hours(store: Store) -> None:
+    view = sms_composer()
+    typed = {"recipients": "0901234567", "text": "Giảm 50%", "category": "marketing"}
+    ack = submit_from_page(store, view, **typed, sms_fallback=[])
+    assert ack.response.status == 200 and not ack.response.body
+    [send] = store.sends.by_user("U0LINH", 10)
+    assert send.category == "marketing" and not send.sms_fallback
+    assert send.held_until and send.held_until - time.time() >= 2 * 3600 - 60
+    text, blocks = parent_message(send, store.sends.recipients(send.id))
+    page = Controls(render_message({"text": text, "blocks": blocks, "ts": "1.9"}))
+    assert [b["data-action-id"] for b in page.buttons] == [CANCEL_ACTION]
+
+
+def test_customer_asked_to_stop_on_the_page_adds_the_number(
+    store: Store, slack_api: SlackApiStandIn
+) -> None:
+    send_id = helpers.new_send(store, ["0901234567"], channel_id="C0SUPPORT")
+    [recipient] = store.sends.recipients(send_id)
+    client = WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
+    parent = client.chat_postMessage(channel="C0SUPPORT", text="the send's parent")["ts"]
+    text, blocks = outcome_reply([replace(recipient, state=State.DELIVERED)])
+    reply = {"text": text, "blocks": blocks, "ts": "1.8", "thread_ts": parent}
+    [button] = Controls(render_message(reply)).buttons
+    assert button["data-action-id"] == OPT_OUT_ACTION and json.loads(button["data-confirm"])
+    payload = message_block_actions(
+        reply,
+        block_id=str(button["data-block-id"]),
+        action_id=OPT_OUT_ACTION,
+        workspace=WORKSPACE,
+        person=AGENT,
+        channel_id="C0SUPPORT",
+        channel_name="support",
+        response_url=slack_api.response_url(),
+        now=NOW,
+    )
+    assert payload["actions"][0]["value"] == str(recipient.id)
+    acknowledged(run(optouts.stop_recipient, store, None, body=payload, client=client))
+    opted_out = store.optouts.get("0901234567")
+    assert opted_out is not None and opted_out.added_by == "U0LINH"
+    [note] = slack_api.replies(parent)
+    assert "recorded that 0901234567 asked to stop" in note.text
 
 
 def test_a_template_pick_carries_the_open_composer_and_what_is_typed() -> None:

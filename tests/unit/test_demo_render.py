@@ -12,8 +12,11 @@ import pytest
 
 from bot.core import i18n
 from bot.core.delivery import REPORTED_STATES, State
+from bot.core.marketing import parse_hours
 from bot.core.message import ViberMessage
-from bot.core.model import Approval, Recipient, Send, ThreadState
+from bot.core.model import Approval, Category, Channel, Recipient, Send, ThreadState
+from bot.core.sms_text import SmsTemplate, template_matches
+from bot.demo import stories
 from bot.demo.render import (
     UnknownBlock,
     render_blocks,
@@ -28,6 +31,7 @@ from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message
+from bot.standins.esms_sms import DEFAULT_TEMPLATES
 from tests import helpers
 
 NOW = 1_700_000_000.0
@@ -74,6 +78,24 @@ MIXED = [
     make_recipient(PHONES[3], State.UNCONFIRMED, detail="timeout <@U9>"),
     make_recipient(PHONES[4], State.SENT),
 ]
+# Viber failed on the first number, the SMS that stood in for it was delivered (Mobifone).
+VIBER_FAILED = replace(make_recipient(PHONES[0], State.FAILED), telco_id=2, price=470.0)
+SMS_DELIVERED = replace(
+    make_recipient(PHONES[0], State.DELIVERED),
+    id=11,
+    channel=Channel.SMS,
+    fallback_for=VIBER_FAILED.id,
+    fallback_reason="failed",
+    telco_id=2,
+    price=350.0,
+)
+SMS_LATE = replace(SMS_DELIVERED, id=12, state=State.SENT, fallback_reason="late", price=None)
+FALLBACK = [VIBER_FAILED, SMS_DELIVERED, make_recipient(PHONES[1], State.DELIVERED)]
+OPTED_OUT = make_recipient(
+    PHONES[2], State.SKIPPED, detail="not sent: opted out on 2026-12-01 (asked <b>stop</b>)"
+)
+SMS_DEFAULTS = {"sms_fallback": True, "sms_text": "Don hang A123 da san sang. Chi tiet: x <y>"}
+MARKETING = {"category": Category.MARKETING}
 PENDING = {"approval": Approval.PENDING, "approval_expires_at": NOW + 3600}
 DECIDED = {"decided_by": "U0MINH", "decided_at": NOW + 60}
 
@@ -109,6 +131,24 @@ def parent_cases() -> dict[str, tuple[Send, list[Recipient]]]:
             make_send(scheduled_at=NOW + 86400, cancelled_by="U1", cancelled_at=NOW + 10),
             [make_recipient(p, State.CANCELLED) for p in PHONES[:2]],
         ),
+        "SMS fallback offered": (make_send(**SMS_DEFAULTS), recipients(State.ACCEPTED)),
+        "SMS fallback: Viber failed, SMS delivered": (make_send(**SMS_DEFAULTS), FALLBACK),
+        "SMS fallback: sent late": (
+            make_send(**SMS_DEFAULTS),
+            [replace(VIBER_FAILED, state=State.SENT), SMS_LATE],
+        ),
+        "an opted-out number skipped": (
+            make_send(),
+            [make_recipient(PHONES[0], State.DELIVERED), OPTED_OUT],
+        ),
+        "marketing: waits for the marketing hours": (
+            make_send(**MARKETING, scheduled_at=NOW + 7200, held_until=NOW + 7200),
+            queued,
+        ),
+        "marketing: the rest waits for the marketing hours": (
+            make_send(**MARKETING, held_until=NOW + 7200),
+            [make_recipient(PHONES[0], State.DELIVERED), make_recipient(PHONES[1], State.QUEUED)],
+        ),
     }
 
 
@@ -129,7 +169,29 @@ def composer_cases() -> dict[str, dict[str, Any]]:
             recipients="0901234567\n0912345678",
             prefill=ViberMessage(text="Giảm <50%>", button_label="Go", button_url="https://x.y"),
         ),
+        "composer: SMS fallback ticked, registered templates, marketing": composer_view(
+            ComposerContext("C1", version=1),
+            ComposerOptions(
+                brandnames=["BRAND"],
+                allow_test_sends=True,
+                sms_brandname="TESTCSKH",
+                sms_default=True,
+                sms_templates=SMS_TEMPLATES,
+            ),
+            category=Category.MARKETING,
+        ),
+        "composer: SMS fallback unticked, no templates": composer_view(
+            ComposerContext("C1"),
+            ComposerOptions(brandnames=["BRAND", "SHOP"], sms_brandname="TESTCSKH"),
+        ),
     }
+
+
+SMS_TEMPLATES = (
+    SmsTemplate(12640, "Don hang {P1,20} da san sang. Chi tiet: {P2,100}", 1),
+    SmsTemplate(12641, "Ma xac nhan cua ban la {P1,10}", 2),
+    SmsTemplate(12642, "Thong bao tu <{P1,20}>: {P2,160} & more text to be cut at 75", 3),
+)
 
 
 def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -145,6 +207,19 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
             yield f"outcome: {state} (test {test_send})", "message", reply
     text, blocks = outcome_reply(MIXED)
     yield "outcome: several", "message", {"text": text, "blocks": blocks, "ts": "1.2"}
+    stories_told = {
+        "Viber failed, an SMS follows": ([VIBER_FAILED], FALLBACK),
+        "the SMS delivered": ([SMS_DELIVERED], FALLBACK),
+        "an SMS sent late": ([SMS_LATE], [VIBER_FAILED, SMS_LATE]),
+        "an opted-out number skipped": ([OPTED_OUT], [OPTED_OUT]),
+        "more than there are buttons for": (
+            [make_recipient(f"09{i:08d}", State.DELIVERED) for i in range(25)],
+            (),
+        ),
+    }
+    for name, (rs, everyone) in stories_told.items():
+        text, blocks = outcome_reply(rs, everyone=everyone)
+        yield f"outcome: {name}", "message", {"text": text, "blocks": blocks, "ts": "1.21"}
     for name, (send, _rs) in parent_cases().items():
         if send.approval in (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED):
             yield f"decision: {name}", "message", {"text": decision_reply(send), "ts": "1.3"}
@@ -561,3 +636,42 @@ def test_messages_show_thread_replies_and_ephemeral_answers() -> None:
     assert "Only visible to you" in visible(note) and 'data-ephemeral="true"' in note
     person = render_message({"text": "x", "user": "U1"}, names={"U1": "Linh"})
     assert visible(person).startswith("Linh") and "APP" not in visible(person)
+
+
+def test_the_demo_marketing_hours_are_closed_at_start_and_open_within_hours() -> None:
+    midnight = 1_764_522_000.0  # 2025-12-01 00:00 in Vietnam
+    for second in range(0, 2 * 86400, 37):  # every minute of two days, at varied seconds
+        now = midnight + second
+        hours = parse_hours(stories.marketing_hours(now))  # MARKETING_HOURS the app accepts
+        assert hours.closes - hours.opens == stories.MARKETING_OPEN_MINUTES
+        assert not hours.is_open(now), (second, hours)
+        wait = hours.next_opening(now) - now
+        assert 2 * 3600 <= wait <= 3 * 3600, (second, hours, wait)
+
+
+def test_the_hints_say_which_number_does_what() -> None:
+    hints = stories.hints(marketing="09:05-10:05", approvals=True, delay=3.0)
+    page = Page("".join(f"<div>{hint}</div>" for hint in hints))
+    shown = page.visible()
+    for words in (
+        f"{stories.DELIVERED} gets its Viber message",
+        f"{stories.FALLBACK}: its Viber message fails",
+        f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}",
+        f"{stories.OPTED_OUT} asked to stop",
+        stories.OPT_OUT_COMMAND,
+        "Marketing hours here are 09:05–10:05",
+        "Acting as",
+    ):
+        assert words in shown, words
+    assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code"}
+    commands = [attrs["data-command"] for tag, attrs in page.tags if tag == "code"]
+    assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
+    assert "Acting as" not in visible(
+        "".join(stories.hints(marketing="x", approvals=False, delay=0))
+    )
+    # The example fits a template registered for the stand-in's customer-care brandname.
+    assert any(template_matches(t["TempContent"], stories.SMS_EXAMPLE) for t in DEFAULT_TEMPLATES)
+    chosen = stories.PRECHOSEN[stories.FALLBACK]
+    assert (chosen.viber, chosen.sms) == ("fail", "deliver")
+    assert stories.describe("fail", "deliver") == chosen.label == "Viber fails, SMS delivered"
+    assert stories.describe("silent", "fail") == "Viber silent, SMS fail"

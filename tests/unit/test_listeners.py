@@ -25,8 +25,8 @@ from bot.slack import approvals, compose, scheduling
 from bot.slack.app import build_bolt_app
 from bot.slack.binding import bind
 from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
+from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
-from bot.slack.blocks.thread import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.slack.people import People, PeopleList
 from bot.slack.sms_choice import SmsTemplates
 from bot.standins.slack_api import TEAM_ID, SlackApiStandIn

@@ -10,10 +10,11 @@ import pytest
 
 from bot.core.command_text import OptOutCommand, TemplateCommand, parse_command
 from bot.core.delivery import State
-from bot.core.fallback import needs_fallback, network_name
+from bot.core.fallback import needs_fallback
 from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours, with_prefix
 from bot.core.model import Callback, Category, Channel
+from bot.core.networks import network_name
 from bot.core.spreadsheet import SheetError, phone_column, read_sheet
 from bot.optout_file import import_file
 from tests.helpers import all_at_once, drain, new_send
@@ -148,12 +149,12 @@ def test_an_opted_out_recipient_is_skipped_when_its_turn_comes(store):
 
 def test_an_import_with_one_bad_row_changes_nothing(store):
     good = b"phone,reason\n0901234567,hotline\n+84912345678,\n0901234567,twice\n"
-    assert import_file(store, good) == (2, 0)
+    assert import_file(store, good, "cli:test") == (2, 0)
     assert store.optouts.get(PHONE).reason == "hotline"
     with pytest.raises(SheetError, match="row 3"):
-        import_file(store, b"phone\n0987654321\nnot a number\n")
+        import_file(store, b"phone\n0987654321\nnot a number\n", "cli:test")
     assert store.optouts.get("0987654321") is None
-    assert import_file(store, good) == (0, 2)
+    assert import_file(store, good, "cli:test") == (0, 2)
 
 
 # -- the SMS fallback's queueing ---------------------------------------------------------------
@@ -221,20 +222,20 @@ def test_the_cap_lets_exactly_three_through_when_eight_try_at_once(store):
     ids = [
         store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id for _ in range(8)
     ]
-    taken = all_at_once(8, lambda i: store.marketing.take_slot(ids[i], PHONE, 3, 86400))
+    taken = all_at_once(8, lambda i: store.marketing_cap.take_slot(ids[i], PHONE, 3, 86400))
     assert taken.count(True) == 3
     winner = ids[taken.index(True)]
-    assert store.marketing.take_slot(winner, PHONE, 3, 86400)  # a retry keeps its slot
+    assert store.marketing_cap.take_slot(winner, PHONE, 3, 86400)  # a retry keeps its slot
 
 
 def test_a_refused_message_gives_its_slot_back(store):
     first, second = (
         store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id for _ in range(2)
     )
-    assert store.marketing.take_slot(first, PHONE, 1, 86400)
-    assert not store.marketing.take_slot(second, PHONE, 1, 86400)
+    assert store.marketing_cap.take_slot(first, PHONE, 1, 86400)
+    assert not store.marketing_cap.take_slot(second, PHONE, 1, 86400)
     store.deliveries.record_submission(first, State.REFUSED, error_code=99)
-    assert store.marketing.take_slot(second, PHONE, 1, 86400)
+    assert store.marketing_cap.take_slot(second, PHONE, 1, 86400)
 
 
 def test_a_hold_schedules_an_untouched_send_for_the_opening(store):
@@ -267,3 +268,15 @@ def test_a_vietnamese_excel_file_with_a_bom_and_semicolons_is_read():
 def test_unreadable_spreadsheets_say_why(data, problem):
     with pytest.raises(SheetError, match=problem):
         phone_column(read_sheet(data))
+
+
+def test_the_rest_of_a_held_marketing_send_can_be_cancelled(store):
+    send_id = new_send(store, ("0901234567", "0912345678"), category=Category.MARKETING)
+    first, _waiting = store.sends.recipients(send_id)
+    store.deliveries.record_submission(first.id, State.ACCEPTED, sms_id="S1")
+    assert store.sends.cancel_scheduled(send_id, "U2") is None  # not held: too late
+    store.sends.hold_for_hours(send_id, time.time() + 3600)
+    cancelled = store.sends.cancel_scheduled(send_id, "U2")
+    assert cancelled is not None and cancelled.cancelled_by == "U2"
+    assert [r.state for r in store.sends.recipients(send_id)] == [State.ACCEPTED, State.CANCELLED]
+    assert store.sends.cancel_scheduled(send_id, "U2") is None  # once

@@ -3,6 +3,7 @@
 "use strict";
 
 const seen = {};
+let choices = [];
 
 function post(path, data) {
   return fetch("/api/" + path, {
@@ -22,11 +23,13 @@ function flash(text) {
   setTimeout(() => { note.hidden = true; }, 4000);
 }
 
-// Replace a region only when the server's HTML changed, so typing and scrolling survive polls.
+// Replace a region only when the server's HTML changed, so typing and scrolling survive polls;
+// not while a confirmation dialog in it is open (a poll after it closes brings the change).
 function place(id, html, layer) {
   if (seen[id] === html) return;
-  seen[id] = html;
   const target = document.getElementById(id);
+  if (target.querySelector("dialog[open]")) return;
+  seen[id] = html;
   if (layer) target.hidden = !html;
   const stick = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
   target.innerHTML = html || "";
@@ -41,7 +44,14 @@ function refresh() {
     place("modal-layer", state.modal, true);
     place("home-layer", state.home, true);
     place("gateway-log", state.gateway.map(row).join(""));
+    place("hints", state.hints.map((hint) => "<li>" + hint + "</li>").join(""));
+    place("outcomes", state.outcomes.map(chosen).join(""));
     document.getElementById("delay").textContent = state.delay;
+    const outcome = document.getElementById("outcome-choice");
+    if (!outcome.options.length) {
+      choices = state.choices;
+      choices.forEach((choice, index) => outcome.add(new Option(choice.label, index)));
+    }
     const who = document.getElementById("user");
     if (!who.options.length) {
       for (const [id, name] of Object.entries(state.people)) who.add(new Option(name, id));
@@ -51,11 +61,19 @@ function refresh() {
 }
 
 function row(entry) {
-  const text = `${entry.phone} · ${entry.status} · code ${entry.code} · ${entry.outcome}` +
-    (entry.reported ? ` · ${entry.reported}` : "");
+  const channel = entry.channel === "sms" ? "SMS" : "Viber";
+  const text = `${channel} · ${entry.phone} · ${entry.status} · code ${entry.code}` +
+    (entry.outcome ? ` · ${entry.outcome}` : "") + (entry.reported ? ` · ${entry.reported}` : "");
   const div = document.createElement("div");
-  div.className = "gateway-row";
+  div.className = "gateway-row gateway-" + entry.channel;
   div.textContent = text;
+  return div.outerHTML;
+}
+
+function chosen(entry) {
+  const div = document.createElement("div");
+  div.className = "outcome-row";
+  div.textContent = `${entry.phone}: ${entry.outcome}`;
   return div.outerHTML;
 }
 
@@ -107,6 +125,13 @@ function unlink(region) {
 }
 
 document.addEventListener("click", (event) => {
+  const suggested = event.target.closest(".try-command");
+  if (suggested) {
+    const box = document.getElementById("command");
+    box.value = suggested.dataset.command;
+    box.focus();
+    return;
+  }
   const link = event.target.closest("a[data-href]");
   if (link) {
     flash("The demo does not follow links: " + link.dataset.href);
@@ -165,9 +190,12 @@ document.addEventListener("submit", (event) => {
     post("command", { text: box.value });
     box.value = "";
   } else if (form.id === "outcome-form") {
+    const choice = choices[Number(document.getElementById("outcome-choice").value)];
+    if (!choice) return;
     post("outcome", {
       phone: document.getElementById("outcome-phone").value,
-      outcome: document.getElementById("outcome-choice").value,
+      outcome: choice.viber,
+      sms: choice.sms,
     });
   } else if (form.id === "force-form") {
     post("force", { code: document.getElementById("force-code").value });

@@ -42,7 +42,6 @@ class ComposerContext:
     response_url: str | None = None
     thread_ts: str | None = None  # set when started from a message: updates go to its thread
     version: int = 0  # bumped when a template refills the form (see `field_block_id`)
-    warned: str | None = None  # the SMS text the agent was warned about once (no template)
 
     def dump(self) -> str:
         data = {
@@ -50,7 +49,6 @@ class ComposerContext:
             "r": self.response_url,
             "t": self.thread_ts,
             "v": self.version,
-            "w": self.warned,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -74,7 +72,6 @@ class ComposerContext:
             response_url=text("r"),
             thread_ts=text("t"),
             version=version if isinstance(version, int) and 0 <= version < 10_000 else 0,
-            warned=text("w"),
         )
 
 
@@ -219,9 +216,7 @@ def _category_block(block_id: str, category: str) -> dict[str, Any]:
 def _sms_blocks(block_id: Callable[[str], str], options: ComposerOptions) -> list[dict[str, Any]]:
     """ "SMS if Viber fails" (care only), the registered templates, and the SMS text."""
     choice = option("yes", _("composer.sms_option", brandname=options.sms_brandname or ""))
-    choices = [choice]
-    if options.sms_templates:
-        choices.append(option("anyway", _("composer.sms_anyway")))
+    choices = [choice, option("anyway", _("composer.sms_anyway"))]
     element: dict[str, Any] = {
         "type": "checkboxes",
         "action_id": INPUT_ACTION_ID,

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
-from bot.core.fallback import LATE, network_name
+from bot.core.fallback import LATE
 from bot.core.formatting import format_vnd
 from bot.core.i18n import _, plural
 from bot.core.model import Approval, Recipient, Send, ThreadState
+from bot.core.networks import network_name
 from bot.esms import codes
 from bot.slack.blocks.approval import approval_buttons, decision_words
+from bot.slack.blocks.buttons import cancel_button, opt_out_button
 from bot.slack.blocks.common import (
     chunks,
     context,
@@ -24,10 +26,8 @@ from bot.slack.blocks.common import (
     slack_time,
 )
 
-CANCEL_ACTION = "cancel_send"
-OPT_OUT_ACTION = "opt_out_recipient"
 # A reply carries a "Customer asked to stop" button per recipient up to this many (Slack allows
-# 50 blocks in a message); a larger batch still names them all.
+# 50 blocks in a message, and each recipient may take two); a larger batch still names them all.
 OPT_OUT_BUTTONS = 20
 
 _STATE_ORDER = [
@@ -64,6 +64,11 @@ def viber_recipients(recipients: Sequence[Recipient]) -> list[Recipient]:
 def is_scheduled(send: Send, recipients: Sequence[Recipient]) -> bool:
     """Held for a later time, none of it handed to eSMS yet (so it can still be cancelled)."""
     return bool(send.scheduled_at) and all(r.state == State.QUEUED for r in recipients)
+
+
+def _held_rest(send: Send, recipients: Sequence[Recipient]) -> bool:
+    """Part of a marketing send went out; the rest waits for the marketing hours."""
+    return bool(send.held_until) and any(r.state == State.QUEUED for r in recipients)
 
 
 def total_cost(recipients: Sequence[Recipient]) -> float:
@@ -106,7 +111,7 @@ def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequen
         return _("status.awaiting", where=where, approvers=mentions(approvers), expiry=expiry)
     if send.approval in (Approval.REJECTED, Approval.EXPIRED):
         return _("status.not_sent", reason=decision_words(send))
-    if send.cancelled_at:
+    if send.cancelled_at and all(r.state == State.CANCELLED for r in recipients):
         return _("status.cancelled", user=send.cancelled_by, when=slack_time(send.cancelled_at))
     if is_scheduled(send, recipients):
         if send.held_until and send.held_until >= (send.scheduled_at or 0):
@@ -128,28 +133,9 @@ def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequen
     waiting = counts.get(State.QUEUED)
     if waiting and send.held_until and not send.cancelled_at:
         line += _("status.held_rest", count=waiting, when=slack_time(send.held_until))
+    if send.cancelled_at:
+        line += _("status.rest_cancelled", user=send.cancelled_by)
     return line
-
-
-def cancel_button(send: Send) -> dict[str, Any]:
-    return {
-        "type": "actions",
-        "block_id": "schedule",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": CANCEL_ACTION,
-                "text": {"type": "plain_text", "text": _("button.cancel_send")},
-                "value": send.id,
-                "confirm": {
-                    "title": {"type": "plain_text", "text": _("confirm.cancel_title")},
-                    "text": {"type": "mrkdwn", "text": _("confirm.cancel_text")},
-                    "confirm": {"type": "plain_text", "text": _("confirm.cancel_yes")},
-                    "deny": {"type": "plain_text", "text": _("confirm.cancel_no")},
-                },
-            }
-        ],
-    }
 
 
 def parent_message(
@@ -167,7 +153,7 @@ def parent_message(
             blocks.append(context(f"⚠️ {send.thread_note}"))
         blocks.append(approval_buttons(send, len(recipients)))
     elif (
-        is_scheduled(send, recipients)
+        (is_scheduled(send, recipients) or _held_rest(send, recipients))
         and not send.cancelled_at
         and send.thread_state != ThreadState.NOT_POSTED
     ):
@@ -256,22 +242,6 @@ def outcome_line(recipient: Recipient, everyone: Sequence[Recipient] = ()) -> st
     if any(r.fallback_for == recipient.id for r in everyone):
         line += _("outcome.sms_follows")
     return line
-
-
-def opt_out_button(recipient: Recipient) -> dict[str, Any]:
-    phone = recipient.phone
-    return {
-        "type": "button",
-        "action_id": OPT_OUT_ACTION,
-        "text": {"type": "plain_text", "text": _("button.opt_out")},
-        "value": str(recipient.id),
-        "confirm": {
-            "title": {"type": "plain_text", "text": _("confirm.opt_out_title")},
-            "text": {"type": "mrkdwn", "text": _("confirm.opt_out_text", phone=phone)},
-            "confirm": {"type": "plain_text", "text": _("confirm.opt_out_yes")},
-            "deny": {"type": "plain_text", "text": _("confirm.opt_out_no")},
-        },
-    }
 
 
 def outcome_reply(
