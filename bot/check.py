@@ -15,8 +15,17 @@ from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
 
-BASE_SCOPES = ("commands", "chat:write", "chat:write.public")
+# Campaigns read the attached file and share their report (joining public channels first).
+BASE_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "files:read",
+    "files:write",
+    "channels:join",
+)
 GROUP_SCOPE = "usergroups:read"
+RUN_JOBS_CHOICES = ("both", "web")
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
     try:
         settings = load_settings(env, require_signing_secret=not socket_mode)
     except ConfigError as error:
+        _, run_jobs_problem = run_jobs_choice(env, shared_database=None)
         return [
             Check(
                 "Configuration",
@@ -45,15 +55,39 @@ def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
                 problem,
                 "set it in the environment or in .env (see .env.example)",
             )
-            for problem in error.problems
+            for problem in [*error.problems, *filter(None, [run_jobs_problem])]
         ]
     return [
         Check("Configuration", True, "every required variable is set and valid"),
-        *_service_checks(settings, on_heroku=bool(env.get("DYNO"))),
+        *_service_checks(settings, env),
     ]
 
 
-def _service_checks(settings: Settings, *, on_heroku: bool) -> Iterator[Check]:
+def run_jobs_choice(
+    environ: Mapping[str, str], *, shared_database: bool | None
+) -> tuple[str, str | None]:
+    """RUN_JOBS, `both` unless set, and what is wrong with it, if anything. `both`: the web
+    processes run the jobs too; `web`: they leave them to `viber-bot worker` processes, which
+    only a shared database (PostgreSQL) makes possible. `shared_database` None: not known, so
+    only the value is checked. `viber-bot serve`, `dev` and `worker` refuse what this refuses."""
+    raw = (environ.get("RUN_JOBS") or "").strip()
+    choice = raw.lower() or "both"
+    if choice not in RUN_JOBS_CHOICES:
+        return choice, (
+            f"RUN_JOBS must be both (the web processes run the jobs too; the default) or web "
+            f"(they leave them to viber-bot worker processes), not {raw[:20]!r}"
+        )
+    if choice == "web" and shared_database is False:
+        return choice, (
+            "RUN_JOBS=web needs PostgreSQL (DATABASE_URL): with SQLite no viber-bot worker can "
+            "run beside the web process, so nothing would ever run the jobs; unset RUN_JOBS "
+            "(or set it to both)"
+        )
+    return choice, None
+
+
+def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Check]:
+    on_heroku = bool(env.get("DYNO"))
     yield _slack(settings)
     esms = EsmsClient(
         settings.esms_api_url, settings.esms_api_key, settings.esms_secret_key, timeout_seconds=10
@@ -63,6 +97,7 @@ def _service_checks(settings: Settings, *, on_heroku: bool) -> Iterator[Check]:
     yield from _sms_fallback(esms, settings)
     yield from _marketing(settings)
     yield _database(settings, on_heroku=on_heroku)
+    yield _job_runner(settings, env)
     yield _callbacks(settings)
 
 
@@ -221,6 +256,38 @@ def _database(settings: Settings, *, on_heroku: bool) -> Check:
             "run viber-bot migrate",
         )
     return Check("Database", True, f"{settings.database_label} reachable, schema version {version}")
+
+
+def _job_runner(settings: Settings, env: Mapping[str, str]) -> Check:
+    name = "Job runner"
+    choice, problem = run_jobs_choice(env, shared_database=settings.shared_database)
+    if problem:
+        fix = (
+            "set RUN_JOBS to both or web, or unset it"
+            if choice not in RUN_JOBS_CHOICES
+            else "heroku config:unset RUN_JOBS, or move to PostgreSQL first (README, Deploying "
+            "on Heroku) and run a worker"
+        )
+        return Check(name, False, problem, fix)
+    if not settings.shared_database:
+        return Check(
+            name,
+            True,
+            "jobs run inside the web process (RUN_JOBS=both); a separate worker needs PostgreSQL",
+        )
+    if choice == "both":
+        return Check(
+            name,
+            True,
+            "RUN_JOBS=both: every web process runs jobs, and viber-bot worker processes, if any, "
+            "share them through the database",
+        )
+    return Check(
+        name,
+        True,
+        "RUN_JOBS=web: the web processes leave the jobs to viber-bot worker processes; keep one "
+        "running (heroku ps:scale worker=1), or nothing is sent",
+    )
 
 
 def _callbacks(settings: Settings) -> Check:

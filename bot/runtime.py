@@ -1,5 +1,5 @@
 """The wiring: build the long-lived pieces of a running app once, from Settings, and hand them
-around. Only the entry points (`bot.wsgi`, `bot.cli`) import this module."""
+around. Only the entry points (`bot.wsgi`, `bot.serving`, `bot.cli`) import this module."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Services:
     )
 
 
-def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
+def build_services(settings: Settings, *, worker_threads: int | None = None) -> Services:
     """Everything a running app needs; the schema must be current already (the command that
     starts the app migrates once, before gunicorn starts its processes)."""
     i18n.use(settings.language)
@@ -82,7 +82,7 @@ def build_services(settings: Settings, *, worker_threads: int = 4) -> Services:
     worker = Worker(
         store,
         tasks,
-        threads=worker_threads,
+        threads=worker_threads or settings.job_threads,
         retry_base=settings.retry_base_seconds,
         periodic=periodic,
     )

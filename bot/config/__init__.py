@@ -74,6 +74,9 @@ class Settings:
     log_level: str = "INFO"
     language: str = "en"
     outreach: Outreach = field(default_factory=Outreach)
+    esms_max_per_second: float = 10.0
+    campaign_max_rows: int = 10_000
+    job_threads: int = 8
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
         return f"Settings(database_url={self.database_label!r}, public_url={self.public_url!r})"
@@ -228,6 +231,9 @@ def load_settings(
         log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, normalize=str.upper),
         language=env.choice("LANGUAGE", "en", LANGUAGES, normalize=str.lower),
         outreach=load_outreach(env, _PEOPLE, template_admins),
+        esms_max_per_second=env.number("ESMS_MAX_PER_SECOND"),
+        campaign_max_rows=int(env.number("CAMPAIGN_MAX_ROWS")),
+        job_threads=int(env.number("JOB_THREADS")),
     )
     if problems:
         raise ConfigError(problems)

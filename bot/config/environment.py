@@ -27,6 +27,9 @@ NUMBERS: dict[str, tuple[float, float, float, bool]] = {
     "JOB_LEASE_SECONDS": (8.0, 1, 600, False),
     "SMS_FALLBACK_AFTER_MINUTES": (0, 0, 7 * 24 * 60, False),  # 0: off; eSMS keeps 7 days
     "MARKETING_DAILY_CAP": (3, 1, 100, True),  # Decree 91/2020 allows 3; `check` warns above
+    "ESMS_MAX_PER_SECOND": (10.0, 0.1, 1000, False),  # every call that sends, all processes
+    "CAMPAIGN_MAX_ROWS": (10_000, 1, 100_000, True),
+    "JOB_THREADS": (8, 1, 64, True),  # eSMS calls in flight per process, for the pace to hold
 }
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}

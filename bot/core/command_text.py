@@ -55,6 +55,12 @@ class TemplateCommand:
 
 
 @dataclass(frozen=True)
+class CampaignCommand:
+    action: str  # "" (open the modal) | report | help
+    send_id: str = ""
+
+
+@dataclass(frozen=True)
 class OptOutCommand:
     action: str  # add | remove | list | "" (usage)
     number: str = ""
@@ -69,6 +75,7 @@ Command = (
     | ShowHelp
     | QuickSend
     | OptOutCommand
+    | CampaignCommand
     | StatusLookup
     | HistoryLookup
     | BalanceLookup
@@ -147,6 +154,13 @@ def parse_command(text: str) -> Command:
         return BalanceLookup()
     if word in ("template", "templates"):
         return _template_command(unescape_slack(rest.strip()))
+    if word in ("campaign", "campaigns"):
+        action, _, send_id = rest.strip().partition(" ")
+        if not action:
+            return CampaignCommand("")
+        if action.lower() == "report" and send_id.strip():
+            return CampaignCommand("report", send_id.strip()[:40])
+        return CampaignCommand("help")
     if word in ("optout", "opt-out", "optouts", "opt-outs"):
         return _opt_out_command(unescape_slack(rest.strip()))
     if _NUMBER_LIST.match(first):

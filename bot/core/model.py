@@ -52,6 +52,18 @@ class JobKind(StrEnum):
     POST_APPROVAL = "post_approval"
     SUBMIT = "submit"
     SYNC_THREAD = "sync_thread"
+    READ_CAMPAIGN = "read_campaign"  # download the campaign's file, plan it, post the preview
+    CAMPAIGN_REPORT = "campaign_report"  # upload the campaign's report into its thread
+
+
+class CampaignState(StrEnum):
+    READING = "reading"  # the file is being downloaded and read
+    UNREADABLE = "unreadable"  # the file could not be read; nothing will be sent
+    PREVIEW = "preview"  # planned: waiting for Start (or an approver's decision)
+    RUNNING = "running"
+    PAUSED = "paused"  # by a person, or by eSMS's balance (103)
+    CANCELLED = "cancelled"
+    FINISHED = "finished"  # every recipient final
 
 
 class JobState(StrEnum):
@@ -79,6 +91,7 @@ class NewSend:
     sms_fallback: bool = False  # an SMS goes out when the Viber message fails
     sms_text: str | None = None  # what that SMS says
     held_until: float | None = None  # marketing: scheduled_at moved to the next opening
+    campaign_file: tuple[str, str, str] | None = None  # a campaign's (file id, name, download URL)
 
 
 @dataclass(frozen=True)
@@ -100,10 +113,24 @@ class Recipient:
     fallback_reason: str | None = None  # an SMS: "failed" (Viber failed) or "late" (undelivered)
     telco_id: int | None = None
     price: float | None = None
+    row_number: int | None = None  # a campaign's row in its file (the header is row 1)
+    text: str | None = None  # a campaign row's own message; None: the send's
+    image_url: str | None = None
+    button_label: str | None = None
+    button_url: str | None = None
+    row_values: str | None = None  # the row's columns, as JSON
 
     @property
     def is_sms(self) -> bool:
         return self.channel == Channel.SMS
+
+    def message_in(self, send: Send) -> ViberMessage:
+        """What this recipient is sent: a campaign row's own message, or the send's."""
+        if self.row_number is None:
+            return send.message
+        return ViberMessage(
+            self.text or "", self.image_url or "", self.button_label or "", self.button_url or ""
+        )
 
 
 @dataclass(frozen=True)
@@ -136,6 +163,7 @@ class Send:
     sms_fallback: bool = False
     sms_text: str | None = None
     held_until: float | None = None  # a marketing send waits for the marketing hours until then
+    campaign: bool = False  # recipients from a spreadsheet, each with its own message
 
     @property
     def awaiting_approval(self) -> bool:
@@ -158,6 +186,26 @@ class OptOut:
     added_at: float
     added_by: str | None
     reason: str | None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    send_id: str
+    state: str
+    file_name: str | None
+    file_url: str | None
+    rows_read: int | None
+    invalid: list[tuple[int, str]]
+    duplicates: int | None
+    unknown: list[str]
+    columns: list[str]
+    problem: str | None
+    pause_reason: str | None
+    started_by: str | None
+    started_at: float | None
+    finished_at: float | None
+    report_file_id: str | None
+    reported: str | None = None  # the last milestone the thread was told of
 
 
 @dataclass(frozen=True)

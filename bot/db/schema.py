@@ -145,6 +145,23 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX idx_opt_out_events_phone ON opt_out_events (phone)",
         "CREATE TABLE phone_locks (phone TEXT PRIMARY KEY)",
     ),
+    # Campaigns: a send whose recipients come from a spreadsheet, each with its own message.
+    11: (
+        "ALTER TABLE sends ADD COLUMN campaign INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE recipients ADD COLUMN row_number INTEGER",
+        "ALTER TABLE recipients ADD COLUMN text TEXT",
+        "ALTER TABLE recipients ADD COLUMN image_url TEXT",
+        "ALTER TABLE recipients ADD COLUMN button_label TEXT",
+        "ALTER TABLE recipients ADD COLUMN button_url TEXT",
+        "ALTER TABLE recipients ADD COLUMN row_values TEXT",
+        """CREATE TABLE campaigns (
+            send_id TEXT PRIMARY KEY REFERENCES sends (id), state TEXT NOT NULL,
+            file_id TEXT, file_name TEXT, file_url TEXT, rows_read INTEGER, invalid TEXT,
+            duplicates INTEGER, unknown TEXT, columns TEXT, problem TEXT, pause_reason TEXT,
+            started_by TEXT, started_at {real}, finished_at {real}, report_file_id TEXT,
+            reported TEXT, updated_at {real})""",
+        "CREATE INDEX idx_campaigns_state ON campaigns (state)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

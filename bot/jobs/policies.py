@@ -27,6 +27,8 @@ POLICIES: dict[JobKind, JobPolicy] = {
     # A customer is waiting: retries stay close together, and the thread says when they end.
     JobKind.SUBMIT: JobPolicy(Tasks.submit, 4, 60.0, Tasks.mark_unconfirmed),
     JobKind.SYNC_THREAD: JobPolicy(Tasks.sync_thread, 12, 300.0, Tasks.note_out_of_date),
+    JobKind.READ_CAMPAIGN: JobPolicy(Tasks.read_campaign, 6, 120.0, Tasks.give_up_reading),
+    JobKind.CAMPAIGN_REPORT: JobPolicy(Tasks.campaign_report, 8, 300.0, Tasks.give_up_report),
 }
 # A kind without a policy would crash the runner the first time it fails: refuse to start.
 if set(POLICIES) != set(JobKind):

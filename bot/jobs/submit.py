@@ -26,6 +26,9 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 TPS_PAUSE_SECONDS = 2.0  # after eSMS's 160: a pause, not a failed attempt
+ESMS_PACE = "esms-pace"
+MAX_PACE_WAIT_SECONDS = 2.0
+FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's rows wait until Resume moves them
 
 
 class Submissions:
@@ -51,13 +54,19 @@ class Submissions:
         if send is None or not self._allowed(send, recipient):
             return
         masked = mask_phone(recipient.phone)
+        self._keep_pace()
         try:
             accepted = (
                 self._sms(send, recipient) if recipient.is_sms else self._viber(send, recipient)
             )
         except EsmsRefused as refusal:
             if refusal.code == codes.ResultCode.TOO_MANY_PER_SECOND:  # slow down, then again
+                self.store.leases.delay_turn(ESMS_PACE, TPS_PAUSE_SECONDS)
                 raise RetryLater("eSMS: too many requests per second", TPS_PAUSE_SECONDS) from None
+            if send.campaign and refusal.code == codes.ResultCode.INSUFFICIENT_BALANCE:
+                # Every other row would meet the same refusal: the campaign waits for a top-up.
+                self.store.campaigns.pause(send.id, "balance")
+                raise RetryLater("eSMS: insufficient balance", FAR_FUTURE) from None
             log.warning("send %s to %s refused: %s", send.id, masked, refusal)
             self.store.deliveries.record_submission(
                 recipient.id,
@@ -80,9 +89,20 @@ class Submissions:
             recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
         )
 
+    def _keep_pace(self) -> None:
+        """One pace for every call that sends, shared by all processes (ESMS_MAX_PER_SECOND)."""
+        interval = 1.0 / self.settings.esms_max_per_second
+        booked, wait = self.store.leases.reserve_slot(ESMS_PACE, interval, MAX_PACE_WAIT_SECONDS)
+        if not booked:  # a long queue: give the thread back meanwhile
+            raise RetryLater("waiting for eSMS's pace", max(wait, interval))
+        if wait:
+            time.sleep(wait)
+
     def _allowed(self, send: Send, recipient: Recipient) -> bool:
         """Whether the message may leave now; a recipient that must not get it is skipped, one
         that must wait for the marketing hours raises RetryLater until they open."""
+        if send.campaign and self.store.campaigns.is_paused(send.id):  # until Resume
+            raise RetryLater("campaign paused", FAR_FUTURE)
         if send.cancelled_at:  # the rest of a held send was cancelled while this one ran
             self.store.deliveries.record_submission(recipient.id, State.CANCELLED)
             return False
@@ -102,6 +122,8 @@ class Submissions:
             opening = outreach.marketing_hours.next_opening(now)
             self.store.sends.hold_for_hours(send.id, opening)
             raise RetryLater("outside the marketing hours", opening - now)
+        if send.held_until and send.held_until <= now:  # the hours opened: the thread says so
+            self.store.sends.end_hold(send.id)
         cap = outreach.marketing_daily_cap
         if not send.test_send and not self.store.marketing_cap.take_slot(
             recipient.id, recipient.phone, cap, DAILY_WINDOW_SECONDS
@@ -112,7 +134,7 @@ class Submissions:
 
     def _viber(self, send: Send, recipient: Recipient) -> SendAccepted:
         return self.esms.send_viber(
-            send.message,
+            recipient.message_in(send),
             recipient.phone,
             brandname=send.brandname,
             request_id=recipient.request_id,
@@ -122,7 +144,10 @@ class Submissions:
 
     def _sms(self, send: Send, recipient: Recipient) -> SendAccepted:
         outreach = self.settings.outreach
-        text = send.sms_text or fallback_text(send.message, ascii_only=outreach.sms_ascii)
+        message = recipient.message_in(send)
+        text = (None if send.campaign else send.sms_text) or fallback_text(
+            message, ascii_only=outreach.sms_ascii
+        )
         if outreach.sms_ascii:
             text = strip_diacritics(text)
         return self.esms.send_sms(

@@ -20,6 +20,7 @@ from bot.core.delivery import REPORTED_STATES
 from bot.core.i18n import _
 from bot.core.model import Job, Send, ThreadState
 from bot.esms.client import EsmsClient
+from bot.jobs.campaign import CampaignTasks
 from bot.jobs.pacing import ChannelPacer, Pacer
 from bot.jobs.retry import RetryLater
 from bot.jobs.submit import Submissions
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Tasks(Submissions):
+class Tasks(Submissions, CampaignTasks):
     settings: Settings
     store: Store
     slack: WebClient
@@ -169,6 +170,10 @@ class Tasks(Submissions):
         send = self.store.sends.get(job.send_id)
         if send is None or not send.parent_ts:
             return
+        if send.campaign:  # a progress bar and milestones, never a reply per recipient
+            self.sync_campaign(send)
+            self._report_decision(send)
+            return
         recipients = self.store.sends.recipients(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
         if due or (send.decided_at and not send.decision_reported):
@@ -193,14 +198,7 @@ class Tasks(Submissions):
                 text=text,
                 blocks=request_blocks,
             )
-        if send.decided_at and not send.decision_reported:
-            self._slack_call(
-                "chat_postMessage",
-                channel=send.channel_id,
-                thread_ts=send.reply_ts,
-                text=decision_reply(send),
-            )
-            self.store.approvals.mark_reported(send.id)
+        self._report_decision(send)
         if not due:
             return
         reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send, everyone=recipients)
@@ -214,6 +212,16 @@ class Tasks(Submissions):
             unfurl_media=False,
         )
         self.store.deliveries.mark_reported({recipient.id: recipient.state for recipient in due})
+
+    def _report_decision(self, send: Send) -> None:
+        if send.decided_at and not send.decision_reported:
+            self._slack_call(
+                "chat_postMessage",
+                channel=send.channel_id,
+                thread_ts=send.reply_ts,
+                text=decision_reply(send),
+            )
+            self.store.approvals.mark_reported(send.id)
 
     def _slack_call(self, method: str, **arguments: object) -> None:
         try:

@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot.config import Settings
 from bot.core.i18n import _
 from bot.slack.binding import bind
+from bot.slack.blocks.campaign import CAMPAIGN_CALLBACK_ID
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.compose import SHORTCUT_CALLBACK_ID
 from bot.slack.people import PeopleList
@@ -62,7 +63,8 @@ def _starts_a_send(body: dict[str, Any]) -> bool:
     if body.get("type") == "message_action":
         return body.get("callback_id") == SHORTCUT_CALLBACK_ID
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    return body.get("type") == "view_submission" and view.get("callback_id") == COMPOSER_CALLBACK_ID
+    starts = (COMPOSER_CALLBACK_ID, CAMPAIGN_CALLBACK_ID)
+    return body.get("type") == "view_submission" and view.get("callback_id") in starts
 
 
 def _not_allowed(

@@ -15,6 +15,7 @@ from bot.logs import ContextExecutor
 from bot.slack import (
     access,
     approvals,
+    campaigns,
     commands,
     compose,
     failures,
@@ -84,6 +85,7 @@ def build_bolt_app(
     approvals.register(app, store, approvers)
     scheduling.register(app, store, approvers)
     optouts.register(app, store, allowed_users)
+    campaigns.register(app, settings, store, approvers)
     home.register(app, store)
     failures.register(app, store)
     return app

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.core.command_text import (
     BalanceLookup,
+    CampaignCommand,
     HistoryLookup,
     OpenComposer,
     OptOutCommand,
@@ -30,7 +31,7 @@ from bot.core.phones import normalize_phone
 from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
-from bot.slack import optouts, templates
+from bot.slack import campaigns, optouts, templates
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape, help_text
 from bot.slack.blocks.composer import ComposerContext
@@ -79,6 +80,9 @@ def viber(
         text = templates.answer(needs.store, needs.template_admins, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
         return
+    if isinstance(request, CampaignCommand):
+        _campaign(needs, ack, request, command, client, respond)
+        return
     if isinstance(request, OptOutCommand):
         text = optouts.answer(needs.store, needs.optout_admins, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
@@ -97,6 +101,31 @@ def viber(
         return
     assert isinstance(request, QuickSend)
     _quick_send(needs, ack, command, request)
+
+
+def _campaign(
+    needs: CommandNeeds,
+    ack: Ack,
+    request: CampaignCommand,
+    command: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+) -> None:
+    if request.action == "report":
+        text = campaigns.report_command(
+            needs.store, request.send_id, command["user_id"], command["channel_id"]
+        )
+        ack(text=text, response_type="ephemeral")
+        return
+    if request.action == "help":
+        ack(text=_("camp.usage"), response_type="ephemeral")
+        return
+    ack()
+    problem = campaigns.open_modal(
+        needs.settings, needs.store, client, command["trigger_id"], command["channel_id"]
+    )
+    if problem:
+        respond(_("cmd.no_composer", code=escape(problem)))
 
 
 def _code(word: str) -> str:

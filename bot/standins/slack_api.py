@@ -6,8 +6,9 @@ Every method is a POST to /api/<method>; chat.* and views.* take JSON, the rest 
 Errors come as HTTP 200 {"ok": false}; rate limits as HTTP 429 with Retry-After. Faults are
 scripted per method; `rate_limit_per_channel` makes chat.postMessage behave like Slack's
 one-message-per-second-per-channel limit. Slash-command response URLs are served under
-/response/<id> and recorded. Modals, the Home tab, ephemeral notes and users.info are in
-`slack_surfaces.py`.
+/response/<id> and recorded. Modals, the Home tab, ephemeral notes, users.info and the
+conversations (info, join, open) are in `slack_surfaces.py`; files (what a user uploads, the
+external upload flow, the file URLs) in `slack_files.py`.
 """
 
 from __future__ import annotations
@@ -20,11 +21,22 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from bot.standins.http import Reply, StandIn
-from bot.standins.slack_surfaces import Ephemeral, HomeTab, Modal, SlackSurfaces, blocks_of
+from bot.standins.slack_files import DOWNLOAD, UPLOAD, SlackFiles, Upload
+from bot.standins.slack_surfaces import (
+    BOT_USER_ID,
+    TEAM_ID,
+    Ephemeral,
+    HomeTab,
+    Modal,
+    SlackSurfaces,
+    blocks_of,
+)
 
 __all__ = [
     "BOT_USER_ID",
+    "DOWNLOAD",
     "TEAM_ID",
+    "UPLOAD",
     "Ephemeral",
     "Fault",
     "HomeTab",
@@ -32,11 +44,9 @@ __all__ = [
     "Modal",
     "SlackApiStandIn",
     "SlackCall",
+    "Upload",
     "block_text",
 ]
-
-BOT_USER_ID = "UBOT0001"
-TEAM_ID = "T0001"
 
 
 @dataclass
@@ -47,6 +57,7 @@ class Message:
     blocks: list[dict[str, Any]]
     thread_ts: str | None = None
     updates: int = 0
+    files: list[dict[str, Any]] = field(default_factory=list)  # a file share's file objects
 
 
 @dataclass
@@ -64,7 +75,7 @@ class SlackCall:
     at: float = field(default_factory=time.time)
 
 
-class SlackApiStandIn(SlackSurfaces, StandIn):
+class SlackApiStandIn(SlackFiles, SlackSurfaces, StandIn):
     """Slack's Web API on 127.0.0.1; `users` names people for users.info."""
 
     def __init__(
@@ -84,10 +95,14 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
         self.user_groups: dict[str, set[str]] = {}
         self.app_token = "xapp-1-test-app-token"
         self.socket_url: str | None = None
-        self.scopes = "commands,chat:write,chat:write.public,users:read,usergroups:read"
+        self.scopes = (
+            "commands,chat:write,chat:write.public,users:read,usergroups:read,"
+            "files:read,files:write,channels:join"
+        )
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}
         self._last_ts = 0.0
+        self._init_files()
 
     # -- scripting ----------------------------------------------------------------------------
 
@@ -131,6 +146,9 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
                 self.responses.append(payload)
             self._record_response(payload)
             return Reply(200, raw=b"ok")
+        file_reply = self._serve_file_urls(method, path, body, headers)
+        if file_reply is not None:
+            return file_reply
         if not path.startswith("/api/"):
             return Reply(404, {"ok": False, "error": "unknown_method"})
         api_method = path[len("/api/") :]
@@ -140,24 +158,9 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
             args = dict(parse_qsl(body.decode(), keep_blank_values=True))
         with self.lock:
             self.calls.append(SlackCall(api_method, args))
-            fault = self.faults[api_method].popleft() if self.faults[api_method] else None
-            delay = self.delay.get(api_method, 0.0)
-        if delay:
-            time.sleep(delay)
-        if fault:
-            if fault.delay:
-                time.sleep(fault.delay)
-            if fault.status == 429:
-                with self.lock:
-                    self.rate_limited += 1
-                return Reply(
-                    429,
-                    {"ok": False, "error": "ratelimited"},
-                    {"Retry-After": str(fault.retry_after or 1)},
-                )
-            if fault.status >= 500:
-                return Reply(fault.status, raw=b"<html>upstream error</html>")
-            return Reply(200, {"ok": False, "error": fault.error})
+        fault_reply = self._fault_reply(api_method)
+        if fault_reply is not None:
+            return fault_reply
         token = (headers.get("authorization") or "").removeprefix("Bearer ").strip() or args.get(
             "token"
         )
@@ -171,6 +174,43 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
         if handler is None:
             return Reply(200, {"ok": False, "error": "unknown_method"})
         return handler(args)
+
+    def _fault_reply(self, method: str) -> Reply | None:
+        """Wait `delay[method]`, then the reply of the next fault scripted for `method`, if any."""
+        with self.lock:
+            fault = self.faults[method].popleft() if self.faults[method] else None
+            delay = self.delay.get(method, 0.0)
+        if delay:
+            time.sleep(delay)
+        if fault is None:
+            return None
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.status == 429:
+            with self.lock:
+                self.rate_limited += 1
+            return Reply(
+                429,
+                {"ok": False, "error": "ratelimited"},
+                {"Retry-After": str(fault.retry_after or 1)},
+            )
+        if fault.status >= 500:
+            return Reply(fault.status, raw=b"<html>upstream error</html>")
+        return Reply(200, {"ok": False, "error": fault.error})
+
+    def _new_ts(self) -> str:
+        """Slack's ts: the posting time in microseconds, unique in its channel. Hold the lock."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+    def _share(
+        self, channel: str, thread_ts: str | None, text: str, blocks: list, files: list
+    ) -> str:
+        """Post the message a file share makes in `channel` (a thread reply under thread_ts)."""
+        with self.lock:
+            ts = self._new_ts()
+            self.messages[ts] = Message(channel, ts, text, blocks, thread_ts, files=list(files))
+        return ts
 
     def _auth_test(self, args: dict[str, Any]) -> Reply:
         return Reply(
@@ -189,6 +229,8 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
 
     def _chat_postMessage(self, args: dict[str, Any]) -> Reply:
         channel = str(args.get("channel", ""))
+        if channel in self.missing_channels:
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
         if channel in self.not_member:
             return Reply(200, {"ok": False, "error": "not_in_channel"})
         if not channel or (not args.get("text") and not args.get("blocks")):
@@ -205,9 +247,7 @@ class SlackApiStandIn(SlackSurfaces, StandIn):
                         {"Retry-After": str(max(1, round(wait)))},
                     )
                 self._last_post[channel] = time.time()
-            # Slack's ts is the posting time in microseconds, unique in its channel.
-            self._last_ts = max(time.time(), self._last_ts + 0.000001)
-            ts = f"{self._last_ts:.6f}"
+            ts = self._new_ts()
             thread_ts = args.get("thread_ts")
             if thread_ts and thread_ts not in self.messages:
                 return Reply(200, {"ok": False, "error": "thread_not_found"})

@@ -1,4 +1,5 @@
-"""What the Slack stand-in shows a person: modals, the Home tab, private notes, people's names.
+"""What the Slack stand-in shows a person: modals, the Home tab, private notes, people's names,
+and the conversations the bot is in (conversations.info, .join and .open).
 
 Part of the Web API stand-in (`slack_api.py`), kept apart for its size. Each surface is answered
 the way Slack answers it (a view comes back with an `id` and a `hash`; `views.update` keeps the
@@ -18,8 +19,13 @@ from typing import Any
 
 from bot.standins.http import Reply
 
-# Slack's user ids: U… for people (W… in an Enterprise Grid).
+BOT_USER_ID = "UBOT0001"
+TEAM_ID = "T0001"
+
+# Slack's user ids: U… for people (W… in an Enterprise Grid); conversations: C… public channels,
+# G… private ones and group DMs, D… direct messages.
 _USER_ID = re.compile(r"[UW][A-Z0-9]+")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]+")
 
 
 @dataclass
@@ -69,6 +75,14 @@ class SlackSurfaces:
         self._view_ids = itertools.count(1)
         self._hashes = itertools.count(1)
         self._last_home: HomeTab | None = None
+        # The bot is in every well-formed channel but those in `not_member` (chat:write.public
+        # for the rest); a C… channel listed here is private (G… ones always are).
+        self.private_channels: set[str] = set()
+        self.missing_channels: set[str] = set()  # ids Slack does not know: channel_not_found
+        self.channel_names: dict[str, str] = {}  # id → name, for conversations.info
+        self.joined: list[str] = []  # conversations.join calls that made the bot a member
+        self.dms: dict[str, str] = {}  # D… (or group DM G…) id → its users, comma-separated
+        self._dm_ids = itertools.count(1)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -96,6 +110,15 @@ class SlackSurfaces:
     def display_name(self, user_id: str) -> str:
         with self.lock:
             return self.users.get(user_id, user_id)
+
+    def is_private(self, channel: str) -> bool:
+        return channel.startswith(("G", "D")) or channel in self.private_channels
+
+    def channel_error(self, channel: str) -> str | None:
+        """Why the bot cannot share into `channel` (channel_not_found, not_in_channel), or None."""
+        if not _CHANNEL_ID.fullmatch(channel) or channel in self.missing_channels:
+            return "channel_not_found"
+        return "not_in_channel" if channel in self.not_member else None
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -182,6 +205,69 @@ class SlackSurfaces:
         profile = {"display_name": name, "real_name": name}
         user = {"id": user_id, "name": name, "real_name": name, "is_bot": False}
         return Reply(200, {"ok": True, "user": {**user, "profile": profile}})
+
+    def _conversation(self, channel: str) -> dict[str, Any]:
+        is_im, users = channel.startswith("D"), self.dms.get(channel, "")
+        if is_im:
+            return {"id": channel, "is_im": True, "user": users, "created": 1700000000}
+        return {
+            "id": channel,
+            "name": self.channel_names.get(channel, channel.lower()),
+            "is_channel": not self.is_private(channel),
+            "is_group": self.is_private(channel) and "," not in users,
+            "is_im": False,
+            "is_mpim": "," in users,
+            "is_private": self.is_private(channel),
+            "is_archived": False,
+            "is_member": channel not in self.not_member,
+            "created": 1700000000,
+        }
+
+    def _conversations_info(self, args: dict[str, Any]) -> Reply:
+        channel = str(args.get("channel") or "")
+        if self.channel_error(channel) == "channel_not_found":
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
+        with self.lock:
+            return Reply(200, {"ok": True, "channel": self._conversation(channel)})
+
+    def _conversations_join(self, args: dict[str, Any]) -> Reply:
+        channel = str(args.get("channel") or "")
+        if self.channel_error(channel) == "channel_not_found":
+            return Reply(200, {"ok": False, "error": "channel_not_found"})
+        if self.is_private(channel):  # private channels and DMs need an /invite
+            return Reply(200, {"ok": False, "error": "method_not_supported_for_channel_type"})
+        with self.lock:
+            reply: dict[str, Any] = {"ok": True}
+            if channel in self.not_member:
+                self.not_member.discard(channel)
+                self.joined.append(channel)
+            else:
+                reply["warning"] = "already_in_channel"
+                reply["response_metadata"] = {"warnings": ["already_in_channel"]}
+            return Reply(200, {**reply, "channel": self._conversation(channel)})
+
+    def _conversations_open(self, args: dict[str, Any]) -> Reply:
+        users = args.get("users") or ""
+        users = users if isinstance(users, list) else str(users).split(",")
+        users = sorted({str(user).strip() for user in users if str(user).strip()})
+        if args.get("channel"):  # reopening a conversation by its id
+            if args["channel"] not in self.dms:
+                return Reply(200, {"ok": False, "error": "channel_not_found"})
+            return Reply(200, {"ok": True, "channel": {"id": args["channel"]}, "no_op": True})
+        if not users:
+            return Reply(200, {"ok": False, "error": "users_list_not_supplied"})
+        if not all(_USER_ID.fullmatch(user) for user in users):
+            return Reply(200, {"ok": False, "error": "user_not_found"})
+        key = ",".join(users)
+        with self.lock:
+            channel = next((id_ for id_, with_ in self.dms.items() if with_ == key), None)
+            reply: dict[str, Any] = {"ok": True}
+            if channel:
+                reply.update(no_op=True, already_open=True)
+            else:
+                channel = f"{'D' if len(users) == 1 else 'G'}0DM{next(self._dm_ids):05d}"
+                self.dms[channel] = key
+            return Reply(200, {**reply, "channel": {"id": channel}})
 
 
 def _view(args: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
-leases, privacy, opt-outs, SMS fallbacks and the marketing cap, each a module of its own over one database.
+leases, privacy, opt-outs, SMS fallbacks, the marketing cap and campaigns, each a module of its own over one database.
 
 Every change that must happen together happens in one transaction. On SQLite write transactions
 run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from bot.db import Database, open_database
 from bot.store.approvals import Approvals
+from bot.store.campaigns import Campaigns
 from bot.store.deliveries import Deliveries
 from bot.store.fallbacks import Fallbacks
 from bot.store.jobs import Jobs
@@ -42,6 +43,7 @@ class Store:
         self.sends = Sends(database, self.wake)
         self.deliveries = Deliveries(database)
         self.approvals = Approvals(database, self.wake)
+        self.campaigns = Campaigns(database, self.wake)
         self.templates = Templates(database)
         self.jobs = Jobs(database, self.holder, job_lease_seconds)
         self.leases = Leases(database)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from bot.core.delivery import State
-from bot.core.model import Approval, Decision, ThreadState
+from bot.core.model import Approval, CampaignState, Decision, ThreadState
 from bot.db import Connection, Database, Row
 from bot.store.jobs import enqueue_sync
 from bot.store.rows import reload_send, send_from
@@ -30,6 +30,13 @@ def _settle(
         "INSERT INTO approval_events (send_id, at, actor, action, reason) VALUES (?, ?, ?, ?, ?)",
         (send["id"], now, actor, approval, reason),
     )
+    if send["campaign"]:  # a campaign's approver decided on its preview
+        state = CampaignState.RUNNING if approval == Approval.APPROVED else CampaignState.CANCELLED
+        conn.execute(
+            "UPDATE campaigns SET state = ?, started_by = ?, started_at = ?, updated_at = ? "
+            "WHERE send_id = ? AND state = ?",
+            (state, actor, now, now, send["id"], CampaignState.PREVIEW),
+        )
     if approval == Approval.APPROVED:
         if send["thread_state"] == ThreadState.POSTED:
             release_recipients(conn, send["id"])

@@ -207,6 +207,16 @@ class Deliveries:
                 enqueue_sync(conn, row["send_id"])
         return bool(skipped)
 
+    def average_price(self, sample: int = 200) -> float | None:
+        """What a delivered Viber message cost lately, for a campaign's estimate."""
+        row = self.db.fetch_one(
+            """SELECT AVG(price) AS price FROM (SELECT price FROM recipients
+                   WHERE channel = 'viber' AND state = 'delivered' AND price > 0
+                   ORDER BY id DESC LIMIT ?) recent""",
+            (sample,),
+        )
+        return float(row["price"]) if row and row["price"] is not None else None
+
     def sms_id_taken(self, sms_id: str) -> bool:
         found = self.db.fetch_one("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
         return found is not None

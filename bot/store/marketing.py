@@ -19,6 +19,18 @@ class MarketingCap:
         self.db = db
         self._lock = db.row_lock
 
+    def full(self, phones: list[str], cap: int, window: float) -> set[str]:
+        """Which of these numbers already had `cap` marketing messages in the last `window`
+        seconds (an estimate for a preview; `take_slot` decides)."""
+        marks = ", ".join("?" for _ in _UNCOUNTED)
+        rows = self.db.fetch_all(
+            f"""SELECT phone FROM recipients WHERE counted_at > ? AND state NOT IN ({marks})
+                GROUP BY phone HAVING COUNT(*) >= ?""",
+            (time.time() - window, *_UNCOUNTED, cap),
+        )
+        wanted = set(phones)
+        return {row["phone"] for row in rows if row["phone"] in wanted}
+
     def take_slot(self, recipient_id: int, phone: str, cap: int, window: float) -> bool:
         """Count this marketing message against its number's cap: False when `cap` messages
         were already accepted (or are on their way) in the last `window` seconds. The number's

@@ -44,6 +44,7 @@ def send_from(row: Row) -> Send:
         sms_fallback=bool(row["sms_fallback"]),
         sms_text=row["sms_text"],
         held_until=row["held_until"],
+        campaign=bool(row["campaign"]),
     )
 
 

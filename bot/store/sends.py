@@ -10,6 +10,7 @@ from collections.abc import Callable
 from bot.core.delivery import State
 from bot.core.model import (
     Approval,
+    CampaignState,
     JobKind,
     JobState,
     LookUp,
@@ -52,8 +53,9 @@ class Sends:
                 """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
                        response_url, text, image_url, button_label, button_url, brandname,
                        test_send, thread_state, approval, approval_expires_at, approval_channel,
-                       scheduled_at, thread_ts, category, sms_fallback, sms_text, held_until)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       scheduled_at, thread_ts, category, sms_fallback, sms_text, held_until,
+                       campaign)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     send_id,
                     now,
@@ -78,6 +80,7 @@ class Sends:
                     int(new.sms_fallback),
                     new.sms_text,
                     new.held_until,
+                    int(new.campaign_file is not None),
                 ),
             )
             conn.executemany(
@@ -89,6 +92,14 @@ class Sends:
                 ],
             )
             enqueue(conn, JobKind.POST_PARENT, send_id)
+            if new.campaign_file:  # read after the thread is posted: the same line of jobs
+                file_id, file_name, file_url = new.campaign_file
+                conn.execute(
+                    """INSERT INTO campaigns (send_id, state, file_id, file_name, file_url,
+                           updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
+                    (send_id, CampaignState.READING, file_id, file_name, file_url, now),
+                )
+                enqueue(conn, JobKind.READ_CAMPAIGN, send_id)
         self._wake()
         return send_id
 
@@ -192,6 +203,15 @@ class Sends:
                 (until, time.time(), State.QUEUED, until, send_id, until),
             ).rowcount
             if held:
+                enqueue_sync(conn, send_id)
+
+    def end_hold(self, send_id: str) -> None:
+        with self.db.transaction() as conn:
+            ended = conn.execute(
+                "UPDATE sends SET held_until = NULL, updated_at = ? WHERE id = ? AND held_until <= ?",
+                (time.time(), send_id, time.time()),
+            ).rowcount
+            if ended:
                 enqueue_sync(conn, send_id)
 
     def cancel_scheduled(self, send_id: str, actor: str) -> Send | None:

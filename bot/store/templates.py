@@ -8,10 +8,16 @@ from bot.core.message import ViberMessage
 from bot.core.model import Category
 from bot.db import Database
 
+# `/viber` opens the composer with the templates in it, within Slack's 3 seconds: they are
+# kept this long in each process (a change made here shows at once, one made by another
+# process within this time).
+CACHE_SECONDS = 5.0
+
 
 class Templates:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cached: tuple[float, dict[str, ViberMessage], dict[str, str]] | None = None
 
     def save(
         self, name: str, message: ViberMessage, created_by: str, category: str = Category.CARE
@@ -37,21 +43,31 @@ class Templates:
                     category,
                 ),
             )
+        self._cached = None
 
     def all(self) -> dict[str, ViberMessage]:
+        return dict(self._read()[1])
+
+    def _read(self) -> tuple[float, dict[str, ViberMessage], dict[str, str]]:
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
+            return cached
         rows = self.db.fetch_all("SELECT * FROM templates ORDER BY name")
-        return {
+        messages = {
             row["name"]: ViberMessage(
                 row["text"], row["image_url"], row["button_label"], row["button_url"]
             )
             for row in rows
         }
+        self._cached = (time.monotonic(), messages, {r["name"]: r["category"] for r in rows})
+        return self._cached
 
     def category(self, name: str) -> str:
         """Care or marketing: what a send started from this template is, unless changed."""
-        row = self.db.fetch_one("SELECT category FROM templates WHERE name = ?", (name,))
-        return row["category"] if row else Category.CARE
+        return self._read()[2].get(name, Category.CARE)
 
     def remove(self, name: str) -> bool:
         with self.db.transaction() as conn:
-            return conn.execute("DELETE FROM templates WHERE name = ?", (name,)).rowcount > 0
+            removed = conn.execute("DELETE FROM templates WHERE name = ?", (name,)).rowcount > 0
+        self._cached = None
+        return removed

@@ -19,10 +19,14 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 8 and "✗" not in out
+    assert out.count("✓") == 9 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
     assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
-    assert "8 of 8 checks passed." in out
+    assert (
+        "✓ Job runner: jobs run inside the web process (RUN_JOBS=both); a separate worker "
+        "needs PostgreSQL" in out
+    )
+    assert "9 of 9 checks passed." in out
 
 
 def test_the_sms_templates_are_listed(env, tmp_path):
@@ -67,9 +71,15 @@ def test_bad_slack_token(env, tmp_path):
 
 def test_missing_scope_for_user_groups(env, tmp_path, slack_api):
     env["APPROVAL_REQUIRED"], env["APPROVERS"] = "true", "S0LEADS"
-    slack_api.scopes = "commands,chat:write,chat:write.public"
+    slack_api.scopes = "commands,chat:write,chat:write.public,files:read,files:write,channels:join"
     code, out = check(env, tmp_path)
     assert code == 1 and "missing scopes: usergroups:read" in out
+
+
+def test_missing_scopes_for_campaigns(env, tmp_path, slack_api):
+    slack_api.scopes = "commands,chat:write,chat:write.public,users:read"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "missing scopes: files:read, files:write, channels:join" in out
 
 
 def test_slack_unreachable(env, tmp_path):
@@ -130,3 +140,35 @@ def test_socket_mode_needs_no_signing_secret(env, tmp_path, slack_api):
     env["SLACK_APP_TOKEN"] = slack_api.app_token
     code, out = check(env, tmp_path)
     assert code == 0 and "SLACK_SIGNING_SECRET" not in out
+
+
+def test_run_jobs_web_on_sqlite_is_flagged_with_the_fix(env, tmp_path):
+    env["RUN_JOBS"] = "web"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Job runner: RUN_JOBS=web needs PostgreSQL (DATABASE_URL)" in out
+    assert "nothing would ever run the jobs" in out and "heroku config:unset RUN_JOBS" in out
+
+
+def test_an_invalid_run_jobs_value_is_flagged(env, tmp_path):
+    env["RUN_JOBS"] = "workers"
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Job runner: RUN_JOBS must be both" in out and "not 'workers'" in out
+    assert "set RUN_JOBS to both or web, or unset it" in out
+
+
+def test_an_invalid_run_jobs_value_is_listed_with_the_configuration(env, tmp_path):
+    env.update(RUN_JOBS="workers", ESMS_API_KEY="")
+    code, out = check(env, tmp_path)
+    assert code == 1 and "✗ Configuration: ESMS_API_KEY is missing" in out
+    assert "✗ Configuration: RUN_JOBS must be both" in out
+
+
+def test_the_job_runner_on_postgres(env, tmp_path, shared_url):
+    env["DATABASE_URL"] = shared_url
+    code, out = check(env, tmp_path)
+    assert code == 0 and "✓ Job runner: RUN_JOBS=both: every web process runs jobs" in out
+    env["RUN_JOBS"] = "web"
+    code, out = check(env, tmp_path)
+    assert code == 0, out
+    assert "✓ Job runner: RUN_JOBS=web: the web processes leave the jobs to viber-bot worker" in out
+    assert "heroku ps:scale worker=1" in out

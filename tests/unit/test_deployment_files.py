@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.check import run_jobs_choice
 from bot.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,8 @@ def variables() -> set[str]:
     environment = RecordingEnvironment()
     with pytest.raises(ConfigError):
         load_settings(environment, require_app_token=True)
+    # Read beside the settings (by serve, dev, worker and check), not by them.
+    run_jobs_choice(environment, shared_database=None)
     return environment.asked
 
 
@@ -51,6 +54,15 @@ def test_readme_documents_every_variable(variables):
     assert not [name for name in variables if f"`{name}`" not in readme]
 
 
-def test_procfile_migrates_on_release_and_serves_the_web():
+def test_procfile_migrates_on_release_serves_the_web_and_declares_a_worker():
     lines = (ROOT / "Procfile").read_text().splitlines()
     assert "release: viber-bot migrate" in lines and "web: viber-bot serve" in lines
+    assert "worker: viber-bot worker" in lines
+
+
+def test_run_jobs_is_described_with_its_values():
+    app = json.loads((ROOT / "app.json").read_text())
+    assert app["env"]["RUN_JOBS"]["value"] == "both"
+    readme = (ROOT / "README.md").read_text().splitlines()
+    (row,) = [line for line in readme if line.startswith("| `RUN_JOBS` |")]
+    assert "`both`" in row and "`web`" in row and "PostgreSQL" in row

@@ -26,6 +26,14 @@ from bot.slack.app import build_bolt_app
 from bot.slack.binding import bind
 from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
 from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
+from bot.slack.blocks.campaign import (
+    CAMPAIGN_CALLBACK_ID,
+    OPEN_ACTION,
+    PAUSE_ACTION,
+    RESUME_ACTION,
+    START_ACTION,
+    STOP_ACTION,
+)
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
 from bot.slack.people import People, PeopleList
 from bot.slack.sms_choice import SmsTemplates
@@ -293,6 +301,9 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
         ("view", REJECT_CALLBACK_ID),
         ("action", CANCEL_ACTION),
         ("action", OPT_OUT_ACTION),
+        ("view", CAMPAIGN_CALLBACK_ID),
+        ("action", OPEN_ACTION),
+        *[("action", a) for a in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION)],
         ("event", "app_home_opened"),
         ("error", ""),
     }

@@ -134,6 +134,7 @@ ADDED_IN = {("jobs", "holder"): 7}  # columns younger than the oldest fixture
 DEFAULTS = {
     ("sends", "category"): "care",
     ("sends", "sms_fallback"): 0,
+    ("sends", "campaign"): 0,
     ("templates", "category"): "care",
     ("recipients", "channel"): "viber",
 }

@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 
 from bot.config import load_settings
 from bot.core.delivery import State
+from bot.core.message import ViberMessage
 from bot.core.model import JobKind
 from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
@@ -16,7 +17,7 @@ from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.jobs.tasks import Tasks
 from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-from bot.standins.slack_api import SlackApiStandIn, block_text
+from bot.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
 from tests.e2e.harness import wait_for
 from tests.helpers import new_send
 
@@ -194,7 +195,38 @@ def give_up_refreshing_the_thread(world):
     return send_id
 
 
+def campaign(store, slack_api, content=b"phone,ten\n0901234567,Lan\n"):
+    upload = slack_api.add_file("khach.csv", content)
+    file = ("F1", "khach.csv", upload["url_private_download"])
+    return new_send(store, (), message=ViberMessage(text="Chào {ten}"), campaign_file=file)
+
+
+def give_up_reading_the_campaign_file(world):
+    store, worker, slack_api, esms = world
+    slack_api.fail_next(DOWNLOAD, times=50, status=500)
+    send_id = campaign(store, slack_api)
+    run_all(store, worker)
+    assert store.campaigns.get(send_id).state == "unreadable"
+    assert "could not be downloaded" in store.campaigns.get(send_id).problem
+    assert esms.submissions == []
+    return send_id
+
+
+def give_up_uploading_the_report(world):
+    store, worker, slack_api, _ = world
+    send_id = campaign(store, slack_api)
+    run_all(store, worker)
+    slack_api.fail_next("files.getUploadURLExternal", times=50, error="internal_error")
+    store.campaigns.report_again(send_id)
+    run_all(store, worker)
+    (parent,) = slack_api.parents()
+    assert any("report could not be uploaded" in m.text for m in slack_api.replies(parent.ts))
+    return send_id
+
+
 GIVING_UP = {
+    JobKind.READ_CAMPAIGN: give_up_reading_the_campaign_file,
+    JobKind.CAMPAIGN_REPORT: give_up_uploading_the_report,
     JobKind.POST_PARENT: give_up_posting_the_parent,
     JobKind.POST_APPROVAL: give_up_posting_the_approval_request,
     JobKind.SUBMIT: give_up_submitting,

@@ -1,0 +1,291 @@
+"""A campaign's jobs: read its file after Slack's acknowledgement, keep its thread to a progress
+bar and milestones (never one reply per recipient), and upload its report."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from datetime import datetime
+from typing import Any
+
+import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.campaign import Plan, plan_campaign
+from bot.core.formatting import VIETNAM, vietnam_day
+from bot.core.i18n import _
+from bot.core.marketing import DAILY_WINDOW_SECONDS
+from bot.core.model import Campaign, CampaignState, Category, Job, Recipient, Send
+from bot.core.networks import network_name
+from bot.core.spreadsheet import SheetError, read_sheet
+from bot.esms import codes
+from bot.jobs.retry import RetryLater
+from bot.slack.blocks.campaign import campaign_parent, milestone_text, preview_reply
+from bot.slack.errors import is_transient, retry_after, slack_error
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 10 * 1024 * 1024  # what Slack's file_input accepts
+REFRESH_SECONDS = 5.0  # a campaign's parent is refreshed at most this often
+SAMPLES = 3
+
+
+class CampaignTasks:
+    """The campaign jobs' half of `Tasks`."""
+
+    settings: Settings
+    store: Store
+    slack: WebClient
+
+    # -- read the file -----------------------------------------------------------------------
+
+    def read_campaign(self, job: Job) -> None:
+        send = self.store.sends.get(job.send_id)
+        campaign = self.store.campaigns.get(job.send_id)
+        if send is None or campaign is None or campaign.state != CampaignState.READING:
+            return
+        if not send.parent_ts:  # Slack refused the thread: nothing will be sent
+            self.store.campaigns.unreadable(send.id, _("camp.no_thread"))
+            return
+        data = self._download(campaign.file_url or "")
+        if isinstance(data, str):
+            self.store.campaigns.unreadable(send.id, data)
+            return
+        try:
+            plan = plan_campaign(read_sheet(data), send.message, self.settings.campaign_max_rows)
+        except SheetError as problem:
+            self.store.campaigns.unreadable(send.id, str(problem))
+            return
+        if problem := _plan_problem(plan):
+            self.store.campaigns.unreadable(send.id, problem)
+            return
+        if self.store.campaigns.save_plan(send.id, plan, plan.invalid):
+            self._skip_opted_out(send.id)
+            log.info("campaign %s planned: %d rows to send", send.id, len(plan.rows))
+
+    def _download(self, url: str) -> bytes | str:
+        """The file's bytes, or what is wrong with it in words (RetryLater when Slack may
+        answer later)."""
+        headers = {"Authorization": f"Bearer {self.settings.slack_bot_token}"}
+        try:
+            answer = requests.get(url, headers=headers, timeout=30, stream=True)
+        except requests.RequestException as error:
+            raise RetryLater(f"file download failed ({type(error).__name__})") from None
+        with answer:
+            if answer.status_code == 429 or answer.status_code >= 500:
+                delay = _seconds(answer.headers.get("Retry-After"))
+                raise RetryLater(f"file download: HTTP {answer.status_code}", delay)
+            if answer.status_code != 200:
+                return _("camp.file_gone", status=answer.status_code)
+            if "text/html" in answer.headers.get("Content-Type", ""):
+                return _("camp.file_login")  # Slack's sign-in page: no files:read scope
+            data = answer.raw.read(MAX_FILE_BYTES + 1, decode_content=True)
+        if len(data) > MAX_FILE_BYTES:
+            return _("camp.file_big")
+        return data
+
+    def _skip_opted_out(self, send_id: str) -> None:
+        recipients = self.store.sends.recipients(send_id)
+        found = self.store.optouts.among(r.phone for r in recipients)
+        for recipient in recipients:
+            if opt_out := found.get(recipient.phone):
+                reason = opt_out.reason or _("skip.no_reason")
+                detail = _("skip.opted_out", day=vietnam_day(opt_out.added_at), reason=reason)
+                self.store.deliveries.skip(recipient.id, detail)
+
+    # -- the thread --------------------------------------------------------------------------
+
+    def sync_campaign(self, send: Send) -> None:
+        campaign = self.store.campaigns.get(send.id)
+        if campaign is None or not send.parent_ts:
+            return
+        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", REFRESH_SECONDS)
+        if wait:  # the parent was refreshed a moment ago: once more when its turn comes
+            raise RetryLater("campaign refreshed a moment ago", wait)
+        if self.store.campaigns.finish_if_done(send.id):
+            campaign = self.store.campaigns.get(send.id) or campaign
+        counts = self.store.campaigns.counts(send.id)
+        text, blocks = campaign_parent(send, campaign, counts, self.settings.approvers)
+        self._slack_call(
+            "chat_update", channel=send.channel_id, ts=send.parent_ts, text=text, blocks=blocks
+        )
+        if send.approval_ts and send.approval_channel:
+            self._slack_call(
+                "chat_update",
+                channel=send.approval_channel,
+                ts=send.approval_ts,
+                text=text,
+                blocks=blocks,
+            )
+        held = ":held" if send.held_until else ""
+        milestone = f"{campaign.state}:{campaign.pause_reason}{held}"
+        if send.awaiting_approval or milestone == campaign.reported:
+            return
+        previous = campaign.reported or ""
+        waited = previous.startswith(CampaignState.PAUSED) or previous.endswith(":held")
+        if campaign.state == CampaignState.PREVIEW:
+            self._post_preview(send, campaign, counts)
+        elif campaign.state == CampaignState.RUNNING and not held and waited:
+            self._reply(send, _("camp.m_resumed"))
+        elif reply := milestone_text(send, campaign, counts):
+            self._reply(send, reply)
+        self.store.campaigns.mark_milestone(send.id, milestone)
+
+    def _post_preview(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> None:
+        recipients = self.store.sends.recipients(send.id)
+        over_cap = 0
+        if send.category == Category.MARKETING:
+            cap = self.settings.outreach.marketing_daily_cap
+            full = self.store.marketing_cap.full(
+                [r.phone for r in recipients], cap, DAILY_WINDOW_SECONDS
+            )
+            over_cap = sum(r.phone in full for r in recipients)
+        samples = [(r.phone, r.message_in(send)) for r in recipients[:SAMPLES]]
+        price = self.store.deliveries.average_price()
+        text = preview_reply(
+            campaign, len(recipients), counts.get("skipped", 0), over_cap, samples, price
+        )
+        self._reply(send, text)
+        if campaign.invalid:
+            lines = [["row", "reason"], *[[str(n), reason] for n, reason in campaign.invalid]]
+            self._upload(send, "invalid-rows.csv", _csv(lines), _("camp.invalid_file"))
+
+    def _reply(self, send: Send, text: str) -> None:
+        self._slack_call(
+            "chat_postMessage",
+            channel=send.channel_id,
+            thread_ts=send.reply_ts,
+            text=text,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    def give_up_reading(self, job: Job, reason: str) -> None:
+        self.store.campaigns.unreadable(job.send_id, _("camp.file_failed", reason=reason))
+
+    def give_up_report(self, job: Job, reason: str) -> None:
+        send = self.store.sends.get(job.send_id)
+        if send and send.parent_ts:
+            try:
+                self._reply(send, _("camp.report_failed", reason=reason, send_id=send.id))
+            except RetryLater:
+                log.error("campaign %s: report not uploaded: %s", job.send_id, reason)
+
+    # -- the report --------------------------------------------------------------------------
+
+    def campaign_report(self, job: Job) -> None:
+        send = self.store.sends.get(job.send_id)
+        campaign = self.store.campaigns.get(job.send_id)
+        if send is None or campaign is None or not send.parent_ts:
+            return
+        content = self._report(send, campaign)
+        name = f"campaign-{send.id}-report.csv"
+        file_id = self._upload(send, name, content, _("camp.report_file"))
+        if file_id:
+            self.store.campaigns.mark_report_uploaded(send.id, file_id)
+
+    def _report(self, send: Send, campaign: Campaign) -> bytes:
+        """One line per row of the file: its own columns, then what became of it."""
+        columns = list(campaign.columns)
+        head = [*columns, "state", "error", "sms_id", "network", "price", "submitted_at"]
+        head += ["updated_at", "sms_state", "sms_sms_id", "sms_price"]
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(head)
+        sms: dict[int, Recipient] = {}
+        for batch in self.store.campaigns.rows(send.id):  # two passes, a batch at a time
+            sms.update({r.fallback_for: r for r in batch if r.is_sms and r.fallback_for})
+        for batch in self.store.campaigns.rows(send.id):
+            for r in batch:
+                if r.is_sms:
+                    continue
+                values = json.loads(r.row_values or "{}")
+                fallback = sms.get(r.id)
+                writer.writerow(
+                    [
+                        *[values.get(column, "") for column in columns],
+                        r.state,
+                        _error(r),
+                        r.sms_id or "",
+                        network_name(r.telco_id) or "",
+                        "" if r.price is None else f"{r.price:g}",
+                        _when(r.submitted_at),
+                        _when(r.updated_at),
+                        fallback.state if fallback else "",
+                        (fallback.sms_id or "") if fallback else "",
+                        "" if not fallback or fallback.price is None else f"{fallback.price:g}",
+                    ]
+                )
+        return out.getvalue().encode("utf-8-sig")  # with a BOM: Excel reads it as UTF-8
+
+    def _upload(self, send: Send, filename: str, content: bytes, title: str) -> str | None:
+        """Share a file in the send's thread, joining a public channel first if need be; a
+        private channel the app is not in is told how to invite it."""
+        arguments: dict[str, Any] = {
+            "channel": send.channel_id,
+            "thread_ts": send.reply_ts,
+            "file": content,
+            "filename": filename,
+            "title": title,
+        }
+        for attempt in range(2):
+            try:
+                answer = self.slack.files_upload_v2(**arguments)
+                return str((answer.get("file") or {}).get("id") or "") or None
+            except SlackApiError as error:
+                code = slack_error(error)
+                if is_transient(error):
+                    raise RetryLater(f"Slack: {code}", retry_after(error)) from None
+                if code == "not_in_channel" and attempt == 0 and self._join(send):
+                    continue
+                log.error("file not shared in %s: %s", send.channel_id, code)
+                self._reply(send, _("camp.cannot_share", code=code))
+                return None
+            except Exception as error:
+                raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
+        return None
+
+    def _join(self, send: Send) -> bool:
+        try:
+            self.slack.conversations_join(channel=send.channel_id)
+            return True
+        except SlackApiError as error:
+            log.warning("could not join %s: %s", send.channel_id, slack_error(error))
+            return False
+
+
+def _plan_problem(plan: Plan) -> str | None:
+    if plan.unknown:
+        names = ", ".join("{" + name + "}" for name in plan.unknown)
+        return _("camp.unknown", names=names, columns=", ".join(plan.columns))
+    if not plan.rows:
+        return _("camp.no_rows", invalid=len(plan.invalid))
+    return None
+
+
+def _error(recipient: Recipient) -> str:
+    if recipient.error_code is not None:
+        return codes.describe(recipient.error_code, recipient.error_detail)
+    return recipient.error_detail or ""
+
+
+def _when(epoch: float | None) -> str:
+    return datetime.fromtimestamp(epoch, VIETNAM).isoformat(timespec="seconds") if epoch else ""
+
+
+def _csv(lines: list[list[str]]) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(lines)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None

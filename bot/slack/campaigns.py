@@ -1,0 +1,227 @@
+"""Campaigns from Slack: `/viber campaign` (and the Home tab's button) opens the modal; its
+submission stores the campaign before Slack hears back (the file is read afterwards); Start,
+Pause, Resume and Cancel on the thread parent; `/viber campaign report ID`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.campaign import fill
+from bot.core.i18n import _
+from bot.core.message import ViberMessage, validate_message
+from bot.core.model import Category, NewSend, Send
+from bot.core.schedule import check_send_at
+from bot.slack.binding import bind
+from bot.slack.blocks.campaign import (
+    CAMPAIGN_CALLBACK_ID,
+    OPEN_ACTION,
+    PAUSE_ACTION,
+    RESUME_ACTION,
+    START_ACTION,
+    STOP_ACTION,
+    campaign_modal,
+)
+from bot.slack.blocks.common import INPUT_ACTION_ID
+from bot.slack.blocks.composer import ComposerContext
+from bot.slack.people import PeopleList
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+CSV_NAMES = (".csv", ".txt")
+
+
+def register(app: App, settings: Settings, store: Store, approvers: PeopleList) -> None:
+    app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, settings, store))
+    app.action(OPEN_ACTION)(bind(open_from_home, settings, store))
+    for action in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION):
+        app.action(action)(bind(control, settings, store, approvers))
+
+
+def open_modal(
+    settings: Settings, store: Store, client: WebClient, trigger_id: str, channel_id: str
+) -> str | None:
+    """Open the campaign modal; Slack's error code when it would not."""
+    view = campaign_modal(
+        ComposerContext(channel_id).dump(),
+        tuple(store.templates.all()),
+        sms_brandname=settings.outreach.sms_brandname,
+        ask_channel=not channel_id,
+    )
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        return str(error.response.get("error"))
+    return None
+
+
+def open_from_home(
+    settings: Settings, store: Store, ack: Ack, body: dict[str, Any], client: WebClient
+) -> None:
+    ack()
+    problem = open_modal(settings, store, client, body.get("trigger_id", ""), "")
+    if problem:
+        log.warning("campaign modal not opened from Home: %s", problem)
+
+
+def _values(state: dict[str, Any]) -> dict[str, Any]:
+    """Each block's value: text, the selected option's value, files, a time, a channel."""
+    values: dict[str, Any] = defaultdict(str)
+    for block_id, block in (state or {}).items():
+        element = block.get(INPUT_ACTION_ID) if isinstance(block, dict) else None
+        if not isinstance(element, dict):
+            continue
+        if isinstance(element.get("files"), list):
+            values[block_id] = element["files"]
+        elif isinstance(element.get("value"), str):
+            values[block_id] = element["value"]
+        elif isinstance(element.get("selected_option"), dict):
+            values[block_id] = str(element["selected_option"].get("value") or "")
+        elif isinstance(element.get("selected_options"), list):
+            values[block_id] = ",".join(
+                str(o.get("value")) for o in element["selected_options"] if isinstance(o, dict)
+            )
+        elif isinstance(element.get("selected_date_time"), int):
+            values[block_id] = str(element["selected_date_time"])
+        elif isinstance(element.get("selected_conversation"), str):
+            values[block_id] = element["selected_conversation"]
+    return values
+
+
+def submit(
+    settings: Settings, store: Store, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    """Check what can be checked at once (the file is read after the acknowledgement)."""
+    values = _values((view.get("state") or {}).get("values") or {})
+    context = ComposerContext.load(view.get("private_metadata", ""))
+    channel = (context.channel_id if context else "") or values["channel"]
+    errors: dict[str, str] = {}
+    files = [f for f in values["file"] or [] if isinstance(f, dict)]
+    upload = files[0] if files else None
+    if upload is None or not upload.get("url_private_download"):
+        errors["file"] = _("camp.err_no_file")
+    elif not str(upload.get("name", "")).lower().endswith(CSV_NAMES) and (
+        upload.get("filetype") not in ("csv", "text")
+    ):
+        errors["file"] = _("camp.err_not_csv")
+    message = ViberMessage.from_fields(
+        values["text"], values["image_url"], values["button_label"], values["button_url"]
+    )
+    template = store.templates.all().get(values["template"]) if values["template"] else None
+    if template and not message.text and not message.image_url:
+        message = template
+    # Checked with every placeholder standing for a word: the shapes and links hold then.
+    errors.update(validate_message(_with_samples(message)))
+    if not message.text and not message.image_url:
+        errors.setdefault("text", _("camp.err_no_text"))
+    scheduled_at, problem = check_send_at(values["send_at"], time.time())
+    if problem:
+        errors["send_at"] = problem
+    category = values["category"] or Category.CARE
+    if category not in (Category.CARE, Category.MARKETING):
+        errors["category"] = _("err.category")
+    if not channel:
+        errors["channel"] = _("camp.err_channel")
+    if errors:
+        blocks = {block["block_id"] for block in view.get("blocks", []) if "block_id" in block}
+        shown = {k if k in blocks else "file": v for k, v in errors.items()}
+        ack(response_action="errors", errors=shown)
+        return
+    assert upload is not None
+    fallback = "yes" in values["sms_fallback"].split(",") and category == Category.CARE
+    send_id = store.sends.create(
+        NewSend(
+            team_id=(body.get("team") or {}).get("id", ""),
+            channel_id=channel,
+            user_id=(body.get("user") or {}).get("id", ""),
+            message=message,
+            phones=(),
+            brandname=settings.esms_brandname,
+            test_send=settings.esms_sandbox,
+            scheduled_at=scheduled_at,
+            category=category,
+            sms_fallback=fallback and settings.outreach.sms_available,
+            campaign_file=(
+                str(upload.get("id", "")),
+                str(upload.get("name", "file.csv"))[:200],
+                str(upload["url_private_download"]),
+            ),
+        )
+    )
+    log.info("campaign %s stored by %s in %s", send_id, body.get("user", {}).get("id"), channel)
+    ack()
+
+
+def _with_samples(message: ViberMessage) -> ViberMessage:
+    sample = defaultdict(lambda: "x")
+    return ViberMessage(
+        fill(message.text, sample),
+        fill(message.image_url, sample, link=True),
+        fill(message.button_label, sample),
+        fill(message.button_url, sample, link=True),
+    )
+
+
+def control(
+    settings: Settings,
+    store: Store,
+    approvers: PeopleList,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+) -> None:
+    """Start, Pause, Resume, Cancel: for the campaign's author and the approvers."""
+    ack()
+    user_id = (body.get("user") or {}).get("id", "")
+    send = store.sends.get(str(action.get("value", "")))
+    problem = _control(settings, store, approvers, send, user_id, action.get("action_id", ""))
+    if problem:
+        respond(text=problem, response_type="ephemeral", replace_original=False)
+
+
+def _control(
+    settings: Settings,
+    store: Store,
+    approvers: PeopleList,
+    send: Send | None,
+    user_id: str,
+    action: str,
+) -> str | None:
+    if send is None or not send.campaign:
+        return _("camp.gone")
+    if user_id != send.user_id and not approvers.contains(user_id, fresh=True):
+        return _("camp.not_allowed", user=send.user_id)
+    campaigns = store.campaigns
+    if action == START_ACTION:
+        ttl = settings.approval_ttl_hours * 3600 if settings.approval_required else None
+        done = campaigns.start(send.id, user_id, approval_seconds=ttl) is not None
+    elif action == PAUSE_ACTION:
+        done = campaigns.pause(send.id, "person")
+    elif action == RESUME_ACTION:
+        done = campaigns.resume(send.id)
+    else:
+        done = campaigns.cancel(send.id, user_id)
+    if done:
+        log.info("campaign %s: %s by %s", send.id, action, user_id)
+        return None
+    return _("camp.not_now")
+
+
+def report_command(store: Store, send_id: str, user_id: str, channel_id: str) -> str:
+    """`/viber campaign report ID`: the report is uploaded into the campaign's thread again."""
+    send = store.sends.get(send_id.strip())
+    if send is None or not send.campaign:
+        return _("camp.no_such", send_id=send_id[:40])
+    if send.user_id != user_id and send.channel_id != channel_id:
+        return _("camp.elsewhere")
+    store.campaigns.report_again(send.id)
+    return _("camp.report_coming", channel=send.channel_id)

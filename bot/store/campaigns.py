@@ -1,0 +1,274 @@
+"""Campaigns: a send whose recipients come from a spreadsheet. The file is read after Slack's
+acknowledgement, planned into one recipient per valid row (each with its RequestId, stored
+before any eSMS call), previewed, then started, paused, resumed or cancelled."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+
+from bot.core.campaign import Plan
+from bot.core.delivery import FINAL_STATES, State
+from bot.core.model import Campaign, CampaignState, JobKind, JobState, Send
+from bot.db import Connection, Database, Row
+from bot.store.jobs import enqueue, enqueue_sync
+from bot.store.rows import recipient_from, reload_send
+from bot.store.sends import release_recipients
+
+FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's submissions wait "for ever" (until Resume)
+_FINAL = tuple(FINAL_STATES)
+
+
+def campaign_from(row: Row) -> Campaign:
+    return Campaign(
+        send_id=row["send_id"],
+        state=row["state"],
+        file_name=row["file_name"],
+        file_url=row["file_url"],
+        rows_read=row["rows_read"],
+        invalid=[tuple(item) for item in json.loads(row["invalid"] or "[]")],
+        duplicates=row["duplicates"],
+        unknown=json.loads(row["unknown"] or "[]"),
+        columns=json.loads(row["columns"] or "[]"),
+        problem=row["problem"],
+        pause_reason=row["pause_reason"],
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        report_file_id=row["report_file_id"],
+        reported=row["reported"],
+    )
+
+
+def set_state(conn: Connection, send_id: str, state: str, **columns: object) -> None:
+    names = ", ".join(f"{name} = ?" for name in columns)
+    conn.execute(
+        f"UPDATE campaigns SET state = ?, updated_at = ?{', ' + names if names else ''} "
+        "WHERE send_id = ?",
+        (state, time.time(), *columns.values(), send_id),
+    )
+
+
+class Campaigns:
+    def __init__(self, db: Database, wake: Callable[[], None]) -> None:
+        self.db = db
+        self._wake = wake
+        self._lock = db.row_lock
+
+    def get(self, send_id: str) -> Campaign | None:
+        row = self.db.fetch_one("SELECT * FROM campaigns WHERE send_id = ?", (send_id,))
+        return campaign_from(row) if row else None
+
+    def unreadable(self, send_id: str, problem: str) -> None:
+        with self.db.transaction() as conn:
+            set_state(conn, send_id, CampaignState.UNREADABLE, problem=problem)
+            enqueue_sync(conn, send_id)
+
+    def save_plan(self, send_id: str, plan: Plan, invalid: Sequence[tuple[int, str]]) -> bool:
+        """Store every planned row as a recipient (QUEUED, its own RequestId) and the preview's
+        figures, once; False when the plan was stored already (a retried read)."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM campaigns WHERE send_id = ?" + self._lock, (send_id,)
+            ).fetchone()
+            if row is None or row["state"] != CampaignState.READING:
+                return False
+            conn.executemany(
+                """INSERT INTO recipients (send_id, position, phone, request_id, state,
+                       updated_at, row_number, text, image_url, button_label, button_url,
+                       row_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        send_id,
+                        position,
+                        planned.phone,
+                        str(uuid.uuid4()),
+                        State.QUEUED,
+                        now,
+                        planned.number,
+                        planned.message.text,
+                        planned.message.image_url,
+                        planned.message.button_label,
+                        planned.message.button_url,
+                        json.dumps(planned.values, ensure_ascii=False),
+                    )
+                    for position, planned in enumerate(plan.rows)
+                ],
+            )
+            set_state(
+                conn,
+                send_id,
+                CampaignState.PREVIEW,
+                rows_read=plan.read,
+                invalid=json.dumps(list(invalid), ensure_ascii=False),
+                duplicates=plan.duplicates,
+                unknown=json.dumps(list(plan.unknown)),
+                columns=json.dumps(list(plan.columns)),
+            )
+            enqueue_sync(conn, send_id)
+        return True
+
+    def start(self, send_id: str, actor: str, *, approval_seconds: float | None) -> Send | None:
+        """Start from the preview, or ask the approvers first; None when not in preview."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM campaigns WHERE send_id = ?" + self._lock, (send_id,)
+            ).fetchone()
+            if row is None or row["state"] != CampaignState.PREVIEW:
+                return None
+            if approval_seconds is not None:
+                updated = conn.execute(
+                    """UPDATE sends SET approval = 'pending', approval_expires_at = ?,
+                           updated_at = ? WHERE id = ? AND approval = 'none'""",
+                    (now + approval_seconds, now, send_id),
+                ).rowcount
+                if not updated:
+                    return None
+            else:
+                set_state(conn, send_id, CampaignState.RUNNING, started_by=actor, started_at=now)
+                release_recipients(conn, send_id)
+            enqueue_sync(conn, send_id)
+            started = reload_send(conn, send_id)
+        self._wake()
+        return started
+
+    def pause(self, send_id: str, reason: str) -> bool:
+        """Hold every submission not yet made; True when it was running."""
+        with self.db.transaction() as conn:
+            if not self._in_state(conn, send_id, CampaignState.RUNNING):
+                return False
+            set_state(conn, send_id, CampaignState.PAUSED, pause_reason=reason)
+            conn.execute(
+                "UPDATE jobs SET run_after = ? WHERE send_id = ? AND kind = ? AND state = ?",
+                (time.time() + FAR_FUTURE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+            )
+            enqueue_sync(conn, send_id)
+        return True
+
+    def resume(self, send_id: str) -> bool:
+        with self.db.transaction() as conn:
+            if not self._in_state(conn, send_id, CampaignState.PAUSED):
+                return False
+            set_state(conn, send_id, CampaignState.RUNNING, pause_reason=None)
+            conn.execute(
+                "UPDATE jobs SET run_after = ? WHERE send_id = ? AND kind = ? AND state = ?",
+                (time.time(), send_id, JobKind.SUBMIT, JobState.QUEUED),
+            )
+            enqueue_sync(conn, send_id)
+        self._wake()
+        return True
+
+    def cancel(self, send_id: str, actor: str) -> bool:
+        """Rows not yet submitted are never sent; what is on its way to eSMS now goes out."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM campaigns WHERE send_id = ?" + self._lock, (send_id,)
+            ).fetchone()
+            live = (CampaignState.PREVIEW, CampaignState.RUNNING, CampaignState.PAUSED)
+            if row is None or row["state"] not in live:
+                return False
+            set_state(conn, send_id, CampaignState.CANCELLED)
+            conn.execute(
+                "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
+                (actor, now, now, send_id),
+            )
+            conn.execute(
+                f"""UPDATE recipients SET state = ?, updated_at = ?
+                    WHERE send_id = ? AND state = ? AND id NOT IN (
+                        SELECT recipient_id FROM jobs WHERE send_id = ? AND kind = ?
+                        AND state = '{JobState.RUNNING}')""",
+                (State.CANCELLED, now, send_id, State.QUEUED, send_id, JobKind.SUBMIT),
+            )
+            conn.execute(
+                """UPDATE jobs SET state = ?, last_error = 'cancelled'
+                   WHERE send_id = ? AND kind = ? AND state = ?""",
+                (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+            )
+            enqueue_sync(conn, send_id)
+        return True
+
+    def finish_if_done(self, send_id: str) -> bool:
+        """Mark a running campaign finished once every recipient is final, and queue its
+        report; True when it finished now."""
+        marks = ", ".join("?" for _ in _FINAL)
+        with self.db.transaction() as conn:
+            row = conn.execute(
+                "SELECT state FROM campaigns WHERE send_id = ?" + self._lock, (send_id,)
+            ).fetchone()
+            if row is None or row["state"] not in (CampaignState.RUNNING, CampaignState.CANCELLED):
+                return False
+            open_left = conn.execute(
+                f"""SELECT 1 FROM recipients WHERE send_id = ? AND state NOT IN ({marks})
+                    LIMIT 1""",
+                (send_id, *_FINAL),
+            ).fetchone()
+            if open_left:
+                return False
+            if row["state"] == CampaignState.RUNNING:
+                set_state(conn, send_id, CampaignState.FINISHED, finished_at=time.time())
+            else:
+                conn.execute(
+                    "UPDATE campaigns SET finished_at = ? WHERE send_id = ? AND finished_at IS NULL",
+                    (time.time(), send_id),
+                )
+            enqueue(conn, JobKind.CAMPAIGN_REPORT, send_id)
+        self._wake()
+        return True
+
+    def report_again(self, send_id: str) -> None:
+        with self.db.transaction() as conn:
+            enqueue(conn, JobKind.CAMPAIGN_REPORT, send_id)
+        self._wake()
+
+    def mark_report_uploaded(self, send_id: str, file_id: str) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE campaigns SET report_file_id = ? WHERE send_id = ?", (file_id, send_id)
+            )
+
+    def mark_milestone(self, send_id: str, milestone: str) -> None:
+        """The thread was told of this milestone (started, paused …): it is not told twice."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE campaigns SET reported = ? WHERE send_id = ?", (milestone, send_id)
+            )
+
+    def counts(self, send_id: str) -> dict[str, int]:
+        """Recipients by state (Viber and SMS apart: `sms:delivered` …)."""
+        rows = self.db.fetch_all(
+            """SELECT channel, state, COUNT(*) AS n FROM recipients WHERE send_id = ?
+               GROUP BY channel, state""",
+            (send_id,),
+        )
+        return {
+            (row["state"] if row["channel"] == "viber" else f"sms:{row['state']}"): row["n"]
+            for row in rows
+        }
+
+    def rows(self, send_id: str, batch: int = 1000) -> Iterator[list]:
+        """The recipients in batches, in file order, for the report (never all in memory)."""
+        last = -1
+        while True:
+            found = self.db.fetch_all(
+                """SELECT * FROM recipients WHERE send_id = ? AND id > ? ORDER BY id LIMIT ?""",
+                (send_id, last, batch),
+            )
+            if not found:
+                return
+            last = found[-1]["id"]
+            yield [recipient_from(row) for row in found]
+
+    def is_paused(self, send_id: str) -> bool:
+        row = self.db.fetch_one("SELECT state FROM campaigns WHERE send_id = ?", (send_id,))
+        return row is not None and row["state"] == CampaignState.PAUSED
+
+    def _in_state(self, conn: Connection, send_id: str, state: str) -> bool:
+        row = conn.execute(
+            "SELECT state FROM campaigns WHERE send_id = ?" + self._lock, (send_id,)
+        ).fetchone()
+        return row is not None and row["state"] == state

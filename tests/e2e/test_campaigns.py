@@ -1,0 +1,215 @@
+"""Campaigns through the real app: a CSV uploaded in Slack's modal, read after the
+acknowledgement, previewed, started, paused, resumed, cancelled, killed and restarted, and
+reported in a file uploaded into its thread."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from urllib.parse import urlencode
+
+from bot.standins.slack_api import TEAM_ID, block_text
+from tests.e2e.harness import wait_for
+
+HEADER = "\ufeffSố điện thoại;Tên khách;Mã đơn\n"
+
+
+def sheet(count: int, start: int = 0) -> bytes:
+    rows = [f"09{i + start:08d};Khách {i + start};A{i + start:04d}" for i in range(count)]
+    return (HEADER + "\n".join(rows) + "\n").encode()
+
+
+def submit_campaign(app, upload, *, text="Chào {Tên khách}, đơn {Mã đơn} đã sẵn sàng", **more):
+    state = {
+        "file": {"value": {"type": "file_input", "files": [upload]}},
+        "text": {"value": {"type": "plain_text_input", "value": text}},
+        "button_label": {"value": {"type": "plain_text_input", "value": more.get("label")}},
+        "button_url": {"value": {"type": "plain_text_input", "value": more.get("link")}},
+        "category": {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"value": more.get("category", "care")},
+            }
+        },
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": {"id": more.get("user", "U0001"), "username": "agent", "team_id": TEAM_ID},
+        "api_app_id": "A0001",
+        "trigger_id": "1234.5678.trigger",
+        "view": {
+            "id": "V0002",
+            "type": "modal",
+            "callback_id": "viber_campaign",
+            "private_metadata": json.dumps({"c": "C0001", "r": None, "t": None, "v": 0}),
+            "blocks": [{"type": "input", "block_id": name} for name in state],
+            "state": {"values": state},
+        },
+    }
+    return app.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+def press(app, parent, action_id, *, user="U0001"):
+    (value,) = [
+        e["value"]
+        for b in parent.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    ]
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM_ID, "domain": "example"},
+        "user": {"id": user, "username": "agent", "team_id": TEAM_ID},
+        "api_app_id": "A0001",
+        "trigger_id": "9.9.trigger",
+        "container": {"type": "message", "message_ts": parent.ts, "channel_id": "C0001"},
+        "channel": {"id": "C0001", "name": "support"},
+        "message": {"ts": parent.ts, "text": parent.text},
+        "response_url": "",
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "campaign",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+    }
+    return app.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+def current(slack_api, message):
+    return slack_api.messages[message.ts]
+
+
+def thread(slack_api, parent) -> str:
+    return "\n".join(m.text + block_text(m.blocks) for m in slack_api.replies(parent.ts))
+
+
+def accepted_phones(esms) -> list[str]:
+    return [p for s in esms.submissions if s.code == 100 for p in s.body.get("Phones", [])]
+
+
+def preview_of(app, slack_api, upload, **more):
+    assert submit_campaign(app, upload, **more).status_code == 200
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+    wait_for(lambda: "Preview" in thread(slack_api, parent), timeout=15)
+    return parent
+
+
+def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text(
+    app_factory, slack_api, esms
+):
+    app = app_factory()
+    content = sheet(5) + "0900000001;Khách trùng;A9999\nabc;Không số;A1\n09000002;;A2\n".encode()
+    upload = slack_api.add_file("khach-hang.csv", content)
+    parent = preview_of(
+        app, slack_api, upload, label="Xem đơn", link="https://shop.example/o/{Mã đơn}"
+    )
+    preview = thread(slack_api, parent)
+    assert "8 rows read" in preview and "5 to send" in preview and "2 invalid" in preview
+    assert "1 duplicate" in preview and "row 8" in preview and "row 9" in preview
+    assert "Chào Khách 0, đơn A0000 đã sẵn sàng" in preview  # a rendered sample
+    assert upload["id"] in slack_api.downloads
+    assert any(u.filename == "invalid-rows.csv" for u in slack_api.uploads)
+    time.sleep(0.5)
+    assert esms.submissions == []  # nothing before Start
+    press(app, current(slack_api, parent), "campaign_start")
+    wait_for(lambda: len(accepted_phones(esms)) == 5, timeout=20)
+    texts = {s.body["Phones"][0]: s.body for s in esms.submissions}
+    assert texts["0900000003"]["Content"] == "Chào Khách 3, đơn A0003 đã sẵn sàng"
+    assert texts["0900000003"]["OttUrl"] == "https://shop.example/o/A0003"
+    assert sorted(accepted_phones(esms)) == [f"09{i:08d}" for i in range(5)]
+    for submission in list(esms.accepted.values()):
+        esms.callback(submission, 5, success=1, TotalPrice="470.0000")
+    wait_for(lambda: "Finished" in thread(slack_api, parent), timeout=20)
+    report = wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=15)[
+        0
+    ]
+    assert report.thread_ts == parent.ts
+    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert len(rows) == 5 and {r["state"] for r in rows} == {"delivered"}
+    by_phone = {r["so_dien_thoai"]: r for r in rows}
+    sms_ids = {s.body["Phones"][0]: s.sms_id for s in esms.accepted.values()}
+    assert all(by_phone[p]["sms_id"] == sms_ids[p] for p in sms_ids)
+    assert (
+        by_phone["0900000002"]["ten_khach"] == "Khách 2"
+        and by_phone["0900000002"]["price"] == "470"
+    )
+    # No reply per recipient: the thread holds the preview, milestones and files only.
+    assert len(slack_api.replies(parent.ts)) <= 6
+
+
+def test_pause_resume_and_cancel(app_factory, slack_api, esms):
+    app = app_factory(ESMS_MAX_PER_SECOND="2")
+    parent = preview_of(app, slack_api, slack_api.add_file("list.csv", sheet(30)))
+    press(app, current(slack_api, parent), "campaign_start")
+    wait_for(lambda: len(accepted_phones(esms)) >= 2, timeout=15)
+    press(app, wait_for(lambda: _with(slack_api, parent, "campaign_pause")), "campaign_pause")
+    wait_for(lambda: "Paused" in thread(slack_api, parent))
+    time.sleep(2)
+    paused_at = len(esms.submissions)
+    time.sleep(2)
+    assert len(esms.submissions) <= paused_at + 1  # at most the one on its way
+    press(app, wait_for(lambda: _with(slack_api, parent, "campaign_resume")), "campaign_resume")
+    wait_for(lambda: len(esms.submissions) > paused_at + 1, timeout=15)
+    press(app, wait_for(lambda: _with(slack_api, parent, "campaign_pause")), "campaign_cancel")
+    wait_for(lambda: "Cancelled" in thread(slack_api, parent))
+    time.sleep(1.5)
+    stopped_at = len(esms.submissions)
+    time.sleep(2)
+    assert len(esms.submissions) <= stopped_at + 1 and stopped_at < 30
+
+
+def _with(slack_api, parent, action_id):
+    message = current(slack_api, parent)
+    found = any(
+        e.get("action_id") == action_id
+        for b in message.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+    return message if found else None
+
+
+def test_a_sigkill_halfway_loses_no_row_and_sends_none_twice(app_factory, slack_api, esms):
+    app = app_factory(ESMS_MAX_PER_SECOND="10")
+    parent = preview_of(app, slack_api, slack_api.add_file("big.csv", sheet(40)))
+    press(app, current(slack_api, parent), "campaign_start")
+    wait_for(lambda: len(accepted_phones(esms)) >= 10, timeout=20)
+    app.kill()
+    app.start()
+    wait_for(lambda: len(set(accepted_phones(esms))) == 40, timeout=40)
+    time.sleep(1)
+    phones = accepted_phones(esms)
+    assert sorted(set(phones)) == [f"09{i:08d}" for i in range(40)]
+    assert len(phones) == 40  # eSMS accepted each row once (a retry of a RequestId gets 124)
+
+
+def test_a_file_that_cannot_be_read_is_answered_in_the_thread(app_factory, slack_api, esms):
+    app = app_factory()
+    upload = slack_api.add_file("noheader.csv", "tên,địa chỉ\nLan,Hà Nội\n".encode())
+    submit_campaign(app, upload)
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+    wait_for(lambda: "no phone column" in thread(slack_api, parent), timeout=15)
+    assert "not sent" in block_text(current(slack_api, parent).blocks)
+    unknown = slack_api.add_file("ok.csv", sheet(2))
+    submit_campaign(app, unknown, text="Chào {ho_ten}")
+    second = wait_for(lambda: len(slack_api.parents("C0001")) == 2 and slack_api.parents("C0001"))[
+        1
+    ]
+    wait_for(lambda: "{ho_ten}" in thread(slack_api, second), timeout=15)
+    time.sleep(0.5)
+    assert esms.submissions == []
+
+
+def test_the_modal_refuses_a_missing_file_and_a_message_without_text(app, slack_api):
+    answer = submit_campaign(app, {"id": "F1", "name": "x.csv"}, text="").json()
+    assert answer["response_action"] == "errors"
+    assert "Attach the CSV file" in answer["errors"]["file"]
+    assert slack_api.parents() == []
