@@ -5,6 +5,10 @@ N concurrent agents each open the composer (/viber) and submit it, while eSMS ta
 (the baseline), served by gunicorn with the same settings, in the same run.
 
     python -m benchmarks.ack_latency [--agents 20] [--requests 500] [--esms-delay 5]
+                                     [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+With --postgres the app keeps its data on that server (a database created for the run and
+dropped after) instead of SQLite.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import tempfile
 import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.common import (
@@ -26,6 +31,7 @@ from benchmarks.common import (
     start_app,
     table,
 )
+from tests.databases import postgres_database
 from tests.e2e.harness import composer_values
 
 
@@ -70,8 +76,14 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--esms-delay", type=float, default=5.0)
+    parser.add_argument("--postgres", metavar="URL", help="keep the app's data on PostgreSQL")
     args = parser.parse_args()
+    with ExitStack() as stack:
+        database = stack.enter_context(postgres_database(args.postgres)) if args.postgres else None
+        run(args, database)
 
+
+def run(args: argparse.Namespace, database: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="bench-ack-"))
     slack, esms = SlackApiStandIn().start(), EsmsStandIn().start()
     esms.send_delay = args.esms_delay
@@ -89,6 +101,7 @@ def main() -> None:
         workdir,
         ESMS_TIMEOUT_SECONDS=str(args.esms_delay * 2 + 5),
         JOB_LEASE_SECONDS=str(args.esms_delay * 10 + 60),
+        **({"DATABASE_URL": database} if database else {}),
     )
     try:
         drive(app, args.agents, 40)  # warm-up
@@ -105,8 +118,8 @@ def main() -> None:
         ["viber-bot", len(ours), o["p50"], o["p95"], o["p99"], o["max"]],
     ]
     table(
-        f"Acknowledgement latency (ms), {args.agents} agents, eSMS answering in {args.esms_delay:g} s "
-        f"({os.cpu_count()} cores)",
+        f"Acknowledgement latency (ms), {args.agents} agents, eSMS answering in {args.esms_delay:g} s, "
+        f"{'PostgreSQL' if database else 'SQLite'} ({os.cpu_count()} cores)",
         ["server", "requests", "p50", "p95", "p99", "max"],
         rows,
     )

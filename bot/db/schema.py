@@ -162,6 +162,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             reported TEXT, updated_at {real})""",
         "CREATE INDEX idx_campaigns_state ON campaigns (state)",
     ),
+    # A campaign's rows are queued spread over time at the pace it was started with, so that
+    # the thread's refreshes and other agents' sends are not queued behind all of them.
+    12: ("ALTER TABLE campaigns ADD COLUMN spacing {real}",),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -115,6 +115,8 @@ class CampaignTasks:
             "chat_update", channel=send.channel_id, ts=send.parent_ts, text=text, blocks=blocks
         )
         if send.approval_ts and send.approval_channel:
+            approvers = self.settings.approvers
+            text, blocks = campaign_parent(send, campaign, counts, approvers, approving=True)
             self._slack_call(
                 "chat_update",
                 channel=send.approval_channel,

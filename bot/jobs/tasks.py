@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 from slack_sdk import WebClient
@@ -25,6 +26,7 @@ from bot.jobs.pacing import ChannelPacer, Pacer
 from bot.jobs.retry import RetryLater
 from bot.jobs.submit import Submissions
 from bot.slack.blocks.approval import approval_request
+from bot.slack.blocks.campaign import campaign_parent
 from bot.slack.blocks.common import escape
 from bot.slack.blocks.thread import (
     decision_reply,
@@ -82,8 +84,7 @@ class Tasks(Submissions, CampaignTasks):
         send = self.store.sends.get(job.send_id)
         if send is None or send.thread_state != ThreadState.NEW:
             return
-        recipients = self.store.sends.recipients(send.id)
-        text, parent_blocks = parent_message(send, recipients, self.settings.approvers)
+        text, parent_blocks = self._parent(send)
         ts, refused = self._post(
             channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks
         )
@@ -94,6 +95,15 @@ class Tasks(Submissions, CampaignTasks):
             return
         self.store.sends.mark_parent_posted(send.id, ts)
         log.info("send %s posted as thread %s", send.id, ts)
+
+    def _parent(self, send: Send, *, approving: bool = False) -> tuple[str, list[dict[str, Any]]]:
+        campaign = self.store.campaigns.get(send.id) if send.campaign else None
+        if campaign is not None:
+            counts = self.store.campaigns.counts(send.id)
+            approvers = self.settings.approvers
+            return campaign_parent(send, campaign, counts, approvers, approving=approving)
+        recipients = self.store.sends.recipients(send.id)
+        return parent_message(send, recipients, self.settings.approvers)
 
     def _post(self, **arguments: object) -> tuple[str, str | None]:
         """Post a message: its ts, or Slack's error code when Slack refused it for good. A
@@ -125,8 +135,11 @@ class Tasks(Submissions, CampaignTasks):
         send = self.store.sends.get(job.send_id)
         if send is None or send.approval_ts or not send.approval_channel:
             return
-        recipients = self.store.sends.recipients(send.id)
-        text, request_blocks = approval_request(send, recipients, self.settings.approvers)
+        if send.campaign:  # the approvers decide on the campaign's own parent: its preview
+            text, request_blocks = self._parent(send, approving=True)
+        else:
+            recipients = self.store.sends.recipients(send.id)
+            text, request_blocks = approval_request(send, recipients, self.settings.approvers)
         ts, refused = self._post(channel=send.approval_channel, text=text, blocks=request_blocks)
         if refused:
             log.error("approval request not posted in %s: %s", send.approval_channel, refused)

@@ -203,7 +203,14 @@ def _control(
     campaigns = store.campaigns
     if action == START_ACTION:
         ttl = settings.approval_ttl_hours * 3600 if settings.approval_required else None
-        done = campaigns.start(send.id, user_id, approval_seconds=ttl) is not None
+        started = campaigns.start(
+            send.id,
+            user_id,
+            approval_seconds=ttl,
+            approval_channel=settings.approval_channel,
+            spacing=1.0 / settings.esms_max_per_second,
+        )
+        done = started is not None
     elif action == PAUSE_ACTION:
         done = campaigns.pause(send.id, "person")
     elif action == RESUME_ACTION:

@@ -78,6 +78,9 @@ class SlackSurfaces:
         # The bot is in every well-formed channel but those in `not_member` (chat:write.public
         # for the rest); a C… channel listed here is private (G… ones always are).
         self.private_channels: set[str] = set()
+        # Public channels the bot posts to without being in them (chat:write.public): sharing a
+        # file there needs a conversations.join first.
+        self.unjoined: set[str] = set()
         self.missing_channels: set[str] = set()  # ids Slack does not know: channel_not_found
         self.channel_names: dict[str, str] = {}  # id → name, for conversations.info
         self.joined: list[str] = []  # conversations.join calls that made the bot a member
@@ -118,7 +121,9 @@ class SlackSurfaces:
         """Why the bot cannot share into `channel` (channel_not_found, not_in_channel), or None."""
         if not _CHANNEL_ID.fullmatch(channel) or channel in self.missing_channels:
             return "channel_not_found"
-        return "not_in_channel" if channel in self.not_member else None
+        if channel in self.not_member or channel in self.unjoined:
+            return "not_in_channel"
+        return None
 
     # -- recording ----------------------------------------------------------------------------
 
@@ -219,7 +224,7 @@ class SlackSurfaces:
             "is_mpim": "," in users,
             "is_private": self.is_private(channel),
             "is_archived": False,
-            "is_member": channel not in self.not_member,
+            "is_member": channel not in self.not_member and channel not in self.unjoined,
             "created": 1700000000,
         }
 
@@ -238,8 +243,9 @@ class SlackSurfaces:
             return Reply(200, {"ok": False, "error": "method_not_supported_for_channel_type"})
         with self.lock:
             reply: dict[str, Any] = {"ok": True}
-            if channel in self.not_member:
+            if channel in self.not_member or channel in self.unjoined:
                 self.not_member.discard(channel)
+                self.unjoined.discard(channel)
                 self.joined.append(channel)
             else:
                 reply["warning"] = "already_in_channel"

@@ -111,8 +111,17 @@ class Campaigns:
             enqueue_sync(conn, send_id)
         return True
 
-    def start(self, send_id: str, actor: str, *, approval_seconds: float | None) -> Send | None:
-        """Start from the preview, or ask the approvers first; None when not in preview."""
+    def start(
+        self,
+        send_id: str,
+        actor: str,
+        *,
+        approval_seconds: float | None,
+        approval_channel: str | None = None,
+        spacing: float = 0.0,
+    ) -> Send | None:
+        """Start from the preview, or ask the approvers first (in `approval_channel` when
+        given, else on the thread parent); None when not in preview."""
         now = time.time()
         with self.db.transaction() as conn:
             row = conn.execute(
@@ -120,14 +129,17 @@ class Campaigns:
             ).fetchone()
             if row is None or row["state"] != CampaignState.PREVIEW:
                 return None
+            conn.execute("UPDATE campaigns SET spacing = ? WHERE send_id = ?", (spacing, send_id))
             if approval_seconds is not None:
                 updated = conn.execute(
                     """UPDATE sends SET approval = 'pending', approval_expires_at = ?,
-                           updated_at = ? WHERE id = ? AND approval = 'none'""",
-                    (now + approval_seconds, now, send_id),
+                           approval_channel = ?, updated_at = ? WHERE id = ? AND approval = 'none'""",
+                    (now + approval_seconds, approval_channel, now, send_id),
                 ).rowcount
                 if not updated:
                     return None
+                if approval_channel:
+                    enqueue(conn, JobKind.POST_APPROVAL, send_id)
             else:
                 set_state(conn, send_id, CampaignState.RUNNING, started_by=actor, started_at=now)
                 release_recipients(conn, send_id)
@@ -154,9 +166,17 @@ class Campaigns:
             if not self._in_state(conn, send_id, CampaignState.PAUSED):
                 return False
             set_state(conn, send_id, CampaignState.RUNNING, pause_reason=None)
-            conn.execute(
-                "UPDATE jobs SET run_after = ? WHERE send_id = ? AND kind = ? AND state = ?",
-                (time.time(), send_id, JobKind.SUBMIT, JobState.QUEUED),
+            pace = conn.execute(
+                "SELECT spacing FROM campaigns WHERE send_id = ?", (send_id,)
+            ).fetchone()
+            jobs = conn.execute(
+                "SELECT id FROM jobs WHERE send_id = ? AND kind = ? AND state = ? ORDER BY id",
+                (send_id, JobKind.SUBMIT, JobState.QUEUED),
+            ).fetchall()
+            now, spacing = time.time(), pace["spacing"] or 0.0
+            conn.executemany(  # spread again at the campaign's pace, from now
+                "UPDATE jobs SET run_after = ? WHERE id = ?",
+                [(now + index * spacing, job["id"]) for index, job in enumerate(jobs)],
             )
             enqueue_sync(conn, send_id)
         self._wake()

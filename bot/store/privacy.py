@@ -47,8 +47,14 @@ class Privacy:
                     "UPDATE approval_events SET reason = NULL WHERE send_id = ?", (send_id,)
                 )
                 conn.execute(
-                    """UPDATE recipients SET phone = '•••••••' || substr(phone, length(phone) - 2)
+                    """UPDATE recipients SET phone = '•••••••' || substr(phone, length(phone) - 2),
+                           text = NULL, image_url = NULL, button_label = NULL, button_url = NULL,
+                           row_values = NULL
                        WHERE send_id = ?""",
+                    (send_id,),
+                )
+                conn.execute(  # a campaign's file: its link and the invalid rows' values
+                    "UPDATE campaigns SET file_url = NULL, invalid = NULL WHERE send_id = ?",
                     (send_id,),
                 )
                 conn.execute(

@@ -25,16 +25,21 @@ from bot.store.rows import recipient_from, reload_send, send_from
 
 
 def release_recipients(conn: Connection, send_id: str) -> None:
-    """Queue each recipient's submission, at the send's scheduled time if it has one."""
+    """Queue each recipient's submission, at the send's scheduled time if it has one; a
+    campaign's rows one `spacing` apart (its pace), so that nothing else waits behind them."""
     scheduled_at = conn.execute(
         "SELECT scheduled_at FROM sends WHERE id = ?", (send_id,)
     ).fetchone()["scheduled_at"]
+    pace = conn.execute("SELECT spacing FROM campaigns WHERE send_id = ?", (send_id,)).fetchone()
+    spacing = (pace["spacing"] or 0.0) if pace else 0.0
+    start = max(scheduled_at or 0.0, time.time())
     rows = conn.execute(
         "SELECT id FROM recipients WHERE send_id = ? AND state = ? ORDER BY position",
         (send_id, State.QUEUED),
     ).fetchall()
-    for row in rows:
-        enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=scheduled_at)
+    for index, row in enumerate(rows):
+        at = start + index * spacing
+        enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=at)
 
 
 class Sends:

@@ -213,3 +213,55 @@ def test_the_modal_refuses_a_missing_file_and_a_message_without_text(app, slack_
     assert answer["response_action"] == "errors"
     assert "Attach the CSV file" in answer["errors"]["file"]
     assert slack_api.parents() == []
+
+
+def test_approvers_decide_on_the_preview_and_four_eyes_hold(app_factory, slack_api, esms):
+    app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS,U0AGENT")
+    parent = preview_of(app, slack_api, slack_api.add_file("vip.csv", sheet(3)), user="U0AGENT")
+    press(app, current(slack_api, parent), "campaign_start", user="U0AGENT")
+    pending = wait_for(lambda: _with(slack_api, parent, "approve_send"), timeout=15)
+    assert "awaiting an approver" in block_text(pending.blocks)
+    press(app, pending, "approve_send", user="U0AGENT")  # the author may not approve
+    time.sleep(1)
+    assert esms.submissions == []
+    press(app, pending, "approve_send", user="U0BOSS")
+    wait_for(lambda: len(accepted_phones(esms)) == 3, timeout=20)
+    wait_for(lambda: "Approved by <@U0BOSS>" in thread(slack_api, parent), timeout=15)
+
+
+def test_an_empty_balance_pauses_the_campaign_until_resume(app_factory, slack_api, esms):
+    app = app_factory()
+    parent = preview_of(app, slack_api, slack_api.add_file("pay.csv", sheet(6)))
+    esms.balance = 0
+    press(app, current(slack_api, parent), "campaign_start")
+    wait_for(lambda: "insufficient balance (103)" in thread(slack_api, parent), timeout=15)
+    assert accepted_phones(esms) == []
+    esms.balance = 50_000
+    press(app, wait_for(lambda: _with(slack_api, parent, "campaign_resume")), "campaign_resume")
+    wait_for(lambda: len(accepted_phones(esms)) == 6, timeout=20)
+    wait_for(lambda: "Resumed" in thread(slack_api, parent), timeout=15)
+
+
+def test_the_report_joins_a_public_channel_the_app_was_not_in(app_factory, slack_api, esms):
+    slack_api.unjoined.add("C0001")  # the thread was posted with chat:write.public
+    app = app_factory()
+    parent = preview_of(app, slack_api, slack_api.add_file("two.csv", sheet(2)))
+    press(app, current(slack_api, parent), "campaign_start")
+    wait_for(lambda: len(accepted_phones(esms)) == 2, timeout=15)
+    for submission in list(esms.accepted.values()):
+        esms.callback(submission, 5, success=0, failed=1)
+    wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=20)
+    assert "C0001" in slack_api.joined
+
+
+def test_in_an_approval_channel_the_approvers_get_the_preview_with_the_buttons(
+    app_factory, slack_api, esms
+):
+    app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS", APPROVAL_CHANNEL="C0APPROVE")
+    parent = preview_of(app, slack_api, slack_api.add_file("vip.csv", sheet(2)))
+    press(app, current(slack_api, parent), "campaign_start")
+    request = wait_for(lambda: slack_api.parents("C0APPROVE"), timeout=15)[0]
+    assert "vip.csv" in block_text(request.blocks)
+    request.channel = "C0001"  # `press` clicks in C0001; the value is what counts
+    press(app, request, "approve_send", user="U0BOSS")
+    wait_for(lambda: len(accepted_phones(esms)) == 2, timeout=20)

@@ -136,8 +136,14 @@ def campaign_status(campaign: Campaign, counts: dict[str, int]) -> str:
 
 
 def campaign_parent(
-    send: Send, campaign: Campaign, counts: dict[str, int], approvers: Sequence[str]
+    send: Send,
+    campaign: Campaign,
+    counts: dict[str, int],
+    approvers: Sequence[str],
+    *,
+    approving: bool = False,
 ) -> tuple[str, list[dict[str, Any]]]:
+    """The thread parent; `approving`: the copy posted in APPROVAL_CHANNEL, with the buttons."""
     name = escape(campaign.file_name or "?")
     headline = _("camp.headline", user=send.user_id, file=name, state=_state_words(send, campaign))
     blocks: list[dict[str, Any]] = [section(headline)]
@@ -148,7 +154,7 @@ def campaign_parent(
     blocks.append(context(note))
     if campaign.state not in (CampaignState.READING, CampaignState.UNREADABLE):
         blocks.append(section(campaign_status(campaign, counts)))
-    if send.awaiting_approval and not send.approval_channel:
+    if send.awaiting_approval and (approving or not send.approval_channel):
         blocks.append(approval_buttons(send, sum(counts.values())))
     elif buttons := _buttons(send, campaign):
         blocks.append({"type": "actions", "block_id": "campaign", "elements": buttons})
