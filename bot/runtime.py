@@ -16,11 +16,14 @@ from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, SharedPacer
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.runner import Worker
+from bot.jobs.steps import StepRuns
 from bot.jobs.tasks import Tasks
 from bot.logs import ContextExecutor
 from bot.slack.app import build_bolt_app
 from bot.slack.people import People
 from bot.store import Store
+
+STEP_POLL_SECONDS = 1.0
 
 
 @dataclass
@@ -76,6 +79,8 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         (expiry_interval, store.approvals.expire),
         (settings.status_poll_seconds, reconciler.run_once),
     ]
+    # Workflow Builder step runs end where their send's outcome is seen, on any process.
+    periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))
     if minutes := settings.outreach.sms_fallback_after_minutes:
         late = LateFallbacks(store, minutes * 60)
         periodic.append((min(60.0, max(1.0, minutes * 60 / 4)), late.queue))

@@ -25,7 +25,9 @@ def use(language: str) -> None:
 def _(key: str, **params: object) -> str:
     english, vietnamese = CATALOG[key]
     template = vietnamese if _language == "vi" else english
-    return template.format(**params) if params else template
+    if params:
+        return template.format(**params)
+    return template.replace("{{", "{").replace("}}", "}")  # what format() would make of it
 
 
 def plural(count: int, one_key: str, many_key: str) -> str:

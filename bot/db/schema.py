@@ -165,6 +165,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # A campaign's rows are queued spread over time at the pace it was started with, so that
     # the thread's refreshes and other agents' sends are not queued behind all of them.
     12: ("ALTER TABLE campaigns ADD COLUMN spacing {real}",),
+    # Workflow Builder steps: each run of "Send a Viber message", finished by whichever
+    # process sees its send's outcome (the token is Slack's short-lived one for that run).
+    13: (
+        """CREATE TABLE step_runs (
+            execution_id TEXT PRIMARY KEY, send_id TEXT REFERENCES sends (id), token TEXT,
+            wait_for TEXT NOT NULL, timeout_at {real} NOT NULL, state TEXT NOT NULL,
+            outcome TEXT, created_at {real}, finished_at {real})""",
+        "CREATE INDEX idx_step_runs_state ON step_runs (state)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -6,16 +6,16 @@ Every interactive element is one HTML element carrying `data-type`, `data-action
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.core.formatting import VIETNAM
+from bot.demo.ids import action_id_of
 from bot.demo.mrkdwn import link, render_mrkdwn, render_plain
 
 
@@ -27,12 +27,28 @@ class UnknownBlock(ValueError):
         self.type = kind
 
 
+# Slack's conversation ids: C… public channels, G… private ones and group DMs, D… DMs.
+CONVERSATION_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+
+
+@dataclass(frozen=True)
+class OfferedFile:
+    """A file the page offers in a `file_input`: already in the Slack stand-in, by its id."""
+
+    id: str
+    name: str
+    filetype: str
+    note: str = ""  # how it came: "the example …", "uploaded from this computer"
+
+
 @dataclass(frozen=True)
 class Look:
-    """What the page knows beyond the JSON: people's and channels' names, and the time now."""
+    """What the page knows beyond the JSON: people's and channels' names (a conversations
+    select offers the channels among them), the files a file input offers, and the time now."""
 
     names: Mapping[str, str] = field(default_factory=dict)
     now: float | None = None
+    files: Sequence[OfferedFile] = ()
 
     def text(self, obj: Any) -> str:
         """A text object (mrkdwn or plain_text) as HTML."""
@@ -54,21 +70,6 @@ class Slot:
     block_id: str
     field: bool = False
     required: bool = False
-
-
-def auto_id(obj: Mapping[str, Any]) -> str:
-    """Slack gives each block and element without an id one of its own; this one comes from the
-    JSON, so the page and the payloads built from it agree on it."""
-    raw = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()
-    return base64.urlsafe_b64encode(hashlib.sha1(raw).digest())[:5].decode()
-
-
-def block_id_of(block: Mapping[str, Any]) -> str:
-    return str(block.get("block_id") or auto_id(block))
-
-
-def action_id_of(element: Mapping[str, Any]) -> str:
-    return str(element.get("action_id") or auto_id(element))
 
 
 def attrs(**values: Any) -> str:
@@ -218,15 +219,42 @@ def _checkboxes(element: Mapping[str, Any], slot: Slot, look: Look, common: str)
 
 
 def _file_input(element: Mapping[str, Any], slot: Slot, look: Look, common: str) -> str:
+    """A choice among the files on offer (the form value: their ids), and a way to add one from
+    this computer (the page's script uploads it into the Slack stand-in, which then offers it)."""
     types = [str(kind) for kind in element.get("filetypes") or []]
-    max_files = int(element.get("max_files") or 10)
-    data = attrs(
+    several = int(element.get("max_files") or 10) > 1
+    offered = [f for f in look.files if not types or f.filetype in types]
+    options = [] if several else ['<option value="" disabled selected>Choose a file</option>']
+    for file in offered:
+        shown = file.name + (f" — {file.note}" if file.note else "")
+        options.append(f"<option {attrs(value=file.id)}>{html.escape(shown)}</option>")
+    choice = attrs(class_="sk-select sk-file-choice", multiple=several)
+    upload = attrs(
+        type="file",
+        class_="sk-file",
         accept=",".join(f".{kind}" for kind in types) or None,
-        multiple=max_files > 1,
-        data_max_files=max_files,
+        data_upload_for=slot.block_id,
         data_filetypes=",".join(types) or None,
     )
-    return f'<input type="file" class="sk-file" {data} {common}>'
+    return (
+        f'<div class="sk-file-input"><select {choice} {common}>{"".join(options)}</select>'
+        f'<label class="sk-file-upload">or upload one from this computer: <input {upload}>'
+        "</label></div>"
+    )
+
+
+def _conversations(element: Mapping[str, Any], slot: Slot, look: Look, common: str) -> str:
+    """A conversations select: the channels the page knows (by their names)."""
+    initial = element.get("initial_conversation")
+    known = {key: name for key, name in look.names.items() if CONVERSATION_ID.fullmatch(key)}
+    if isinstance(initial, str) and initial not in known:
+        known[initial] = initial
+    placeholder = html.escape(_plain(element.get("placeholder")) or "Select a channel")
+    parts = [f'<option value="" disabled{"" if initial else " selected"}>{placeholder}</option>']
+    for key, name in known.items():
+        chosen = attrs(value=key, selected=key == initial)
+        parts.append(f"<option {chosen}>#{html.escape(name)}</option>")
+    return f'<select class="sk-select" {common}>{"".join(parts)}</select>'
 
 
 _Renderer = Callable[[Mapping[str, Any], Slot, Look, str], str]
@@ -237,33 +265,6 @@ _ELEMENTS: dict[str, _Renderer | None] = {
     "datetimepicker": _datetime,
     "checkboxes": _checkboxes,
     "file_input": _file_input,
+    "conversations_select": _conversations,
     "image": None,  # not interactive: see image_link
 }
-
-
-def with_ids(blocks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Blocks as Slack gives them back: every block and element with an id (the page's)."""
-    out = []
-    for block in blocks:
-        copy = {**block, "block_id": block_id_of(block)}
-        for key in ("accessory", "element"):
-            if isinstance(block.get(key), Mapping) and block[key].get("type") != "image":
-                copy[key] = {**block[key], "action_id": action_id_of(block[key])}
-        if block.get("type") == "actions":
-            copy["elements"] = [{**e, "action_id": action_id_of(e)} for e in block["elements"]]
-        out.append(copy)
-    return out
-
-
-def find_element(
-    blocks: Sequence[Mapping[str, Any]], block_id: str, action_id: str
-) -> dict[str, Any]:
-    """The element a person acted on, with its id; LookupError when the blocks have none."""
-    for block in with_ids(blocks):
-        if block["block_id"] != block_id:
-            continue
-        candidates = block.get("elements") or [block.get("accessory"), block.get("element")]
-        for element in candidates:
-            if isinstance(element, dict) and element.get("action_id") == action_id:
-                return element
-    raise LookupError(f"no element {action_id!r} in block {block_id!r}")

@@ -15,10 +15,13 @@ import time
 from typing import Any
 
 from bot.demo import payloads, stories
+from bot.demo.builder import WorkflowBuilder
+from bot.demo.files import DemoFiles, examples
+from bot.demo.gateway import choose_outcome, force_refusal
 from bot.demo.render import render_message, render_view
-from bot.demo.state import BadSubmission
+from bot.demo.state import BadSubmission, with_files
 from bot.demo.world import AGENT, APP_ID, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
-from bot.standins.esms import OUTCOMES
+from bot.standins.slack_api import HomeTab, Modal
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,8 @@ class Page:
         self.closed_at = 0.0  # a modal opened or updated after this is on screen
         self.view_errors: dict[str, str] = {}
         self.home_open = False
+        self.files = DemoFiles(world.slack, examples())
+        self.builder = WorkflowBuilder(world, CHANNEL_NAME)  # the page's Workflow Builder
         self._count = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -50,7 +55,7 @@ class Page:
 
     def state(self) -> dict[str, Any]:
         slack = self.world.slack
-        names = dict(PEOPLE)
+        names = {**PEOPLE, CHANNEL_ID: CHANNEL_NAME}
         with slack.lock:
             messages = sorted(slack.messages.values(), key=lambda m: float(m.ts))
         parents = [m for m in messages if m.thread_ts is None and m.channel == CHANNEL_ID]
@@ -71,16 +76,26 @@ class Page:
             modal = latest if latest is not None and latest.at > self.closed_at else None
             errors = dict(self.view_errors)
             home = slack.latest_home(self.user) if self.home_open else None
+        offered = self.files.offered(modal.id, modal.view, self.user) if modal else []
         return {
             "user": self.user,
             "people": PEOPLE,
             "approvals": self.world.approvals,
             "messages": "".join(html),
             "ephemeral": "".join(notes),
-            "modal": render_view(modal.view, names=names, errors=errors, view_id=modal.id)
+            "modal": render_view(
+                modal.view,
+                names=names,
+                errors=errors,
+                view_id=modal.id,
+                view_hash=modal.hash,
+                files=offered,
+            )
             if modal
             else None,
-            "home": render_view(home.view, names=names, view_id=home.id) if home else None,
+            "home": render_view(home.view, names=names, view_id=home.id, view_hash=home.hash)
+            if home
+            else None,
             "gateway": [vars(row) for row in self.world.esms.recent(12)],
             "delay": self.world.esms.auto_deliver_seconds,
             "choices": [vars(choice) for choice in stories.CHOICES],
@@ -90,6 +105,7 @@ class Page:
                 approvals=self.world.approvals,
                 delay=self.world.esms.auto_deliver_seconds,
             ),
+            **self.builder.state(names),
         }
 
     # -- what the person does -------------------------------------------------------------
@@ -103,8 +119,11 @@ class Page:
             "submit": self._submit,
             "close": self._close,
             "home": self._home,
-            "outcome": self._outcome,
-            "force": self._force,
+            "upload": self._upload,
+            "outcome": lambda data: choose_outcome(self.world.esms, data),
+            "force": lambda data: force_refusal(self.world.esms, data),
+            "step": self.builder.run,
+            "stop": self.builder.stop,
         }.get(what)
         return handler(data) if handler else None
 
@@ -131,7 +150,7 @@ class Page:
             workspace=self.workspace,
             person=self._person(),
             channel_id=CHANNEL_ID,
-            channel_name="support",
+            channel_name=CHANNEL_NAME,
             response_url=self._response_url(),
             now=time.time(),
         )
@@ -142,16 +161,22 @@ class Page:
         choice = data.get("choice")
         now = time.time()
         if data.get("view_id"):
-            modal = self.world.slack.modal(str(data["view_id"]))
-            if modal is None:
+            view = self._view(str(data["view_id"]))  # a modal, or the Home tab
+            if view is None:
                 return {"error": "that form is gone"}
+            try:
+                submitted = with_files(
+                    view.view, data.get("values") or {}, self.files.objects(view.id)
+                )
+            except BadSubmission as refused:
+                return {"error": str(refused)}
             payload = payloads.view_block_actions(
-                modal.view,
-                view_id=modal.id,
-                view_hash=modal.hash,
+                view.view,
+                view_id=view.id,
+                view_hash=view.hash,
                 block_id=block_id,
                 action_id=action_id,
-                submitted=data.get("values") or {},
+                submitted=submitted,
                 workspace=self.workspace,
                 person=self._person(),
                 now=now,
@@ -168,7 +193,7 @@ class Page:
                 workspace=self.workspace,
                 person=self._person(),
                 channel_id=message.channel,
-                channel_name="support",
+                channel_name=CHANNEL_NAME,
                 response_url=self._response_url(),
                 now=now,
                 choice=choice,
@@ -181,11 +206,14 @@ class Page:
         if modal is None:
             return {"error": "that form is gone"}
         try:
+            submitted = with_files(
+                modal.view, data.get("values") or {}, self.files.objects(modal.id)
+            )
             payload = payloads.view_submission(
                 modal.view,
                 view_id=modal.id,
                 view_hash=modal.hash,
-                submitted=data.get("values") or {},
+                submitted=submitted,
                 workspace=self.workspace,
                 person=self._person(),
                 now=time.time(),
@@ -204,9 +232,21 @@ class Page:
         return {"status": answer.status_code}
 
     def _close(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Close the modal (`what`: "modal"), the Home tab ("home"), or both (nothing said)."""
+        what = data.get("what")
         with self._lock:
-            self.closed_at, self.view_errors, self.home_open = time.time(), {}, False
+            if what in (None, "modal"):
+                self.closed_at, self.view_errors = time.time(), {}
+            if what in (None, "home"):
+                self.home_open = False
         return {}
+
+    def _upload(self, data: dict[str, Any]) -> dict[str, Any]:
+        """A file chosen on this computer for a modal's file input (`content`: base64)."""
+        modal = self.world.slack.modal(str(data.get("view_id")))
+        if modal is None:
+            return {"error": "that form is gone"}
+        return self.files.upload(modal.id, modal.view, data, self.user)
 
     def _home(self, data: dict[str, Any]) -> dict[str, Any]:
         event = payloads.app_home_opened(
@@ -217,28 +257,14 @@ class Page:
             self.home_open = True
         return {"status": answer.status_code}
 
-    def _outcome(self, data: dict[str, Any]) -> dict[str, Any]:
-        """What eSMS reports for a number from now on: `outcome` for its Viber messages, `sms`
-        (delivered unless said) for the SMS that stands in for a failed one."""
-        phone = str(data.get("phone", "")).strip()
-        viber, sms = str(data.get("outcome", "")), str(data.get("sms") or "deliver")
-        for word in (viber, sms):
-            if word not in OUTCOMES:
-                return {"error": f"unknown outcome {word!r}: one of {', '.join(OUTCOMES)}"}
-        if not phone:
-            return {"error": "which number?"}
-        self.world.esms.choose(phone, viber)
-        self.world.esms.choose_sms(phone, sms)
-        return {}
-
-    def _force(self, data: dict[str, Any]) -> dict[str, Any]:
-        try:
-            self.world.esms.force_next(int(data.get("code", 0)))
-        except (TypeError, ValueError) as error:
-            return {"error": str(error)}
-        return {}
-
     # -- helpers --------------------------------------------------------------------------
+
+    def _view(self, view_id: str) -> Modal | HomeTab | None:
+        """The open modal with that id, or this person's Home tab (both have id, hash, view)."""
+        home = self.world.slack.latest_home(self.user)
+        if home is not None and home.id == view_id:
+            return home
+        return self.world.slack.modal(view_id)
 
     def _response_url(self) -> str:
         return self.world.slack.response_url(f"{self.user}-{next(self._count)}")
@@ -251,6 +277,7 @@ class Page:
 
 
 _FORM = "application/x-www-form-urlencoded"
+CHANNEL_NAME = "support"
 
 
 def _as_dict(message: Any) -> dict[str, Any]:
@@ -260,6 +287,7 @@ def _as_dict(message: Any) -> dict[str, Any]:
         "text": message.text,
         "blocks": message.blocks,
         "channel": message.channel,
+        "files": message.files,
     }
 
 

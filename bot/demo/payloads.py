@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.demo.elements import find_element, with_ids
+from bot.demo.ids import find_element, with_ids
 from bot.demo.state import Submitted, element_state, view_state
 
 

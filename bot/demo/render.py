@@ -8,6 +8,7 @@ raises `UnknownBlock` instead of disappearing from the page.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -15,13 +16,14 @@ from typing import Any
 from bot.core.formatting import VIETNAM
 from bot.demo.elements import (
     Look,
+    OfferedFile,
     Slot,
     UnknownBlock,
     attrs,
-    block_id_of,
     image_link,
     render_element,
 )
+from bot.demo.ids import block_id_of
 from bot.demo.mrkdwn import render_mrkdwn, render_plain
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
 
 SURFACES = ("message", "modal", "home")
 OPTIONAL = "(optional)"
+FILES_PATH = "/files/"  # where the demo server hands out a file's bytes, by its id
+_FILE_ID = re.compile(r"F[A-Z0-9]{1,40}")
 
 
 def render_blocks(
@@ -45,12 +49,13 @@ def render_blocks(
     names: Mapping[str, str] | None = None,
     now: float | None = None,
     errors: Mapping[str, str] | None = None,
+    files: Sequence[OfferedFile] = (),
 ) -> str:
     """Blocks as HTML. `errors` ({block_id: text}, as the app answers `response_action:
-    errors`) are shown under their input blocks."""
+    errors`) are shown under their input blocks; `files` are what file inputs offer."""
     if surface not in SURFACES:
         raise ValueError(f"surface must be one of {SURFACES}, not {surface!r}")
-    look = Look(names or {}, now)
+    look = Look(names or {}, now, tuple(files))
     body = "".join(_block(block, look, errors or {}) for block in blocks)
     return f'<div class="sk-blocks" data-surface="{surface}">{body}</div>'
 
@@ -157,18 +162,23 @@ def render_message(
     bot_name: str = "Viber",
 ) -> str:
     """One message (`text` fallback + `blocks`, `ts`, `thread_ts`, `user` or a bot's): its
-    blocks when it has some, else its text. An ephemeral one (`response_type: ephemeral`, or
+    blocks when it has some, else its text; then the files it shares (`files`), each with a
+    link to its bytes on the demo server. An ephemeral one (`response_type: ephemeral`, or
     `ephemeral=True`) says that only its reader sees it."""
     known = names or {}
     if ephemeral is None:
         ephemeral = message.get("response_type") == "ephemeral"
     blocks = message.get("blocks")
+    files = message.get("files") or []
     if blocks:
         body = render_blocks(blocks, surface="message", names=known, now=now)
+    elif files and not message.get("text"):
+        body = ""  # a file shared without a comment: the file is the message
     else:
         text = str(message.get("text") or "")
         shown = render_mrkdwn(text, names=known, now=now) if message.get("mrkdwn", True) else ""
         body = f'<div class="sk-text">{shown or render_plain(text)}</div>'
+    body += "".join(_file_card(file) for file in files)
     user = message.get("user")
     is_bot = not user or bool(message.get("bot_id"))
     author = message.get("username") or (known.get(user) if user else None) or user or bot_name
@@ -195,6 +205,30 @@ def render_message(
     )
 
 
+def _file_card(file: Any) -> str:
+    """A shared file: its title, name, type and size, and a link to download it."""
+    if not isinstance(file, Mapping):
+        raise ValueError(f"not a Slack file object: {file!r}")
+    name = str(file.get("name") or file.get("title") or "file")
+    title = str(file.get("title") or name)
+    size = file.get("size")
+    details = [name, str(file.get("pretty_type") or file.get("filetype") or "")]
+    if isinstance(size, int) and not isinstance(size, bool):
+        details.append(f"{size:,} bytes" if size != 1 else "1 byte")
+    meta = " · ".join(html.escape(part) for part in details if part)
+    file_id = str(file.get("id") or "")
+    download = ""
+    if _FILE_ID.fullmatch(file_id):
+        where = attrs(class_="sk-button sk-file-download", href=FILES_PATH + file_id, download=name)
+        download = f"<a {where}>Download</a>"
+    return (
+        f"<div {attrs(class_='sk-file-card', data_file_id=file_id or None)}>"
+        '<span class="sk-file-icon">📄</span><div class="sk-file-about">'
+        f'<div class="sk-file-title">{html.escape(title)}</div>'
+        f'<div class="sk-file-meta">{meta}</div></div>{download}</div>'
+    )
+
+
 def _time_of(ts: Any) -> str:
     try:
         moment = datetime.fromtimestamp(float(ts), VIETNAM)
@@ -210,21 +244,28 @@ def render_view(
     now: float | None = None,
     errors: Mapping[str, str] | None = None,
     view_id: str | None = None,
+    view_hash: str | None = None,
+    files: Sequence[OfferedFile] = (),
 ) -> str:
     """A modal (a <form>: title, blocks, close and submit buttons) or the Home tab.
 
     `errors` are the app's `response_action: errors`; one keyed to no input block of the view
-    is shown above the blocks (Slack would refuse it; the page shows it rather than lose it)."""
+    is shown above the blocks (Slack would refuse it; the page shows it rather than lose it).
+    `files` are what its file inputs offer; `view_hash` tells the page's script that a redraw
+    is the same state of the view (what is typed in it stays)."""
     kind = view.get("type")
     if kind not in ("home", "modal"):
         raise UnknownBlock(kind)
     known_errors = dict(errors or {})
     blocks = view.get("blocks") or []
     surface = "home" if kind == "home" else "modal"
-    body = render_blocks(blocks, surface=surface, names=names, now=now, errors=known_errors)
+    body = render_blocks(
+        blocks, surface=surface, names=names, now=now, errors=known_errors, files=files
+    )
     identity = attrs(
         data_view_type=kind,
         data_view_id=view_id or view.get("id"),
+        data_view_hash=view_hash or view.get("hash"),
         data_callback_id=view.get("callback_id"),
         data_external_id=view.get("external_id"),
     )

@@ -1,5 +1,6 @@
 """`view.state.values` as Slack fills it, read from the flat mapping `{block_id: text or list}`
-the page sends for a form's controls, and the file objects a `file_input` carries."""
+the page sends for a form's controls; a `file_input` carries the file objects Slack gave the
+files when they were uploaded (`with_files` puts them in for the ids the page's form sends)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.formatting import VIETNAM
-from bot.demo.elements import UnknownBlock, with_ids
+from bot.demo.elements import CONVERSATION_ID, UnknownBlock
+from bot.demo.ids import with_ids
 
 Submitted = Mapping[str, Any]  # {block_id: str | list[str] | list[file object] | None}
 
@@ -82,6 +84,11 @@ def element_state(element: Mapping[str, Any], raw: Any) -> dict[str, Any]:
             raise ValueError(f"{unknown[0]!r} is not one of the options")
         options = [o for o in element.get("options") or [] if o["value"] in chosen]
         return {"type": kind, "selected_options": options}
+    if kind == "conversations_select":
+        value = _one(raw)
+        if value and not CONVERSATION_ID.fullmatch(value):
+            raise ValueError(f"{value!r} is not a conversation id")
+        return {"type": kind, "selected_conversation": value or None}
     if kind == "file_input":
         files = [raw] if isinstance(raw, Mapping) else list(raw or [])
         if not all(isinstance(file, Mapping) and file.get("id") for file in files):
@@ -90,6 +97,36 @@ def element_state(element: Mapping[str, Any], raw: Any) -> dict[str, Any]:
             raise ValueError(f"at most {element.get('max_files') or 10} files")
         return {"type": kind, "files": [dict(file) for file in files]}
     raise UnknownBlock(kind)
+
+
+def with_files(
+    view: Mapping[str, Any], submitted: Submitted, offered: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """`submitted` with each file input's file ids (what the page's form sends for it) replaced
+    by the file objects offered under those ids (`offered`: by id, each as the Slack stand-in's
+    `add_file` gave it); an id not offered raises BadSubmission, as Slack's client cannot send
+    a file it was not given."""
+    out = dict(submitted)
+    errors: dict[str, str] = {}
+    for block in with_ids(view.get("blocks") or []):
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, Mapping):
+            continue
+        if element.get("type") != "file_input":
+            continue
+        raw = out.get(block["block_id"])
+        chosen = [raw] if isinstance(raw, str | Mapping) else list(raw or [])
+        files: list[Any] = []
+        for item in chosen:
+            if isinstance(item, str) and item not in offered:
+                if item:
+                    errors[block["block_id"]] = f"{item!r} is not one of the files offered"
+                continue
+            files.append(dict(offered[item]) if isinstance(item, str) else item)
+        out[block["block_id"]] = files
+    if errors:
+        raise BadSubmission(errors)
+    return out
 
 
 def _one(raw: Any) -> str:
@@ -119,35 +156,3 @@ def _epoch(local: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=VIETNAM)
     return int(moment.timestamp())
-
-
-def slack_file(
-    file_id: str,
-    name: str,
-    size: int,
-    *,
-    url_private: str,
-    user_id: str,
-    created: int,
-    filetype: str | None = None,
-    mimetype: str = "application/octet-stream",
-) -> dict[str, Any]:
-    """A file object as `file_input` submissions carry it (the URLs point where it was put)."""
-    kind = filetype or (name.rsplit(".", 1)[-1].lower() if "." in name else "binary")
-    return {
-        "id": file_id,
-        "created": created,
-        "timestamp": created,
-        "name": name,
-        "title": name,
-        "mimetype": mimetype,
-        "filetype": kind,
-        "pretty_type": kind.upper(),
-        "user": user_id,
-        "size": size,
-        "mode": "hosted",
-        "is_external": False,
-        "is_public": False,
-        "url_private": url_private,
-        "url_private_download": url_private + ("&" if "?" in url_private else "?") + "download=1",
-    }

@@ -1,6 +1,7 @@
 """What the demo shows without anyone configuring anything, besides a delivered message: a
-number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs, and
-marketing hours that are closed when the demo starts. The page's hints say which is which.
+number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs,
+marketing hours that are closed when the demo starts, and a campaign from the example file
+(`examples/campaign.csv`, offered in the campaign form). The page's hints say which is which.
 
 Pure: the numbers, the marketing hours for a moment, the outcome choices the page offers, and
 the hints as HTML (every text escaped).
@@ -19,10 +20,14 @@ from bot.standins.esms import SMS_BRANDNAME
 DELIVERED = "0901234567"  # the stand-in's default: delivered
 FALLBACK = "0912345678"  # Viber fails, the SMS that stands in for it is delivered
 OPTED_OUT = "0987654321"  # on the opt-outs from the start
+INVALID_STEP_PHONE = "12345"  # not a phone number: the step fails with a sentence naming it
 OPT_OUT_COMMAND = f"/viber optout add {OPTED_OUT} asked to stop (demo)"
 # Fits the stand-in's registered TESTCSKH template "Don hang {P1,20} da san sang. Chi tiet:
 # {P2,100}": eSMS sends a customer-care SMS only when its text fits one (code 146 otherwise).
 SMS_EXAMPLE = "Don hang A123 da san sang. Chi tiet: https://shop.example/a123"
+# The example file's columns, put in the campaign's message.
+CAMPAIGN_COMMAND = "/viber campaign"
+CAMPAIGN_TEXT = "Chào {Tên khách}, đơn {Mã đơn} giao ngày {Ngày giao}"
 MARKETING_OPENS_AFTER_MINUTES = 120
 MARKETING_OPEN_MINUTES = 60
 _DAY = 24 * 60
@@ -89,6 +94,12 @@ def _code(command: str) -> str:
     )
 
 
+def _step_phones(phones: str) -> str:
+    """Numbers the person can click to put in the Workflow Builder panel's phones."""
+    text = html.escape(phones)
+    return f'<code class="try-step" data-phones="{text}" title="Put it in the step">{text}</code>'
+
+
 def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
     """What to try on the page, one HTML fragment each."""
     seconds = f"{delay:g} s" if delay else "a moment"
@@ -107,6 +118,18 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         f"Marketing hours here are <b>{hours}</b> (Vietnam time), closed at the start: choose "
         "<i>Marketing</i> in the composer and the send waits for them, with <i>Cancel "
         "send</i>.",
+        f"A campaign from a spreadsheet: {_code(CAMPAIGN_COMMAND)} (or <i>Start a campaign</i> "
+        "on the Home tab), choose <b>campaign.csv</b>, the example from examples/campaign.csv "
+        "(or upload a CSV of your own), write the message "
+        f"<code>{html.escape(CAMPAIGN_TEXT)}</code> and <i>Read the file</i>. The thread shows "
+        f"a preview of its 5 rows; <i>Start</i> sends them ({OPTED_OUT} is skipped, "
+        f"{FALLBACK}'s Viber message fails), and the report arrives in the thread as a CSV "
+        "file.",
+        "Workflow Builder (the panel on the right) runs the app's step <i>Send a Viber "
+        f"message</i>: <i>Run the step</i> with {_step_phones(DELIVERED)} and the thread "
+        "appears in #support, the run completing once eSMS accepts (or, waiting for "
+        f"<i>delivered</i>, once it is delivered); try {_step_phones(INVALID_STEP_PHONE)} to "
+        "see how a workflow author is told what is wrong.",
     ]
     if approvals:
         out.append("Every send waits for an approver: switch <i>Acting as</i> to Minh to decide.")

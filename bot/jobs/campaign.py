@@ -101,15 +101,18 @@ class CampaignTasks:
     # -- the thread --------------------------------------------------------------------------
 
     def sync_campaign(self, send: Send) -> None:
+        """A milestone (started, paused …) is told at once, with the parent's new buttons;
+        between milestones the parent's progress is refreshed at most every REFRESH_SECONDS."""
         campaign = self.store.campaigns.get(send.id)
         if campaign is None or not send.parent_ts:
             return
-        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", REFRESH_SECONDS)
-        if wait:  # the parent was refreshed a moment ago: once more when its turn comes
-            raise RetryLater("campaign refreshed a moment ago", wait)
         if self.store.campaigns.finish_if_done(send.id):
             campaign = self.store.campaigns.get(send.id) or campaign
         counts = self.store.campaigns.counts(send.id)
+        moved = self._tell_milestone(send, campaign, counts)
+        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", REFRESH_SECONDS)
+        if wait and not moved:  # refreshed a moment ago: once more when its turn comes
+            raise RetryLater("campaign refreshed a moment ago", wait)
         text, blocks = campaign_parent(send, campaign, counts, self.settings.approvers)
         self._slack_call(
             "chat_update", channel=send.channel_id, ts=send.parent_ts, text=text, blocks=blocks
@@ -124,10 +127,18 @@ class CampaignTasks:
                 text=text,
                 blocks=blocks,
             )
+
+    def _tell_milestone(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> bool:
+        """Reply for a milestone not told yet; True when there was one."""
         held = ":held" if send.held_until else ""
         milestone = f"{campaign.state}:{campaign.pause_reason}{held}"
-        if send.awaiting_approval or milestone == campaign.reported:
-            return
+        if send.awaiting_approval:
+            milestone = "awaiting"
+        if milestone == campaign.reported:
+            return False
+        if milestone == "awaiting":  # the approval buttons are the news
+            self.store.campaigns.mark_milestone(send.id, milestone)
+            return True
         previous = campaign.reported or ""
         waited = previous.startswith(CampaignState.PAUSED) or previous.endswith(":held")
         if campaign.state == CampaignState.PREVIEW:
@@ -137,6 +148,7 @@ class CampaignTasks:
         elif reply := milestone_text(send, campaign, counts):
             self._reply(send, reply)
         self.store.campaigns.mark_milestone(send.id, milestone)
+        return True
 
     def _post_preview(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> None:
         recipients = self.store.sends.recipients(send.id)

@@ -22,6 +22,7 @@ from bot.slack import (
     home,
     optouts,
     scheduling,
+    workflow,
 )
 from bot.slack.commands import CommandNeeds
 from bot.slack.people import People
@@ -86,6 +87,7 @@ def build_bolt_app(
     scheduling.register(app, store, approvers)
     optouts.register(app, store, allowed_users)
     campaigns.register(app, settings, store, approvers)
+    workflow.register(app, settings, store, allowed_users)
     home.register(app, store)
     failures.register(app, store)
     return app

@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 
 from bot.standins.http import Reply, StandIn
 from bot.standins.slack_files import DOWNLOAD, UPLOAD, SlackFiles, Upload
+from bot.standins.slack_functions import SlackFunctions
 from bot.standins.slack_surfaces import (
     BOT_USER_ID,
     TEAM_ID,
@@ -75,7 +76,7 @@ class SlackCall:
     at: float = field(default_factory=time.time)
 
 
-class SlackApiStandIn(SlackFiles, SlackSurfaces, StandIn):
+class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
     """Slack's Web API on 127.0.0.1; `users` names people for users.info."""
 
     def __init__(
@@ -83,6 +84,7 @@ class SlackApiStandIn(SlackFiles, SlackSurfaces, StandIn):
     ) -> None:
         super().__init__(port)
         self._init_surfaces()
+        self._init_functions()
         self.users.update(users or {})
         self.token = token
         self.calls: list[SlackCall] = []
@@ -168,6 +170,8 @@ class SlackApiStandIn(SlackFiles, SlackSurfaces, StandIn):
             if token != self.app_token or not self.socket_url:
                 return Reply(200, {"ok": False, "error": "invalid_auth"})
             return Reply(200, {"ok": True, "url": self.socket_url})
+        if api_method.startswith("functions.complete"):
+            return self._complete(api_method, args, str(token or ""))
         if token != self.token:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + api_method.replace(".", "_"), None)

@@ -1,5 +1,5 @@
 """Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
-leases, privacy, opt-outs, SMS fallbacks, the marketing cap and campaigns, each a module of its own over one database.
+leases, privacy, opt-outs, SMS fallbacks, the marketing cap, campaigns and workflow step runs, each a module of its own over one database.
 
 Every change that must happen together happens in one transaction. On SQLite write transactions
 run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
@@ -25,6 +25,7 @@ from bot.store.marketing import MarketingCap
 from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
 from bot.store.sends import Sends
+from bot.store.steps import Steps
 from bot.store.templates import Templates
 
 
@@ -44,6 +45,7 @@ class Store:
         self.deliveries = Deliveries(database)
         self.approvals = Approvals(database, self.wake)
         self.campaigns = Campaigns(database, self.wake)
+        self.steps = Steps(database)
         self.templates = Templates(database)
         self.jobs = Jobs(database, self.holder, job_lease_seconds)
         self.leases = Leases(database)

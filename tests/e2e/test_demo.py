@@ -3,7 +3,10 @@ stand-ins, driven here through the page's own API (the browser test drives the p
 
 from __future__ import annotations
 
+import base64
+import csv
 import http.client
+import io
 import os
 import re
 import signal
@@ -15,6 +18,7 @@ import time
 import pytest
 import requests
 
+from bot.demo import stories
 from tests.e2e.harness import free_port, wait_for
 
 
@@ -67,7 +71,7 @@ class Page:
     def state(self) -> dict:
         return requests.get(self.url + "api/state", timeout=5).json()
 
-    def do(self, what: str, **data) -> dict:
+    def do(self, what: str, /, **data) -> dict:
         answer = requests.post(self.url + f"api/{what}", json=data, timeout=15).json()
         assert "error" not in answer, answer
         return answer
@@ -94,6 +98,33 @@ class Page:
 
     def hints(self) -> str:
         return " ".join(self.state()["hints"])
+
+    def modal_of(self, callback_id: str) -> tuple[str, str]:
+        """The modal the page shows once it is the one given: its view id and its HTML."""
+        modal = wait_for(
+            lambda: (m := self.state()["modal"]) and f'data-callback-id="{callback_id}"' in m and m,
+            timeout=15,
+        )
+        return modal.split('data-view-id="', 1)[1].split('"', 1)[0], modal
+
+    def file(self, path: str) -> requests.Response:
+        return requests.get(self.url + path.lstrip("/"), timeout=5)
+
+
+def option_for(markup: str, label: str) -> str:
+    """The value of the option that shows `label` (escaped as the page escapes it)."""
+    found = re.search(r'<option value="([^"]*)">' + re.escape(label) + "</option>", markup)
+    assert found, (label, markup)
+    return found.group(1)
+
+
+def report_rows(demo: Page, name_pattern: str) -> list[dict[str, str]]:
+    """The CSV file shared in the thread whose name matches, downloaded from the page."""
+    found = re.search(rf'href="(/files/F\w+)" download="({name_pattern})"', demo.shown())
+    assert found, demo.shown()[-3000:]
+    answer = demo.file(found.group(1))
+    assert answer.ok and "attachment" in answer.headers["Content-Disposition"]
+    return list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
 
 
 def test_the_page_and_its_files_are_served(demo):
@@ -216,3 +247,178 @@ def test_a_marketing_send_waits_for_the_marketing_hours(demo):
     demo.click_in("waits for the marketing hours", "cancel_send")
     wait_for(lambda: "Cancelled by" in demo.state()["messages"], timeout=15)
     assert demo.state()["gateway"] == []
+
+
+def test_a_campaign_from_the_example_file_runs_to_its_report(demo):
+    assert "examples/campaign.csv" in demo.hints() and stories.CAMPAIGN_COMMAND in demo.hints()
+    demo.do("command", text="/viber campaign")
+    view_id, modal = demo.modal_of("viber_campaign")
+    example = option_for(modal, "campaign.csv — the example (examples/campaign.csv)")
+    demo.do("submit", view_id=view_id, values={"file": example, "text": stories.CAMPAIGN_TEXT})
+    assert demo.state()["modal"] is None
+    wait_for(lambda: "5 rows read" in demo.state()["messages"], timeout=20)
+    shown = demo.state()["messages"]
+    assert (
+        "preview: nothing is sent until" in shown and "Chào Lan, đơn A123 giao ngày 02/12" in shown
+    )
+    assert 'data-action-id="campaign_cancel"' in shown and "<dialog" in shown  # Cancel asks
+    assert demo.state()["gateway"] == []  # nothing before Start
+    demo.click_in('data-action-id="campaign_start"', "campaign_start")
+    rows = wait_for(
+        lambda: "report.csv" in demo.shown() and report_rows(demo, r"campaign-\w+-report\.csv"),
+        timeout=40,
+    )
+    assert "✅ finished" in demo.state()["messages"] and "Finished" in demo.state()["messages"]
+    assert len(rows) == 5  # and the header: one line per row of the file
+    states = {row["so_dien_thoai"]: row["state"] for row in rows}
+    assert states == {
+        "0901234567": "delivered",
+        "0912345678": "failed",  # the demo's failing number (no SMS: the box was left unticked)
+        "0987654321": "skipped",  # on the opt-outs from the start
+        "0934567890": "delivered",
+        "0961234567": "delivered",
+    }
+    assert {row["ten_khach"] for row in rows} == {"Lan", "Đức", "Minh", "Hạnh", "Tuấn"}
+    sent = {(row["phone"], row["status"]) for row in demo.state()["gateway"]}
+    assert ("0912345678", "failed") in sent and len(sent) == 4
+
+
+def test_a_campaign_from_the_home_tab_with_a_file_from_this_computer(demo):
+    demo.do("home")
+    home = wait_for(lambda: demo.state()["home"], timeout=15)
+    home_id = home.split('data-view-id="', 1)[1].split('"', 1)[0]
+    button = home.split('data-action-id="campaign_open"', 1)[0]
+    block_id = button.rsplit('data-block-id="', 1)[1].split('"', 1)[0]
+    demo.do("click", view_id=home_id, block_id=block_id, action_id="campaign_open")
+    view_id, modal = demo.modal_of("viber_campaign")
+    assert demo.state()["home"]  # the modal opens over the Home tab
+    channel = option_for(modal, "#support")
+    content = "Điện thoại,Tên\n0934567890,Hạnh\n0961234567,Tuấn\n".encode()
+    encoded = base64.b64encode(content).decode()
+    upload = {"view_id": view_id, "block_id": "file", "name": "mine.csv", "content": encoded}
+    refused = requests.post(demo.url + "api/upload", json={**upload, "name": "mine.pdf"})
+    assert "takes only .csv files" in refused.json()["error"]
+    answer = demo.do("upload", **upload)
+    file_id = answer["file"]["id"]
+    _, modal = demo.modal_of("viber_campaign")
+    assert option_for(modal, "mine.csv — uploaded from this computer") == file_id
+    typed = {"channel": channel, "file": file_id, "text": "Chào {Tên}"}
+    demo.do("submit", view_id=view_id, values=typed)
+    wait_for(lambda: "2 rows read" in demo.state()["messages"], timeout=20)
+    assert "Chào Hạnh" in demo.state()["messages"]
+    assert demo.file(f"/files/{file_id}").content == content  # what was picked, served back
+    demo.do("close", what="home")
+    assert demo.state()["home"] is None
+
+
+def test_the_files_are_served_read_only_to_the_page_alone(demo):
+    demo.do("command", text="/viber campaign")
+    _, modal = demo.modal_of("viber_campaign")
+    example = option_for(modal, "campaign.csv — the example (examples/campaign.csv)")
+    answer = demo.file(f"/files/{example}")
+    assert answer.ok and answer.content.decode("utf-8-sig").startswith("Số điện thoại;")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    assert demo.file("/files/F0nothing").status_code == 404
+    assert requests.post(demo.url + f"files/{example}", json={}).status_code == 404
+    elsewhere = requests.get(
+        demo.url + f"files/{example}", headers={"Host": "localhost.example"}, timeout=5
+    )
+    assert elsewhere.status_code == 403
+
+
+def step_form(demo: Page, **typed: str) -> dict[str, str]:
+    """The panel's form as the page shows it (its fields, what they hold), then typed."""
+    form = demo.state()["workflow_form"]
+    assert 'data-callback-id="send_viber_message"' in form and "Run the step" in form
+    values = dict(re.findall(r'<input name="(\w+)" value="([^"]*)"', form))
+    values.update(re.findall(r'<select name="(\w+)"><option value="([^"]*)"', form))
+    values["text"] = re.search(r'<textarea name="text"[^>]*>([^<]*)</textarea>', form).group(1)
+    return {**values, **typed}
+
+
+def step_run(demo: Page, execution_id: str, state: str) -> dict:
+    """The run once the panel shows it in `state`."""
+    return wait_for(
+        lambda: next(
+            (
+                run
+                for run in demo.state()["step_runs"]
+                if run["execution_id"] == execution_id and run["state"] == state
+            ),
+            None,
+        ),
+        timeout=30,
+    )
+
+
+def test_workflow_builder_runs_the_step_and_is_told_its_outcome(demo):
+    assert "Workflow Builder" in demo.hints() and stories.INVALID_STEP_PHONE in demo.hints()
+    assert "No runs yet." in demo.state()["workflow"]
+    typed = step_form(demo)
+    assert typed["phones"] == stories.DELIVERED and typed["sender"] == "U0LINH"
+    assert typed["channel"] == "C0SUPPORT" and typed["wait_for"] == "accepted"
+    started = demo.do("step", values=typed)
+    assert started["status"] == 200 and started["execution_id"].startswith("Fx")
+    done = step_run(demo, started["execution_id"], "completed")
+    outputs = done["outputs"]
+    assert outputs["send_id"] and (outputs["delivered"], outputs["failed"]) == (0, 0)
+    assert outputs["pending"] == 1 and f"{stories.DELIVERED}: accepted by eSMS" in outputs["states"]
+    assert outputs["thread_url"].startswith("https://slack.com/archives/C0SUPPORT/p")
+    # The thread is in #support on the page; the run's link points at it.
+    assert f'data-ts="{done["thread_ts"]}"' in demo.state()["messages"]
+    panel = demo.state()["workflow"]
+    assert "✓ completed" in panel and f'data-thread-ts="{done["thread_ts"]}"' in panel
+    assert outputs["send_id"] in panel and "the thread in #support" in panel
+    wait_for(lambda: f"{stories.DELIVERED}: delivered" in demo.shown(), timeout=30)
+
+    # Waiting for delivery: completes once the number is delivered.
+    waiting = demo.do("step", values=step_form(demo, wait_for="delivered", timeout_minutes="5"))
+    delivered = step_run(demo, waiting["execution_id"], "completed")["outputs"]
+    assert (delivered["delivered"], delivered["pending"]) == (1, 0)
+
+    # A number that is none: the step fails at once, with the app's sentence naming it.
+    wrong = demo.do("step", values=step_form(demo, phones=stories.INVALID_STEP_PHONE))
+    failed = step_run(demo, wrong["execution_id"], "failed")
+    assert stories.INVALID_STEP_PHONE in failed["error"] and failed["outputs"] is None
+    panel = demo.state()["workflow"]
+    assert "✗ failed: " in panel and failed["error"].split(" (", 1)[0] in panel
+    assert len(demo.state()["gateway"]) == 2  # the wrong number reached nobody
+
+    # What Workflow Builder itself would not let an author save never reaches the app.
+    refused = requests.post(
+        demo.url + "api/step", json={"values": step_form(demo, sender="U0NOBODY")}, timeout=5
+    )
+    assert "Send as" in refused.json()["error"] and len(demo.state()["step_runs"]) == 3
+
+
+def test_a_step_run_waits_for_the_approver_and_a_workflow_can_stop_waiting(
+    demo_with_approvals,
+):
+    demo = demo_with_approvals
+    approved = demo.do("step", values=step_form(demo))
+    wait_for(lambda: "Awaiting approval" in demo.state()["messages"], timeout=15)
+    time.sleep(1.5)  # the app looks at its open runs every second: still running
+    assert step_run(demo, approved["execution_id"], "running")
+    assert 'class="wf-stop"' in demo.state()["workflow"]
+    demo.do("user", user="U0MINH")
+    demo.click_in("Awaiting approval", "approve_send")
+    assert step_run(demo, approved["execution_id"], "completed")["outputs"]["send_id"]
+
+    stopped = demo.do("step", values=step_form(demo, phones="0934567890"))
+
+    def asks_approval() -> bool:
+        messages = re.split(r'(?=<div class="sk-message[ "])', demo.state()["messages"])
+        return any("0934567890" in m and 'data-action-id="approve_send"' in m for m in messages)
+
+    wait_for(asks_approval, timeout=15)
+    demo.do("stop", execution_id=stopped["execution_id"])
+    assert step_run(demo, stopped["execution_id"], "stopped")
+    assert "■ the workflow stopped waiting" in demo.state()["workflow"]
+    again = requests.post(
+        demo.url + "api/stop", json={"execution_id": stopped["execution_id"]}, timeout=5
+    )
+    assert again.json()["error"] == "that run is not running"
+    # Approved after all: the app's completion is refused, and the thread says so.
+    demo.click_in("0934567890", "approve_send")
+    wait_for(lambda: "stopped waiting for it" in demo.state()["messages"], timeout=30)
+    assert step_run(demo, stopped["execution_id"], "stopped")

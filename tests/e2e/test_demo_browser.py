@@ -1,6 +1,7 @@
 """`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
 to two numbers, approve, and watch one delivered and the other's failed Viber message followed
-by a delivered SMS in the thread; then record that customer's opt-out from its reply."""
+by a delivered SMS in the thread; then record that customer's opt-out from its reply. And a
+campaign from a CSV file chosen on this computer, run to its report."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.demo import stories
 from tests.e2e.harness import free_port, wait_for
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "campaign.csv"
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
     pytest.skip(
@@ -32,10 +35,19 @@ from selenium.webdriver.support.ui import Select  # noqa: E402
 
 @pytest.fixture
 def demo():
+    yield from _demo("--approvals")
+
+
+@pytest.fixture
+def demo_without_approvals():
+    yield from _demo()
+
+
+def _demo(*args: str):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ESMS_"))}
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "demo", "--port", str(port), "--approvals"],
+        [sys.executable, "-m", "bot.cli", "demo", "--port", str(port), *args],
         env=env,
         cwd=tempfile.mkdtemp(),
         stdout=subprocess.PIPE,
@@ -155,3 +167,83 @@ def test_compose_approve_and_see_the_delivery_and_the_sms_fallback(demo, browser
     shot = SHOTS / "demo-round-trip.png"
     browser.save_screenshot(str(shot))
     print(f"screenshot: {shot}")
+
+
+def test_a_campaign_from_a_file_on_this_computer_runs_to_its_report(
+    demo_without_approvals, browser
+):
+    browser.get(demo_without_approvals)
+    box = wait_for(lambda: browser.find_element(By.ID, "command"))
+    wait_for(lambda: "examples/campaign.csv" in text_of(browser, ".try"))
+    box.send_keys("/viber campaign\n")
+    modal = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"))[0]
+    choice = Select(modal.find_element(By.CSS_SELECTOR, "select[name=file]"))
+    assert [o.text for o in choice.options][1:] == [
+        "campaign.csv — the example (examples/campaign.csv)"
+    ]
+    modal.find_element(By.CSS_SELECTOR, "[name=text]").send_keys(stories.CAMPAIGN_TEXT)
+    # The file input: its bytes go to the demo server, the form shows the file, chosen.
+    modal.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(str(EXAMPLE))
+
+    def chosen():
+        """The file chosen and the text typed, read in one go (the page redraws itself)."""
+        return browser.execute_script(
+            "const f = document.querySelector('form.sk-modal'); if (!f) return null;"
+            "const s = f.querySelector('select[name=file]');"
+            "const o = s.options[s.selectedIndex];"
+            "return o && o.text.includes('uploaded from this computer')"
+            "  ? [o.text, f.querySelector('[name=text]').value] : null;"
+        )
+
+    name, typed = wait_for(chosen, timeout=15)
+    assert name == "campaign.csv — uploaded from this computer"
+    assert typed == stories.CAMPAIGN_TEXT  # redrawn with the new file: what was typed stays
+    click(browser, "form.sk-modal button.sk-view-submit")
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"), timeout=15)
+    wait_for(lambda: "5 rows read" in text_of(browser, ".sk-reply"), timeout=20)
+    assert "preview: nothing is sent until Start" in text_of(browser, ".sk-message")
+    click(browser, '[data-action-id="campaign_start"]')
+    wait_for(lambda: "✅ finished" in text_of(browser, ".sk-message"), timeout=40)
+    wait_for(lambda: "report.csv" in text_of(browser, ".sk-file-card"), timeout=20)
+    assert "Campaign report" in text_of(browser, ".sk-file-card")
+    href = browser.execute_script(
+        "return document.querySelector('.sk-file-card a.sk-file-download').href"
+    )
+    report = requests.get(href, timeout=5)  # the page's own link, still there to follow
+    assert len(report.content.decode("utf-8-sig").splitlines()) == 6  # the header and 5 rows
+    assert "submitted 4 · delivered 3 · failed 1" in text_of(browser, ".sk-message")
+    SHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "demo-campaign.png"))
+
+
+def test_workflow_builder_runs_the_step_from_the_panel(demo_without_approvals, browser):
+    browser.get(demo_without_approvals)
+    wait_for(lambda: "Workflow Builder" in text_of(browser, ".try"))
+    phones = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, "#workflow-form [name=phones]"))
+    phones.clear()
+    phones.send_keys("0934567890")
+    click(browser, f'.try-step[data-phones="{stories.DELIVERED}"]')  # the hint fills it in
+    assert phones.get_attribute("value") == stories.DELIVERED
+    Select(browser.find_element(By.CSS_SELECTOR, "#workflow-form [name=wait_for]")).select_by_value(
+        "delivered"
+    )
+    browser.find_element(By.CSS_SELECTOR, "#workflow-form button[type=submit]").click()
+    wait_for(lambda: "✓ completed" in text_of(browser, "#workflow-runs"), timeout=30)
+    runs = text_of(browser, "#workflow-runs")
+    assert "wait for delivered" in runs and f"{stories.DELIVERED}: delivered" in runs
+    assert "the thread in #support" in runs
+    wait_for(lambda: f"{stories.DELIVERED}: delivered" in text_of(browser, ".sk-reply"))
+    click(browser, "#workflow-runs .wf-thread-link")  # the run's link: the thread, shown
+    highlighted = wait_for(
+        lambda: browser.find_elements(By.CSS_SELECTOR, "#messages .sk-message.sk-highlight")
+    )
+    assert "Đơn hàng A123 đã được giao" in highlighted[0].text
+
+    click(browser, f'.try-step[data-phones="{stories.INVALID_STEP_PHONE}"]')
+    browser.find_element(By.CSS_SELECTOR, "#workflow-form button[type=submit]").click()
+    wait_for(lambda: "✗ failed" in text_of(browser, "#workflow-runs"), timeout=30)
+    failed = text_of(browser, "#workflow-runs .wf-failed .wf-status")
+    assert failed.startswith("✗ failed: ") and stories.INVALID_STEP_PHONE in failed
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#messages .sk-message:not(.sk-reply)")) == 1
+    SHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "demo-workflow-step.png"))

@@ -121,7 +121,8 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
 def test_periodic_duties_run_in_one_process_and_move_when_it_dies(
     app_factory, slack_api, esms, shared_url
 ):
-    # Both duties every second or so: the reconciler, and the expiry sweep (TTL / 4).
+    # The duties every second or so: the reconciler, the expiry sweep (TTL / 4), and the
+    # workflow step runs' completion.
     settings = {
         "DATABASE_URL": shared_url,
         "STATUS_POLL_SECONDS": "1",
@@ -135,8 +136,8 @@ def test_periodic_duties_run_in_one_process_and_move_when_it_dies(
     def expiries() -> dict[str, float]:
         return dict(rows(shared_url, "SELECT name, expires_at FROM leases"))
 
-    held = wait_for(lambda: len(holders()) == 2 and holders(), timeout=10)
-    assert set(held) == {"Reconciler.run_once", "Approvals.expire"}
+    held = wait_for(lambda: len(holders()) == 3 and holders(), timeout=10)
+    assert set(held) == {"Reconciler.run_once", "Approvals.expire", "StepRuns.run_once"}
     # Longer than a lease (three intervals of about a second): the holder renews at every run,
     # so its lease never comes near its end and the other process never takes it.
     deadline = time.monotonic() + 3.5

@@ -79,3 +79,18 @@ def test_dev_mode_without_an_app_token_says_what_is_missing(slack_api, esms, tmp
     env.pop("SLACK_APP_TOKEN", None)
     result = run_cli(env, "dev", timeout=30)
     assert result.returncode == 2 and "SLACK_APP_TOKEN is missing" in result.stderr
+
+
+def test_the_workflow_step_runs_over_socket_mode(dev_app, socket_mode, slack_api, esms):
+    assert socket_mode.connected.wait(20), "the app never connected"
+    body = slack_api.function_executed(
+        {"sender": "U0001", "channel": "C0001", "phones": "0901234567", "text": "Từ quy trình"},
+        team=TEAM_ID,
+        app_id="A0001",
+        callback_id="send_viber_message",
+    )
+    socket_mode.ack_for(socket_mode.send("events_api", body))
+    execution = body["event"]["function_execution_id"]
+    done = wait_for(lambda: slack_api.completion_of(execution), timeout=20)
+    assert done.method == "functions.completeSuccess" and done.outputs["send_id"]
+    assert esms.accepted_for("0901234567")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,6 +15,7 @@ from typing import Any
 from unittest.mock import Mock
 
 import pytest
+import requests
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.kwargs_injection import build_required_kwargs
 from slack_bolt.listener_matcher import builtins
@@ -22,12 +25,17 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.config.outreach import Outreach
+from bot.core.campaign import plan_campaign
 from bot.core.command_text import QuickSend, parse_command, unescape_slack
 from bot.core.delivery import State
 from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours
+from bot.core.message import ViberMessage
+from bot.core.model import CampaignState
 from bot.core.schedule import check_send_at
-from bot.demo import stories
+from bot.core.spreadsheet import read_sheet
+from bot.demo import stories, workflow
+from bot.demo.files import MAX_UPLOAD_BYTES, DemoFiles, examples
 from bot.demo.payloads import (
     Person,
     Workspace,
@@ -41,11 +49,22 @@ from bot.demo.payloads import (
     view_submission,
 )
 from bot.demo.render import UnknownBlock, render_message, render_view
-from bot.demo.state import BadSubmission, element_state, slack_file
-from bot.slack import compose, optouts
+from bot.demo.state import BadSubmission, element_state, with_files
+from bot.slack import campaigns, compose, optouts
+from bot.slack import workflow as step
 from bot.slack.binding import bind
 from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
 from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
+from bot.slack.blocks.campaign import (
+    CAMPAIGN_CALLBACK_ID,
+    OPEN_ACTION,
+    PAUSE_ACTION,
+    RESUME_ACTION,
+    START_ACTION,
+    STOP_ACTION,
+    campaign_modal,
+    campaign_parent,
+)
 from bot.slack.blocks.composer import (
     COMPOSER_CALLBACK_ID,
     PICK_TEMPLATE_ACTION,
@@ -55,10 +74,13 @@ from bot.slack.blocks.composer import (
     field_of,
     submitted_values,
 )
+from bot.slack.blocks.home import home_view
 from bot.slack.blocks.thread import outcome_reply, parent_message
 from bot.slack.http import parse_slack_body
+from bot.slack.people import PeopleList
 from bot.slack.sending import composer_options
 from bot.standins.slack_api import SlackApiStandIn
+from bot.standins.slack_functions import Completion
 from bot.store import Store
 from tests import helpers
 from tests.unit.test_demo_render import (
@@ -76,7 +98,8 @@ AGENT, APPROVER = Person("U0LINH", "linh"), Person("U0MINH", "minh")
 RESPONSE_URL = "http://127.0.0.1:9/response/1"
 FORM = "application/x-www-form-urlencoded"
 # Each button the app posts has its listener: the page may offer no click the app ignores.
-APP_ACTIONS = {APPROVE_ACTION, REJECT_ACTION, CANCEL_ACTION, OPT_OUT_ACTION}
+CAMPAIGN_ACTIONS = {START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION}
+APP_ACTIONS = {APPROVE_ACTION, REJECT_ACTION, CANCEL_ACTION, OPT_OUT_ACTION, *CAMPAIGN_ACTIONS}
 
 
 class Controls(HTMLParser):
@@ -106,10 +129,11 @@ class Controls(HTMLParser):
         if tag == "button" and found.get("data-action-id"):
             self.buttons.append(found)
         elif tag == "select":
-            self._select = {**found, "options": [], "chosen": None}
+            self._select = {**found, "options": [], "chosen": None, "labels": []}
             self.selects.append(self._select)
         elif tag == "option" and self._select is not None:
             self._select["options"].append(found.get("value"))
+            self._select["labels"].append("")
             if "selected" in found and "disabled" not in found:
                 self._select["chosen"] = found.get("value")
         elif tag == "textarea" and name:
@@ -125,6 +149,8 @@ class Controls(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._textarea:
             self.values[self._textarea] += data
+        elif self._select is not None and self._select["labels"]:
+            self._select["labels"][-1] += data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "textarea" and self._textarea:
@@ -719,16 +745,26 @@ def test_each_element_has_slacks_state_shape() -> None:
     assert element_state(boxes, ["b", "a"])["selected_options"] == boxes["options"]
     assert element_state(boxes, None) == {"type": "checkboxes", "selected_options": []}
     upload = {"type": "file_input", "filetypes": ["csv"], "max_files": 1}
-    file = slack_file(
-        "F1", "list.csv", 120, url_private="http://127.0.0.1:9/files/F1", user_id="U1", created=1
-    )
-    assert file["url_private_download"] == "http://127.0.0.1:9/files/F1?download=1"
+    file = {"id": "F1", "name": "list.csv", "url_private_download": "http://127.0.0.1:9/x"}
     assert element_state(upload, [file]) == {"type": "file_input", "files": [file]}
-    assert file["filetype"] == "csv" and file["id"] == "F1"
+    assert element_state(upload, file) == {"type": "file_input", "files": [file]}
+    assert element_state(upload, None) == {"type": "file_input", "files": []}
     with pytest.raises(ValueError):
         element_state(upload, [file, {**file, "id": "F2"}])
     with pytest.raises(ValueError):
-        element_state(upload, ["F1"])
+        element_state(upload, ["F1"])  # an id the page did not turn into its file object
+    where = {"type": "conversations_select", "action_id": "value"}
+    assert element_state(where, "C0SUPPORT") == {
+        "type": "conversations_select",
+        "selected_conversation": "C0SUPPORT",
+    }
+    assert element_state(where, "") == {
+        "type": "conversations_select",
+        "selected_conversation": None,
+    }
+    for odd in ("#support", "U0LINH", "c0support"):
+        with pytest.raises(ValueError):
+            element_state(where, odd)
     with pytest.raises(UnknownBlock):
         element_state({"type": "radio_buttons"}, "a")
     odd = {
@@ -849,3 +885,353 @@ def composer_values_for_harness() -> dict[str, str]:
     from tests.e2e.harness import composer_values
 
     return composer_values(text="Hi")
+
+
+CAMPAIGN_SETTINGS = Settings(
+    slack_bot_token="xoxb-test-token",
+    slack_signing_secret="signing-secret",
+    esms_api_key="KEY",
+    esms_secret_key="SECRET",
+    esms_brandnames=("BRAND",),
+    outreach=Outreach(sms_brandname="TESTCSKH", sms_fallback=True),
+)
+
+
+def offered_select(markup: str, block_id: str) -> dict[str, Any]:
+    [select] = [s for s in Controls(markup).selects if s.get("name") == block_id]
+    return select
+
+
+def test_a_campaign_from_the_example_file_reads_back_as_slack_sends_it(
+    store: Store, slack_api: SlackApiStandIn
+) -> None:
+    view = campaign_modal(
+        ComposerContext("C0SUPPORT").dump(), (), sms_brandname="TESTCSKH", ask_channel=False
+    )
+    files = DemoFiles(slack_api, examples())
+    offered = files.offered("V1", view, AGENT.user_id)
+    assert files.offered("V1", view, AGENT.user_id) == offered  # put into Slack once per view
+    [example] = offered
+    assert (example.name, example.note) == ("campaign.csv", "the example (examples/campaign.csv)")
+    markup = render_view(view, view_id="V1", files=offered)
+    choice = offered_select(markup, "file")
+    assert choice["options"] == ["", example.id] and choice["chosen"] is None
+    assert choice["labels"][1] == "campaign.csv — the example (examples/campaign.csv)"
+    typed = {**Controls(markup).values, "file": example.id, "text": stories.CAMPAIGN_TEXT}
+    assert "file" not in Controls(markup).values  # nothing chosen: the form sends nothing
+    submitted = with_files(view, typed, files.objects("V1"))
+    payload = view_submission(
+        view,
+        view_id="V1",
+        view_hash="h1",
+        submitted=submitted,
+        workspace=WORKSPACE,
+        person=AGENT,
+        now=time.time(),
+    )
+    # Exactly the file object the Slack stand-in gave when the file was put in (add_file).
+    info = slack_api.files[example.id].info
+    assert payload["view"]["state"]["values"]["file"] == {
+        "value": {"type": "file_input", "files": [info]}
+    }
+    assert info["user"] == AGENT.user_id and info["name"] == "campaign.csv"
+    request = bolt_request(interactive_body(payload))
+    assert request.body == payload
+    assert matches(builtins.view_submission(CAMPAIGN_CALLBACK_ID), request)
+    ack = run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    assert ack.response.status == 200 and not ack.response.body  # the modal closes
+    [send] = store.sends.by_user("U0LINH", 10)
+    assert send.campaign and send.channel_id == "C0SUPPORT"
+    assert send.message.text == stories.CAMPAIGN_TEXT and not send.sms_fallback
+    campaign = store.campaigns.get(send.id)
+    assert campaign is not None and campaign.state == CampaignState.READING
+    assert (campaign.file_name, campaign.file_url) == ("campaign.csv", info["url_private_download"])
+    # The app reads it from there with its bot token, as from Slack.
+    answer = requests.get(
+        campaign.file_url, headers={"Authorization": f"Bearer {slack_api.token}"}, timeout=5
+    )
+    assert answer.content == examples()[0].content
+
+    # What Slack's client would not send: a file it was not given, or none at all.
+    with pytest.raises(BadSubmission) as refused:
+        with_files(view, {**typed, "file": "F0999"}, files.objects("V1"))
+    assert list(refused.value.errors) == ["file"]
+    with pytest.raises(BadSubmission) as refused:
+        view_submission(
+            view,
+            view_id="V1",
+            view_hash="h1",
+            submitted=with_files(view, {**typed, "file": ""}, files.objects("V1")),
+            workspace=WORKSPACE,
+            person=AGENT,
+            now=NOW,
+        )
+    assert refused.value.errors == {"file": "Please complete this required field."}
+
+
+def test_the_home_tabs_campaign_button_and_the_channel_the_modal_asks_for(
+    store: Store, slack_api: SlackApiStandIn
+) -> None:
+    home = home_view([])
+    page = Controls(render_view(home, view_id="VHOME"))
+    [start] = [b for b in page.buttons if b["data-action-id"] == OPEN_ACTION]
+    click = view_block_actions(
+        home,
+        view_id="VHOME",
+        view_hash="h",
+        block_id=str(start["data-block-id"]),
+        action_id=OPEN_ACTION,
+        submitted={},
+        workspace=WORKSPACE,
+        person=AGENT,
+        now=NOW,
+    )
+    request = bolt_request(interactive_body(click))
+    assert matches(builtins.action(OPEN_ACTION), request) and click["trigger_id"]
+
+    view = campaign_modal(ComposerContext("").dump(), (), sms_brandname=None, ask_channel=True)
+    files = DemoFiles(slack_api, examples())
+    offered = files.offered("V2", view, AGENT.user_id)
+    markup = render_view(view, view_id="V2", files=offered, names={"C0SUPPORT": "support"})
+    channel = offered_select(markup, "channel")
+    assert channel["options"] == ["", "C0SUPPORT"] and channel["labels"][1] == "#support"
+    typed = {"channel": "C0SUPPORT", "file": offered[0].id, "text": "Chào {Tên khách}"}
+    payload = view_submission(
+        view,
+        view_id="V2",
+        view_hash="h2",
+        submitted=with_files(view, typed, files.objects("V2")),
+        workspace=WORKSPACE,
+        person=AGENT,
+        now=time.time(),
+    )
+    assert payload["view"]["state"]["values"]["channel"] == {
+        "value": {"type": "conversations_select", "selected_conversation": "C0SUPPORT"}
+    }
+    ack = run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    assert ack.response.status == 200 and not ack.response.body
+    [send] = store.sends.by_user("U0LINH", 10)
+    assert send.channel_id == "C0SUPPORT"  # from the select: the modal had no channel
+    with pytest.raises(BadSubmission) as refused:
+        view_submission(
+            view,
+            view_id="V2",
+            view_hash="h2",
+            submitted=with_files(view, {**typed, "channel": "#support"}, files.objects("V2")),
+            workspace=WORKSPACE,
+            person=AGENT,
+            now=NOW,
+        )
+    assert list(refused.value.errors) == ["channel"]
+
+
+def test_start_on_a_campaigns_parent_reaches_the_app(
+    store: Store, slack_api: SlackApiStandIn
+) -> None:
+    view = campaign_modal(
+        ComposerContext("C0SUPPORT").dump(), (), sms_brandname=None, ask_channel=False
+    )
+    files = DemoFiles(slack_api, examples())
+    [example] = files.offered("V1", view, AGENT.user_id)
+    typed = {"file": example.id, "text": stories.CAMPAIGN_TEXT}
+    payload = view_submission(
+        view,
+        view_id="V1",
+        view_hash="h1",
+        submitted=with_files(view, typed, files.objects("V1")),
+        workspace=WORKSPACE,
+        person=AGENT,
+        now=time.time(),
+    )
+    run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    [send] = store.sends.by_user("U0LINH", 10)
+    message = ViberMessage(text=stories.CAMPAIGN_TEXT)
+    plan = plan_campaign(read_sheet(examples()[0].content), message, 100)
+    assert store.campaigns.save_plan(send.id, plan, plan.invalid)
+    campaign = store.campaigns.get(send.id)
+    assert campaign is not None and campaign.state == CampaignState.PREVIEW
+    text, blocks = campaign_parent(send, campaign, store.campaigns.counts(send.id), [])
+    parent = {"text": text, "blocks": blocks, "ts": "1700000001.000100", "channel": "C0SUPPORT"}
+    buttons = Controls(render_message(parent)).buttons
+    assert [b["data-action-id"] for b in buttons] == [START_ACTION, STOP_ACTION]
+    assert json.loads(str(buttons[1]["data-confirm"]))["title"]["text"] == "Cancel this campaign?"
+    click = message_block_actions(
+        parent,
+        block_id=str(buttons[0]["data-block-id"]),
+        action_id=START_ACTION,
+        workspace=WORKSPACE,
+        person=AGENT,
+        channel_id="C0SUPPORT",
+        channel_name="support",
+        response_url=slack_api.response_url(),
+        now=NOW,
+    )
+    assert click["actions"][0]["value"] == send.id
+    client = WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
+    approvers = PeopleList(client, [])
+    acknowledged(
+        run(campaigns.control, CAMPAIGN_SETTINGS, store, approvers, body=click, client=client)
+    )
+    campaign = store.campaigns.get(send.id)
+    assert campaign is not None and campaign.state == CampaignState.RUNNING
+    assert campaign.started_by == "U0LINH" and slack_api.responses == []  # no complaint
+
+
+def test_a_file_from_this_computer_is_put_into_slack_and_offered(
+    slack_api: SlackApiStandIn,
+) -> None:
+    view = campaign_modal(ComposerContext("C1").dump(), (), sms_brandname=None, ask_channel=False)
+    files = DemoFiles(slack_api, [])
+    assert files.offered("V1", view, "U0LINH") == []  # no example this time
+    content = b"phone;name\n0901234567;Lan\n"
+
+    def upload(**data: Any) -> dict[str, Any]:
+        data = {"block_id": "file", "name": "mine.csv", "content": b64(content), **data}
+        return files.upload("V1", view, data, "U0LINH")
+
+    answer = upload(name="C:\\Users\\linh\\mine.csv")
+    [offered] = files.offered("V1", view, "U0LINH")
+    assert answer == {"file": {"id": offered.id, "name": "mine.csv"}}
+    assert offered.note == "uploaded from this computer" and offered.filetype == "csv"
+    stored = slack_api.files[offered.id]
+    assert stored.content == content and stored.info["user"] == "U0LINH"
+    assert files.download(offered.id) == ("mine.csv", "text/csv", content)
+    assert files.download("F0nope") is None
+    for wrong, says in (
+        ({"name": "notes.pdf"}, "takes only .csv files"),
+        ({"block_id": "text"}, "no such file input"),
+        ({"content": "not base64!"}, "not base64"),
+        ({"content": ""}, "empty"),
+        ({"name": ""}, "no name"),
+        ({"content": b64(b"x" * (MAX_UPLOAD_BYTES + 1))}, "up to 2048 KB"),
+    ):
+        assert says in upload(**wrong)["error"], wrong
+    assert len(files.offered("V1", view, "U0LINH")) == 1
+    assert files.objects("V2") == {}  # offered to the view it was chosen in only
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+# -- Workflow Builder's event for the app's step ----------------------------------------------
+
+STEP_PEOPLE = {"U0LINH": "Linh (agent)", "U0MINH": "Minh (approver)"}
+STEP_CHANNELS = {"C0SUPPORT": "support"}
+
+
+def step_form(**typed: str) -> dict[str, Any]:
+    """What the page's script sends for the panel's form: its values as rendered, then typed."""
+    markup = workflow.render_form(
+        people=STEP_PEOPLE, channels=STEP_CHANNELS, phones="0901234567", text="Xin chào"
+    )
+    return {**Controls(markup).values, **typed}
+
+
+def step_inputs(**typed: str) -> dict[str, Any]:
+    return workflow.step_inputs(step_form(**typed), people=STEP_PEOPLE, channels=STEP_CHANNELS)
+
+
+def test_the_step_inputs_from_the_panels_form() -> None:
+    assert step_form() == {
+        "sender": "U0LINH",
+        "channel": "C0SUPPORT",
+        "phones": "0901234567",
+        "text": "Xin chào",
+        "wait_for": "accepted",
+        "timeout_minutes": "",
+    }
+    # Optional inputs left empty are left out, as Workflow Builder leaves them out.
+    assert step_inputs() == {
+        "sender": "U0LINH",
+        "channel": "C0SUPPORT",
+        "phones": "0901234567",
+        "text": "Xin chào",
+        "wait_for": "accepted",
+    }
+    typed = step_inputs(
+        sender="U0MINH", phones=" 12345, 0912345678 ", text="", wait_for="delivered"
+    )
+    assert typed == {
+        "sender": "U0MINH",
+        "channel": "C0SUPPORT",
+        "phones": "12345, 0912345678",  # as typed: judging the numbers is the app's part
+        "wait_for": "delivered",
+    }
+    assert step_inputs(timeout_minutes="5")["timeout_minutes"] == 5
+    assert step_inputs(timeout_minutes="0,5")["timeout_minutes"] == 0.5
+    assert step_inputs(timeout_minutes="-1")["timeout_minutes"] == -1  # the app says why not
+    for wrong, says in (
+        ({"sender": "U0NOBODY"}, "Send as: choose one of the people"),
+        ({"sender": ""}, "Send as"),
+        ({"channel": "C0OTHER"}, "Channel for the thread"),
+        ({"phones": "  "}, "Phone numbers: this input is required"),
+        ({"wait_for": "read"}, "Wait for: accepted or delivered"),
+        ({"timeout_minutes": "soon"}, "'soon' is not a number"),
+        ({"timeout_minutes": "nan"}, "'nan' is not a number"),
+        ({"timeout_minutes": "inf"}, "'inf' is not a number"),
+        ({"text": ["a", "b"]}, "text: one text expected, not list"),
+    ):
+        with pytest.raises(workflow.BadStep, match=re.escape(says)):
+            step_inputs(**wrong)
+
+
+def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> None:
+    slack_api = SlackApiStandIn()
+    body = slack_api.function_executed(
+        step_inputs(), team="T0DEMO", app_id="A0DEMO", callback_id=workflow.CALLBACK_ID
+    )
+    request = bolt_request(json.dumps(body, ensure_ascii=False), "application/json")
+    assert matches(builtins.function_executed(step.STEP_CALLBACK_ID), request)
+    execution_id = body["event"]["function_execution_id"]
+    context = request.context
+    assert context.function_execution_id == execution_id
+    assert context.function_bot_access_token == slack_api.function_tokens[execution_id]
+    assert context.team_id == "T0DEMO" and body["event"]["inputs"] == step_inputs()
+    settings = Settings(
+        slack_bot_token="xoxb-test-token",
+        slack_signing_secret="signing-secret",
+        esms_api_key="KEY",
+        esms_secret_key="SECRET",
+        esms_brandnames=("BRAND",),
+    )
+    # The app's own reading: a good number is taken, a wrong one told in a sentence naming it.
+    assert step.step_problem(settings, store, None, step_inputs()) is None
+    wrong = step.step_problem(settings, store, None, step_inputs(phones="12345"))
+    assert wrong and "12345" in wrong
+    assert "Send as" in str(step.step_problem(settings, store, None, {"channel": "C0SUPPORT"}))
+    wait = step.step_problem(settings, store, None, step_inputs(timeout_minutes="-1"))
+    assert wait and "minutes" in wait
+    run_listener(step.run_step, settings, store, None, body=body)
+    [send] = store.sends.by_user("U0LINH", 10)
+    assert (send.channel_id, send.team_id, send.message.text) == ("C0SUPPORT", "T0DEMO", "Xin chào")
+    [run] = store.steps.open_runs()
+    assert (run.execution_id, run.send_id, run.wait_for) == (execution_id, send.id, "accepted")
+    assert run.token == slack_api.function_tokens[execution_id]
+
+
+def test_a_run_is_told_as_workflow_builder_tells_it() -> None:
+    run = workflow.StepRun("Fx1", {"phones": "0901234567"}, NOW, 200)
+
+    def completion(method: str, **fields: Any) -> Completion:
+        return Completion("Fx1", method, fields.get("outputs"), fields.get("error"), "xwfp-1")
+
+    assert workflow.outcome_of(run, None, stopped=False) == workflow.Outcome("running")
+    assert workflow.outcome_of(run, None, stopped=True) == workflow.Outcome("stopped")
+    done = completion("functions.completeSuccess", outputs={"send_id": "s1"})
+    assert workflow.outcome_of(run, done, stopped=False) == workflow.Outcome(
+        "completed", outputs={"send_id": "s1"}
+    )
+    failed = completion("functions.completeError", error="12345 is not a number")
+    assert workflow.outcome_of(run, failed, stopped=True) == workflow.Outcome(
+        "failed", error="12345 is not a number"
+    )
+    refused = workflow.StepRun("Fx2", {}, NOW, 401)
+    assert workflow.outcome_of(refused, None, stopped=False) == workflow.Outcome(
+        "failed", error="the app answered the event with HTTP 401"
+    )
+    assert workflow.thread_ts("https://slack.com/archives/C0SUPPORT/p1700000000000100") == (
+        "1700000000.000100"
+    )
+    for wrong in (None, "", "https://slack.com/archives/C0SUPPORT", "p1700000000000100", 17):
+        assert workflow.thread_ts(wrong) is None

@@ -3,21 +3,37 @@ shown, nothing dropped and nothing from the JSON able to become markup."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.core import i18n
 from bot.core.delivery import REPORTED_STATES, State
 from bot.core.marketing import parse_hours
 from bot.core.message import ViberMessage
-from bot.core.model import Approval, Category, Channel, Recipient, Send, ThreadState
+from bot.core.model import (
+    Approval,
+    Campaign,
+    CampaignState,
+    Category,
+    Channel,
+    Recipient,
+    Send,
+    ThreadState,
+)
 from bot.core.sms_text import SmsTemplate, template_matches
-from bot.demo import stories
+from bot.demo import stories, workflow
+from bot.demo.elements import OfferedFile
+from bot.demo.files import BUILT_IN_CAMPAIGN, examples
 from bot.demo.render import (
+    FILES_PATH,
     UnknownBlock,
     render_blocks,
     render_message,
@@ -26,6 +42,16 @@ from bot.demo.render import (
     render_view,
 )
 from bot.slack.blocks.approval import approval_request, reject_view
+from bot.slack.blocks.campaign import (
+    PAUSE_ACTION,
+    RESUME_ACTION,
+    START_ACTION,
+    STOP_ACTION,
+    campaign_modal,
+    campaign_parent,
+    milestone_text,
+    preview_reply,
+)
 from bot.slack.blocks.common import help_text
 from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer_view
 from bot.slack.blocks.home import home_view
@@ -187,6 +213,106 @@ def composer_cases() -> dict[str, dict[str, Any]]:
     }
 
 
+def make_campaign(state: str, **changes: Any) -> Campaign:
+    campaign = Campaign(
+        send_id="abc123",
+        state=state,
+        file_name="khach <hang> & co.csv",
+        file_url="http://127.0.0.1:9/files-pri/T0001-F1/download/khach.csv",
+        rows_read=7,
+        invalid=[(4, "“abc” is not a Vietnamese mobile number"), (6, "no value for <Tên>")],
+        duplicates=1,
+        unknown=[],
+        columns=["so_dien_thoai", "ten_khach"],
+        problem=None,
+        pause_reason=None,
+        started_by="U1" if state != CampaignState.PREVIEW else None,
+        started_at=NOW + 60 if state != CampaignState.PREVIEW else None,
+        finished_at=NOW + 600 if state == CampaignState.FINISHED else None,
+        report_file_id=None,
+    )
+    return replace(campaign, **changes)
+
+
+CAMPAIGN_TEXT = ViberMessage(text="Chào {Tên khách}, đơn <{Mã đơn}> & giao ngày {Ngày giao}")
+CAMPAIGN_SEND = make_send(campaign=True, message=CAMPAIGN_TEXT)
+HALFWAY = {"delivered": 2, "queued": 2, "accepted": 1, "skipped": 1, "sms:delivered": 1}
+ALL_DONE = {"delivered": 3, "failed": 1, "skipped": 1, "sms:failed": 1}
+PREVIEWED = {"queued": 4, "skipped": 1}
+
+
+def campaign_cases() -> dict[str, tuple[Send, Campaign, dict[str, int]]]:
+    """A campaign's parent in each of its states: (send, campaign, counts by state)."""
+    later = {"scheduled_at": NOW + 86400}
+    return {
+        "reading": (CAMPAIGN_SEND, make_campaign(CampaignState.READING, rows_read=None), {}),
+        "unreadable": (
+            CAMPAIGN_SEND,
+            make_campaign(CampaignState.UNREADABLE, problem="no phone column <b>"),
+            {},
+        ),
+        "preview": (CAMPAIGN_SEND, make_campaign(CampaignState.PREVIEW), PREVIEWED),
+        "preview, starts later": (
+            replace(CAMPAIGN_SEND, **later),
+            make_campaign(CampaignState.PREVIEW),
+            PREVIEWED,
+        ),
+        "awaiting approval": (
+            replace(CAMPAIGN_SEND, **PENDING),
+            make_campaign(CampaignState.PREVIEW),
+            PREVIEWED,
+        ),
+        "running": (
+            replace(CAMPAIGN_SEND, approval=Approval.APPROVED, **DECIDED),
+            make_campaign(CampaignState.RUNNING),
+            HALFWAY,
+        ),
+        "held for the marketing hours": (
+            replace(CAMPAIGN_SEND, **MARKETING, held_until=NOW + 7200),
+            make_campaign(CampaignState.RUNNING),
+            HALFWAY,
+        ),
+        "paused": (CAMPAIGN_SEND, make_campaign(CampaignState.PAUSED), HALFWAY),
+        "paused: balance": (
+            CAMPAIGN_SEND,
+            make_campaign(CampaignState.PAUSED, pause_reason="balance"),
+            HALFWAY,
+        ),
+        "cancelled": (
+            replace(CAMPAIGN_SEND, cancelled_by="U1", cancelled_at=NOW + 90),
+            make_campaign(CampaignState.CANCELLED),
+            {"delivered": 2, "cancelled": 3},
+        ),
+        "finished": (CAMPAIGN_SEND, make_campaign(CampaignState.FINISHED), ALL_DONE),
+    }
+
+
+def campaign_modals() -> dict[str, dict[str, Any]]:
+    metadata = ComposerContext("C1").dump()
+    return {
+        "campaign modal": campaign_modal(metadata, (), sms_brandname=None, ask_channel=False),
+        "campaign modal from the Home tab: templates, SMS": campaign_modal(
+            ComposerContext("").dump(), ("giam-gia",), sms_brandname="TESTCSKH", ask_channel=True
+        ),
+    }
+
+
+def shared_file(file_id: str = "F000000042", name: str = "campaign-abc123-report.csv", **more):
+    """A thread reply as a file share makes it (what the Slack stand-in posts)."""
+    file = {
+        "id": file_id,
+        "name": name,
+        "title": more.pop("title", "Campaign report"),
+        "filetype": "csv",
+        "pretty_type": "CSV",
+        "mimetype": "text/csv",
+        "size": 1234,
+        "url_private": f"http://127.0.0.1:9/files-pri/T0001-{file_id}/{name}",
+        **more,
+    }
+    return {"text": "", "blocks": [], "files": [file], "ts": "1.31", "thread_ts": "1.1"}
+
+
 SMS_TEMPLATES = (
     SmsTemplate(12640, "Don hang {P1,20} da san sang. Chi tiet: {P2,100}", 1),
     SmsTemplate(12641, "Ma xac nhan cua ban la {P1,10}", 2),
@@ -229,6 +355,21 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
         send, rs = parent_cases()[name]
         text, blocks = approval_request(send, rs, APPROVERS)
         yield f"approval request: {name}", "message", {"text": text, "blocks": blocks, "ts": "1.4"}
+    for name, (send, campaign, counts) in campaign_cases().items():
+        text, blocks = campaign_parent(send, campaign, counts, APPROVERS)
+        yield f"campaign: {name}", "message", {"text": text, "blocks": blocks, "ts": "1.5"}
+        reply = milestone_text(send, campaign, counts)
+        if reply:
+            yield f"campaign milestone: {name}", "message", {"text": reply, "thread_ts": "1.5"}
+    samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123> & giao ngày 02/12"))]
+    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, 1, 0, samples, 470.0)
+    yield "campaign preview", "message", {"text": preview, "ts": "1.51", "thread_ts": "1.5"}
+    unpriced = preview_reply(make_campaign(CampaignState.PREVIEW), 5, 0, 2, [], None)
+    yield "campaign preview: no price yet", "message", {"text": unpriced, "thread_ts": "1.5"}
+    yield "file share: a campaign report", "message", shared_file()
+    yield "file share: invalid rows", "message", shared_file(name="invalid-rows.csv", title="x")
+    for name, view in campaign_modals().items():
+        yield name, "view", view
     yield "reject form", "view", reject_view("abc123")
     for name, view in composer_cases().items():
         yield name, "view", view
@@ -313,7 +454,7 @@ def test_every_surface_renders_with_every_text_shown(language: str) -> None:
                 expected = visible(render_plain(obj["text"]))
             assert expected in page, f"{name}: {obj['text']!r} is not on the page"
         count += 1
-    assert count > 40
+    assert count > 60
 
 
 def test_each_parent_state_is_its_own_surface() -> None:
@@ -527,8 +668,17 @@ def hostile_blocks(text: str) -> list[dict[str, Any]]:
 def test_no_text_can_inject_markup(text: str) -> None:
     names = {"U1": text}
     message = {"text": text, "ts": text, "thread_ts": text, "user": "U1", "username": text}
+    hostile_file = shared_file(text, text, title=text, pretty_type=text, size=text)
+    offered = [OfferedFile(text, text, text, text)]
+    plain = {"type": "plain_text", "text": text}
     markups = [
         render_mrkdwn(f"{text} <@U1> *{text}* `{text}`", names=names),
+        render_message({**message, **hostile_file}, names=names),
+        render_view(
+            {"type": "modal", "title": plain, "blocks": hostile_blocks(text)},
+            files=offered,
+            view_hash=text,
+        ),
         render_message({**message, "blocks": hostile_blocks(text)}, names=names, channel_id=text),
         render_message(message, names=names),
         render_view(
@@ -551,7 +701,9 @@ def test_no_text_can_inject_markup(text: str) -> None:
             assert not any(name.startswith("on") for name in attributes), (tag, attributes)
             href = attributes.get("href")
             if href is not None:
-                assert href.lower().startswith(("https://", "http://", "mailto:", "tel:")), href
+                assert href.lower().startswith(("https://", "http://", "mailto:", "tel:")) or (
+                    href.startswith(FILES_PATH + "F") and href[len(FILES_PATH) :].isalnum()
+                ), href
     # Text that looks like the renderer's own stand-ins for markup stays text.
     assert render_mrkdwn("\ue0000\ue001 <@U1> \ue0001\ue001").count("sk-mention") == 1
 
@@ -619,8 +771,12 @@ def test_controls_follow_slack_elements() -> None:
         "data-block-id": "when",
         "name": "when",
     }
-    upload = next(a for tag, a in tags if a.get("name") == "file")
-    assert upload["accept"] == ".csv,.txt" and "multiple" not in upload and "required" in upload
+    choice = next(a for tag, a in tags if a.get("name") == "file")
+    assert choice["data-type"] == "file_input" and "multiple" not in choice
+    assert "required" in choice and choice["data-action-id"] == "f"
+    upload = next(a for tag, a in tags if a.get("type") == "file")
+    assert upload["accept"] == ".csv,.txt" and upload["data-upload-for"] == "file"
+    assert "name" not in upload  # its bytes go to the demo server, never with the form
     note = next(a for tag, a in tags if a.get("name") == "note")
     assert note["maxlength"] == "10" and note["value"] == "hi"
     assert '<div class="sk-error" role="alert">Too &lt;short&gt;</div>' in markup
@@ -661,11 +817,16 @@ def test_the_hints_say_which_number_does_what() -> None:
         stories.OPT_OUT_COMMAND,
         "Marketing hours here are 09:05–10:05",
         "Acting as",
+        f"{stories.CAMPAIGN_COMMAND} (or Start a campaign on the Home tab), choose "
+        "campaign.csv, the example from examples/campaign.csv",
+        f"write the message {stories.CAMPAIGN_TEXT} and Read the file",
+        "preview of its 5 rows",
     ):
         assert words in shown, words
     assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code"}
-    commands = [attrs["data-command"] for tag, attrs in page.tags if tag == "code"]
+    commands = [attrs.get("data-command") for tag, attrs in page.tags if tag == "code"]
     assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
+    assert stories.CAMPAIGN_COMMAND in commands and None in commands  # the text is no command
     assert "Acting as" not in visible(
         "".join(stories.hints(marketing="x", approvals=False, delay=0))
     )
@@ -675,3 +836,265 @@ def test_the_hints_say_which_number_does_what() -> None:
     assert (chosen.viber, chosen.sms) == ("fail", "deliver")
     assert stories.describe("fail", "deliver") == chosen.label == "Viber fails, SMS delivered"
     assert stories.describe("silent", "fail") == "Viber silent, SMS fail"
+
+
+def test_a_campaign_parent_shows_its_progress_and_the_buttons_of_its_state() -> None:
+    expected = {
+        "reading": [],
+        "unreadable": [],
+        "preview": [START_ACTION, STOP_ACTION],
+        "awaiting approval": ["approve_send", "reject_send"],
+        "running": [PAUSE_ACTION, STOP_ACTION],
+        "paused": [RESUME_ACTION, STOP_ACTION],
+        "cancelled": [],
+        "finished": [],
+    }
+    pages = set()
+    for name, (send, campaign, counts) in campaign_cases().items():
+        _text, blocks = campaign_parent(send, campaign, counts, APPROVERS)
+        markup = render_message({"blocks": blocks, "ts": "1.5"}, names={"U1": "Linh"}, now=NOW)
+        page = Page(markup)
+        shown = page.visible()
+        pages.add(shown)
+        assert "Campaign by @Linh from khach <hang> & co.csv" in shown, name
+        buttons = [
+            a["data-action-id"]
+            for tag, a in page.tags
+            if tag == "button" and a.get("data-action-id")
+        ]
+        if name in expected:
+            assert buttons == expected[name], name
+        if STOP_ACTION in buttons:  # Cancel asks first, in a dialog right after the button
+            assert "<dialog" in markup.split(f'data-action-id="{STOP_ACTION}"', 1)[1]
+            assert "Cancel this campaign?Rows not submitted yet will never be sent" in shown
+        if campaign.state not in (CampaignState.READING, CampaignState.UNREADABLE):
+            # The bar in a code span, as Slack shows it: filled for the rows that are done.
+            assert '<code class="sk-code">█' in markup or '<code class="sk-code">░' in markup
+    assert len(pages) == len(campaign_cases())
+    shown = {
+        name: visible(render_message({"blocks": campaign_parent(*case, APPROVERS)[1]}))
+        for name, case in campaign_cases().items()
+    }
+    assert "👀 preview: nothing is sent until Start" in shown["preview"]
+    assert "████░░░░░░░░░░░░░░░░ 1/5" in shown["preview"]  # the opted-out row is done already
+    assert "▶️ sending" in shown["running"] and "██████████░░░░░░░░░░ 3/6" in shown["running"]
+    assert "submitted 3 · delivered 2 · failed 0 · SMS fallback 1 · skipped 1" in shown["running"]
+    assert "⏸️ paused" in shown["paused"] and "balance ran out" in shown["paused: balance"]
+    assert "✅ finished" in shown["finished"] and "████████████████████ 5/5" in shown["finished"]
+    assert "submitted 4 · delivered 3 · failed 1" in shown["finished"]
+
+
+def test_the_campaigns_replies_and_its_shared_files() -> None:
+    samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123>"))]
+    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, 1, 0, samples, 470.0)
+    shown = visible(render_message({"text": preview, "thread_ts": "1.5", "ts": "1.6"}))
+    assert "Preview — 7 rows read: 5 to send, 2 invalid, 1 duplicate numbers merged." in shown
+    assert "• row 6: no value for <Tên>" in shown and "0901234567: Chào Lan, đơn <A123>" in shown
+    send, campaign, counts = campaign_cases()["finished"]
+    finished = milestone_text(send, campaign, counts)
+    assert finished
+    markup = render_message({"text": finished, "thread_ts": "1.5", "ts": "1.7"})
+    assert '<code class="sk-code">████████████████████ 5/5</code>' in markup
+    assert "The report follows" in visible(markup)
+
+    share = render_message(shared_file(), now=NOW)
+    page = Page(share)
+    assert page.visible().endswith(
+        "📄Campaign reportcampaign-abc123-report.csv · CSV · 1,234 bytesDownload"
+    )
+    [link] = [a for tag, a in page.tags if tag == "a"]
+    assert link == {
+        "class": "sk-button sk-file-download",
+        "href": "/files/F000000042",
+        "download": "campaign-abc123-report.csv",
+    }
+    assert "sk-text" not in share  # a file shared without a comment: only the file
+    commented = render_message({**shared_file(), "text": "Here it is <@U1>"}, names={"U1": "Linh"})
+    assert "Here it is @Linh" in visible(commented) and "sk-file-card" in commented
+    odd = Page(render_message(shared_file("../api/state", "x.csv")))
+    assert not [a for tag, a in odd.tags if tag == "a"]  # no link for an id Slack never gives
+    with pytest.raises(ValueError):
+        render_message({"files": ["F1"]})
+
+
+def test_the_campaign_modal_offers_the_example_a_channel_and_an_upload() -> None:
+    view = campaign_modals()["campaign modal from the Home tab: templates, SMS"]
+    offered = [
+        OfferedFile("F01", "campaign.csv", "csv", "the example (examples/campaign.csv)"),
+        OfferedFile("F02", "notes.pdf", "pdf", "uploaded from this computer"),
+    ]
+    names = {"U1": "Linh", "C0SUPPORT": "support", "G0PRIVATE": "leads"}
+    markup = render_view(view, view_id="V3", view_hash="h9", files=offered, names=names)
+    page = Page(markup)
+    form = next(a for tag, a in page.tags if tag == "form")
+    assert (form["data-view-id"], form["data-view-hash"]) == ("V3", "h9")
+    assert form["data-callback-id"] == "viber_campaign"
+    options = [a.get("value") for tag, a in page.tags if tag == "option"]
+    # The channel first (only the channels the page knows), then the file: the example, no PDF.
+    assert options[:5] == ["", "C0SUPPORT", "G0PRIVATE", "", "F01"]
+    shown = page.visible()
+    assert "Select a channel#support#leads" in shown
+    assert (
+        "campaign.csv — the example (examples/campaign.csv)" in shown and "notes.pdf" not in shown
+    )
+    assert "or upload one from this computer" in shown
+    channel = next(a for tag, a in page.tags if a.get("name") == "channel")
+    assert channel["data-type"] == "conversations_select" and "required" in channel
+    [upload] = [a for tag, a in page.tags if a.get("type") == "file"]
+    assert upload["accept"] == ".csv" and upload["data-upload-for"] == "file"
+
+
+def test_the_example_file_is_the_repositorys_or_the_same_built_in(tmp_path) -> None:
+    [example] = examples()
+    assert (example.name, example.origin) == ("campaign.csv", "examples/campaign.csv")
+    assert example.content == BUILT_IN_CAMPAIGN  # the copy says exactly what the file says
+    [built_in] = examples(tmp_path)  # an installed package: no examples folder beside it
+    assert (built_in.origin, built_in.content) == ("built in", BUILT_IN_CAMPAIGN)
+    lines = BUILT_IN_CAMPAIGN.decode("utf-8-sig").splitlines()
+    assert len(lines) == 6 and lines[0] == "Số điện thoại;Tên khách;Mã đơn;Ngày giao"
+    assert stories.OPTED_OUT in BUILT_IN_CAMPAIGN.decode() and stories.FALLBACK in lines[2]
+
+
+# -- the Workflow Builder panel ---------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+STEP_PEOPLE = {"U0LINH": "Linh (agent)", "U0MINH": "Minh (approver)"}
+STEP_NAMES = {**STEP_PEOPLE, "C0SUPPORT": "support"}
+
+
+def step_manifest() -> dict[str, Any]:
+    manifest = yaml.safe_load((ROOT / "manifest.workflow.yml").read_text())
+    return manifest["functions"][workflow.CALLBACK_ID]
+
+
+def test_the_workflow_panel_asks_for_the_steps_main_inputs() -> None:
+    markup = workflow.render_form(
+        people=STEP_PEOPLE, channels={"C0SUPPORT": "support"}, phones="0901234567", text="Xin"
+    )
+    page = Page(markup)
+    [form] = [a for tag, a in page.tags if tag == "form"]
+    assert form["id"] == "workflow-form" and form["data-callback-id"] == "send_viber_message"
+    names = [a["name"] for tag, a in page.tags if a.get("name")]
+    assert names == ["sender", "channel", "phones", "text", "wait_for", "timeout_minutes"]
+    declared = step_manifest()["input_parameters"]
+    assert set(names) <= set(declared)  # inputs the step declares, by their own names
+    assert {n for n, p in declared.items() if p.get("is_required")} <= set(names)
+    shown = page.visible()
+    for title in ("Send as", "Channel for the thread", "Phone numbers", "Text", "Wait for"):
+        assert title in shown and declared[_by_title(declared, title)]["title"] == title
+    assert "Linh (agent)" in shown and "Minh (approver)" in shown and "#support" in shown
+    options = [a["value"] for tag, a in page.tags if tag == "option"]
+    assert options == ["U0LINH", "U0MINH", "C0SUPPORT", "accepted", "delivered"]
+    [phones] = [a for tag, a in page.tags if a.get("name") == "phones"]
+    assert phones["value"] == "0901234567" and "Xin" in shown and "Run the step" in shown
+
+
+def _by_title(declared: dict[str, Any], title: str) -> str:
+    return next(name for name, p in declared.items() if p.get("title") == title)
+
+
+def step_run(execution_id: str, at: float, status: int = 200, **inputs: Any) -> workflow.StepRun:
+    values = {"sender": "U0LINH", "channel": "C0SUPPORT", "phones": "0901234567", **inputs}
+    return workflow.StepRun(execution_id, values, at, status)
+
+
+def test_the_runs_show_as_workflow_builder_shows_them() -> None:
+    assert visible(workflow.render_runs([], names=STEP_NAMES, channel_id="C0SUPPORT")) == (
+        "No runs yet."
+    )
+    outputs = {
+        "send_id": "abc123",
+        "thread_url": "https://slack.com/archives/C0SUPPORT/p1700000000000100",
+        "delivered": 1,
+        "failed": 0,
+        "pending": 1,
+        "states": "0901234567: delivered; 0912345678: accepted by eSMS",
+    }
+    runs = [
+        (step_run("Fx1", NOW, wait_for="delivered"), workflow.Outcome("completed", outputs)),
+        (
+            step_run("Fx2", NOW + 1, phones="12345"),
+            workflow.Outcome("failed", error="12345 <@U0MINH>"),
+        ),
+        (step_run("Fx3", NOW + 2, timeout_minutes=0.5), workflow.Outcome("running")),
+        (step_run("Fx4", NOW + 3), workflow.Outcome("stopped")),
+    ]
+    markup = workflow.render_runs(runs, names=STEP_NAMES, channel_id="C0SUPPORT")
+    page = Page(markup)
+    shown = [a for tag, a in page.tags if "wf-run" in (a.get("class") or "").split()]
+    assert [a["data-execution-id"] for a in shown] == ["Fx4", "Fx3", "Fx2", "Fx1"]  # newest first
+    assert [a["data-state"] for a in shown] == ["stopped", "running", "failed", "completed"]
+    text = page.visible()
+    assert "■ the workflow stopped waiting" in text and "running…" in text
+    assert "✗ failed: 12345 @Minh (approver)" in text  # the app's sentence, mentions named
+    assert "as Linh (agent) · #support · 0901234567 · wait for delivered" in text
+    assert "timeout 0.5 min" in text
+    assert "✓ completed" in text
+    shown_outputs = {
+        key: visible(value)
+        for key, value in re.findall(r'<dd data-output="(\w+)">(.*?)</dd>', markup)
+    }
+    assert shown_outputs == {
+        "send_id": "abc123",
+        "thread_url": "the thread in #support",
+        "delivered": "1",
+        "failed": "0",
+        "pending": "1",
+        "states": "0901234567: delivered; 0912345678: accepted by eSMS",
+    }
+    for _key, title in workflow.OUTPUTS:
+        assert f"<dt>{html.escape(title)}</dt>" in markup
+    [link] = [a for tag, a in page.tags if "wf-thread-link" in (a.get("class") or "").split()]
+    assert link["data-thread-ts"] == "1700000000.000100" and link["title"] == outputs["thread_url"]
+    [stop] = [a for tag, a in page.tags if "wf-stop" in (a.get("class") or "").split()]
+    assert stop["data-execution-id"] == "Fx3"  # only a running run can be stopped
+    titles = [title for key, title in workflow.OUTPUTS]
+    declared = step_manifest()["output_parameters"]
+    assert titles == [declared[key]["title"] for key, _title in workflow.OUTPUTS]
+    assert [key for key, _title in workflow.OUTPUTS] == list(declared)
+    # A thread elsewhere, or no permalink at all, is shown as it came.
+    elsewhere = {**outputs, "thread_url": "https://slack.com/archives/C0OTHER/p1700000000000100"}
+    other = workflow.render_runs(
+        [(step_run("Fx5", NOW), workflow.Outcome("completed", elsewhere))],
+        names=STEP_NAMES,
+        channel_id="C0SUPPORT",
+    )
+    assert "wf-thread-link" not in other and "C0OTHER/p1700000000000100" in visible(other)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_no_step_input_or_sentence_can_inject_markup(text: str) -> None:
+    outputs = {key: text for key, _title in workflow.OUTPUTS}
+    run = workflow.StepRun(text, {"sender": text, "channel": text, "phones": text}, NOW, 200)
+    markups = [
+        workflow.render_runs(
+            [(run, workflow.Outcome("completed", outputs))], names={text: text}, channel_id=text
+        ),
+        workflow.render_runs(
+            [(run, workflow.Outcome("failed", error=text))], names={}, channel_id=""
+        ),
+        workflow.render_runs([(run, workflow.Outcome("running"))], names={}, channel_id=""),
+        workflow.render_form(people={text: text}, channels={text: text}, phones=text, text=text),
+    ]
+    allowed = ALLOWED_TAGS | {"form", "label", "input", "textarea", "dl", "dt", "dd"}
+    for markup in markups:
+        page = Page(markup)
+        for tag, attributes in page.tags:
+            assert tag in allowed, (tag, markup)
+            assert not any(name.startswith("on") for name in attributes), (tag, attributes)
+            assert tag != "a" or attributes.get("href", "").startswith("https://"), attributes
+
+
+def test_the_hint_runs_the_step_with_a_good_and_a_wrong_number() -> None:
+    hints = stories.hints(marketing="09:05-10:05", approvals=False, delay=3.0)
+    page = Page("".join(f"<div>{hint}</div>" for hint in hints))
+    shown = page.visible()
+    assert (
+        f"Run the step with {stories.DELIVERED} and the thread appears in #support, the run "
+        "completing once eSMS accepts"
+    ) in shown
+    assert f"try {stories.INVALID_STEP_PHONE} to see how a workflow author is told" in shown
+    phones = [
+        a["data-phones"] for tag, a in page.tags if "try-step" in (a.get("class") or "").split()
+    ]
+    assert phones == [stories.DELIVERED, stories.INVALID_STEP_PHONE]

@@ -302,15 +302,22 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
         ("action", CANCEL_ACTION),
         ("action", OPT_OUT_ACTION),
         ("view", CAMPAIGN_CALLBACK_ID),
+        ("function", "send_viber_message"),
         ("action", OPEN_ACTION),
         *[("action", a) for a in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION)],
         ("event", "app_home_opened"),
         ("error", ""),
     }
     body = click(APPROVE_ACTION, APPROVER, slack_api, value="s1")
-    request = BoltRequest(body=body, mode="socket_mode", context={"client": client})
+    click_request = BoltRequest(body=body, mode="socket_mode", context={"client": client})
+    step = slack_api.function_executed(
+        {"sender": SENDER}, team=TEAM_ID, app_id="A0001", callback_id="send_viber_message"
+    )
+    step_request = BoltRequest(body=step, mode="socket_mode", context={"client": client})
     for (kind, key), func in app.registered.items():
         assert getattr(func, "__name__", None), (kind, key)  # Bolt's logs name it
+        # A workflow step's listener gets what Slack sends for a step: its inputs, fail …
+        request = step_request if kind == "function" else click_request
         if kind == "middleware":
             bolt_kwargs(func, request, next_func=lambda: None)
         else:

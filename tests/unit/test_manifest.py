@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -51,3 +52,42 @@ def test_the_socket_mode_variant_validates_too():
     manifest = load_manifest()
     manifest["settings"]["socket_mode_enabled"] = True
     jsonschema.validate(manifest, schema)
+
+
+def test_the_workflow_variant_validates_and_differs_only_by_the_step():
+    schema = json.loads((ROOT / "tests/data/manifest.schema.1.0.0.json").read_text())
+    variant = yaml.safe_load((ROOT / "manifest.workflow.yml").read_text())
+    jsonschema.validate(variant, schema)
+    step = variant.pop("functions")["send_viber_message"]
+    settings = variant["settings"]
+    assert (
+        settings.pop("org_deploy_enabled") is True and settings.pop("function_runtime") == "remote"
+    )
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "function_executed"]
+    settings["event_subscriptions"]["bot_events"] = ["app_home_opened"]
+    plain = load_manifest()
+    plain["settings"].pop("org_deploy_enabled")
+    assert variant == plain
+    required = {name for name, spec in step["input_parameters"].items() if spec.get("is_required")}
+    assert required == {"sender", "channel", "phones"}
+    assert set(step["output_parameters"]) == {
+        "send_id",
+        "thread_url",
+        "delivered",
+        "failed",
+        "pending",
+        "states",
+    }
+
+
+def test_the_step_reads_exactly_the_inputs_the_manifest_declares():
+    import inspect
+
+    from bot.slack import workflow
+
+    variant = yaml.safe_load((ROOT / "manifest.workflow.yml").read_text())
+    declared = set(variant["functions"][workflow.STEP_CALLBACK_ID]["input_parameters"])
+    source = inspect.getsource(workflow)
+    read = set(re.findall(r'_text\(inputs, "([a-z_]+)"\)', source))
+    read |= set(re.findall(r'inputs\.get\("([a-z_]+)"\)', source))
+    assert read == declared

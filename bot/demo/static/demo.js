@@ -5,6 +5,7 @@
 const seen = {};
 let choices = [];
 
+// What the page did, then the page redrawn; resolves to the server's answer.
 function post(path, data) {
   return fetch("/api/" + path, {
     method: "POST",
@@ -12,7 +13,7 @@ function post(path, data) {
     body: JSON.stringify(data || {}),
   }).then((r) => r.json()).then((answer) => {
     if (answer.error) flash(answer.error);
-    return refresh();
+    return refresh().then(() => answer);
   });
 }
 
@@ -32,7 +33,9 @@ function place(id, html, layer) {
   seen[id] = html;
   if (layer) target.hidden = !html;
   const stick = target.scrollHeight - target.scrollTop - target.clientHeight < 40;
+  const typed = typedIn(target);
   target.innerHTML = html || "";
+  restore(target, typed);
   unlink(target);
   if (stick && !layer) target.scrollTop = target.scrollHeight;
 }
@@ -46,6 +49,8 @@ function refresh() {
     place("gateway-log", state.gateway.map(row).join(""));
     place("hints", state.hints.map((hint) => "<li>" + hint + "</li>").join(""));
     place("outcomes", state.outcomes.map(chosen).join(""));
+    place("workflow-form-slot", state.workflow_form);
+    place("workflow-runs", state.workflow);
     document.getElementById("delay").textContent = state.delay;
     const outcome = document.getElementById("outcome-choice");
     if (!outcome.options.length) {
@@ -77,20 +82,84 @@ function chosen(entry) {
   return div.outerHTML;
 }
 
-// What is typed in a form, by block id: text, the chosen option, checked boxes as a list.
+// What is typed in a form, by block id: text, the chosen option (a file's id, for a file
+// input), checked boxes and the options of a multiple choice as lists.
 function values(form) {
   const out = {};
   for (const control of form.querySelectorAll("[name]")) {
     if (control.type === "checkbox") {
       out[control.name] = out[control.name] || [];
       if (control.checked) out[control.name].push(control.value);
-    } else if (control.type === "file") {
-      out[control.name] = [];
+    } else if (control.multiple) {
+      out[control.name] = [...control.selectedOptions].map((option) => option.value);
     } else {
       out[control.name] = control.value;
     }
   }
   return out;
+}
+
+// A modal redrawn in the same state (an error shown, a file added to a file input's choice)
+// keeps what the person typed, as Slack's does; a new state of the view (the app updated it)
+// shows what the app sent.
+function typedIn(region) {
+  const form = region.querySelector("form.sk-modal");
+  if (!form) return null;
+  return { id: form.dataset.viewId, hash: form.dataset.viewHash, values: values(form) };
+}
+
+function restore(region, typed) {
+  const form = region.querySelector("form.sk-modal");
+  if (!typed || !form || form.dataset.viewId !== typed.id) return;
+  if (form.dataset.viewHash !== typed.hash) return;
+  for (const control of form.querySelectorAll("[name]")) {
+    if (!(control.name in typed.values)) continue;
+    const value = typed.values[control.name];
+    if (control.type === "checkbox") {
+      control.checked = value.includes(control.value);
+    } else if (control.multiple) {
+      for (const option of control.options) option.selected = value.includes(option.value);
+    } else if (control.tagName !== "SELECT" || [...control.options].some((o) => o.value === value)) {
+      control.value = value;
+    }
+  }
+}
+
+// A file chosen on this computer for a file input: its bytes go to the demo server, which
+// puts them into the Slack stand-in and offers the file in the input's choice, chosen.
+function upload(input) {
+  const file = input.files[0];
+  const form = input.closest("form.sk-modal");
+  if (!file || !form) return;
+  const reader = new FileReader();
+  reader.onload = () => {
+    const content = String(reader.result).split(",", 2)[1] || "";
+    const block = input.dataset.uploadFor;
+    post("upload", { view_id: form.dataset.viewId, block_id: block, name: file.name, content })
+      .then((answer) => {
+        if (!answer.file) return;
+        const choice = document.querySelector(`form.sk-modal select[name="${CSS.escape(block)}"]`);
+        if (!choice) return;
+        for (const option of choice.options) {
+          if (option.value === answer.file.id) option.selected = true;
+          else if (!choice.multiple) option.selected = false;
+        }
+      });
+  };
+  reader.readAsDataURL(file);
+}
+
+// A run's "Link to the thread": the thread's parent message in #support, scrolled to.
+function showThread(ts) {
+  const parent = [...document.querySelectorAll("#messages .sk-message")]
+    .find((message) => message.dataset.ts === ts);
+  if (!parent) {
+    flash("That thread is not in #support");
+    return;
+  }
+  parent.scrollIntoView({ block: "center" });
+  parent.classList.add("sk-highlight");
+  setTimeout(() => parent.classList.remove("sk-highlight"), 2000);
 }
 
 function where(element) {
@@ -116,8 +185,9 @@ function act(element, choice) {
 }
 
 // The demo never reaches the internet: a link keeps its address to show, not to follow.
+// A file shared in a thread downloads from the demo server itself (/files/<id>).
 function unlink(region) {
-  for (const link of region.querySelectorAll("a[href]")) {
+  for (const link of region.querySelectorAll("a[href]:not(.sk-file-download)")) {
     link.dataset.href = link.getAttribute("href");
     link.removeAttribute("href");
     link.title = "The demo does not follow links";
@@ -132,6 +202,25 @@ document.addEventListener("click", (event) => {
     box.focus();
     return;
   }
+  const step = event.target.closest(".try-step");
+  if (step) {
+    const phones = document.querySelector("#workflow-form [name=phones]");
+    if (phones) {
+      phones.value = step.dataset.phones;
+      phones.focus();
+    }
+    return;
+  }
+  const thread = event.target.closest(".wf-thread-link");
+  if (thread) {
+    showThread(thread.dataset.threadTs);
+    return;
+  }
+  const stop = event.target.closest(".wf-stop");
+  if (stop) {
+    post("stop", { execution_id: stop.dataset.executionId });
+    return;
+  }
   const link = event.target.closest("a[data-href]");
   if (link) {
     flash("The demo does not follow links: " + link.dataset.href);
@@ -141,7 +230,7 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   if (button.classList.contains("sk-view-close")) {
     event.preventDefault();
-    post("close");
+    post("close", { what: "modal" });
     return;
   }
   if (button.classList.contains("sk-confirm-deny")) {
@@ -167,6 +256,10 @@ document.addEventListener("click", (event) => {
 
 document.addEventListener("change", (event) => {
   const control = event.target;
+  if (control.dataset && control.dataset.uploadFor) {
+    upload(control);
+    return;
+  }
   if (control.id === "user") {
     post("user", { user: control.value });
     return;
@@ -197,6 +290,10 @@ document.addEventListener("submit", (event) => {
       outcome: choice.viber,
       sms: choice.sms,
     });
+  } else if (form.id === "workflow-form") {
+    post("step", { values: values(form) }).then(() => {
+      document.getElementById("workflow-runs").scrollIntoView({ block: "nearest" });
+    });
   } else if (form.id === "force-form") {
     post("force", { code: document.getElementById("force-code").value });
   }
@@ -204,7 +301,7 @@ document.addEventListener("submit", (event) => {
 
 document.getElementById("show-home").addEventListener("click", () => post("home"));
 document.getElementById("home-layer").addEventListener("click", (event) => {
-  if (event.target.id === "home-layer") post("close");
+  if (event.target.id === "home-layer") post("close", { what: "home" });
 });
 
 refresh();

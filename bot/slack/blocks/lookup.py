@@ -10,11 +10,15 @@ from bot.slack.blocks.common import escape, slack_time
 from bot.slack.blocks.thread import status_line, viber_recipients
 
 
-def thread_link(send: Send) -> str:
+def thread_url(send: Send) -> str | None:
     if not send.parent_ts:
-        return _("lookup.no_thread")
-    link = f"https://slack.com/archives/{send.channel_id}/p{send.parent_ts.replace('.', '')}"
-    return f"<{link}|{_('lookup.thread')}>"
+        return None
+    return f"https://slack.com/archives/{send.channel_id}/p{send.parent_ts.replace('.', '')}"
+
+
+def thread_link(send: Send) -> str:
+    link = thread_url(send)
+    return f"<{link}|{_('lookup.thread')}>" if link else _("lookup.no_thread")
 
 
 def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:

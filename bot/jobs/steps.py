@@ -1,0 +1,145 @@
+"""Finishing Workflow Builder step runs: a periodic duty (one process at a time) that looks at
+each open run's send and completes the step (functions.completeSuccess) once eSMS accepted
+every recipient — or, when the step waits for delivery, once every recipient is final — or
+fails it (functions.completeError) with a sentence a workflow author understands."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.delivery import FINAL_STATES, State
+from bot.core.i18n import _
+from bot.core.model import Approval, Recipient, Send, ThreadState
+from bot.esms import codes
+from bot.slack.blocks.lookup import thread_url
+from bot.store import Store
+from bot.store.steps import ABANDONED, COMPLETED, FAILED, StepRun
+
+log = logging.getLogger(__name__)
+
+# Past the acceptance: every state but these means eSMS took the message.
+_NOT_YET = {State.QUEUED, State.UNCONFIRMED}
+
+
+class StepRuns:
+    def __init__(self, settings: Settings, store: Store, slack: WebClient) -> None:
+        self.settings, self.store, self.slack = settings, store, slack
+
+    def run_once(self) -> int:
+        """Finish what can be finished now; returns how many runs ended."""
+        ended = 0
+        for run in self.store.steps.open_runs():
+            try:
+                ended += self._settle(run)
+            except Exception:  # one run's trouble must not keep the others waiting
+                log.exception("workflow step %s could not be settled", run.execution_id)
+        return ended
+
+    def _settle(self, run: StepRun) -> int:
+        send = self.store.sends.get(run.send_id or "")
+        if send is None:
+            return self._fail(run, None, _("step.gone"))
+        recipients = [r for r in self.store.sends.recipients(send.id) if not r.is_sms]
+        if problem := _failure(send, recipients):
+            return self._fail(run, send, problem)
+        target = FINAL_STATES if run.wait_for == "delivered" else None
+        if target is None and all(r.state not in _NOT_YET for r in recipients):
+            return self._complete(run, send, recipients)
+        if target is not None and all(r.state in target for r in recipients):
+            return self._complete(run, send, recipients)
+        if time.time() >= run.timeout_at:
+            return self._fail(run, send, _timed_out(send, run))
+        return 0
+
+    def _complete(self, run: StepRun, send: Send, recipients: Sequence[Recipient]) -> int:
+        outputs = _outputs(send, recipients)
+        return self._finish(run, send, COMPLETED, "functions_completeSuccess", outputs=outputs)
+
+    def _fail(self, run: StepRun, send: Send | None, error: str) -> int:
+        return self._finish(run, send, FAILED, "functions_completeError", error=error)
+
+    def _finish(self, run: StepRun, send: Send | None, state: str, method: str, **args: Any) -> int:
+        client = WebClient(
+            token=run.token or self.settings.slack_bot_token,
+            base_url=self.settings.slack_api_url,
+            timeout=15,
+            retry_handlers=[],
+        )
+        try:
+            getattr(client, method)(function_execution_id=run.execution_id, **args)
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            if code != "execution_not_in_running_state":
+                log.warning(
+                    "workflow step %s: Slack refused %s: %s", run.execution_id, method, code
+                )
+                return 0  # tried again at the next round
+            self.store.steps.finish(run.execution_id, ABANDONED, code)
+            if send is not None and send.parent_ts:
+                self._note(send)
+            return 1
+        except Exception as error:  # Slack unreachable: the next round tries again
+            log.warning("workflow step %s: %s", run.execution_id, type(error).__name__)
+            return 0
+        self.store.steps.finish(run.execution_id, state, str(args.get("error") or "ok"))
+        log.info("workflow step %s %s", run.execution_id, state)
+        return 1
+
+    def _note(self, send: Send) -> None:
+        try:
+            self.slack.chat_postMessage(
+                channel=send.channel_id, thread_ts=send.reply_ts, text=_("step.stopped_waiting")
+            )
+        except Exception as error:
+            log.warning("workflow note not posted: %s", type(error).__name__)
+
+
+def _failure(send: Send, recipients: Sequence[Recipient]) -> str | None:
+    """Why the step has failed already, or None."""
+    if send.thread_state == ThreadState.NOT_POSTED:
+        return _("step.not_posted", note=send.thread_note or "")
+    if send.approval == Approval.REJECTED:
+        reason = send.decision_reason or _("reply.no_reason")
+        return _("step.rejected", user=send.decided_by or "?", reason=reason)
+    if send.approval == Approval.EXPIRED:
+        return _("step.approval_expired")
+    if send.cancelled_at:
+        return _("step.cancelled", user=send.cancelled_by or "?")
+    refused = [r for r in recipients if r.state == State.REFUSED]
+    if refused:
+        first = refused[0]
+        reason = codes.describe(first.error_code, first.error_detail)
+        return _("step.refused", phone=first.phone, reason=reason)
+    skipped = [r for r in recipients if r.state == State.SKIPPED]
+    if skipped and len(skipped) == len(recipients):
+        return _("step.skipped", detail=skipped[0].error_detail or "")
+    return None
+
+
+def _timed_out(send: Send, run: StepRun) -> str:
+    minutes = max(1, round((run.timeout_at - send.created_at) / 60))
+    if send.awaiting_approval:
+        return _("step.timeout_approval", minutes=minutes)
+    if send.held_until:
+        return _("step.timeout_hours", minutes=minutes)
+    return _("step.timeout_delivery", minutes=minutes)
+
+
+def _outputs(send: Send, recipients: Sequence[Recipient]) -> dict[str, Any]:
+    delivered = sum(r.state == State.DELIVERED for r in recipients)
+    final = sum(r.state in FINAL_STATES for r in recipients)
+    return {
+        "send_id": send.id,
+        "thread_url": thread_url(send) or "",
+        "delivered": delivered,
+        "failed": final - delivered,
+        "pending": len(recipients) - final,
+        "states": "; ".join(f"{r.phone}: {_(f'state.{r.state}')}" for r in recipients),
+    }
