@@ -77,6 +77,8 @@ class Settings:
     esms_max_per_second: float = 10.0
     campaign_max_rows: int = 10_000
     job_threads: int = 8
+    report_admins: tuple[str, ...] = ()  # who may report on every channel and export
+    metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
         return f"Settings(database_url={self.database_label!r}, public_url={self.public_url!r})"
@@ -113,6 +115,7 @@ class Settings:
             self.slack_app_token or "",
             url_password(self.database_url) or "",
             *self.callback_secrets,
+            self.metrics_token or "",
         ]
         return [value for value in values if value]
 
@@ -234,6 +237,8 @@ def load_settings(
         esms_max_per_second=env.number("ESMS_MAX_PER_SECOND"),
         campaign_max_rows=int(env.number("CAMPAIGN_MAX_ROWS")),
         job_threads=int(env.number("JOB_THREADS")),
+        report_admins=env.id_list("REPORT_ADMINS", *_PEOPLE) or template_admins,
+        metrics_token=env.text("METRICS_TOKEN") or None,
     )
     if problems:
         raise ConfigError(problems)

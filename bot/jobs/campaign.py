@@ -3,11 +3,7 @@ bar and milestones (never one reply per recipient), and upload its report."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import logging
-from datetime import datetime
 from typing import Any
 
 import requests
@@ -16,13 +12,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.campaign import Plan, plan_campaign
-from bot.core.formatting import VIETNAM, vietnam_day
+from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
-from bot.core.model import Campaign, CampaignState, Category, Job, Recipient, Send
-from bot.core.networks import network_name
+from bot.core.model import Campaign, CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, read_sheet
-from bot.esms import codes
+from bot.jobs.campaign_report import campaign_report_csv, csv_bytes
 from bot.jobs.retry import RetryLater
 from bot.slack.blocks.campaign import campaign_parent, milestone_text, preview_reply
 from bot.slack.errors import is_transient, retry_after, slack_error
@@ -32,6 +27,9 @@ log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # what Slack's file_input accepts
 REFRESH_SECONDS = 5.0  # a campaign's parent is refreshed at most this often
+# The turn is taken a moment before the call reaches Slack, and that moment varies: a little
+# margin keeps the updates Slack sees at least REFRESH_SECONDS apart.
+_TURN_SECONDS = REFRESH_SECONDS + 0.25
 SAMPLES = 3
 
 
@@ -101,17 +99,17 @@ class CampaignTasks:
     # -- the thread --------------------------------------------------------------------------
 
     def sync_campaign(self, send: Send) -> None:
-        """A milestone (started, paused …) is told at once, with the parent's new buttons;
-        between milestones the parent's progress is refreshed at most every REFRESH_SECONDS."""
+        """A milestone (started, paused …) is told in a reply at once; the parent (its progress
+        and its buttons) is refreshed at most every REFRESH_SECONDS."""
         campaign = self.store.campaigns.get(send.id)
         if campaign is None or not send.parent_ts:
             return
         if self.store.campaigns.finish_if_done(send.id):
             campaign = self.store.campaigns.get(send.id) or campaign
         counts = self.store.campaigns.counts(send.id)
-        moved = self._tell_milestone(send, campaign, counts)
-        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", REFRESH_SECONDS)
-        if wait and not moved:  # refreshed a moment ago: once more when its turn comes
+        self._tell_milestone(send, campaign, counts)
+        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", _TURN_SECONDS)
+        if wait:  # refreshed a moment ago: once more when its turn comes
             raise RetryLater("campaign refreshed a moment ago", wait)
         text, blocks = campaign_parent(send, campaign, counts, self.settings.approvers)
         self._slack_call(
@@ -167,7 +165,7 @@ class CampaignTasks:
         self._reply(send, text)
         if campaign.invalid:
             lines = [["row", "reason"], *[[str(n), reason] for n, reason in campaign.invalid]]
-            self._upload(send, "invalid-rows.csv", _csv(lines), _("camp.invalid_file"))
+            self._upload(send, "invalid-rows.csv", csv_bytes(lines), _("camp.invalid_file"))
 
     def _reply(self, send: Send, text: str) -> None:
         self._slack_call(
@@ -197,45 +195,11 @@ class CampaignTasks:
         campaign = self.store.campaigns.get(job.send_id)
         if send is None or campaign is None or not send.parent_ts:
             return
-        content = self._report(send, campaign)
+        content = campaign_report_csv(self.store, send, campaign)
         name = f"campaign-{send.id}-report.csv"
         file_id = self._upload(send, name, content, _("camp.report_file"))
         if file_id:
             self.store.campaigns.mark_report_uploaded(send.id, file_id)
-
-    def _report(self, send: Send, campaign: Campaign) -> bytes:
-        """One line per row of the file: its own columns, then what became of it."""
-        columns = list(campaign.columns)
-        head = [*columns, "state", "error", "sms_id", "network", "price", "submitted_at"]
-        head += ["updated_at", "sms_state", "sms_sms_id", "sms_price"]
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(head)
-        sms: dict[int, Recipient] = {}
-        for batch in self.store.campaigns.rows(send.id):  # two passes, a batch at a time
-            sms.update({r.fallback_for: r for r in batch if r.is_sms and r.fallback_for})
-        for batch in self.store.campaigns.rows(send.id):
-            for r in batch:
-                if r.is_sms:
-                    continue
-                values = json.loads(r.row_values or "{}")
-                fallback = sms.get(r.id)
-                writer.writerow(
-                    [
-                        *[values.get(column, "") for column in columns],
-                        r.state,
-                        _error(r),
-                        r.sms_id or "",
-                        network_name(r.telco_id) or "",
-                        "" if r.price is None else f"{r.price:g}",
-                        _when(r.submitted_at),
-                        _when(r.updated_at),
-                        fallback.state if fallback else "",
-                        (fallback.sms_id or "") if fallback else "",
-                        "" if not fallback or fallback.price is None else f"{fallback.price:g}",
-                    ]
-                )
-        return out.getvalue().encode("utf-8-sig")  # with a BOM: Excel reads it as UTF-8
 
     def _upload(self, send: Send, filename: str, content: bytes, title: str) -> str | None:
         """Share a file in the send's thread, joining a public channel first if need be; a
@@ -280,22 +244,6 @@ def _plan_problem(plan: Plan) -> str | None:
     if not plan.rows:
         return _("camp.no_rows", invalid=len(plan.invalid))
     return None
-
-
-def _error(recipient: Recipient) -> str:
-    if recipient.error_code is not None:
-        return codes.describe(recipient.error_code, recipient.error_detail)
-    return recipient.error_detail or ""
-
-
-def _when(epoch: float | None) -> str:
-    return datetime.fromtimestamp(epoch, VIETNAM).isoformat(timespec="seconds") if epoch else ""
-
-
-def _csv(lines: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(lines)
-    return out.getvalue().encode("utf-8-sig")
 
 
 def _seconds(value: str | None) -> float | None:

@@ -112,14 +112,19 @@ def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text
         app, slack_api, upload, label="Xem đơn", link="https://shop.example/o/{Mã đơn}"
     )
     preview = thread(slack_api, parent)
-    assert "8 rows read" in preview and "5 to send" in preview and "2 invalid" in preview
+    assert "8 rows read" in preview and "5 valid" in preview and "2 invalid" in preview
+    assert "→ *5 to send*" in preview
     assert "1 duplicate" in preview and "row 8" in preview and "row 9" in preview
     assert "Chào Khách 0, đơn A0000 đã sẵn sàng" in preview  # a rendered sample
     assert upload["id"] in slack_api.downloads
     assert any(u.filename == "invalid-rows.csv" for u in slack_api.uploads)
     time.sleep(0.5)
     assert esms.submissions == []  # nothing before Start
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     wait_for(lambda: len(accepted_phones(esms)) == 5, timeout=20)
     texts = {s.body["Phones"][0]: s.body for s in esms.submissions}
     assert texts["0900000003"]["Content"] == "Chào Khách 3, đơn A0003 đã sẵn sàng"
@@ -148,7 +153,11 @@ def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text
 def test_pause_resume_and_cancel(app_factory, slack_api, esms):
     app = app_factory(ESMS_MAX_PER_SECOND="2")
     parent = preview_of(app, slack_api, slack_api.add_file("list.csv", sheet(30)))
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     wait_for(lambda: len(accepted_phones(esms)) >= 2, timeout=15)
     press(app, wait_for(lambda: _with(slack_api, parent, "campaign_pause")), "campaign_pause")
     wait_for(lambda: "Paused" in thread(slack_api, parent))
@@ -180,7 +189,11 @@ def _with(slack_api, parent, action_id):
 def test_a_sigkill_halfway_loses_no_row_and_sends_none_twice(app_factory, slack_api, esms):
     app = app_factory(ESMS_MAX_PER_SECOND="10")
     parent = preview_of(app, slack_api, slack_api.add_file("big.csv", sheet(40)))
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     wait_for(lambda: len(accepted_phones(esms)) >= 10, timeout=20)
     app.kill()
     app.start()
@@ -233,7 +246,11 @@ def test_an_empty_balance_pauses_the_campaign_until_resume(app_factory, slack_ap
     app = app_factory()
     parent = preview_of(app, slack_api, slack_api.add_file("pay.csv", sheet(6)))
     esms.balance = 0
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     wait_for(lambda: "insufficient balance (103)" in thread(slack_api, parent), timeout=15)
     assert accepted_phones(esms) == []
     esms.balance = 50_000
@@ -246,7 +263,11 @@ def test_the_report_joins_a_public_channel_the_app_was_not_in(app_factory, slack
     slack_api.unjoined.add("C0001")  # the thread was posted with chat:write.public
     app = app_factory()
     parent = preview_of(app, slack_api, slack_api.add_file("two.csv", sheet(2)))
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     wait_for(lambda: len(accepted_phones(esms)) == 2, timeout=15)
     for submission in list(esms.accepted.values()):
         esms.callback(submission, 5, success=0, failed=1)
@@ -259,7 +280,11 @@ def test_in_an_approval_channel_the_approvers_get_the_preview_with_the_buttons(
 ):
     app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS", APPROVAL_CHANNEL="C0APPROVE")
     parent = preview_of(app, slack_api, slack_api.add_file("vip.csv", sheet(2)))
-    press(app, current(slack_api, parent), "campaign_start")
+    press(
+        app,
+        wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=10),
+        "campaign_start",
+    )
     request = wait_for(lambda: slack_api.parents("C0APPROVE"), timeout=15)[0]
     assert "vip.csv" in block_text(request.blocks)
     request.channel = "C0001"  # `press` clicks in C0001; the value is what counts

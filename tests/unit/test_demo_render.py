@@ -888,7 +888,10 @@ def test_the_campaigns_replies_and_its_shared_files() -> None:
     samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123>"))]
     preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, 1, 0, samples, 470.0)
     shown = visible(render_message({"text": preview, "thread_ts": "1.5", "ts": "1.6"}))
-    assert "Preview — 7 rows read: 5 to send, 2 invalid, 1 duplicate numbers merged." in shown
+    assert (
+        "Preview — 7 rows read: 5 valid, 2 invalid, 1 duplicate numbers merged → 4 to send."
+        in shown
+    )
     assert "• row 6: no value for <Tên>" in shown and "0901234567: Chào Lan, đơn <A123>" in shown
     send, campaign, counts = campaign_cases()["finished"]
     finished = milestone_text(send, campaign, counts)

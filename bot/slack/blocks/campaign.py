@@ -219,6 +219,7 @@ def preview_reply(
             valid=valid,
             invalid=len(campaign.invalid),
             duplicates=campaign.duplicates or 0,
+            to_send=max(valid - opted_out, 0),
         )
     ]
     if opted_out or over_cap:
