@@ -163,10 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     purge_parser.add_argument("--older-than", type=float, required=True, metavar="DAYS")
     purge_parser.set_defaults(handler=purge)
     from bot.demo.run import add_parser as add_demo
+    from bot.exports import add_parser as add_export
     from bot.optout_file import add_parser as add_optout
 
     add_demo(commands)
     add_optout(commands, lambda: open_store(load(require_signing_secret=False).database_url)[0])
+    add_export(commands, lambda: open_store(load(require_signing_secret=False).database_url)[0])
     args = parser.parse_args(argv)
     args.handler(args)
 

@@ -52,7 +52,7 @@ class Settings:
     template_admins: tuple[str, ...] = ()
     public_url: str | None = None
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
-    database_pool_size: int = 5
+    database_pool_size: int = 10
     port: int = 3000
     status_poll_seconds: int = 60
     status_grace_seconds: float = 120.0

@@ -14,7 +14,9 @@ DAY = 86400
 # Every number setting: default, minimum, maximum, whole number or not. Zero stays valid where
 # it means "at once" or "never cache"; nan and inf are refused (they would switch a timer off).
 NUMBERS: dict[str, tuple[float, float, float, bool]] = {
-    "DATABASE_POOL_SIZE": (5, 1, 100, True),
+    # Listener and job threads share it: with fewer, a burst of acknowledgements waits for a
+    # connection (benchmarks/ack_latency.py on PostgreSQL: p99 3.5 × the baseline at 5, 1.5 × at 12).
+    "DATABASE_POOL_SIZE": (10, 1, 100, True),
     "PORT": (3000, 1, 65535, True),
     "STATUS_POLL_SECONDS": (60, 1, DAY, True),
     "STATUS_GRACE_SECONDS": (120.0, 0, DAY, False),

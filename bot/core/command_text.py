@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
+from bot.core.formatting import VIETNAM
 from bot.core.phones import normalize_phone
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
@@ -67,6 +69,61 @@ class OptOutCommand:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class ExportCommand:
+    """`/viber export FROM TO [phone]` (and `viber-bot export`): the sends of whole days in
+    Vietnamese time, FROM and TO included. `problem` is a catalog key (`export.*`) saying why
+    nothing can be exported, with `detail` the words at fault; empty when the request is good."""
+
+    start: date | None = None
+    end: date | None = None
+    phone: str | None = None
+    problem: str = ""
+    detail: str = ""
+
+    def bounds(self) -> tuple[float, float]:
+        """[start, end): from FROM's midnight to the midnight after TO, Vietnamese time."""
+        assert self.start is not None and self.end is not None and not self.problem
+        first = datetime.combine(self.start, datetime.min.time(), VIETNAM)
+        after = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), VIETNAM)
+        return first.timestamp(), after.timestamp()
+
+
+EXPORT_MAX_DAYS = 366  # a year, leap day included
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def export_command(start: str, end: str, phone: str = "") -> ExportCommand:
+    """The export these words ask for, or the first problem with them."""
+    days = []
+    for word in (start.strip(), end.strip()):
+        try:
+            days.append(date.fromisoformat(word) if _ISO_DAY.match(word) else None)
+        except ValueError:
+            days.append(None)
+        if days[-1] is None:
+            return ExportCommand(problem="export.bad_date", detail=word[:40])
+    first, last = days
+    assert first is not None and last is not None
+    if first > last:
+        return ExportCommand(problem="export.reversed", detail=f"{first} > {last}")
+    if (last - first).days + 1 > EXPORT_MAX_DAYS:
+        return ExportCommand(problem="export.too_long", detail=str((last - first).days + 1))
+    number = None
+    if phone.strip():
+        number = normalize_phone(phone)
+        if number is None:
+            return ExportCommand(problem="export.bad_phone", detail=phone.strip()[:40])
+    return ExportCommand(first, last, number)
+
+
+def _export_command(rest: str) -> ExportCommand:
+    words = rest.split()
+    if len(words) < 2:
+        return ExportCommand(problem="export.usage")
+    return export_command(words[0], words[1], " ".join(words[2:]))
+
+
 HISTORY_DEFAULT = 10
 HISTORY_MAX = 30
 
@@ -80,6 +137,7 @@ Command = (
     | HistoryLookup
     | BalanceLookup
     | TemplateCommand
+    | ExportCommand
 )
 
 
@@ -163,6 +221,8 @@ def parse_command(text: str) -> Command:
         return CampaignCommand("help")
     if word in ("optout", "opt-out", "optouts", "opt-outs"):
         return _opt_out_command(unescape_slack(rest.strip()))
+    if word in ("export", "exports"):
+        return _export_command(unescape_slack(rest))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=unescape_slack(first)[:40])

@@ -80,7 +80,7 @@ def build_bolt_app(
     removers = people.list_of(optout_admins) if optout_admins else None
     sms = SmsTemplates(esms, settings.outreach.sms_brandname)
     sms.get()  # read them now, in the background: the first composer offers them already
-    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms)
+    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms, people)
     commands.register(app, needs)
     compose.register(app, settings, store, sms)
     approvals.register(app, store, approvers)

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.command_text import (
     BalanceLookup,
     CampaignCommand,
+    ExportCommand,
     HistoryLookup,
     OpenComposer,
     OptOutCommand,
@@ -27,17 +28,18 @@ from bot.core.draft import check_draft
 from bot.core.formatting import format_vnd
 from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
+from bot.core.model import Approval
 from bot.core.phones import normalize_phone
 from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
-from bot.slack import campaigns, optouts, templates
+from bot.slack import campaigns, exports, optouts, templates
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape, help_text
 from bot.slack.blocks.composer import ComposerContext
-from bot.slack.blocks.lookup import lookup_text, send_summary
+from bot.slack.blocks.lookup import approval_trail, lookup_text, send_summary
 from bot.slack.compose import open_composer
-from bot.slack.people import PeopleList
+from bot.slack.people import People, PeopleList
 from bot.slack.sending import Origin, accept_draft, opted_out_error
 from bot.slack.sms_choice import SmsTemplates, template_warning
 from bot.store import Store
@@ -57,6 +59,7 @@ class CommandNeeds:
     template_admins: PeopleList | None  # None: TEMPLATE_ADMINS is not set
     optout_admins: PeopleList | None  # None: OPTOUT_ADMINS (and TEMPLATE_ADMINS) unset
     sms: SmsTemplates  # the SMS fallback's registered templates, for the composer
+    people: People | None = None  # the configured lists: REPORT_ADMINS, APPROVERS (trails)
 
 
 def register(app: App, needs: CommandNeeds) -> None:
@@ -87,8 +90,12 @@ def viber(
         text = optouts.answer(needs.store, needs.optout_admins, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
         return
+    if isinstance(request, ExportCommand):
+        args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
+        exports.answer(*args, ack, respond, client)
+        return
     if isinstance(request, StatusLookup | HistoryLookup):
-        ack(text=_look_up(needs.store, request, command), response_type="ephemeral")
+        ack(text=_look_up(needs, request, command), response_type="ephemeral")
         return
     if isinstance(request, BalanceLookup):
         ack(text=_("balance.asking"), response_type="ephemeral")
@@ -174,7 +181,10 @@ def _quick_send(needs: CommandNeeds, ack: Ack, command: dict[str, Any], request:
 STATUS_LIMIT = 5
 
 
-def _look_up(store: Store, request: StatusLookup | HistoryLookup, command: dict[str, Any]) -> str:
+def _look_up(
+    needs: CommandNeeds, request: StatusLookup | HistoryLookup, command: dict[str, Any]
+) -> str:
+    store = needs.store
     # Full lines only for the asker's own sends and this channel's (Slack lets only members
     # use a command in a channel); any other send, perhaps in a private channel, is counted.
     asker = {"user_id": command["user_id"], "channel_id": command["channel_id"]}
@@ -197,6 +207,14 @@ def _look_up(store: Store, request: StatusLookup | HistoryLookup, command: dict[
             title = _("lookup.smsid_title", sms_id=escape(request.query.strip()[:64]))
             empty = _("lookup.smsid_empty")
     lines = [send_summary(send, store.sends.recipients(send.id)) for send in sends]
+    # Approvers also read each approval's trail (approval_events) under its send.
+    approvals = isinstance(request, StatusLookup) and any(
+        s.approval != Approval.NONE for s in sends
+    )
+    if approvals and exports.is_approver(needs.settings, needs.people, command["user_id"]):
+        for index, send in enumerate(sends):
+            if trail := approval_trail(send, store.approvals.events(send.id)):
+                lines[index] += "\n" + trail
     if elsewhere:
         noun = plural(elsewhere, "lookup.send_elsewhere", "lookup.sends_elsewhere")
         key = "lookup.elsewhere_more" if lines else "lookup.elsewhere_only"

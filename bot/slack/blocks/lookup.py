@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
+from bot.core.formatting import VIETNAM, vietnam_day
 from bot.core.i18n import _
-from bot.core.model import Recipient, Send
+from bot.core.model import Approval, Recipient, Send
 from bot.slack.blocks.common import escape, slack_time
 from bot.slack.blocks.thread import status_line, viber_recipients
 
@@ -36,3 +39,37 @@ def send_summary(send: Send, recipients: Sequence[Recipient]) -> str:
 
 def lookup_text(title: str, lines: Sequence[str], empty: str) -> str:
     return f"*{title}*\n" + ("\n".join(lines) if lines else empty)
+
+
+_TRAIL_STEPS: dict[str, str] = {
+    Approval.APPROVED.value: "trail.approved",
+    Approval.REJECTED.value: "trail.rejected",
+    Approval.EXPIRED.value: "trail.expired",
+}
+
+
+def approval_trail(send: Send, events: Sequence[Mapping[str, Any]]) -> str | None:
+    """The approval's audit trail under a look-up line, for approvers: `🕒 requested 09:01 ·
+    ✔️ approved by @Minh 09:03`, every approval event with its reason; None for a send that
+    needed no approval."""
+    if send.approval == Approval.NONE:
+        return None
+    day = vietnam_day(send.created_at)
+    steps = [_("trail.requested", when=_clock(send.created_at, day))]
+    for event in events:
+        action = str(event.get("action") or "")
+        who = f"<@{escape(str(event['actor']))}>" if event.get("actor") else "—"
+        key = _TRAIL_STEPS.get(action, "trail.other")
+        step = _(key, who=who, when=_clock(float(event["at"]), day), action=escape(action))
+        if event.get("reason"):
+            step += _("trail.reason", reason=escape(str(event["reason"])[:300]))
+        steps.append(step)
+    return "   " + " · ".join(steps)
+
+
+def _clock(epoch: float, day: str) -> str:
+    """The time alone on the send's own day (the line above names it), else day and time."""
+    if vietnam_day(epoch) != day:
+        return slack_time(epoch)
+    fallback = datetime.fromtimestamp(epoch, VIETNAM).strftime("%H:%M")
+    return f"<!date^{int(epoch)}^{{time}}|{fallback}>"

@@ -1,0 +1,136 @@
+"""`/viber export FROM TO [number]`: every recipient of those days' sends as a CSV file, sent to
+the asker by direct message; for REPORT_ADMINS only. And who reads the approval trail in
+`/viber status`: the approvers.
+
+The listener only checks and acknowledges; the file is written (a batch at a time, into a
+temporary file) and uploaded on the look-ups executor, never on Slack's listener threads, and
+whatever goes wrong there is told to the asker.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.command_text import ExportCommand
+from bot.core.i18n import _, plural
+from bot.exports import problem_sentence, records, write_csv
+from bot.slack.blocks.common import escape
+from bot.slack.errors import slack_error
+from bot.slack.people import People, PeopleList
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def report_admins(settings: Settings, people: People | None) -> PeopleList | None:
+    """REPORT_ADMINS (TEMPLATE_ADMINS by default); None when nobody is configured."""
+    if people is None or not settings.report_admins:
+        return None
+    return people.list_of(settings.report_admins)
+
+
+def is_approver(settings: Settings, people: People | None, user_id: str) -> bool:
+    """Whether `user_id` is one of the APPROVERS (a user group as last read: this only decides
+    what a look-up shows)."""
+    if people is None or not settings.approvers:
+        return False
+    return people.list_of(settings.approvers).contains(user_id, fresh=False) is True
+
+
+def answer(
+    settings: Settings,
+    store: Store,
+    people: People | None,
+    lookups: Executor,
+    request: ExportCommand,
+    command: dict[str, Any],
+    ack: Ack,
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    """Refuse at once what can be refused; otherwise acknowledge and export off this thread."""
+    user = command["user_id"]
+    admins = report_admins(settings, people)
+    if admins is None:
+        ack(text=_("export.no_admins"), response_type="ephemeral")
+        return
+    if admins.contains(user, fresh=False) is False:
+        ack(text=_("export.not_admin"), response_type="ephemeral")
+        return
+    if request.problem:
+        ack(text=problem_sentence(request, escape), response_type="ephemeral")
+        return
+    ack(text=_("export.preparing", **_words(request)), response_type="ephemeral")
+    lookups.submit(_export, store, admins, client, request, user, respond)
+
+
+def _words(request: ExportCommand) -> dict[str, str]:
+    phone = _("export.to_phone", phone=request.phone) if request.phone else ""
+    return {"start": str(request.start), "end": str(request.end), "phone": phone}
+
+
+def _export(
+    store: Store,
+    admins: PeopleList,
+    client: WebClient,
+    request: ExportCommand,
+    user: str,
+    respond: Respond,
+) -> None:
+    try:
+        text = _export_to_dm(store, admins, client, request, user)
+    except SlackApiError as error:
+        code = slack_error(error)
+        log.warning("export for %s not sent: %s", user, code)
+        text = _("export.slack_failed", code=escape(code))
+    except Exception as error:
+        reference = uuid.uuid4().hex[:8]
+        log.error(
+            "export failed (reference %s): %s", reference, type(error).__name__, exc_info=error
+        )
+        text = _("export.failed", reference=reference)
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=True)
+    except Exception as error:  # the response URL expired (30 minutes) or Slack is away
+        log.warning("could not tell %s how the export went: %s", user, type(error).__name__)
+
+
+def _export_to_dm(
+    store: Store, admins: PeopleList, client: WebClient, request: ExportCommand, user: str
+) -> str:
+    """What to tell the asker once the file is in their direct messages (or why it is not)."""
+    # Read afresh: someone taken out of a REPORT_ADMINS group loses the right at once.
+    allowed = admins.contains(user, fresh=True)
+    if allowed is not True:
+        return _("export.cannot_check" if allowed is None else "export.not_admin")
+    words = _words(request)
+    name = (
+        f"viber-sends-{request.start}-{request.end}{f'-{request.phone}' if request.phone else ''}"
+    )
+    with tempfile.TemporaryDirectory(prefix="viber-export-") as folder:
+        path = Path(folder) / f"{name}.csv"
+        with path.open("w", encoding="utf-8-sig", newline="") as out:  # a BOM: Excel reads UTF-8
+            count = write_csv(records(store, request), out)
+        if count == 0:
+            return _("export.empty", **words)
+        noun = plural(count, "export.line", "export.lines")
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm,
+            file=str(path),
+            filename=path.name,
+            title=_("export.title", **words),
+            initial_comment=_("export.comment", count=count, noun=noun, **words),
+        )
+    log.info("export of %d lines sent to %s", count, user)
+    return _("export.sent", count=count, noun=noun)
