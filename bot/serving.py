@@ -133,6 +133,7 @@ def serve(args: argparse.Namespace) -> None:
                 "timeout": 60,
                 "graceful_timeout": GRACEFUL_SECONDS,
                 "worker_exit": _finish_jobs,
+                "child_exit": _process_ended,
                 "accesslog": "-" if args.access_log else None,
                 "access_log_format": ACCESS_LOG_FORMAT,
                 "logger_class": gunicorn_logger(settings.secret_values()),
@@ -156,7 +157,28 @@ def serve(args: argparse.Namespace) -> None:
         if run_jobs
         else "the jobs are left to viber-bot worker processes (RUN_JOBS=web)",
     )
-    Server().run()
+    # Before gunicorn forks: with /metrics on, every web process keeps its timings in one
+    # directory for the run (see bot.metrics); off, in its memory, where nobody reads them.
+    from bot import metrics
+
+    timings = metrics.make_run_dir() if settings.metrics_token else None
+    if timings is None:
+        os.environ.pop(metrics.MULTIPROC_ENV, None)
+    else:
+        log.info("each web process keeps its timings for /metrics in %s", timings)
+    arbiter = os.getpid()
+    try:
+        Server().run()
+    finally:  # gunicorn's processes leave through here too, forked: only the arbiter tidies
+        if timings is not None and os.getpid() == arbiter:
+            metrics.remove_run_dir(timings)
+
+
+def _process_ended(arbiter: Any, process: Any) -> None:
+    """gunicorn's child_exit hook, in the arbiter: a web process's timings are kept."""
+    from bot import metrics
+
+    metrics.process_ended(process.pid)
 
 
 def _finish_jobs(arbiter: Any, process: Any) -> None:

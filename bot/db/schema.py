@@ -174,6 +174,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             outcome TEXT, created_at {real}, finished_at {real})""",
         "CREATE INDEX idx_step_runs_state ON step_runs (state)",
     ),
+    # Counters of events that leave no row of their own: Slack's 429s, forged callbacks. IF NOT
+    # EXISTS: a process of the version before may have created it on first use.
+    14: (
+        "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value {bigint} NOT NULL DEFAULT 0)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ from bot.esms.answers import (
     send_answer,
     sms_templates,
 )
+from bot.metrics import observe_esms
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +250,7 @@ class EsmsClient:
         name: str | None = None,
     ) -> dict[str, Any]:
         endpoint = name or path.rstrip("/")
+        started = time.perf_counter()
         try:
             response = self._session.request(
                 method,
@@ -264,6 +267,8 @@ class EsmsClient:
             raise EsmsUnavailable(
                 f"could not reach eSMS for {endpoint} ({type(exc).__name__})"
             ) from None
+        finally:  # timeouts and failures are timed too
+            observe_esms(endpoint, time.perf_counter() - started)
         if response.status_code >= 400:
             raise EsmsUnavailable(f"eSMS answered {endpoint} with HTTP {response.status_code}")
         try:

@@ -37,6 +37,7 @@ from bot.slack.blocks.thread import (
 )
 from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.store import Store
+from bot.store.metrics import SLACK_RATE_LIMITED, count_event
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class Tasks(Submissions, CampaignTasks):
             )
         except SlackApiError as error:
             if is_transient(error):
+                if getattr(error.response, "status_code", None) == 429:
+                    count_event(self.store, SLACK_RATE_LIMITED)
                 raise RetryLater(f"Slack: {slack_error(error)}", retry_after(error)) from None
             return "", slack_error(error)
         except Exception as error:  # connection errors from urllib, timeouts
@@ -241,6 +244,8 @@ class Tasks(Submissions, CampaignTasks):
             getattr(self.slack, method)(**arguments)
         except SlackApiError as error:
             if is_transient(error):
+                if getattr(error.response, "status_code", None) == 429:
+                    count_event(self.store, SLACK_RATE_LIMITED)
                 delay = retry_after(error)
                 if delay is not None and "channel" in arguments:
                     self.pacer.back_off(str(arguments["channel"]), delay)
