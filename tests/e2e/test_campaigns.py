@@ -117,7 +117,8 @@ def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text
     assert "1 duplicate" in preview and "row 8" in preview and "row 9" in preview
     assert "Chào Khách 0, đơn A0000 đã sẵn sàng" in preview  # a rendered sample
     assert upload["id"] in slack_api.downloads
-    assert any(u.filename == "invalid-rows.csv" for u in slack_api.uploads)
+    # The file of invalid rows follows the preview's reply.
+    wait_for(lambda: any(u.filename == "invalid-rows.csv" for u in slack_api.uploads))
     time.sleep(0.5)
     assert esms.submissions == []  # nothing before Start
     press(
