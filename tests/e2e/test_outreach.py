@@ -129,7 +129,7 @@ def test_a_delivered_viber_message_is_never_followed_by_an_sms(app_factory, slac
     esms.callback(viber, 5, success=0, failed=1)  # late and contradicting: a final state holds
     settle()
     assert esms.sms_to(PHONE) == []
-    (reply,) = slack_api.replies(parent.ts)
+    (reply,) = wait_for(lambda: slack_api.replies(parent.ts))  # the reply follows the parent
     assert section_text(reply.blocks) == f"✅ {PHONE}: delivered"
     assert "Viettel · 470 ₫" in block_text(reply.blocks)  # the network and the price
     assert "470 ₫" in shown(slack_api, parent)  # the send's total cost
