@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.check_line import Check
+from bot.check_outreach import marketing_rules, sms_fallback
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.formatting import format_vnd
 from bot.db import SCHEMA_VERSION
@@ -26,18 +27,6 @@ BASE_SCOPES = (
 )
 GROUP_SCOPE = "usergroups:read"
 RUN_JOBS_CHOICES = ("both", "web")
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-
-    def render(self) -> str:
-        line = f"{'✓' if self.ok else '✗'} {self.name}: {self.detail}"
-        return line if self.ok or not self.fix else f"{line}\n    Fix: {self.fix}"
 
 
 def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
@@ -94,8 +83,8 @@ def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Chec
     )
     yield _balance(esms)
     yield from _brandnames(esms, settings)
-    yield from _sms_fallback(esms, settings)
-    yield from _marketing(settings)
+    yield from sms_fallback(esms, settings)
+    yield from marketing_rules(settings)
     yield _database(settings, on_heroku=on_heroku)
     yield _job_runner(settings, env)
     yield _callbacks(settings)
@@ -184,44 +173,6 @@ def _brandnames(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
                 f"not in this eSMS account (Viber brandnames: {known})",
                 "set ESMS_BRANDNAME to a registered Viber brandname",
             )
-
-
-def _sms_fallback(esms: EsmsClient, settings: Settings) -> Iterator[Check]:
-    """The customer-care brandname's registered templates: eSMS refuses any other text (146)."""
-    outreach = settings.outreach
-    if not outreach.sms_brandname:
-        yield Check("SMS fallback", True, "off (ESMS_SMS_BRANDNAME is not set)")
-        return
-    name = f"SMS templates of {outreach.sms_brandname}"
-    try:
-        templates = esms.sms_templates(outreach.sms_brandname)
-    except EsmsError as error:
-        yield Check(name, False, f"could not read them: {error}", _SMS_FIX)
-        return
-    if not templates:
-        ok = not outreach.sms_fallback
-        detail = "none registered: eSMS refuses every customer-care SMS (146)"
-        yield Check(name, ok, detail, _SMS_FIX)
-        return
-    listed = "; ".join(f"{t.template_id}: {t.content}" for t in templates[:20])
-    more = f" (+{len(templates) - 20} more)" if len(templates) > 20 else ""
-    yield Check(name, True, f"{len(templates)} registered — {listed}{more}")
-
-
-_SMS_FIX = (
-    "register the customer-care brandname's templates with eSMS (or fix ESMS_SMS_BRANDNAME); "
-    "until then set SMS_FALLBACK=false"
-)
-
-
-def _marketing(settings: Settings) -> Iterator[Check]:
-    outreach = settings.outreach
-    hours = outreach.marketing_hours
-    cap = outreach.marketing_daily_cap
-    legal = hours.opens >= 7 * 60 and hours.closes <= 22 * 60 and cap <= 3
-    detail = f"marketing hours {hours.label}, at most {cap} per number per 24 hours"
-    fix = "Decree 91/2020/ND-CP allows advertising 07:00–22:00, at most 3 per number a day"
-    yield Check("Marketing rules", legal, detail, "" if legal else fix)
 
 
 def _database(settings: Settings, *, on_heroku: bool) -> Check:

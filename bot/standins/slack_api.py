@@ -32,6 +32,7 @@ from bot.standins.slack_surfaces import (
     SlackSurfaces,
     blocks_of,
 )
+from bot.standins.slack_text import block_text, section_text
 
 __all__ = [
     "BOT_USER_ID",
@@ -47,6 +48,7 @@ __all__ = [
     "SlackCall",
     "Upload",
     "block_text",
+    "section_text",
 ]
 
 
@@ -280,25 +282,3 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
         if members is None:
             return Reply(200, {"ok": False, "error": "no_such_subteam"})
         return Reply(200, {"ok": True, "users": sorted(members)})
-
-
-def section_text(blocks: list[dict[str, Any]]) -> str:
-    """The sections' text only: what a reply says, without its context lines (network, price)."""
-    return "\n".join(
-        block["text"].get("text", "")
-        for block in blocks
-        if block.get("type") == "section" and isinstance(block.get("text"), dict)
-    )
-
-
-def block_text(blocks: list[dict[str, Any]]) -> str:
-    """All the text a person would read in these blocks, for assertions."""
-    parts: list[str] = []
-    for block in blocks:
-        if isinstance(block.get("text"), dict):
-            parts.append(block["text"].get("text", ""))
-        for element in block.get("elements", []) or []:
-            if isinstance(element, dict) and "text" in element:
-                text = element["text"]
-                parts.append(text.get("text", "") if isinstance(text, dict) else str(text))
-    return "\n".join(parts)

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from bot.standins.http import Reply
+from bot.standins.slack_http_bodies import let_replies_set_their_content_type, uploaded_bytes
 from bot.standins.slack_surfaces import BOT_USER_ID, TEAM_ID, blocks_of
 
 DOWNLOAD = "files.download"  # GET url_private / url_private_download
@@ -94,7 +95,7 @@ class SlackFiles:
         self.refused_downloads: list[str] = []  # ids asked for without the token (login page)
         self._pending: dict[str, _Pending] = {}  # by upload URL token
         self._file_ids = itertools.count(1)
-        _let_replies_set_their_content_type(self.server)
+        let_replies_set_their_content_type(self.server)
 
     # -- scripting ----------------------------------------------------------------------------
 
@@ -164,7 +165,7 @@ class SlackFiles:
     def _receive(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> Reply:
         if method != "POST":
             return Reply(405, raw=b"Method Not Allowed")
-        content = _uploaded_bytes(body, headers.get("content-type", ""))
+        content = uploaded_bytes(body, headers.get("content-type", ""))
         with self.lock:
             pending = self._pending.get(path[len("/upload/") :])
             if pending is None:
@@ -267,37 +268,3 @@ def _positive_int(value: Any) -> int | None:
 def _filetype(name: str) -> str:
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return _FILETYPES.get(extension, extension) if extension else "binary"
-
-
-def _uploaded_bytes(body: bytes, content_type: str) -> bytes | None:
-    """The file's bytes: the whole body, or a multipart body's `file` field (None if absent)."""
-    if not content_type.lower().startswith("multipart/form-data"):
-        return body
-    found = re.search(r'boundary="?([^";]+)"?', content_type)
-    for part in body.split(b"--" + found[1].encode())[1:] if found else []:
-        if part.startswith(b"--"):
-            break
-        head, _, content = part.partition(b"\r\n\r\n")
-        if re.search(rb'(?i)content-disposition:[^\r\n]*\bname="?file"?(;|\s|$)', head):
-            return content.removesuffix(b"\r\n")
-    return None
-
-
-def _let_replies_set_their_content_type(server: http.server.ThreadingHTTPServer) -> None:
-    """The shared server sends `text/html` for every raw reply; let a reply's own Content-Type
-    header replace it (a CSV download is text/csv, an upload's answer text/plain)."""
-
-    class Handler(server.RequestHandlerClass):  # type: ignore[name-defined, misc]
-        def send_header(self, keyword: str, value: str) -> None:
-            if keyword.lower() == "content-type":
-                self.__dict__["_content_type"] = value  # the last one wins
-                return
-            super().send_header(keyword, value)
-
-        def end_headers(self) -> None:
-            content_type = self.__dict__.pop("_content_type", None)
-            if content_type:
-                super().send_header("Content-Type", content_type)
-            super().end_headers()
-
-    server.RequestHandlerClass = Handler
