@@ -105,7 +105,7 @@ def record(row: Row, trail: Iterable[Row]) -> dict[str, Any]:
         "test_send": bool(row["test_send"]),
         "text": _text(row, sms),
         "state": row["state"],
-        "error": _error(row),
+        "error": error_words(row),
         "sms_id": row["sms_id"],
         "network": network_name(row["telco_id"]),
         "price": _number(row["price"]),
@@ -137,7 +137,8 @@ def _text(row: Row, sms: bool) -> str:
     return message.text
 
 
-def _error(row: Row) -> str | None:
+def error_words(row: Row) -> str | None:
+    """What went wrong, in words: eSMS's code described, or what the app noted."""
     if row["error_code"] is not None:
         return codes.describe(row["error_code"], row["error_detail"])
     return row["error_detail"] or None

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from bot.core.formatting import VIETNAM
 from bot.core.phones import normalize_phone
+from bot.core.report_period import ReportCommand, report_command
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 # \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
@@ -138,6 +139,7 @@ Command = (
     | BalanceLookup
     | TemplateCommand
     | ExportCommand
+    | ReportCommand
 )
 
 
@@ -223,6 +225,8 @@ def parse_command(text: str) -> Command:
         return _opt_out_command(unescape_slack(rest.strip()))
     if word in ("export", "exports"):
         return _export_command(unescape_slack(rest))
+    if word in ("report", "reports"):
+        return report_command(unescape_slack(rest))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=unescape_slack(first)[:40])

@@ -19,6 +19,14 @@ def format_number(value: float, language: str = "vi") -> str:
     return grouped.replace(",", ".") if language == "vi" else grouped
 
 
+def format_percent(share: float | None, language: str = "vi") -> str:
+    """0.912 → `91,2 %` in Vietnamese, `91.2 %` in English; `–` when there is nothing to share."""
+    if share is None:
+        return "–"
+    text = f"{share * 100:.1f} %"
+    return text.replace(".", ",") if language == "vi" else text
+
+
 def format_vnd(amount: float, language: str = "vi") -> str:
     """Vietnamese dong: `36.693 ₫` (English readers get `36,693 ₫`)."""
     return f"{format_number(amount, language)} ₫"

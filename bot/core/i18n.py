@@ -22,6 +22,11 @@ def use(language: str) -> None:
     _language = language
 
 
+def language() -> str:
+    """The language chosen at start-up (`en` or `vi`)."""
+    return _language
+
+
 def _(key: str, **params: object) -> str:
     english, vietnamese = CATALOG[key]
     template = vietnamese if _language == "vi" else english

@@ -25,6 +25,7 @@ from bot.slack import (
     workflow,
 )
 from bot.slack.commands import CommandNeeds
+from bot.slack.dashboard import BalanceCache
 from bot.slack.people import People
 from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store
@@ -88,6 +89,6 @@ def build_bolt_app(
     optouts.register(app, store, allowed_users)
     campaigns.register(app, settings, store, approvers)
     workflow.register(app, settings, store, allowed_users)
-    home.register(app, store)
+    home.register(app, store, BalanceCache(esms, lookups))
     failures.register(app, store)
     return app

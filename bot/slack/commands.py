@@ -30,10 +30,11 @@ from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
 from bot.core.model import Approval
 from bot.core.phones import normalize_phone
+from bot.core.report_period import ReportCommand
 from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
-from bot.slack import campaigns, exports, optouts, templates
+from bot.slack import campaigns, exports, optouts, reports, templates
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape, help_text
 from bot.slack.blocks.composer import ComposerContext
@@ -93,6 +94,10 @@ def viber(
     if isinstance(request, ExportCommand):
         args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
         exports.answer(*args, ack, respond, client)
+        return
+    if isinstance(request, ReportCommand):
+        args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
+        reports.answer(*args, ack, respond, client)
         return
     if isinstance(request, StatusLookup | HistoryLookup):
         ack(text=_look_up(needs, request, command), response_type="ephemeral")

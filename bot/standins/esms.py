@@ -67,6 +67,8 @@ class EsmsStandIn(EsmsPlayAlong, EsmsSms, StandIn):
         self.brandnames = [(BRANDNAME, 23)]
         self.refuse_phone: dict[str, tuple[int, str]] = {}  # phone → (code, ErrorMessage)
         self.send_delay = 0.0
+        self.balance_delay = 0.0  # seconds GetBalance_json takes to answer
+        self.balance_requests = 0
         self.next_failures: list[
             str
         ] = []  # "http500" | "html" | "timeout" | "timeout_after_accept"
@@ -106,6 +108,8 @@ class EsmsStandIn(EsmsPlayAlong, EsmsSms, StandIn):
         if path.rstrip("/").endswith("GetTemplate") and method == "POST":
             return self._templates(body)
         if path.endswith("GetBalance_json") and method == "POST":
+            self.balance_requests += 1
+            time.sleep(self.balance_delay)
             data = json.loads(body or b"{}")
             if not self._authorized(data):
                 return Reply(200, {"CodeResponse": "101", "ErrorMessage": "Authorize Failed"})

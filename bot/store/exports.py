@@ -30,15 +30,25 @@ class Exports:
         self.db = db
 
     def batches(
-        self, start: float, end: float, phone: str | None = None, *, size: int = BATCH_SIZE
+        self,
+        start: float,
+        end: float,
+        phone: str | None = None,
+        *,
+        channel_id: str | None = None,
+        size: int = BATCH_SIZE,
     ) -> Iterator[list[Row]]:
-        """The recipients of the sends created in [start, end) (to `phone` only, if given), in
-        time order, `size` at a time."""
+        """The recipients of the sends created in [start, end) (to `phone` only, from the Slack
+        channel `channel_id` only, if given), in time order, `size` at a time."""
         if size < 1:
             raise ValueError("a batch holds at least one row")
         in_range = "s.created_at >= ? AND s.created_at < ?"
+        bounds: tuple[object, ...] = (start, end)
+        if channel_id is not None:
+            in_range += " AND s.channel_id = ?"
+            bounds += (channel_id,)
         if phone is not None:  # the phone's index finds its few rows
-            yield from self._pages(f"{in_range} AND r.phone = ?", (start, end, phone), size)
+            yield from self._pages(f"{in_range} AND r.phone = ?", (*bounds, phone), size)
             return
         # Without an index on sends.created_at, one query over the whole range would scan and
         # sort all of it for every batch; a page of sends (a scan of that table alone) then
@@ -49,7 +59,7 @@ class Exports:
             sends = self.db.fetch_all(
                 f"""SELECT s.id, s.created_at FROM sends s WHERE {in_range}{keyset}
                     ORDER BY s.created_at, s.id LIMIT ?""",
-                (start, end, *after, size),
+                (*bounds, *after, size),
             )
             if sends:
                 ids = tuple(row["id"] for row in sends)

@@ -1,0 +1,73 @@
+"""The report's words in Slack: the short summary that comes with the chart."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.core.formatting import format_number, format_percent, format_vnd
+from bot.core.i18n import _, language
+from bot.core.report import Figures, Tally
+from bot.slack.blocks.common import escape
+
+SUMMARY_GROUPS = 3  # the largest groups named in each "By …" line; the chart has more
+SUMMARY_REASONS = 3
+
+
+def report_summary(figures: Figures, scope: str, period: str) -> str:
+    """mrkdwn: the totals, the top reasons and the largest groups; agents and channels as
+    Slack mentions, so each reader sees their names."""
+    total = figures.total
+    lines = [
+        _("report.summary_head", scope=scope, period=period),
+        _(
+            "report.summary_totals",
+            sends=_n(total.sends),
+            recipients=_n(total.recipients),
+            delivered=format_percent(total.delivered_share, language()),
+            count=_n(total.delivered),
+            went_out=_n(total.went_out),
+            failed=_n(total.failed),
+            pending=_n(total.pending),
+            not_sent=_n(total.not_sent),
+        ),
+    ]
+    if total.sms:
+        lines.append(
+            _(
+                "report.summary_sms",
+                sms=_n(total.sms),
+                delivered=_n(total.sms_delivered),
+                failed=_n(total.sms_failed),
+            )
+        )
+    lines.append(_("report.summary_cost", cost=format_vnd(total.cost, language())))
+    if figures.reasons:
+        reasons = " · ".join(
+            f"{escape(reason)}: {_n(count)}"
+            for reason, count in figures.reasons.most_common(SUMMARY_REASONS)
+        )
+        lines.append(_("report.summary_reasons", reasons=reasons))
+    lines.append(_("report.summary_agents", groups=_groups(figures.agents, "<@{}>")))
+    lines.append(_("report.summary_channels", groups=_groups(figures.channels, "<#{}>")))
+    brandnames = {escape(name): tally for name, tally in figures.brandnames.items()}
+    lines.append(_("report.summary_brandnames", groups=_groups(brandnames, "{}")))
+    if figures.test_sends:
+        lines.append(_("report.summary_tests", count=_n(figures.test_sends)))
+    return "\n".join(lines)
+
+
+def _groups(groups: Mapping[str, Tally], shape: str) -> str:
+    ranked = sorted(groups.items(), key=lambda item: (-item[1].recipients, item[0]))
+    return " · ".join(
+        _(
+            "report.summary_group",
+            name=shape.format(key),
+            recipients=_n(tally.recipients),
+            delivered=format_percent(tally.delivered_share, language()),
+        )
+        for key, tally in ranked[:SUMMARY_GROUPS]
+    )
+
+
+def _n(value: float) -> str:
+    return format_number(value, language())

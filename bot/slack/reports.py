@@ -1,0 +1,178 @@
+"""`/viber report [today|7d|30d|month|YYYY-MM] [all] [public]`: a period's figures as a chart
+and a short summary, by direct message to the asker (`conversations.open`: an ephemeral
+message cannot carry a file) or, with `public`, in the channel.
+
+The listener only checks and acknowledges; the figures are read, drawn and uploaded on the
+look-ups executor, never on Slack's listener threads, and whatever goes wrong there is told
+to the asker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.core.i18n import _
+from bot.core.report import Figures
+from bot.core.report_period import Period, ReportCommand, period_bounds
+from bot.reports.chart import TOP_GROUPS, render_png
+from bot.reports.gather import gather
+from bot.slack.blocks.common import escape
+from bot.slack.blocks.report import report_summary
+from bot.slack.compose import display_names
+from bot.slack.errors import slack_error
+from bot.slack.exports import report_admins
+from bot.slack.people import People, PeopleList
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+NAME_LOOKUPS = TOP_GROUPS + 4  # names for the chart's bars; the rest keep their IDs
+_NOT_MEMBER = ("not_in_channel", "channel_not_found")
+
+
+def answer(
+    settings: Settings,
+    store: Store,
+    people: People | None,
+    lookups: Executor,
+    request: ReportCommand,
+    command: dict[str, Any],
+    ack: Ack,
+    respond: Respond,
+    client: WebClient,
+) -> None:
+    """Refuse at once what can be refused; otherwise acknowledge and report off this thread."""
+    if request.problem:
+        text = _(request.problem, detail=escape(request.detail), usage=_("report.usage"))
+        ack(text=text, response_type="ephemeral")
+        return
+    period = period_bounds(request.period, time.time())
+    if period is None:
+        ack(text=_("report.future", detail=request.period), response_type="ephemeral")
+        return
+    admins = None
+    if request.every_channel:
+        admins = report_admins(settings, people)
+        if admins is None:
+            ack(text=_("report.all_no_admins"), response_type="ephemeral")
+            return
+        if admins.contains(command["user_id"], fresh=False) is False:
+            ack(text=_("report.all_not_admin"), response_type="ephemeral")
+            return
+    scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
+    key = "report.preparing_public" if request.public else "report.preparing_dm"
+    ack(text=_(key, scope=scope, period=period.label), response_type="ephemeral")
+    lookups.submit(_report, store, admins, client, request, period, command, respond)
+
+
+def _report(
+    store: Store,
+    admins: PeopleList | None,
+    client: WebClient,
+    request: ReportCommand,
+    period: Period,
+    command: dict[str, Any],
+    respond: Respond,
+) -> None:
+    user = command["user_id"]
+    try:
+        text = _deliver(store, admins, client, request, period, command)
+    except SlackApiError as error:
+        code = slack_error(error)
+        log.warning("report for %s not sent: %s", user, code)
+        text = _("report.slack_failed", code=escape(code))
+    except Exception as error:
+        reference = uuid.uuid4().hex[:8]
+        log.error(
+            "report failed (reference %s): %s", reference, type(error).__name__, exc_info=error
+        )
+        text = _("report.failed", reference=reference)
+    try:
+        respond(text=text, response_type="ephemeral", replace_original=True)
+    except Exception as error:  # the response URL expired (30 minutes) or Slack is away
+        log.warning("could not tell %s how the report went: %s", user, type(error).__name__)
+
+
+def _deliver(
+    store: Store,
+    admins: PeopleList | None,
+    client: WebClient,
+    request: ReportCommand,
+    period: Period,
+    command: dict[str, Any],
+) -> str:
+    """What to tell the asker once the report is where it was asked for (or why it is not)."""
+    user, channel = command["user_id"], command["channel_id"]
+    if admins is not None:  # read afresh: leaving a REPORT_ADMINS group takes the right at once
+        allowed = admins.contains(user, fresh=True)
+        if allowed is not True:
+            return _("report.cannot_check" if allowed is None else "report.all_not_admin")
+    figures = gather(store, period, None if request.every_channel else channel)
+    if figures.empty:
+        scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
+        return _("report.empty", scope=scope, period=period.label)
+    names = chart_names(client, figures)
+    scope_name = _("report.scope_all") if request.every_channel else names.get(channel, channel)
+    picture = render_png(figures, period, scope_name, names)
+    mention = _("report.scope_all") if request.every_channel else f"<#{channel}>"
+    upload = {
+        "content": picture,
+        "filename": f"viber-report-{period.days[0]}-{period.days[-1]}.png",
+        "title": _("report.file_title", period=period.label),
+        "initial_comment": report_summary(figures, mention, period.label),
+    }
+    if not request.public:
+        dm = client.conversations_open(users=user)["channel"]["id"]
+        client.files_upload_v2(channel=dm, **upload)
+        log.info("report of %d sends sent to %s", figures.total.sends, user)
+        return _("report.sent_dm")
+    try:
+        client.files_upload_v2(channel=channel, **upload)
+    except SlackApiError as error:
+        if slack_error(error) not in _NOT_MEMBER:
+            raise
+        if not _join(client, channel):
+            return _("report.private_channel")
+        client.files_upload_v2(channel=channel, **upload)
+    log.info("report of %d sends posted in %s", figures.total.sends, channel)
+    return _("report.sent_public")
+
+
+def chart_names(client: WebClient, figures: Figures) -> dict[str, str]:
+    """Readable names for the chart's largest groups: people's display names and `#channel`;
+    whatever Slack does not answer keeps its ID."""
+    names = display_names(client, list(_largest(figures.agents)))
+    for channel_id in _largest(figures.channels):
+        try:
+            info = client.conversations_info(channel=channel_id).get("channel") or {}
+        except Exception as error:
+            log.info("conversations.info failed for the report: %s", type(error).__name__)
+            continue
+        if info.get("name"):
+            names[channel_id] = f"#{info['name']}"
+    return names
+
+
+def _largest(groups: dict[str, Any]) -> Iterable[str]:
+    ranked = sorted(groups, key=lambda key: (-groups[key].recipients, key))
+    return ranked[:NAME_LOOKUPS]
+
+
+def _join(client: WebClient, channel: str) -> bool:
+    """Join a public channel to post in it; a private one needs an invitation."""
+    try:
+        client.conversations_join(channel=channel)
+        return True
+    except SlackApiError as error:
+        log.info("could not join %s for the report: %s", channel, slack_error(error))
+        return False

@@ -1,0 +1,165 @@
+"""Reports: the command's words, the periods, the figures of a seeded month counted again from
+the seed itself, the chart as a real image, and the Home tab's week."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections import Counter
+from datetime import date, datetime
+
+import pytest
+from PIL import Image
+
+from bot.core import i18n
+from bot.core.command_text import parse_command
+from bot.core.formatting import VIETNAM
+from bot.core.report_period import ReportCommand, period_bounds, report_command
+from bot.demo.history import NAMES, past_month, write_history
+from bot.reports.chart import render_png
+from bot.reports.gather import gather
+from bot.slack.blocks.home import team_figures
+from bot.slack.blocks.report import report_summary
+from bot.store.reports import Reports
+
+FAILED = {"failed", "rejected", "refused", "unavailable"}
+
+
+def vietnam(day: str, hour: int = 0) -> float:
+    return datetime.combine(date.fromisoformat(day), datetime.min.time(), VIETNAM).timestamp() + (
+        hour * 3600
+    )
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("", ReportCommand("7d")),
+        ("today", ReportCommand("today")),
+        ("30D public", ReportCommand("30d", public=True)),
+        ("all 2026-11", ReportCommand("2026-11", every_channel=True)),
+        ("public all month", ReportCommand("month", True, True)),
+        ("7d 30d", ReportCommand(problem="report.two_periods", detail="7d 30d")),
+        ("2026-13", ReportCommand(problem="report.bad_month", detail="2026-13")),
+        ("yesterday", ReportCommand(problem="report.unknown_word", detail="yesterday")),
+    ],
+)
+def test_the_words_of_a_report(words, expected):
+    assert report_command(words) == expected
+    assert parse_command(f"report {words}") == expected
+
+
+def test_periods_are_whole_vietnamese_days():
+    now = vietnam("2026-12-02", 0) + 30  # 00:00:30 in Vietnam, still 1 December in UTC
+    today = period_bounds("today", now)
+    assert today and today.start == vietnam("2026-12-02") and today.end == now
+    assert today.days == (date(2026, 12, 2),) and today.label == "2026-12-02"
+    week = period_bounds("7d", now)
+    assert week and week.start == vietnam("2026-11-26") and len(week.days) == 7
+    assert period_bounds("30d", now).days[0] == date(2026, 11, 3)
+    month = period_bounds("month", now)
+    assert month and month.start == vietnam("2026-12-01") and len(month.days) == 2
+    november = period_bounds("2026-11", now)
+    assert november and (november.start, november.end) == (
+        vietnam("2026-11-01"),
+        vietnam("2026-12-01"),
+    )
+    assert len(november.days) == 30 and november.label == "2026-11-01 – 2026-11-30"
+    this_month = period_bounds("2026-12", now)
+    assert this_month and this_month.end == now
+    assert period_bounds("2027-01", now) is None
+    assert period_bounds("2024-02", now).days[-1] == date(2024, 2, 29)
+
+
+@pytest.fixture
+def november(store):
+    rows = past_month(vietnam("2026-11-01"), 30, ("C0001", "C0002"), sends_per_day=10, seed=3)
+    write_history(store.db, rows)
+    # A send just outside the month on each side: in no figure.
+    outside = past_month(vietnam("2026-10-31"), 1, ("C0001",), sends_per_day=2, seed=4)
+    outside += past_month(vietnam("2026-12-01"), 1, ("C0001",), sends_per_day=2, seed=5)
+    write_history(store.db, outside)
+    return rows
+
+
+def test_a_seeded_month_is_counted_as_the_rows_say(store, november):
+    period = period_bounds("2026-11", vietnam("2026-12-15"))
+    figures = gather(store, period)
+    counted = [row for row in november if not row.test_send]
+    viber = [row for row in counted if row.channel == "viber"]
+    sms = [row for row in counted if row.channel == "sms"]
+    assert figures.total.sends == len({row.send_id for row in counted})
+    assert figures.total.recipients == len(viber)
+    assert figures.total.delivered == sum(row.state == "delivered" for row in viber)
+    assert figures.total.failed == sum(row.state in FAILED for row in viber)
+    assert figures.total.not_sent == sum(row.state in ("skipped", "cancelled") for row in viber)
+    assert figures.total.sms == len(sms) > 0
+    assert figures.total.sms_delivered == sum(row.state == "delivered" for row in sms)
+    assert figures.total.cost == sum(row.price or 0 for row in counted) > 0
+    assert figures.test_sends == len({row.send_id for row in november if row.test_send}) > 0
+    for agent in NAMES:
+        mine = [row for row in viber if row.user_id == agent]
+        assert figures.agents[agent].recipients == len(mine)
+        assert figures.agents[agent].delivered == sum(row.state == "delivered" for row in mine)
+    brandnames = Counter(row.brandname for row in viber)
+    assert {name: tally.recipients for name, tally in figures.brandnames.items()} == brandnames
+    assert "CỬA HÀNG ĐỨC" in brandnames
+    channels = Counter(row.channel_id for row in viber)
+    assert {name: tally.recipients for name, tally in figures.channels.items()} == channels
+    days = Counter(datetime.fromtimestamp(row.created_at, VIETNAM).date() for row in viber)
+    assert {day: tally.recipients for day, tally in figures.days.items()} == days
+    assert sum(figures.reasons.values()) == sum(row.state in FAILED for row in counted)
+    assert figures.reasons["insufficient balance (103)"] == sum(
+        row.error_code == 103 for row in counted
+    )
+    # One channel only: the other's rows are in no figure.
+    first = gather(store, period, "C0001")
+    assert first.total.recipients == channels["C0001"] and set(first.channels) == {"C0001"}
+
+
+def test_the_summary_says_the_figures(store, november):
+    period = period_bounds("2026-11", vietnam("2026-12-15"))
+    figures = gather(store, period)
+    text = report_summary(figures, "<#C0001>", period.label)
+    total = figures.total
+    assert "2026-11-01 – 2026-11-30" in text
+    assert f"*{total.sends:,}* sends · *{total.recipients:,}* recipients" in text
+    assert f"({total.delivered:,} of {total.went_out:,} that went out)" in text
+    assert f"{total.cost:,.0f} ₫" in text and "<@U0" in text and "<#C000" in text
+    assert "insufficient balance (103)" in text and "test send(s) left out" in text
+
+
+def test_the_chart_is_a_png_within_slacks_limits_with_vietnamese_names(store, november):
+    period = period_bounds("2026-11", vietnam("2026-12-15"))
+    figures = gather(store, period)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a glyph missing from the font is a warning
+        for language in ("vi", "en"):
+            i18n.use(language)
+            try:
+                picture = render_png(figures, period, "#hỗ-trợ", {**NAMES, "C0001": "#hỗ-trợ"})
+            finally:
+                i18n.use("en")
+            image = Image.open(io.BytesIO(picture))
+            assert image.format == "PNG" and image.width <= 2000 and len(picture) < 1_000_000
+            assert image.size == (1920, 1440)
+            # Not a blank canvas: the bars' colours are there.
+            colours = {colour for _count, colour in image.convert("RGB").getcolors(1 << 20)}
+            assert (46, 125, 50) in colours and (198, 40, 40) in colours
+
+
+def test_a_period_with_nothing_is_empty(store):
+    period = period_bounds("2026-11", vietnam("2026-12-15"))
+    assert gather(store, period).empty
+
+
+def test_the_home_week_is_what_the_database_adds_up(store, november):
+    period = period_bounds("2026-11", vietnam("2026-12-15"))
+    folded = gather(store, period).total
+    added = Reports(store.db).tally(period.start, period.end)
+    assert vars(added) == pytest.approx(vars(folded))
+    text = team_figures(added, 1_234_567, vietnam("2026-12-02", 9), None)
+    assert f"*{added.sends:,}* sends" in text and "1,234,567 ₫" in text
+    assert "being checked" in team_figures(added, None, None, None)
+    assert "unknown (eSMS timed out)" in team_figures(added, None, None, "eSMS timed out")
+    assert "No send yet this week" in team_figures(Reports(store.db).tally(0, 1), None, None, None)
