@@ -16,7 +16,8 @@ from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
 
-# Campaigns read the attached file and share their report (joining public channels first).
+# Campaigns read the attached file and share their report (joining public channels first);
+# exports and reports arrive by direct message, with channels named in the chart.
 BASE_SCOPES = (
     "commands",
     "chat:write",
@@ -24,6 +25,8 @@ BASE_SCOPES = (
     "files:read",
     "files:write",
     "channels:join",
+    "im:write",
+    "channels:read",
 )
 GROUP_SCOPE = "usergroups:read"
 RUN_JOBS_CHOICES = ("both", "web")

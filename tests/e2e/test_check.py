@@ -71,7 +71,10 @@ def test_bad_slack_token(env, tmp_path):
 
 def test_missing_scope_for_user_groups(env, tmp_path, slack_api):
     env["APPROVAL_REQUIRED"], env["APPROVERS"] = "true", "S0LEADS"
-    slack_api.scopes = "commands,chat:write,chat:write.public,files:read,files:write,channels:join"
+    slack_api.scopes = (
+        "commands,chat:write,chat:write.public,files:read,files:write,channels:join,"
+        "im:write,channels:read"
+    )
     code, out = check(env, tmp_path)
     assert code == 1 and "missing scopes: usergroups:read" in out
 
@@ -79,7 +82,8 @@ def test_missing_scope_for_user_groups(env, tmp_path, slack_api):
 def test_missing_scopes_for_campaigns(env, tmp_path, slack_api):
     slack_api.scopes = "commands,chat:write,chat:write.public,users:read"
     code, out = check(env, tmp_path)
-    assert code == 1 and "missing scopes: files:read, files:write, channels:join" in out
+    missing = "files:read, files:write, channels:join, im:write, channels:read"
+    assert code == 1 and f"missing scopes: {missing}" in out
 
 
 def test_slack_unreachable(env, tmp_path):
