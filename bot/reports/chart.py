@@ -79,7 +79,7 @@ def _days(axes: Axes, figures: Figures, period: Period) -> None:
             recipients=format_number(total.recipients, language()),
             delivered=_share(total),
             sms=format_number(total.sms, language()),
-            cost=format_vnd(total.cost, language()),
+            cost=format_vnd(total.cost),
         ),
         fontsize=12,
     )
@@ -99,7 +99,7 @@ def _days(axes: Axes, figures: Figures, period: Period) -> None:
     )
     cost_axes.set_ylabel("₫")
     cost_axes.set_ylim(bottom=0)
-    cost_axes.yaxis.set_major_formatter(lambda value, _position: format_number(value, language()))
+    cost_axes.yaxis.set_major_formatter(lambda value, _position: format_number(value))
     cost_axes.legend(loc="upper right", fontsize=8)
 
 
@@ -118,7 +118,7 @@ def _groups(axes: Axes, title: str, groups: Mapping[str, Tally], names: Mapping[
     for position, (_key, tally) in zip(positions, shown, strict=True):
         axes.annotate(
             f" {format_number(tally.recipients, language())} · {_share(tally)} · "
-            f"{format_vnd(tally.cost, language())}",
+            f"{format_vnd(tally.cost)}",
             (tally.recipients, position),
             va="center",
             fontsize=8,

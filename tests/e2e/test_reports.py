@@ -83,7 +83,7 @@ def test_a_months_report_arrives_by_direct_message_with_its_figures(app, slack_a
     assert f"*{sends:,}* sends · *{len(viber):,}* recipients" in comment
     assert f"({delivered:,} of {went_out:,} that went out)" in comment
     cost = sum(row.price or 0 for row in mine)
-    assert f"Cost: *{cost:,.0f} ₫*" in comment
+    assert f"Cost: *{cost:,.0f} ₫*".replace(",", ".") in comment  # VND the Vietnamese way
     failed = sum(row.state in FAILED for row in viber)
     assert f"· {failed:,} failed ·" in comment and "<#C0001>" in comment
     (told,) = wait_for(lambda: slack_api.responses)
@@ -144,12 +144,12 @@ def test_the_home_tab_shows_the_week_and_never_waits_on_esms(app_factory, slack_
     assert "This week, the whole team" in first and "*1* sends · *1* recipients" in first
     assert "being checked" in first and "0987654321" in first
     assert shown_after < esms.balance_delay  # published before eSMS answered
-    wait_for(lambda: "eSMS balance: *36,693 ₫*" in home_text(slack_api, AGENT), timeout=15)
+    wait_for(lambda: "eSMS balance: *36.693 ₫*" in home_text(slack_api, AGENT), timeout=15)
     requests_so_far = esms.balance_requests
     assert requests_so_far == 1
     open_home(app, AGENT)  # a fresh balance is kept: no second look-up
     wait_for(lambda: len(slack_api.calls_to("views.publish")) == 3)
-    assert esms.balance_requests == 1 and "36,693 ₫" in home_text(slack_api, AGENT)
+    assert esms.balance_requests == 1 and "36.693 ₫" in home_text(slack_api, AGENT)
 
 
 def test_the_home_tab_says_when_esms_cannot_tell_the_balance(app, slack_api, esms):

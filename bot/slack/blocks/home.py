@@ -49,7 +49,7 @@ def team_figures(
                 failed=format_number(week.failed + week.sms_failed, n),
                 pending=format_number(week.pending, n),
                 sms=format_number(week.sms, n),
-                cost=format_vnd(week.cost, n),
+                cost=format_vnd(week.cost),
             )
         )
     else:
@@ -57,9 +57,7 @@ def team_figures(
     if problem:
         lines.append(_("home.balance_failed", problem=escape(problem)))
     if balance is not None and read_at is not None:
-        lines.append(
-            _("home.balance", balance=format_vnd(balance, language()), when=slack_time(read_at))
-        )
+        lines.append(_("home.balance", balance=format_vnd(balance), when=slack_time(read_at)))
     elif not problem:
         lines.append(_("home.balance_checking"))
     lines.append(_("home.report_hint"))

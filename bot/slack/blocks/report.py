@@ -40,7 +40,7 @@ def report_summary(figures: Figures, scope: str, period: str) -> str:
                 failed=_n(total.sms_failed),
             )
         )
-    lines.append(_("report.summary_cost", cost=format_vnd(total.cost, language())))
+    lines.append(_("report.summary_cost", cost=format_vnd(total.cost)))
     if figures.reasons:
         reasons = " · ".join(
             f"{escape(reason)}: {_n(count)}"
