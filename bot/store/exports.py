@@ -50,9 +50,9 @@ class Exports:
         if phone is not None:  # the phone's index finds its few rows
             yield from self._pages(f"{in_range} AND r.phone = ?", (*bounds, phone), size)
             return
-        # Without an index on sends.created_at, one query over the whole range would scan and
-        # sort all of it for every batch; a page of sends (a scan of that table alone) then
-        # their recipients through the send_id index keeps each batch's work to its own rows.
+        # One query over the whole range would sort all of it for every batch; a page of sends
+        # (the created_at index) then their recipients through the send_id index keeps each
+        # batch's work to its own rows.
         after: tuple[object, ...] = ()
         while True:
             keyset = " AND (s.created_at, s.id) > (?, ?)" if after else ""
