@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import uuid
 from concurrent.futures import Executor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.command_text import ExportCommand
 from bot.core.i18n import _, plural
 from bot.exports import problem_sentence, records, write_csv
 from bot.slack.blocks.common import escape
-from bot.slack.errors import slack_error
+from bot.slack.later import answer_later
 from bot.slack.people import People, PeopleList
 from bot.store import Store
 
@@ -71,38 +70,14 @@ def answer(
         ack(text=problem_sentence(request, escape), response_type="ephemeral")
         return
     ack(text=_("export.preparing", **_words(request)), response_type="ephemeral")
-    lookups.submit(_export, store, admins, client, request, user, respond)
+    work = partial(_export_to_dm, store, admins, client, request, user)
+    keys = {"slack_failed": "export.slack_failed", "failed": "export.failed"}
+    lookups.submit(answer_later, respond, user, "export", work, **keys)
 
 
 def _words(request: ExportCommand) -> dict[str, str]:
     phone = _("export.to_phone", phone=request.phone) if request.phone else ""
     return {"start": str(request.start), "end": str(request.end), "phone": phone}
-
-
-def _export(
-    store: Store,
-    admins: PeopleList,
-    client: WebClient,
-    request: ExportCommand,
-    user: str,
-    respond: Respond,
-) -> None:
-    try:
-        text = _export_to_dm(store, admins, client, request, user)
-    except SlackApiError as error:
-        code = slack_error(error)
-        log.warning("export for %s not sent: %s", user, code)
-        text = _("export.slack_failed", code=escape(code))
-    except Exception as error:
-        reference = uuid.uuid4().hex[:8]
-        log.error(
-            "export failed (reference %s): %s", reference, type(error).__name__, exc_info=error
-        )
-        text = _("export.failed", reference=reference)
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=True)
-    except Exception as error:  # the response URL expired (30 minutes) or Slack is away
-        log.warning("could not tell %s how the export went: %s", user, type(error).__name__)
 
 
 def _export_to_dm(

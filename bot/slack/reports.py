@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Iterable
 from concurrent.futures import Executor
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -31,6 +31,7 @@ from bot.slack.blocks.report import report_summary
 from bot.slack.compose import display_names
 from bot.slack.errors import slack_error
 from bot.slack.exports import report_admins
+from bot.slack.later import answer_later
 from bot.slack.people import People, PeopleList
 from bot.store import Store
 
@@ -72,35 +73,9 @@ def answer(
     scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
     key = "report.preparing_public" if request.public else "report.preparing_dm"
     ack(text=_(key, scope=scope, period=period.label), response_type="ephemeral")
-    lookups.submit(_report, store, admins, client, request, period, command, respond)
-
-
-def _report(
-    store: Store,
-    admins: PeopleList | None,
-    client: WebClient,
-    request: ReportCommand,
-    period: Period,
-    command: dict[str, Any],
-    respond: Respond,
-) -> None:
-    user = command["user_id"]
-    try:
-        text = _deliver(store, admins, client, request, period, command)
-    except SlackApiError as error:
-        code = slack_error(error)
-        log.warning("report for %s not sent: %s", user, code)
-        text = _("report.slack_failed", code=escape(code))
-    except Exception as error:
-        reference = uuid.uuid4().hex[:8]
-        log.error(
-            "report failed (reference %s): %s", reference, type(error).__name__, exc_info=error
-        )
-        text = _("report.failed", reference=reference)
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=True)
-    except Exception as error:  # the response URL expired (30 minutes) or Slack is away
-        log.warning("could not tell %s how the report went: %s", user, type(error).__name__)
+    work = partial(_deliver, store, admins, client, request, period, command)
+    keys = {"slack_failed": "report.slack_failed", "failed": "report.failed"}
+    lookups.submit(answer_later, respond, command["user_id"], "report", work, **keys)
 
 
 def _deliver(
