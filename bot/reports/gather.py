@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.core.delivery import State
 from bot.core.i18n import _
 from bot.core.model import Channel
 from bot.core.report import FAILED_STATES, Figures
@@ -28,5 +29,7 @@ def gather(store: Store, period: Period, channel_id: str | None = None) -> Figur
 
 def failure_reason(row: Row) -> str:
     """Why a recipient failed, in the words the threads use; an SMS fallback's says so."""
-    words = error_words(row) or _(f"state.{row['state']}")
+    words = error_words(row) or _(
+        "report.not_delivered" if row["state"] == State.FAILED else f"state.{row['state']}"
+    )
     return _("report.sms_reason", reason=words) if row["channel"] == Channel.SMS else words
