@@ -35,8 +35,7 @@ OUTCOMES = (
     ("refused", 118, 1),
     ("skipped", None, 3),
     ("cancelled", None, 2),
-    ("accepted", None, 2),
-)
+)  # only final states: a message still on its way would be polled for and fall back to SMS
 VIBER_PRICE, SMS_PRICE = 470.0, 560.0
 
 
@@ -99,7 +98,7 @@ def past_month(
     return rows
 
 
-def write_history(db: Database, rows: Sequence[PastRecipient]) -> None:
+def write_history(db: Database, rows: Sequence[PastRecipient], team_id: str = "T0001") -> None:
     """The sends and recipients of `rows`, in one transaction, as finished history."""
     sends: dict[str, PastRecipient] = {}
     with_sms = set()
@@ -112,12 +111,13 @@ def write_history(db: Database, rows: Sequence[PastRecipient]) -> None:
             """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id, text,
                    image_url, button_label, button_url, brandname, test_send, thread_state,
                    approval, category, sms_fallback)
-               VALUES (?, ?, ?, 'T0001', ?, ?, ?, '', '', '', ?, ?, 'posted', 'none', 'care', ?)""",
+               VALUES (?, ?, ?, ?, ?, ?, ?, '', '', '', ?, ?, 'posted', 'none', 'care', ?)""",
             [
                 (
                     send.send_id,
                     send.created_at,
                     send.created_at + 60,
+                    team_id,
                     send.channel_id,
                     send.user_id,
                     "Đơn hàng của quý khách đã sẵn sàng.",

@@ -16,11 +16,12 @@ from typing import Any
 
 from bot.demo import payloads, stories
 from bot.demo.builder import WorkflowBuilder
+from bot.demo.conversations import NAMES, as_dict, render_conversation, render_dms
 from bot.demo.files import DemoFiles, examples
 from bot.demo.gateway import choose_outcome, force_refusal
 from bot.demo.render import render_message, render_view
 from bot.demo.state import BadSubmission, with_files
-from bot.demo.world import AGENT, APP_ID, CHANNEL_ID, PEOPLE, TEAM_ID, DemoWorld
+from bot.demo.world import AGENT, APP_ID, CHANNEL_ID, CHANNEL_NAME, PEOPLE, TEAM_ID, DemoWorld
 from bot.standins.slack_api import HomeTab, Modal
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,9 @@ class Page:
         self.world = world
         self.workspace = payloads.Workspace(team_id=TEAM_ID, api_app_id=APP_ID)
         self.user = AGENT
-        self.answers: list[dict[str, Any]] = []  # what commands answered straight away
+        # What commands answered straight away, and when: shown among the app's later notes
+        # (a report's "⏳ Preparing…" before its "📊 … in your direct messages").
+        self.answers: list[tuple[float, dict[str, Any]]] = []
         self.closed_at = 0.0  # a modal opened or updated after this is on screen
         self.view_errors: dict[str, str] = {}
         self.home_open = False
@@ -54,24 +57,12 @@ class Page:
     # -- what the page shows --------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        slack = self.world.slack
-        names = {**PEOPLE, CHANNEL_ID: CHANNEL_NAME}
-        with slack.lock:
-            messages = sorted(slack.messages.values(), key=lambda m: float(m.ts))
-        parents = [m for m in messages if m.thread_ts is None and m.channel == CHANNEL_ID]
-        html = []
-        for parent in parents:
-            html.append(render_message(_as_dict(parent), names=names, channel_id=CHANNEL_ID))
-            replies = [m for m in messages if m.thread_ts == parent.ts]
-            html += [
-                render_message(_as_dict(r), names=names, channel_id=CHANNEL_ID) for r in replies
-            ]
-        notes = [
-            render_message({"text": n.text, "blocks": n.blocks}, names=names, ephemeral=True)
-            for n in slack.ephemeral_notes(limit=6)
-        ]
+        slack, names = self.world.slack, NAMES
+        channel, _shown = render_conversation(slack, {CHANNEL_ID})
+        dms, dm_count = render_dms(slack, self.user)
+        notes = [(n.at, {"text": n.text, "blocks": n.blocks}) for n in slack.ephemeral_notes(6)]
         with self._lock:
-            notes += [render_message(a, names=names, ephemeral=True) for a in self.answers[-3:]]
+            notes += self.answers[-3:]
             latest = slack.latest_modal()
             modal = latest if latest is not None and latest.at > self.closed_at else None
             errors = dict(self.view_errors)
@@ -81,8 +72,13 @@ class Page:
             "user": self.user,
             "people": PEOPLE,
             "approvals": self.world.approvals,
-            "messages": "".join(html),
-            "ephemeral": "".join(notes),
+            "messages": channel,
+            "dms": dms,  # the app's direct messages with this person
+            "dm_count": dm_count,
+            "ephemeral": "".join(
+                render_message(note, names=names, ephemeral=True)
+                for _at, note in sorted(notes, key=lambda timed: timed[0])
+            ),
             "modal": render_view(
                 modal.view,
                 names=names,
@@ -137,8 +133,9 @@ class Page:
         return {}
 
     def _command(self, data: dict[str, Any]) -> dict[str, Any]:
+        asked = time.time()  # before anything the command sets off can answer later
         answer = self._run_command(str(data.get("text", "")))
-        self._note_answer(answer)
+        self._note_answer(answer, asked)
         return {"status": answer.status_code}
 
     def _run_command(self, typed: str) -> Any:
@@ -187,7 +184,7 @@ class Page:
             if message is None:
                 return {"error": "that message is gone"}
             payload = payloads.message_block_actions(
-                _as_dict(message),
+                as_dict(message),
                 block_id=block_id,
                 action_id=action_id,
                 workspace=self.workspace,
@@ -269,26 +266,14 @@ class Page:
     def _response_url(self) -> str:
         return self.world.slack.response_url(f"{self.user}-{next(self._count)}")
 
-    def _note_answer(self, answer: Any) -> None:
+    def _note_answer(self, answer: Any, asked: float) -> None:
         body = as_json(answer.text)
         if body.get("text") or body.get("blocks"):
             with self._lock:
-                self.answers.append(body)
+                self.answers.append((asked, body))
 
 
 _FORM = "application/x-www-form-urlencoded"
-CHANNEL_NAME = "support"
-
-
-def _as_dict(message: Any) -> dict[str, Any]:
-    return {
-        "ts": message.ts,
-        "thread_ts": message.thread_ts,
-        "text": message.text,
-        "blocks": message.blocks,
-        "channel": message.channel,
-        "files": message.files,
-    }
 
 
 def as_json(text: str) -> dict[str, Any]:

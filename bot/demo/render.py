@@ -1,14 +1,14 @@
 """Block Kit surfaces as HTML, close to Slack's look: messages, modals and the Home tab.
 
-Pure: JSON in, an HTML fragment out. Everything taken from the JSON is escaped; images are
-links (the page never loads anything from the internet); a type this module does not know
-raises `UnknownBlock` instead of disappearing from the page.
+Pure: JSON in, an HTML fragment out. Everything taken from the JSON is escaped; images on the
+internet are links (the page never loads anything from there), while a picture shared as a file
+is shown from the demo server (`filecards`); a type this module does not know raises
+`UnknownBlock` instead of disappearing from the page.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -23,10 +23,12 @@ from bot.demo.elements import (
     image_link,
     render_element,
 )
+from bot.demo.filecards import FILES_PATH, file_card
 from bot.demo.ids import block_id_of
 from bot.demo.mrkdwn import render_mrkdwn, render_plain
 
 __all__ = [
+    "FILES_PATH",
     "SURFACES",
     "UnknownBlock",
     "render_blocks",
@@ -38,8 +40,6 @@ __all__ = [
 
 SURFACES = ("message", "modal", "home")
 OPTIONAL = "(optional)"
-FILES_PATH = "/files/"  # where the demo server hands out a file's bytes, by its id
-_FILE_ID = re.compile(r"F[A-Z0-9]{1,40}")
 
 
 def render_blocks(
@@ -163,7 +163,7 @@ def render_message(
 ) -> str:
     """One message (`text` fallback + `blocks`, `ts`, `thread_ts`, `user` or a bot's): its
     blocks when it has some, else its text; then the files it shares (`files`), each with a
-    link to its bytes on the demo server. An ephemeral one (`response_type: ephemeral`, or
+    link to its bytes on the demo server, a picture shown as itself. An ephemeral one (`response_type: ephemeral`, or
     `ephemeral=True`) says that only its reader sees it."""
     known = names or {}
     if ephemeral is None:
@@ -178,7 +178,7 @@ def render_message(
         text = str(message.get("text") or "")
         shown = render_mrkdwn(text, names=known, now=now) if message.get("mrkdwn", True) else ""
         body = f'<div class="sk-text">{shown or render_plain(text)}</div>'
-    body += "".join(_file_card(file) for file in files)
+    body += "".join(file_card(file) for file in files)
     user = message.get("user")
     is_bot = not user or bool(message.get("bot_id"))
     author = message.get("username") or (known.get(user) if user else None) or user or bot_name
@@ -202,30 +202,6 @@ def render_message(
     )
     return (
         f'<div {wrapper}><div class="sk-message-header">{" ".join(header)}</div>{note}{body}</div>'
-    )
-
-
-def _file_card(file: Any) -> str:
-    """A shared file: its title, name, type and size, and a link to download it."""
-    if not isinstance(file, Mapping):
-        raise ValueError(f"not a Slack file object: {file!r}")
-    name = str(file.get("name") or file.get("title") or "file")
-    title = str(file.get("title") or name)
-    size = file.get("size")
-    details = [name, str(file.get("pretty_type") or file.get("filetype") or "")]
-    if isinstance(size, int) and not isinstance(size, bool):
-        details.append(f"{size:,} bytes" if size != 1 else "1 byte")
-    meta = " · ".join(html.escape(part) for part in details if part)
-    file_id = str(file.get("id") or "")
-    download = ""
-    if _FILE_ID.fullmatch(file_id):
-        where = attrs(class_="sk-button sk-file-download", href=FILES_PATH + file_id, download=name)
-        download = f"<a {where}>Download</a>"
-    return (
-        f"<div {attrs(class_='sk-file-card', data_file_id=file_id or None)}>"
-        '<span class="sk-file-icon">📄</span><div class="sk-file-about">'
-        f'<div class="sk-file-title">{html.escape(title)}</div>'
-        f'<div class="sk-file-meta">{meta}</div></div>{download}</div>'
     )
 
 

@@ -6,12 +6,14 @@ import argparse
 import logging
 import shutil
 import threading
+import time
 import webbrowser
 from pathlib import Path
 
 from bot.demo.page import Page
+from bot.demo.seeding import HISTORY_DAYS, seed_history
 from bot.demo.server import serve
-from bot.demo.world import DemoWorld
+from bot.demo.world import CHANNEL_ID, CHANNEL_NAME, TEAM_ID, DemoWorld
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +27,14 @@ def run(args: argparse.Namespace) -> None:
     print("Starting the app and its local stand-ins for Slack and eSMS …", flush=True)
     try:
         world.start()
+        # Once the app has created the schema, before anyone looks: a month for the reports.
+        seeded = seed_history(world.database_url, CHANNEL_ID, time.time(), TEAM_ID)
+        if seeded:
+            print(
+                f"#{CHANNEL_NAME} has {HISTORY_DAYS} days of past sends ({seeded}) by four other "
+                "agents, for /viber report and the Home tab.",
+                flush=True,
+            )
         page = Page(world)
         page.seed()  # the opted-out number, before anyone can compose
         try:

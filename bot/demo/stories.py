@@ -1,7 +1,8 @@
 """What the demo shows without anyone configuring anything, besides a delivered message: a
 number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs,
-marketing hours that are closed when the demo starts, and a campaign from the example file
-(`examples/campaign.csv`, offered in the campaign form). The page's hints say which is which.
+marketing hours that are closed when the demo starts, a campaign from the example file
+(`examples/campaign.csv`, offered in the campaign form), and a month of other agents' sends for
+`/viber report` and the Home tab. The page's hints say which is which.
 
 Pure: the numbers, the marketing hours for a moment, the outcome choices the page offers, and
 the hints as HTML (every text escaped).
@@ -28,6 +29,9 @@ SMS_EXAMPLE = "Don hang A123 da san sang. Chi tiet: https://shop.example/a123"
 # The example file's columns, put in the campaign's message.
 CAMPAIGN_COMMAND = "/viber campaign"
 CAMPAIGN_TEXT = "Chào {Tên khách}, đơn {Mã đơn} giao ngày {Ngày giao}"
+# A month of history is in #support from the start (`seeding`): its report, by direct message.
+REPORT_COMMAND = "/viber report 30d"
+REPORT_PUBLIC_COMMAND = "/viber report 30d public"
 MARKETING_OPENS_AFTER_MINUTES = 120
 MARKETING_OPEN_MINUTES = 60
 _DAY = 24 * 60
@@ -130,6 +134,10 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         "appears in #support, the run completing once eSMS accepts (or, waiting for "
         f"<i>delivered</i>, once it is delivered); try {_step_phones(INVALID_STEP_PHONE)} to "
         "see how a workflow author is told what is wrong.",
+        f"#support has a month of past sends by four other agents: {_code(REPORT_COMMAND)} "
+        "brings its chart and summary to your direct messages with the app (<i>💬 Viber</i> "
+        f"in the sidebar), {_code(REPORT_PUBLIC_COMMAND)} posts them in #support; the "
+        "<i>Home</i> tab shows the whole team's week and the eSMS balance.",
     ]
     if approvals:
         out.append("Every send waits for an approver: switch <i>Acting as</i> to Minh to decide.")

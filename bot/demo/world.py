@@ -18,6 +18,7 @@ import requests
 from slack_sdk.signature import SignatureVerifier
 
 from bot.demo import stories
+from bot.demo.history import NAMES as PAST_AGENTS
 from bot.standins import esms as esms_standin
 from bot.standins.esms import EsmsStandIn
 from bot.standins.slack_api import SlackApiStandIn
@@ -27,6 +28,7 @@ SIGNING_SECRET = "demo-signing-secret-not-real"
 TEAM_ID = "T0DEMO"
 APP_ID = "A0DEMO"
 CHANNEL_ID = "C0SUPPORT"
+CHANNEL_NAME = "support"
 AGENT, APPROVER = "U0LINH", "U0MINH"
 PEOPLE = {AGENT: "Linh (agent)", APPROVER: "Minh (approver)"}
 DELIVERY_SECONDS = 3.0
@@ -48,6 +50,10 @@ class DemoWorld:
         self.language = language
         self.slack = SlackApiStandIn(token=BOT_TOKEN)
         self.slack.users.update(PEOPLE)
+        # The agents of the month of history the demo starts with (`seeding`), and the channel's
+        # name, for the names in the report's chart and summary.
+        self.slack.users.update(PAST_AGENTS)
+        self.slack.channel_names[CHANNEL_ID] = CHANNEL_NAME
         self.esms = EsmsStandIn(
             auto_deliver_seconds=DELIVERY_SECONDS,
             outcomes={phone: choice.viber for phone, choice in stories.PRECHOSEN.items()},
@@ -60,6 +66,10 @@ class DemoWorld:
         self.process: subprocess.Popen[bytes] | None = None
         self.http = requests.Session()
         self.http.trust_env = False  # straight to 127.0.0.1, whatever proxy this machine sets
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database}"
 
     def environment(self) -> dict[str, str]:
         # Only what a process needs to run: none of this machine's own settings for the app (an
@@ -83,7 +93,7 @@ class DemoWorld:
             SMS_ASCII="true",  # as the stand-in's templates are written (and cheaper)
             MARKETING_HOURS=self.marketing_hours,
             PUBLIC_URL=self.app_url,
-            DATABASE_URL=f"sqlite:///{self.database}",
+            DATABASE_URL=self.database_url,
             TEMPLATE_ADMINS=AGENT,
             # Quick enough to watch a silent gateway being caught up with.
             STATUS_POLL_SECONDS="10",

@@ -17,8 +17,12 @@ import time
 
 import pytest
 import requests
+from PIL import Image
 
 from bot.demo import stories
+from bot.demo.history import AGENTS
+from bot.slack.dashboard import week_tally
+from bot.store import Store
 from tests.e2e.harness import free_port, wait_for
 
 
@@ -422,3 +426,84 @@ def test_a_step_run_waits_for_the_approver_and_a_workflow_can_stop_waiting(
     demo.click_in("0934567890", "approve_send")
     wait_for(lambda: "stopped waiting for it" in demo.state()["messages"], timeout=30)
     assert step_run(demo, stopped["execution_id"], "stopped")
+
+
+def sends_by_the_history(database) -> int:
+    """How many sends of the demo's month of history the database holds."""
+    store = Store.open(f"sqlite:///{database}", pool_size=1)
+    try:
+        marks = ", ".join("?" for _ in AGENTS)
+        query = f"SELECT COUNT(*) AS n FROM sends WHERE user_id IN ({marks})"
+        return store.db.fetch_one(query, AGENTS)["n"]
+    finally:
+        store.close()
+
+
+def figure(pattern: str, markup: str) -> int:
+    found = re.search(pattern, markup)
+    assert found, markup[-3000:]
+    return int(re.sub(r"[.,]", "", found.group(1)))
+
+
+def test_a_report_of_the_month_arrives_in_the_direct_messages(demo):
+    hints = demo.hints()
+    assert stories.REPORT_COMMAND in hints and stories.REPORT_PUBLIC_COMMAND in hints
+    first = demo.state()
+    assert first["dm_count"] == 0 and "Nothing here yet" in first["dms"]
+    demo.do("command", text=stories.REPORT_COMMAND)
+    dms = wait_for(lambda: (state := demo.state())["dm_count"] and state["dms"], timeout=60)
+    assert "📊 Viber report · " in dms and 'data-id="C0SUPPORT">#support</span>' in dms
+    assert figure(r"<b>([\d.,]+)</b> sends", dms) > 200  # the month the demo starts with
+    assert "@Nguyễn Thị Lan" in dms  # its agents, by the names the Slack stand-in gives
+    picture = re.search(r'<img class="sk-file-picture" src="(/files/F\w+)"', dms)
+    assert picture, dms[-3000:]
+    answer = demo.file(picture.group(1))
+    assert answer.ok and answer.headers["Content-Type"] == "image/png"
+    image = Image.open(io.BytesIO(answer.content))
+    assert image.format == "PNG" and image.size == (1920, 1440)
+    told = wait_for(lambda: "in your direct messages" in (shown := demo.shown()) and shown)
+    assert told.index("Preparing the report") < told.index("The report is in your direct")
+    assert "sk-file-image" not in demo.state()["messages"]  # nothing in #support
+
+    # The same report in #support, for everyone there; the direct messages stay as they were.
+    demo.do("command", text=stories.REPORT_PUBLIC_COMMAND)
+    wait_for(lambda: "sk-file-image" in demo.state()["messages"], timeout=60)
+    assert demo.state()["dm_count"] == 1
+    # The month's numbers are none of the stories': nothing was sent to them yet.
+    demo.do("command", text=f"/viber status {stories.DELIVERED}")
+    wait_for(lambda: f"Nothing was sent to {stories.DELIVERED} yet" in demo.shown())
+
+
+def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tmp_path):
+    database = tmp_path / "kept.db"
+    process, url = start_demo("--db", str(database))
+    running = _running(process, url)
+    demo = next(running)
+    try:
+        seeded = sends_by_the_history(database)
+        assert seeded > 250
+        demo.do("command", text=f"/viber {stories.DELIVERED} Xin chào")  # this week, whatever day
+        wait_for(lambda: f"{stories.DELIVERED}: delivered" in demo.shown(), timeout=30)
+        demo.do("home")
+        home = wait_for(
+            lambda: (h := demo.state()["home"]) and "This week, the whole team" in h and h,
+            timeout=15,
+        )
+        shown = figure(r"<b>([\d.,]+)</b> sends · ", home)
+        store = Store.open(f"sqlite:///{database}", pool_size=1)
+        try:
+            assert shown == week_tally(store).sends >= 1  # the team's, seeded sends and all
+        finally:
+            store.close()
+        assert stories.DELIVERED in home and "Nguyễn Thị Lan" not in home  # Linh's own sends
+        balance = r"eSMS balance: <b>[\d.,]+ ₫</b> \(as of <time class=\"sk-date\""
+        wait_for(lambda: re.search(balance, demo.state()["home"] or ""), timeout=20)
+    finally:
+        next(running, None)  # Ctrl-C, and the output checked
+    again, url = start_demo("--db", str(database))
+    running = _running(again, url)
+    next(running)
+    try:
+        assert sends_by_the_history(database) == seeded  # not written twice
+    finally:
+        next(running, None)

@@ -1,7 +1,8 @@
 """`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
 to two numbers, approve, and watch one delivered and the other's failed Viber message followed
-by a delivered SMS in the thread; then record that customer's opt-out from its reply. And a
-campaign from a CSV file chosen on this computer, run to its report."""
+by a delivered SMS in the thread; then record that customer's opt-out from its reply. A
+campaign from a CSV file chosen on this computer, run to its report; and the month's report,
+its chart shown in the direct messages with the app."""
 
 from __future__ import annotations
 
@@ -247,3 +248,28 @@ def test_workflow_builder_runs_the_step_from_the_panel(demo_without_approvals, b
     assert len(browser.find_elements(By.CSS_SELECTOR, "#messages .sk-message:not(.sk-reply)")) == 1
     SHOTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(SHOTS / "demo-workflow-step.png"))
+
+
+def test_the_months_report_is_shown_in_the_direct_messages(demo_without_approvals, browser):
+    browser.get(demo_without_approvals)
+    wait_for(lambda: stories.REPORT_COMMAND in text_of(browser, ".try"))
+    click(browser, f'.try-command[data-command="{stories.REPORT_COMMAND}"]')  # into the box
+    box = browser.find_element(By.ID, "command")
+    assert box.get_attribute("value") == stories.REPORT_COMMAND
+    box.send_keys("\n")
+    unread = "const b = document.getElementById('dm-unread'); return !b.hidden && b.textContent;"
+    assert wait_for(lambda: browser.execute_script(unread), timeout=60) == "1"
+    assert browser.find_element(By.ID, "dm-layer").get_attribute("hidden") is not None
+    click(browser, "#show-dms")
+    drawn = (
+        "const i = document.querySelector('#dm-layer:not([hidden]) img.sk-file-picture');"
+        "return i && i.complete && i.naturalWidth;"
+    )
+    assert wait_for(lambda: browser.execute_script(drawn), timeout=15) == 1920  # the PNG itself
+    assert "📊 Viber report · #support" in text_of(browser, "#dm-messages")
+    assert not browser.execute_script(unread)  # read now
+    assert "in your direct messages" in text_of(browser, "#ephemeral")
+    SHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "demo-report.png"))
+    click(browser, "#dm-layer .dm-close")
+    wait_for(lambda: browser.find_element(By.ID, "dm-layer").get_attribute("hidden") is not None)

@@ -7,15 +7,18 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from slack_sdk import WebClient
 
 from bot.core import i18n
-from bot.core.delivery import REPORTED_STATES, State
+from bot.core.delivery import REPORTED_STATES, State, is_final
+from bot.core.formatting import VIETNAM, format_vnd
 from bot.core.marketing import parse_hours
 from bot.core.message import ViberMessage
 from bot.core.model import (
@@ -28,10 +31,13 @@ from bot.core.model import (
     Send,
     ThreadState,
 )
+from bot.core.report import Tally
 from bot.core.sms_text import SmsTemplate, template_matches
-from bot.demo import stories, workflow
+from bot.demo import seeding, stories, workflow
+from bot.demo.conversations import NO_DMS, render_dms
 from bot.demo.elements import OfferedFile
 from bot.demo.files import BUILT_IN_CAMPAIGN, examples
+from bot.demo.history import AGENTS
 from bot.demo.render import (
     FILES_PATH,
     UnknownBlock,
@@ -41,6 +47,7 @@ from bot.demo.render import (
     render_plain,
     render_view,
 )
+from bot.demo.world import CHANNEL_ID, PEOPLE
 from bot.slack.blocks.approval import approval_request, reject_view
 from bot.slack.blocks.campaign import (
     PAUSE_ACTION,
@@ -54,10 +61,11 @@ from bot.slack.blocks.campaign import (
 )
 from bot.slack.blocks.common import help_text
 from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer_view
-from bot.slack.blocks.home import home_view
+from bot.slack.blocks.home import home_view, team_figures
 from bot.slack.blocks.lookup import lookup_text, send_summary
 from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message
 from bot.standins.esms_sms import DEFAULT_TEMPLATES
+from bot.standins.slack_api import SlackApiStandIn
 from tests import helpers
 
 NOW = 1_700_000_000.0
@@ -593,6 +601,9 @@ ALLOWED_TAGS = {
     "header",
     "footer",
     "section",
+    "figure",  # a picture shared as a file, shown from the demo server
+    "figcaption",
+    "img",
 }
 
 
@@ -669,11 +680,13 @@ def test_no_text_can_inject_markup(text: str) -> None:
     names = {"U1": text}
     message = {"text": text, "ts": text, "thread_ts": text, "user": "U1", "username": text}
     hostile_file = shared_file(text, text, title=text, pretty_type=text, size=text)
+    picture = shared_file("F0PNG", text, title=text, filetype="png", mimetype="image/png")
     offered = [OfferedFile(text, text, text, text)]
     plain = {"type": "plain_text", "text": text}
     markups = [
         render_mrkdwn(f"{text} <@U1> *{text}* `{text}`", names=names),
         render_message({**message, **hostile_file}, names=names),
+        render_message({**message, **picture}, names=names),
         render_view(
             {"type": "modal", "title": plain, "blocks": hostile_blocks(text)},
             files=offered,
@@ -704,6 +717,8 @@ def test_no_text_can_inject_markup(text: str) -> None:
                 assert href.lower().startswith(("https://", "http://", "mailto:", "tel:")) or (
                     href.startswith(FILES_PATH + "F") and href[len(FILES_PATH) :].isalnum()
                 ), href
+            if tag == "img":  # never from the internet: a file the Slack stand-in holds
+                assert attributes["src"] == FILES_PATH + "F0PNG", attributes
     # Text that looks like the renderer's own stand-ins for markup stays text.
     assert render_mrkdwn("\ue0000\ue001 <@U1> \ue0001\ue001").count("sk-mention") == 1
 
@@ -827,6 +842,8 @@ def test_the_hints_say_which_number_does_what() -> None:
     commands = [attrs.get("data-command") for tag, attrs in page.tags if tag == "code"]
     assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
     assert stories.CAMPAIGN_COMMAND in commands and None in commands  # the text is no command
+    assert stories.REPORT_COMMAND in commands and stories.REPORT_PUBLIC_COMMAND in commands
+    assert "brings its chart and summary to your direct messages with the app (💬 Viber" in shown
     assert "Acting as" not in visible(
         "".join(stories.hints(marketing="x", approvals=False, delay=0))
     )
@@ -1101,3 +1118,117 @@ def test_the_hint_runs_the_step_with_a_good_and_a_wrong_number() -> None:
         a["data-phones"] for tag, a in page.tags if "try-step" in (a.get("class") or "").split()
     ]
     assert phones == [stories.DELIVERED, stories.INVALID_STEP_PHONE]
+
+
+def chart_file(file_id: str = "F000000007", **more: Any) -> dict[str, Any]:
+    """A report's chart as the Slack stand-in shares it in a direct message."""
+    name = "viber-report-2026-11-03-2026-12-02.png"
+    picture = {"filetype": "png", "pretty_type": "PNG", "mimetype": "image/png", "size": 245993}
+    shared = shared_file(file_id, name, title="Viber report 2026-11-03 – 2026-12-02", **picture)
+    shared["files"][0].update(more)
+    return {**shared, "thread_ts": None}
+
+
+def test_a_picture_shared_as_a_file_is_shown_and_anything_else_is_a_card() -> None:
+    comment = "*📊 Viber report · <#C0SUPPORT> · 2026-11-03 – 2026-12-02*\n• *303* sends"
+    markup = render_message({**chart_file(), "text": comment}, names={"C0SUPPORT": "support"})
+    page = Page(markup)
+    [picture] = [a for tag, a in page.tags if tag == "img"]
+    assert picture == {
+        "class": "sk-file-picture",
+        "src": "/files/F000000007",
+        "alt": "Viber report 2026-11-03 – 2026-12-02",
+    }
+    [link] = [a for tag, a in page.tags if tag == "a"]
+    assert link["href"] == "/files/F000000007" and link["class"] == "sk-button sk-file-download"
+    shown = page.visible()
+    assert "📊 Viber report · #support · 2026-11-03 – 2026-12-02 • 303 sends" in shown
+    assert shown.endswith(
+        "2026-12-02viber-report-2026-11-03-2026-12-02.png · PNG · 245,993 bytesDownload"
+    )
+    assert "📄" not in shown and "sk-file-card" not in markup
+    # Not a picture to show: an SVG (it may carry a script), types that disagree, an odd id.
+    for odd in (
+        chart_file(filetype="svg", mimetype="image/svg+xml"),
+        chart_file(mimetype="text/html"),
+        chart_file("../api/state"),
+    ):
+        assert "<img" not in render_message(odd) and "sk-file-card" in render_message(odd)
+
+
+def test_the_home_tab_shows_the_teams_week_and_the_balance_as_of_its_time() -> None:
+    week = Tally(sends=31, recipients=59, delivered=45, failed=10, not_sent=4, sms=7, cost=26480)
+    checking = visible(render_view(home_view(["• a send"], team_figures(week, None, None, None))))
+    assert "This week, the whole team (since Monday, Vietnamese time)" in checking
+    assert "31 sends · 59 recipients · " in checking and "SMS fallbacks 7" in checking
+    assert "eSMS balance: being checked…" in checking and "• a send" in checking
+    read = home_view([], team_figures(week, 36693, NOW, None))
+    markup = render_view(read, now=NOW + 60)
+    assert f"eSMS balance: {format_vnd(36693)} (as of Today at 5:13 AM)" in visible(markup)
+    assert 'datetime="2023-11-15T05:13:20+07:00"' in markup and "&lt;!date" not in markup
+    assert "(as of Nov 15, 2023 at 5:13 AM)" in visible(render_view(read))  # the page's way
+    failed = visible(render_view(home_view([], team_figures(Tally(), 36693, NOW, "wrong <keys>"))))
+    assert "No send yet this week." in failed and "eSMS balance: unknown (wrong <keys>)" in failed
+    assert f"eSMS balance: {format_vnd(36693)} (as of " in failed  # the last amount read stays
+
+
+def test_the_direct_messages_are_the_apps_conversation_with_the_person() -> None:
+    slack = SlackApiStandIn(token="xoxb-demo")
+    slack.start()
+    try:
+        assert render_dms(slack, "U0LINH") == (NO_DMS, 0)
+        client = WebClient(token="xoxb-demo", base_url=slack.url + "api/")
+        dm = client.conversations_open(users="U0LINH")["channel"]["id"]
+        other = client.conversations_open(users="U0MINH")["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm,
+            content=b"\x89PNG\r\n\x1a\n not drawn here",
+            filename="viber-report.png",
+            title="Viber report",
+            initial_comment="*📊 Viber report* · <#C0SUPPORT> · <@U0LAN>",
+        )
+        client.files_upload_v2(
+            channel=dm, content="a,b\n1,2\n", filename="viber-sends.csv", title="Viber sends"
+        )
+        client.chat_postMessage(channel=other, text="for Minh only")
+        client.chat_postMessage(channel=CHANNEL_ID, text="in #support")
+        markup, count = render_dms(slack, "U0LINH")
+        uploads = {upload.filename: upload.file_id for upload in slack.uploads}
+    finally:
+        slack.stop()
+    assert count == 2 and markup.index("Viber report") < markup.index("Viber sends")
+    page = Page(markup)
+    shown = page.visible()
+    assert "📊 Viber report · #support · @Nguyễn Thị Lan" in shown  # the history's agents
+    assert "for Minh only" not in shown and "in #support" not in shown
+    [picture] = [a["src"] for tag, a in page.tags if tag == "img"]
+    assert picture == FILES_PATH + uploads["viber-report.png"]
+    downloads = [a["href"] for tag, a in page.tags if tag == "a"]
+    assert downloads == [
+        FILES_PATH + uploads["viber-report.png"],
+        FILES_PATH + uploads["viber-sends.csv"],
+    ]
+    assert 'class="sk-file-card" data-file-id="' + uploads["viber-sends.csv"] in markup
+
+
+def test_the_demos_history_is_past_settled_apart_and_written_once(store, database_url) -> None:
+    now = datetime(2026, 12, 2, 23, 59, tzinfo=VIETNAM).timestamp()  # every day's sends made
+    rows = seeding.demo_history(now, CHANNEL_ID)
+    assert seeding.history_start(now) == datetime(2026, 11, 3, tzinfo=VIETNAM).timestamp()
+    assert min(row.created_at for row in rows) >= seeding.history_start(now)
+    assert max(row.created_at for row in rows) + seeding.SETTLED_SECONDS <= now
+    assert {row.channel_id for row in rows} == {CHANNEL_ID}
+    assert {row.user_id for row in rows} <= set(AGENTS) and not set(AGENTS) & set(PEOPLE)
+    early = datetime(2026, 12, 2, 9, 30, tzinfo=VIETNAM).timestamp()  # none after the start
+    assert max(row.created_at for row in seeding.demo_history(early, CHANNEL_ID)) < early
+    sends = len({row.send_id for row in rows})
+    assert seeding.seed_history(database_url, CHANNEL_ID, now) == sends > 250
+    assert seeding.seed_history(database_url, CHANNEL_ID, now + 86400) == 0  # a kept database
+    written = store.db.fetch_all("SELECT phone, state FROM recipients")
+    assert len(written) == len(rows)
+    # Nothing the running app would still ask eSMS about, or send a late SMS fallback for.
+    assert all(is_final(row["state"]) for row in written)
+    # None of the numbers the page's stories and the example campaign file use.
+    used = {stories.DELIVERED, stories.FALLBACK, stories.OPTED_OUT}
+    used |= set(re.findall(r"0\d{9}", BUILT_IN_CAMPAIGN.decode()))
+    assert len(used) == 5 and not used & {row["phone"] for row in written}

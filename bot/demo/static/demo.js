@@ -62,6 +62,7 @@ function refresh() {
       for (const [id, name] of Object.entries(state.people)) who.add(new Option(name, id));
     }
     who.value = state.user;
+    document.dispatchEvent(new CustomEvent("demo-state", { detail: state })); // sidebar.js
   }).catch(() => {});
 }
 
@@ -297,11 +298,6 @@ document.addEventListener("submit", (event) => {
   } else if (form.id === "force-form") {
     post("force", { code: document.getElementById("force-code").value });
   }
-});
-
-document.getElementById("show-home").addEventListener("click", () => post("home"));
-document.getElementById("home-layer").addEventListener("click", (event) => {
-  if (event.target.id === "home-layer") post("close", { what: "home" });
 });
 
 refresh();
