@@ -124,7 +124,8 @@ def _groups(axes: Axes, title: str, groups: Mapping[str, Tally], names: Mapping[
             fontsize=8,
         )
     axes.set_title(title, fontsize=11, loc="left")
-    axes.margins(x=0.35)
+    highest = max((tally.recipients for _key, tally in shown), default=0)
+    axes.set_xlim(0, max(highest, 1) * 1.7)  # room for the figures beside the longest bar
 
 
 def _reasons(axes: Axes, figures: Figures) -> None:
