@@ -5,6 +5,7 @@ its schema brought up to date. Only `bot.cli` imports this module."""
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -144,7 +145,9 @@ def serve(args: argparse.Namespace) -> None:
         def load(self) -> Any:  # in each process gunicorn forks
             from bot.wsgi import create_app
 
-            return create_app(settings, start_worker=run_jobs)
+            app = create_app(settings, start_worker=run_jobs)
+            _freeze_startup_objects()
+            return app
 
     log.info(
         "serving on %s:%s with %d web process%s (%s); %s",
@@ -172,6 +175,15 @@ def serve(args: argparse.Namespace) -> None:
     finally:  # gunicorn's processes leave through here too, forked: only the arbiter tidies
         if timings is not None and os.getpid() == arbiter:
             metrics.remove_run_dir(timings)
+
+
+def _freeze_startup_objects() -> None:
+    """Keep the objects made at start-up (modules, the app, its settings) out of every later
+    garbage collection. They live as long as the process, and a full collection over them
+    (some 50,000) held the interpreter for 50–100 ms on a 2-core machine: every request in
+    flight waited for it, once in the first seconds of serving."""
+    gc.collect()
+    gc.freeze()
 
 
 def _process_ended(arbiter: Any, process: Any) -> None:

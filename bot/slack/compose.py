@@ -7,6 +7,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -181,8 +182,6 @@ def submit(
     errors = dict(draft.errors)
     if category not in (Category.CARE, Category.MARKETING):
         errors["category"] = _("err.category")
-    if "recipients" not in errors and (opted_out := opted_out_error(store, draft.phones)):
-        errors["recipients"] = opted_out
     choice = choose_sms(values, message, category, settings.outreach, sms.get())
     errors.update(choice.errors)
     scheduled_at, problem = check_send_at(values["send_at"], time.time())
@@ -191,6 +190,14 @@ def submit(
     brandname = values["brandname"] or settings.esms_brandname
     if brandname not in settings.esms_brandnames:
         errors["brandname"] = _("err.brandname")
+    # The opt-outs are looked up on their own only to be shown beside other errors; otherwise
+    # the transaction that stores the send checks them, a round trip less before the ack.
+    if (
+        errors
+        and "recipients" not in errors
+        and (opted_out := opted_out_error(store, draft.phones))
+    ):
+        errors["recipients"] = opted_out
     if errors:
         ack(
             response_action="errors",
@@ -205,7 +212,8 @@ def submit(
         response_url=context.response_url,
         thread_ts=context.thread_ts,
     )
-    accept_draft(
+    accept = partial(
+        accept_draft,
         settings,
         store,
         draft,
@@ -217,4 +225,9 @@ def submit(
         sms_fallback=choice.wanted,
         sms_text=choice.text,
     )
+    if accept(unless_opted_out=True) is None:
+        if opted_out := opted_out_error(store, draft.phones):
+            ack(response_action="errors", errors={block_ids["recipients"]: opted_out})
+            return
+        accept()  # the number was taken off the list in between: as if checked before
     ack()

@@ -80,8 +80,11 @@ def accept_draft(
     category: str = Category.CARE,
     sms_fallback: bool | None = None,
     sms_text: str | None = None,
-) -> str:
-    """Store the send; the caller checked the draft (`check_draft`, `opted_out_error`)."""
+    unless_opted_out: bool = False,
+) -> str | None:
+    """Store the send; the caller checked the draft (`check_draft`, and `opted_out_error`
+    unless it asks for `unless_opted_out`: then the opt-outs are checked in the transaction
+    that stores the send, and None says one of the numbers opted out and nothing was stored)."""
     outreach = settings.outreach
     message = draft.message
     held_until = None
@@ -96,28 +99,31 @@ def accept_draft(
     sms_fallback = bool(sms_fallback and outreach.sms_available)
     if sms_fallback and not sms_text:
         sms_text = fallback_text(message, ascii_only=outreach.sms_ascii)
-    send_id = store.sends.create(
-        NewSend(
-            team_id=origin.team_id,
-            channel_id=origin.channel_id,
-            user_id=origin.user_id,
-            message=message,
-            phones=draft.phones,
-            brandname=brandname or settings.esms_brandname,
-            test_send=settings.esms_sandbox or (test_send and settings.esms_allow_test_sends),
-            response_url=origin.response_url,
-            approval_ttl_seconds=settings.approval_ttl_hours * 3600
-            if settings.approval_required
-            else None,
-            approval_channel=settings.approval_channel,
-            scheduled_at=scheduled_at,
-            thread_ts=origin.thread_ts,
-            category=category,
-            sms_fallback=sms_fallback,
-            sms_text=sms_text if sms_fallback else None,
-            held_until=held_until,
-        )
+    new = NewSend(
+        team_id=origin.team_id,
+        channel_id=origin.channel_id,
+        user_id=origin.user_id,
+        message=message,
+        phones=draft.phones,
+        brandname=brandname or settings.esms_brandname,
+        test_send=settings.esms_sandbox or (test_send and settings.esms_allow_test_sends),
+        response_url=origin.response_url,
+        approval_ttl_seconds=settings.approval_ttl_hours * 3600
+        if settings.approval_required
+        else None,
+        approval_channel=settings.approval_channel,
+        scheduled_at=scheduled_at,
+        thread_ts=origin.thread_ts,
+        category=category,
+        sms_fallback=sms_fallback,
+        sms_text=sms_text if sms_fallback else None,
+        held_until=held_until,
     )
+    send_id = (
+        store.sends.create_unless_opted_out(new) if unless_opted_out else store.sends.create(new)
+    )
+    if send_id is None:
+        return None
     log.info(
         "send %s stored: %d recipient(s) by %s in %s",
         send_id,

@@ -38,6 +38,30 @@ def _next_job(candidates: str, suffix: str = "") -> str:
         ORDER BY j.run_after LIMIT 1{suffix}"""
 
 
+def queued_job(
+    kind: JobKind,
+    send_id: str,
+    *,
+    recipient_id: int | None = None,
+    run_after: float | None = None,
+) -> dict[str, object]:
+    """A new job's columns and values, for `enqueue` and for a send stored in one statement."""
+    # Updates to one thread run strictly in order; each recipient's submit runs on its own.
+    order_key = f"submit:{recipient_id}" if kind == JobKind.SUBMIT else f"thread:{send_id}"
+    now = time.time()
+    return {
+        "kind": kind,
+        "send_id": send_id,
+        "recipient_id": recipient_id,
+        "order_key": order_key,
+        "state": JobState.QUEUED,
+        "attempts": 0,
+        "run_after": max(now, run_after or now),
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def enqueue(
     conn: Connection,
     kind: JobKind,
@@ -46,24 +70,9 @@ def enqueue(
     recipient_id: int | None = None,
     run_after: float | None = None,
 ) -> None:
-    # Updates to one thread run strictly in order; each recipient's submit runs on its own.
-    order_key = f"submit:{recipient_id}" if kind == JobKind.SUBMIT else f"thread:{send_id}"
-    now = time.time()
-    conn.execute(
-        """INSERT INTO jobs (kind, send_id, recipient_id, order_key, state, attempts, run_after,
-               created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)""",
-        (
-            kind,
-            send_id,
-            recipient_id,
-            order_key,
-            JobState.QUEUED,
-            max(now, run_after or now),
-            now,
-            now,
-        ),
-    )
+    job = queued_job(kind, send_id, recipient_id=recipient_id, run_after=run_after)
+    marks = ", ".join("?" for _ in job)
+    conn.execute(f"INSERT INTO jobs ({', '.join(job)}) VALUES ({marks})", tuple(job.values()))
 
 
 def enqueue_sync(conn: Connection, send_id: str) -> None:

@@ -4,13 +4,11 @@ a thread, cancelled while still held for later."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 
 from bot.core.delivery import State
 from bot.core.model import (
     Approval,
-    CampaignState,
     JobKind,
     JobState,
     LookUp,
@@ -20,6 +18,7 @@ from bot.core.model import (
     ThreadState,
 )
 from bot.db import Connection, Database
+from bot.store.intake import store_send
 from bot.store.jobs import enqueue, enqueue_sync
 from bot.store.rows import recipient_from, reload_send, send_from
 
@@ -50,62 +49,17 @@ class Sends:
     def create(self, new: NewSend) -> str:
         """Store a send, its recipients (each with its RequestId) and the job that posts its
         thread."""
-        send_id = uuid.uuid4().hex[:16]
-        now = time.time()
-        approval_needed = new.approval_ttl_seconds is not None
-        with self.db.transaction() as conn:
-            conn.execute(
-                """INSERT INTO sends (id, created_at, updated_at, team_id, channel_id, user_id,
-                       response_url, text, image_url, button_label, button_url, brandname,
-                       test_send, thread_state, approval, approval_expires_at, approval_channel,
-                       scheduled_at, thread_ts, category, sms_fallback, sms_text, held_until,
-                       campaign)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    send_id,
-                    now,
-                    now,
-                    new.team_id,
-                    new.channel_id,
-                    new.user_id,
-                    new.response_url,
-                    new.message.text,
-                    new.message.image_url,
-                    new.message.button_label,
-                    new.message.button_url,
-                    new.brandname,
-                    int(new.test_send),
-                    ThreadState.NEW,
-                    Approval.PENDING if approval_needed else Approval.NONE,
-                    now + new.approval_ttl_seconds if approval_needed else None,
-                    new.approval_channel if approval_needed else None,
-                    new.scheduled_at,
-                    new.thread_ts,
-                    new.category,
-                    int(new.sms_fallback),
-                    new.sms_text,
-                    new.held_until,
-                    int(new.campaign_file is not None),
-                ),
-            )
-            conn.executemany(
-                """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [
-                    (send_id, position, phone, str(uuid.uuid4()), State.QUEUED, now)
-                    for position, phone in enumerate(new.phones)
-                ],
-            )
-            enqueue(conn, JobKind.POST_PARENT, send_id)
-            if new.campaign_file:  # read after the thread is posted: the same line of jobs
-                file_id, file_name, file_url = new.campaign_file
-                conn.execute(
-                    """INSERT INTO campaigns (send_id, state, file_id, file_name, file_url,
-                           updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
-                    (send_id, CampaignState.READING, file_id, file_name, file_url, now),
-                )
-                enqueue(conn, JobKind.READ_CAMPAIGN, send_id)
+        send_id = store_send(self.db, new)
+        assert send_id is not None  # only a check for opt-outs stops a send
         self._wake()
+        return send_id
+
+    def create_unless_opted_out(self, new: NewSend) -> str | None:
+        """As `create`, in the same transaction as the check that none of its numbers opted
+        out; None, and nothing stored, when one did."""
+        send_id = store_send(self.db, new, unless_opted_out=True)
+        if send_id is not None:
+            self._wake()
         return send_id
 
     def get(self, send_id: str) -> Send | None:

@@ -4,6 +4,7 @@ both databases, and the pure rules."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -13,7 +14,8 @@ from bot.core.delivery import State
 from bot.core.fallback import needs_fallback
 from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours, with_prefix
-from bot.core.model import Callback, Category, Channel
+from bot.core.message import ViberMessage
+from bot.core.model import Callback, Category, Channel, JobKind, NewSend
 from bot.core.networks import network_name
 from bot.core.spreadsheet import SheetError, phone_column, read_sheet
 from bot.optout_file import import_file
@@ -135,6 +137,29 @@ def test_an_opt_out_is_recorded_once_with_every_change(store):
         ("add", "U1", "asked by phone"),
         ("remove", "U9", "consent given"),
     ]
+
+
+def test_a_send_with_an_opted_out_number_is_refused_by_the_transaction_that_stores_it(store):
+    store.optouts.add(PHONE, "U1")
+    fields = {"team_id": "T", "channel_id": "C1", "user_id": "U1", "brandname": "B"}
+    refused = NewSend(
+        phones=("0912345678", PHONE), message=ViberMessage(text="Hi"), test_send=False, **fields
+    )
+    assert store.sends.create_unless_opted_out(refused) is None
+    assert store.db.fetch_one("SELECT COUNT(*) AS n FROM sends")["n"] == 0
+    assert store.jobs.pending() == 0
+    stored = store.sends.create_unless_opted_out(
+        replace(refused, phones=("0912345678", "0923456789"), scheduled_at=time.time() + 60)
+    )
+    assert stored is not None
+    recipients = store.sends.recipients(stored)
+    assert [(r.phone, r.state) for r in recipients] == [
+        ("0912345678", State.QUEUED),
+        ("0923456789", State.QUEUED),
+    ]
+    assert len({r.request_id for r in recipients}) == 2
+    assert store.sends.get(stored).scheduled_at is not None
+    assert drain(store) == [JobKind.POST_PARENT]
 
 
 def test_an_opted_out_recipient_is_skipped_when_its_turn_comes(store):
