@@ -10,7 +10,8 @@ The words, as the report prints them:
 - *recipients*: Viber messages (one per number per send); *SMS fallbacks* are counted apart;
 - *delivered %*: delivered Viber messages out of those that went out (neither skipped nor
   cancelled);
-- *failed*: failed, rejected by eSMS, refused by eSMS, or whose status expired — Viber and SMS;
+- *failed*: Viber messages failed, rejected by eSMS, refused by eSMS, or whose status expired
+  (an SMS fallback's failures are counted with the SMS fallbacks; the reasons cover both);
 - *not sent*: skipped (opted out, over the marketing cap) or cancelled;
 - *pending*: everything else (queued, accepted, on its way);
 - *cost*: the prices eSMS reported, Viber and SMS together.
@@ -83,16 +84,16 @@ class Figures:
     brandnames: dict[str, Tally] = field(default_factory=dict)
     reasons: Counter[str] = field(default_factory=Counter)
     test_sends: int = 0
-    _seen: set[str] = field(default_factory=set, repr=False)
-    _tests: set[str] = field(default_factory=set, repr=False)
+    _last_send: str | None = field(default=None, repr=False)
 
     def add(self, row: Mapping[str, Any], reason: str | None = None) -> None:
-        """One recipient row (the export's columns); `reason` is its failure in words."""
+        """One recipient row (the export's columns); `reason` is its failure in words. A send's
+        rows come one after the other (the export's order), so only the last send is kept."""
         send_id = str(row["send_id"])
+        first_of_send = send_id != self._last_send
+        self._last_send = send_id
         if row["test_send"]:
-            if send_id not in self._tests:
-                self._tests.add(send_id)
-                self.test_sends += 1
+            self.test_sends += int(first_of_send)
             return
         day = datetime.fromtimestamp(float(row["created_at"]), VIETNAM).date()
         groups = (
@@ -102,8 +103,6 @@ class Figures:
             self.channels.setdefault(str(row["channel_id"]), Tally()),
             self.brandnames.setdefault(str(row["brandname"]), Tally()),
         )
-        first_of_send = send_id not in self._seen
-        self._seen.add(send_id)
         price = row["price"]
         for tally in groups:
             tally.sends += int(first_of_send)

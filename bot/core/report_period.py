@@ -12,6 +12,7 @@ from bot.core.formatting import VIETNAM
 PERIODS = ("today", "7d", "30d", "month")
 DEFAULT_PERIOD = "7d"
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+FIRST_YEAR, LAST_YEAR = 2000, 9998  # months a calendar and an epoch both hold
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,10 @@ def report_command(rest: str) -> ReportCommand:
             period = lowered
         else:
             return ReportCommand(problem="report.unknown_word", detail=word[:40])
-    if period and (match := _MONTH.match(period)) and not 1 <= int(match.group(2)) <= 12:
-        return ReportCommand(problem="report.bad_month", detail=period)
+    if period and (match := _MONTH.match(period)):
+        year, month = int(match.group(1)), int(match.group(2))
+        if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+            return ReportCommand(problem="report.bad_month", detail=period)
     return ReportCommand(period or DEFAULT_PERIOD, every_channel, public)
 
 

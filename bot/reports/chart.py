@@ -48,7 +48,8 @@ def render_png(
         known = names or {}
         chart = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
         FigureCanvasAgg(chart)
-        chart.suptitle(_("report.title", scope=scope, period=period.label), fontsize=16)
+        title = _("report.title", scope=_plain(scope), period=period.label)
+        chart.suptitle(title, fontsize=16)
         grid = chart.add_gridspec(3, 2, height_ratios=(1.3, 1, 1))
         _days(chart.add_subplot(grid[0, :]), figures, period)
         _groups(chart.add_subplot(grid[1, 0]), _("report.by_agent"), figures.agents, known)
@@ -165,4 +166,11 @@ def _share(tally: Tally) -> str:
 
 
 def _shorten(text: str, limit: int = 28) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return _plain(shown)
+
+
+def _plain(text: str) -> str:
+    """Text drawn as typed: matplotlib reads what stands between two `$` as a formula (a name
+    like `$$ Sales $$` would fail the whole report)."""
+    return text.replace("$", r"\$")

@@ -89,6 +89,6 @@ def build_bolt_app(
     optouts.register(app, store, allowed_users)
     campaigns.register(app, settings, store, approvers)
     workflow.register(app, settings, store, allowed_users)
-    home.register(app, store, BalanceCache(esms, lookups))
+    home.register(app, store, BalanceCache(esms, lookups), allowed_users)
     failures.register(app, store)
     return app

@@ -28,6 +28,7 @@ from bot.store.reports import Reports
 log = logging.getLogger(__name__)
 
 BALANCE_SECONDS = 300.0  # a balance older than this is read again when someone looks
+RETRY_SECONDS = 60.0  # after a failed look-up: an eSMS outage must not hold the look-ups busy
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Balance:
     amount: int | None  # VND; None while unknown
     read_at: float | None  # when eSMS answered
     problem: str | None = None  # why the last look-up failed, in words
+    failed_at: float | None = None  # when it failed
 
 
 def week_start(now: float) -> float:
@@ -67,16 +69,26 @@ class BalanceCache:
         with self._lock:
             return self._balance
 
-    def refresh_if_stale(self, then: Callable[[Balance], None]) -> None:
+    def refresh_if_stale(self, then: Callable[[Balance], None], shown: Balance) -> None:
         """When the balance is unknown or stale, read it in the background (one look-up at a
-        time) and give the new one to `then`, and to every `then` that asked meanwhile."""
+        time, none for a minute after one failed) and give the new one to `then`, and to
+        every `then` that asked meanwhile; `shown` is what the caller showed, and `then` gets
+        at once a balance read since."""
+        newer, start = None, False
         with self._lock:
-            read_at = self._balance.read_at
-            if read_at is not None and time.time() - read_at < self.seconds:
+            balance, now = self._balance, time.time()
+            if balance != shown:  # read while the caller was showing the older one
+                newer = balance
+            elif (balance.failed_at is not None and now - balance.failed_at < RETRY_SECONDS) or (
+                balance.read_at is not None and now - balance.read_at < self.seconds
+            ):
                 return
-            self._waiting.append(then)
-            start, self._reading = not self._reading, True
-        if start:
+            else:
+                self._waiting.append(then)
+                start, self._reading = not self._reading, True
+        if newer is not None:
+            then(newer)
+        elif start:
             self.executor.submit(self._read)
 
     def _read(self) -> None:
@@ -101,4 +113,4 @@ class BalanceCache:
     def _failed(self, problem: str) -> Balance:
         log.info("balance look-up for the Home tab failed: %s", problem)
         known = self._balance  # the last amount read stays shown, with the problem beside it
-        return Balance(known.amount, known.read_at, problem)
+        return Balance(known.amount, known.read_at, problem, time.time())

@@ -14,6 +14,7 @@ from bot.slack.binding import bind
 from bot.slack.blocks.home import home_view, team_figures
 from bot.slack.blocks.lookup import send_summary
 from bot.slack.dashboard import Balance, BalanceCache, week_tally
+from bot.slack.people import PeopleList
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -21,13 +22,21 @@ log = logging.getLogger(__name__)
 HOME_SENDS = 10
 
 
-def register(app: App, store: Store, balances: BalanceCache) -> None:
-    app.event("app_home_opened")(bind(home_opened, store, balances))
+def register(
+    app: App, store: Store, balances: BalanceCache, allowed_users: PeopleList | None
+) -> None:
+    app.event("app_home_opened")(bind(home_opened, store, balances, allowed_users))
 
 
 def home_opened(
-    store: Store, balances: BalanceCache, event: dict[str, Any], client: WebClient
+    store: Store,
+    balances: BalanceCache,
+    allowed_users: PeopleList | None,
+    event: dict[str, Any],
+    client: WebClient,
 ) -> None:
+    """The viewer's Home tab; the team's figures and the balance only for those who may use
+    the app (ALLOWED_USERS, when set), as `/viber report` and `/viber balance` are."""
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
     user_id = str(event["user"])
@@ -35,14 +44,19 @@ def home_opened(
         send_summary(send, store.sends.recipients(send.id))
         for send in store.sends.by_user(user_id, HOME_SENDS)
     ]
-    week = week_tally(store)
+    member = allowed_users is None or allowed_users.contains(user_id, fresh=False) is True
+    week = week_tally(store) if member else None
 
     def publish(balance: Balance) -> None:
-        team = team_figures(week, balance.amount, balance.read_at, balance.problem)
+        team = None
+        if week is not None:
+            team = team_figures(week, balance.amount, balance.read_at, balance.problem)
         try:
             client.views_publish(user_id=user_id, view=home_view(lines, team))
         except SlackApiError as error:
             log.warning("Home tab not published for %s: %s", user_id, error.response.get("error"))
 
-    publish(balances.current())
-    balances.refresh_if_stale(publish)  # after the first view: a quick answer must not be overtaken
+    shown = balances.current()
+    publish(shown)
+    if member:  # after the first view: a quick answer must not be overtaken
+        balances.refresh_if_stale(publish, shown)

@@ -61,6 +61,9 @@ def answer(
     if period is None:
         ack(text=_("report.future", detail=request.period), response_type="ephemeral")
         return
+    if request.every_channel and request.public:  # private channels' figures, for all to see
+        ack(text=_("report.all_public"), response_type="ephemeral")
+        return
     admins = None
     if request.every_channel:
         admins = report_admins(settings, people)
@@ -95,6 +98,10 @@ def _deliver(
     figures = gather(store, period, None if request.every_channel else channel)
     if figures.empty:
         scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
+        if figures.test_sends:
+            return _(
+                "report.only_tests", scope=scope, period=period.label, count=figures.test_sends
+            )
         return _("report.empty", scope=scope, period=period.label)
     names = chart_names(client, figures)
     scope_name = _("report.scope_all") if request.every_channel else names.get(channel, channel)
@@ -104,7 +111,10 @@ def _deliver(
         "content": picture,
         "filename": f"viber-report-{period.days[0]}-{period.days[-1]}.png",
         "title": _("report.file_title", period=period.label),
-        "initial_comment": report_summary(figures, mention, period.label),
+        # Posted in the channel, names rather than mentions: a report pings nobody.
+        "initial_comment": report_summary(
+            figures, mention, period.label, names if request.public else None
+        ),
     }
     if not request.public:
         dm = client.conversations_open(users=user)["channel"]["id"]

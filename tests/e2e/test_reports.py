@@ -100,6 +100,8 @@ def test_every_channel_is_for_report_admins(app_factory, slack_api, esms):
     counted = [r for r in rows if r.channel == "viber" and not r.test_send]
     assert f"*{len(counted):,}* recipients" in upload.initial_comment
     assert "every channel" in upload.initial_comment
+    everyone = app.command(f"report {month} all public", user=ADMIN).json()["text"]
+    assert "comes by direct message only" in everyone
     nobody = app_factory()  # neither REPORT_ADMINS nor TEMPLATE_ADMINS
     assert "nobody is set yet" in nobody.command(f"report {month} all", user=ADMIN).json()["text"]
 
@@ -157,3 +159,13 @@ def test_the_home_tab_says_when_esms_cannot_tell_the_balance(app, slack_api, esm
     open_home(app, AGENT)
     wait_for(lambda: "eSMS balance: unknown" in home_text(slack_api, AGENT), timeout=15)
     assert "No send yet this week" in home_text(slack_api, AGENT)
+
+
+def test_the_team_figures_are_for_those_who_may_use_the_app(app_factory, slack_api, esms):
+    app = app_factory(ALLOWED_USERS=AGENT)
+    open_home(app, "U0VISITOR")
+    wait_for(lambda: "U0VISITOR" in slack_api.homes)
+    assert "This week" not in home_text(slack_api, "U0VISITOR")
+    open_home(app, AGENT)
+    wait_for(lambda: "eSMS balance: *36.693 ₫*" in home_text(slack_api, AGENT), timeout=15)
+    assert esms.balance_requests == 1  # the visitor's tab asked eSMS nothing

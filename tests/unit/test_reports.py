@@ -4,6 +4,7 @@ the seed itself, the chart as a real image, and the Home tab's week."""
 from __future__ import annotations
 
 import io
+import time
 import warnings
 from collections import Counter
 from datetime import date, datetime
@@ -16,10 +17,12 @@ from bot.core.command_text import parse_command
 from bot.core.formatting import VIETNAM
 from bot.core.report_period import ReportCommand, period_bounds, report_command
 from bot.demo.history import NAMES, past_month, write_history
+from bot.esms.client import EsmsError
 from bot.reports.chart import render_png
 from bot.reports.gather import gather
 from bot.slack.blocks.home import team_figures
 from bot.slack.blocks.report import report_summary
+from bot.slack.dashboard import Balance, BalanceCache
 from bot.store.reports import Reports
 
 FAILED = {"failed", "rejected", "refused", "unavailable"}
@@ -42,6 +45,8 @@ def vietnam(day: str, hour: int = 0) -> float:
         ("7d 30d", ReportCommand(problem="report.two_periods", detail="7d 30d")),
         ("2026-13", ReportCommand(problem="report.bad_month", detail="2026-13")),
         ("yesterday", ReportCommand(problem="report.unknown_word", detail="yesterday")),
+        ("0000-01", ReportCommand(problem="report.bad_month", detail="0000-01")),
+        ("1999-12", ReportCommand(problem="report.bad_month", detail="1999-12")),
     ],
 )
 def test_the_words_of_a_report(words, expected):
@@ -125,10 +130,13 @@ def test_the_summary_says_the_figures(store, november):
     assert "2026-11-01 – 2026-11-30" in text
     assert f"*{total.sends:,}* sends · *{total.recipients:,}* recipients" in text
     assert f"({total.delivered:,} of {total.went_out:,} that went out)" in text
-    assert (
-        f"{total.cost:,.0f} ₫".replace(",", ".") in text
-    )  # VND: always the Vietnamese way and "<@U0" in text and "<#C000" in text
+    assert f"{total.cost:,.0f} ₫".replace(",", ".") in text  # VND: always the Vietnamese way
+    assert "<@U0" in text and "<#C000" in text
     assert "insufficient balance (103)" in text and "test send(s) left out" in text
+    # Posted in a channel: names in plain text, no mention that would notify anyone.
+    public = report_summary(figures, "#hỗ-trợ", period.label, {**NAMES, "C0001": "#hỗ-trợ"})
+    assert "<@" not in public and "<#" not in public
+    assert "Nguyễn Thị Lan" in public and "#hỗ-trợ" in public
 
 
 def test_the_chart_is_a_png_within_slacks_limits_with_vietnamese_names(store, november):
@@ -139,7 +147,9 @@ def test_the_chart_is_a_png_within_slacks_limits_with_vietnamese_names(store, no
         for language in ("vi", "en"):
             i18n.use(language)
             try:
-                picture = render_png(figures, period, "#hỗ-trợ", {**NAMES, "C0001": "#hỗ-trợ"})
+                # A name with two $ must not be read as a formula (it failed the whole chart).
+                names = {**NAMES, "U0LAN": "$$ Sales $$", "C0001": "#hỗ-trợ $x$"}
+                picture = render_png(figures, period, "#hỗ-trợ", names)
             finally:
                 i18n.use("en")
             image = Image.open(io.BytesIO(picture))
@@ -165,3 +175,49 @@ def test_the_home_week_is_what_the_database_adds_up(store, november):
     assert "being checked" in team_figures(added, None, None, None)
     assert "unknown (eSMS timed out)" in team_figures(added, None, None, "eSMS timed out")
     assert "No send yet this week" in team_figures(Reports(store.db).tally(0, 1), None, None, None)
+
+
+class SlowlyFailingEsms:
+    def __init__(self) -> None:
+        self.calls = 0
+        self.fail = False
+
+    def balance(self) -> int:
+        self.calls += 1
+        if self.fail:
+            raise EsmsError("eSMS timed out")
+        return 36693
+
+
+class RightAway:
+    """An executor that runs the look-up at once, so the test sees each step in order."""
+
+    def submit(self, work, *args):
+        work(*args)
+
+
+def test_the_balance_is_read_once_kept_and_not_hammered_while_esms_fails(monkeypatch):
+    esms = SlowlyFailingEsms()
+    cache = BalanceCache(esms, RightAway(), seconds=300)
+    shown: list[Balance] = []
+    first = cache.current()
+    assert first.amount is None
+    cache.refresh_if_stale(shown.append, first)
+    assert [b.amount for b in shown] == [36693] and esms.calls == 1
+    cache.refresh_if_stale(shown.append, cache.current())  # fresh: no look-up
+    assert esms.calls == 1 and len(shown) == 1
+    # Someone showed the old balance while this one was read: they get the new one at once.
+    cache.refresh_if_stale(shown.append, first)
+    assert esms.calls == 1 and shown[-1].amount == 36693
+    clock = [time.time() + 301]  # stale now, and eSMS is down
+    monkeypatch.setattr("bot.slack.dashboard.time.time", lambda: clock[0])
+    esms.fail = True
+    cache.refresh_if_stale(shown.append, cache.current())
+    failed = cache.current()
+    assert esms.calls == 2 and failed.problem == "eSMS timed out" and failed.amount == 36693
+    cache.refresh_if_stale(shown.append, failed)  # within a minute of the failure: no look-up
+    assert esms.calls == 2
+    clock[0] += 61
+    esms.fail = False
+    cache.refresh_if_stale(shown.append, failed)
+    assert esms.calls == 3 and cache.current().problem is None

@@ -46,7 +46,7 @@ def team_figures(
                 sends=format_number(week.sends, n),
                 recipients=format_number(week.recipients, n),
                 delivered=format_percent(week.delivered_share, n),
-                failed=format_number(week.failed + week.sms_failed, n),
+                failed=format_number(week.failed, n),
                 pending=format_number(week.pending, n),
                 sms=format_number(week.sms, n),
                 cost=format_vnd(week.cost),

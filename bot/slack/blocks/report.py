@@ -13,9 +13,12 @@ SUMMARY_GROUPS = 3  # the largest groups named in each "By …" line; the chart 
 SUMMARY_REASONS = 3
 
 
-def report_summary(figures: Figures, scope: str, period: str) -> str:
-    """mrkdwn: the totals, the top reasons and the largest groups; agents and channels as
-    Slack mentions, so each reader sees their names."""
+def report_summary(
+    figures: Figures, scope: str, period: str, names: Mapping[str, str] | None = None
+) -> str:
+    """mrkdwn: the totals, the top reasons and the largest groups. Agents and channels are
+    Slack mentions, so each reader sees their names; with `names` (a report posted in a
+    channel) they are those names in plain text, so that nobody is notified."""
     total = figures.total
     lines = [
         _("report.summary_head", scope=scope, period=period),
@@ -47,8 +50,13 @@ def report_summary(figures: Figures, scope: str, period: str) -> str:
             for reason, count in figures.reasons.most_common(SUMMARY_REASONS)
         )
         lines.append(_("report.summary_reasons", reasons=reasons))
-    lines.append(_("report.summary_agents", groups=_groups(figures.agents, "<@{}>")))
-    lines.append(_("report.summary_channels", groups=_groups(figures.channels, "<#{}>")))
+    if names is None:
+        agents, channels = _groups(figures.agents, "<@{}>"), _groups(figures.channels, "<#{}>")
+    else:
+        agents = _groups(_named(figures.agents, names), "{}")
+        channels = _groups(_named(figures.channels, names), "{}")
+    lines.append(_("report.summary_agents", groups=agents))
+    lines.append(_("report.summary_channels", groups=channels))
     brandnames = {escape(name): tally for name, tally in figures.brandnames.items()}
     lines.append(_("report.summary_brandnames", groups=_groups(brandnames, "{}")))
     if figures.test_sends:
@@ -67,6 +75,14 @@ def _groups(groups: Mapping[str, Tally], shape: str) -> str:
         )
         for key, tally in ranked[:SUMMARY_GROUPS]
     )
+
+
+def _named(groups: Mapping[str, Tally], names: Mapping[str, str]) -> dict[str, Tally]:
+    named: dict[str, Tally] = {}
+    for key, tally in groups.items():
+        name = escape(names.get(key, key))
+        named[f"{name} ({key})" if name in named else name] = tally  # two people, one name
+    return named
 
 
 def _n(value: float) -> str:
