@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 # Listeners only validate, store and acknowledge (slow work runs on the job workers), so this
 # pool just needs to keep acknowledgements flowing when Slack sends a burst.
 LISTENER_THREADS = 16
+# At start, the SMS templates are read before the first request is served, unless eSMS takes
+# longer than this (then in the background, and the composer says it could not check yet).
+SMS_TEMPLATES_WAIT_SECONDS = 2.0
 
 
 class _DropTokenNotices(logging.Filter):
@@ -80,7 +83,7 @@ def build_bolt_app(
     optout_admins = settings.outreach.optout_admins
     removers = people.list_of(optout_admins) if optout_admins else None
     sms = SmsTemplates(esms, settings.outreach.sms_brandname)
-    sms.get()  # read them now, in the background: the first composer offers them already
+    sms.warm(SMS_TEMPLATES_WAIT_SECONDS)
     needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms, people)
     commands.register(app, needs)
     compose.register(app, settings, store, sms)

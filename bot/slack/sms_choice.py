@@ -43,6 +43,14 @@ class SmsTemplates:
         self._loaded = False
         self._refreshing = threading.Lock()
 
+    def warm(self, seconds: float) -> None:
+        """Read them now, waiting at most `seconds`: the first composer after a start should
+        offer them (and check against them) already; a slow eSMS leaves it to the background."""
+        if self._brandname:
+            reader = threading.Thread(target=self.refresh, name="sms-templates", daemon=True)
+            reader.start()
+            reader.join(seconds)
+
     def get(self) -> list[SmsTemplate] | None:
         """The templates; None while they were never read (eSMS has not answered yet)."""
         if self._brandname and time.monotonic() - self._fetched_at > TEMPLATES_TTL_SECONDS:
