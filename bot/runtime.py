@@ -34,9 +34,11 @@ class Services:
     esms: EsmsClient
     worker: Worker
     people: People
-    # Answers that need eSMS (the balance) are computed here, never on Slack's listener threads.
+    # Answers that need eSMS (the balance) and files that take seconds (reports, exports) are
+    # made here, never on Slack's listener threads; four, so that two reports being drawn
+    # leave the balance answering.
     lookups: ThreadPoolExecutor = field(
-        default_factory=lambda: ContextExecutor(2, thread_name_prefix="lookup")
+        default_factory=lambda: ContextExecutor(4, thread_name_prefix="lookup")
     )
 
 
