@@ -20,6 +20,7 @@ from bot.core.spreadsheet import SheetError, read_sheet
 from bot.jobs.campaign_report import campaign_report_csv, csv_bytes
 from bot.jobs.retry import RetryLater
 from bot.slack.blocks.campaign import campaign_parent, milestone_text, preview_reply
+from bot.slack.channels import join_channel
 from bot.slack.errors import is_transient, retry_after, slack_error
 from bot.store import Store
 
@@ -219,7 +220,11 @@ class CampaignTasks:
                 code = slack_error(error)
                 if is_transient(error):
                     raise RetryLater(f"Slack: {code}", retry_after(error)) from None
-                if code == "not_in_channel" and attempt == 0 and self._join(send):
+                if (
+                    code == "not_in_channel"
+                    and attempt == 0
+                    and join_channel(self.slack, send.channel_id)
+                ):
                     continue
                 log.error("file not shared in %s: %s", send.channel_id, code)
                 self._reply(send, _("camp.cannot_share", code=code))
@@ -227,14 +232,6 @@ class CampaignTasks:
             except Exception as error:
                 raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
         return None
-
-    def _join(self, send: Send) -> bool:
-        try:
-            self.slack.conversations_join(channel=send.channel_id)
-            return True
-        except SlackApiError as error:
-            log.warning("could not join %s: %s", send.channel_id, slack_error(error))
-            return False
 
 
 def _plan_problem(plan: Plan) -> str | None:

@@ -49,6 +49,7 @@ def week_start(now: float) -> float:
 def week_tally(store: Store, now: float | None = None) -> Tally:
     """Every channel's sends since Monday (test sends left out), as the database adds them up."""
     moment = time.time() if now is None else now
+    # The range's end is exclusive: a second past now takes in a send stored this very moment.
     return Reports(store.db).tally(week_start(moment), moment + 1)
 
 

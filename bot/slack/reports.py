@@ -28,6 +28,7 @@ from bot.reports.chart import TOP_GROUPS, render_png
 from bot.reports.gather import gather
 from bot.slack.blocks.common import escape
 from bot.slack.blocks.report import report_summary
+from bot.slack.channels import join_channel
 from bot.slack.compose import display_names
 from bot.slack.errors import slack_error
 from bot.slack.exports import report_admins
@@ -126,7 +127,7 @@ def _deliver(
     except SlackApiError as error:
         if slack_error(error) not in _NOT_MEMBER:
             raise
-        if not _join(client, channel):
+        if not join_channel(client, channel):
             return _("report.private_channel")
         client.files_upload_v2(channel=channel, **upload)
     log.info("report of %d sends posted in %s", figures.total.sends, channel)
@@ -151,13 +152,3 @@ def chart_names(client: WebClient, figures: Figures) -> dict[str, str]:
 def _largest(groups: dict[str, Any]) -> Iterable[str]:
     ranked = sorted(groups, key=lambda key: (-groups[key].recipients, key))
     return ranked[:NAME_LOOKUPS]
-
-
-def _join(client: WebClient, channel: str) -> bool:
-    """Join a public channel to post in it; a private one needs an invitation."""
-    try:
-        client.conversations_join(channel=channel)
-        return True
-    except SlackApiError as error:
-        log.info("could not join %s for the report: %s", channel, slack_error(error))
-        return False
