@@ -119,7 +119,14 @@ def _slack(settings: Settings) -> Check:
         if scope.strip()
     }
     needed = list(BASE_SCOPES)
-    if any(item.startswith("S") for item in (*settings.approvers, *settings.allowed_users)):
+    lists = (
+        *settings.approvers,
+        *settings.allowed_users,
+        *settings.template_admins,
+        *settings.outreach.optout_admins,
+        *settings.outreach.marketing_senders,
+    )
+    if any(item.startswith("S") for item in lists):
         needed.append(GROUP_SCOPE)
     missing = [scope for scope in needed if scope not in granted]
     team = answer.get("team") or answer.get("team_id")

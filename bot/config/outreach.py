@@ -21,6 +21,7 @@ class Outreach:
     marketing_hours: MarketingHours = field(default_factory=lambda: parse_hours(DEFAULT_HOURS))
     marketing_daily_cap: int = 3
     marketing_prefix: str = ""
+    marketing_senders: tuple[str, ...] = ()  # who may send marketing; () is everyone allowed
 
     @property
     def sms_available(self) -> bool:
@@ -61,4 +62,5 @@ def load_outreach(
         marketing_hours=hours,
         marketing_daily_cap=int(env.number("MARKETING_DAILY_CAP")),
         marketing_prefix=prefix,
+        marketing_senders=env.id_list("MARKETING_SENDERS", *people),
     )

@@ -92,6 +92,7 @@ class DemoWorld:
             SMS_FALLBACK="true",
             SMS_ASCII="true",  # as the stand-in's templates are written (and cheaper)
             MARKETING_HOURS=self.marketing_hours,
+            MARKETING_PREFIX="[QC]",  # every advertisement labelled, campaign rows included
             PUBLIC_URL=self.app_url,
             DATABASE_URL=self.database_url,
             TEMPLATE_ADMINS=AGENT,

@@ -1,25 +1,25 @@
 """Submitting one recipient to eSMS: a Viber message, or the SMS standing in for one.
 
-Every rule is checked here, at the moment the message would leave, whatever path queued it
-(composer, quick send, shortcut, schedule, approval, fallback): an opted-out number is
-skipped, a marketing message waits for the marketing hours and respects the daily cap.
+Whether it may leave now is asked of the one submit check (`bot.intake.leaving`) at the
+moment it would leave, whatever path queued it.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from bot.config import Settings
 from bot.core.delivery import State
-from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
-from bot.core.marketing import DAILY_WINDOW_SECONDS
-from bot.core.model import Category, Job, Recipient, Send
+from bot.core.model import Job, Recipient, Send
 from bot.core.phones import mask_phone
 from bot.core.sms_text import fallback_text, is_gsm7, strip_diacritics
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SendAccepted
+from bot.intake import leaving
+from bot.intake.leaving import FAR_FUTURE
 from bot.jobs.retry import RetryLater
 from bot.store import Store
 
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 TPS_PAUSE_SECONDS = 2.0  # after eSMS's 160: a pause, not a failed attempt
 ESMS_PACE = "esms-pace"
 MAX_PACE_WAIT_SECONDS = 2.0
-FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's rows wait until Resume moves them
 
 
 class Submissions:
@@ -51,8 +50,14 @@ class Submissions:
         if recipient is None or recipient.state != State.QUEUED:
             return
         send = self.store.sends.get(recipient.send_id)
-        if send is None or not self._allowed(send, recipient):
+        if send is None:
             return
+        verdict = leaving.check(self.settings, self.store, send, recipient)
+        if verdict.wait_seconds:
+            raise RetryLater(verdict.why, verdict.wait_seconds)
+        if not verdict.go:
+            return
+        send = replace(send, test_send=verdict.test_send)
         masked = mask_phone(recipient.phone)
         self._keep_pace()
         try:
@@ -97,40 +102,6 @@ class Submissions:
             raise RetryLater("waiting for eSMS's pace", max(wait, interval))
         if wait:
             time.sleep(wait)
-
-    def _allowed(self, send: Send, recipient: Recipient) -> bool:
-        """Whether the message may leave now; a recipient that must not get it is skipped, one
-        that must wait for the marketing hours raises RetryLater until they open."""
-        if send.campaign and self.store.campaigns.is_paused(send.id):  # until Resume
-            raise RetryLater("campaign paused", FAR_FUTURE)
-        if send.cancelled_at:  # the rest of a held send was cancelled while this one ran
-            self.store.deliveries.record_submission(recipient.id, State.CANCELLED)
-            return False
-        opt_out = self.store.optouts.get(recipient.phone)
-        if opt_out is not None:
-            day = vietnam_day(opt_out.added_at)
-            reason = opt_out.reason or _("skip.no_reason")
-            self.store.deliveries.skip(recipient.id, _("skip.opted_out", day=day, reason=reason))
-            return False
-        if recipient.is_sms and not self.settings.outreach.sms_available:
-            self.store.deliveries.skip(recipient.id, _("skip.sms_off"))
-            return False
-        if send.category != Category.MARKETING:
-            return True
-        outreach, now = self.settings.outreach, time.time()
-        if not outreach.marketing_hours.is_open(now):
-            opening = outreach.marketing_hours.next_opening(now)
-            self.store.sends.hold_for_hours(send.id, opening)
-            raise RetryLater("outside the marketing hours", opening - now)
-        if send.held_until and send.held_until <= now:  # the hours opened: the thread says so
-            self.store.sends.end_hold(send.id)
-        cap = outreach.marketing_daily_cap
-        if not send.test_send and not self.store.marketing_cap.take_slot(
-            recipient.id, recipient.phone, cap, DAILY_WINDOW_SECONDS
-        ):
-            self.store.deliveries.skip(recipient.id, _("skip.daily_cap", cap=cap))
-            return False
-        return True
 
     def _viber(self, send: Send, recipient: Recipient) -> SendAccepted:
         return self.esms.send_viber(

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.esms.client import EsmsClient
+from bot.intake import Intake
 from bot.logs import ContextExecutor
 from bot.slack import (
     access,
@@ -84,14 +85,21 @@ def build_bolt_app(
     removers = people.list_of(optout_admins) if optout_admins else None
     sms = SmsTemplates(esms, settings.outreach.sms_brandname)
     sms.warm(SMS_TEMPLATES_WAIT_SECONDS)
-    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms, people)
+    senders = settings.outreach.marketing_senders
+    intake = Intake(
+        settings,
+        store,
+        allowed_users=allowed_users,
+        marketing_senders=people.list_of(senders) if senders else None,
+    )
+    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms, intake, people)
     commands.register(app, needs)
-    compose.register(app, settings, store, sms)
+    compose.register(app, settings, store, intake, sms)
     approvals.register(app, store, approvers)
     scheduling.register(app, store, approvers)
     optouts.register(app, store, allowed_users)
-    campaigns.register(app, settings, store, approvers)
-    workflow.register(app, settings, store, allowed_users)
+    campaigns.register(app, settings, store, intake, approvers)
+    workflow.register(app, store, intake)
     home.register(app, store, BalanceCache(esms, lookups), allowed_users)
     failures.register(app, store)
     return app

@@ -14,11 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
-from bot.core.campaign import fill
 from bot.core.i18n import _
-from bot.core.message import ViberMessage, validate_message
-from bot.core.model import Category, NewSend, Send
+from bot.core.message import ViberMessage
+from bot.core.model import Send
 from bot.core.schedule import check_send_at
+from bot.intake import Draft, Intake, Refused, Surface
 from bot.slack.binding import bind
 from bot.slack.blocks.campaign import (
     CAMPAIGN_CALLBACK_ID,
@@ -39,8 +39,10 @@ log = logging.getLogger(__name__)
 CSV_NAMES = (".csv", ".txt")
 
 
-def register(app: App, settings: Settings, store: Store, approvers: PeopleList) -> None:
-    app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, settings, store))
+def register(
+    app: App, settings: Settings, store: Store, intake: Intake, approvers: PeopleList
+) -> None:
+    app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, settings, intake))
     app.action(OPEN_ACTION)(bind(open_from_home, settings, store))
     for action in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION):
         app.action(action)(bind(control, settings, store, approvers))
@@ -97,7 +99,7 @@ def _values(state: dict[str, Any]) -> dict[str, Any]:
 
 
 def submit(
-    settings: Settings, store: Store, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    settings: Settings, intake: Intake, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     """Check what can be checked at once (the file is read after the acknowledgement)."""
     values = _values((view.get("state") or {}).get("values") or {})
@@ -112,62 +114,38 @@ def submit(
         upload.get("filetype") not in ("csv", "text")
     ):
         errors["file"] = _("camp.err_not_csv")
-    message = ViberMessage.from_fields(
-        values["text"], values["image_url"], values["button_label"], values["button_url"]
-    )
-    template = store.templates.all().get(values["template"]) if values["template"] else None
-    if template and not message.text and not message.image_url:
-        message = template
-    # Checked with every placeholder standing for a word: the shapes and links hold then.
-    errors.update(validate_message(_with_samples(message)))
-    if not message.text and not message.image_url:
-        errors.setdefault("text", _("camp.err_no_text"))
     scheduled_at, problem = check_send_at(values["send_at"], time.time())
     if problem:
         errors["send_at"] = problem
-    category = values["category"] or Category.CARE
-    if category not in (Category.CARE, Category.MARKETING):
-        errors["category"] = _("err.category")
     if not channel:
         errors["channel"] = _("camp.err_channel")
-    if errors:
+    campaign_file = (
+        str((upload or {}).get("id", "")),
+        str((upload or {}).get("name", "file.csv"))[:200],
+        str((upload or {}).get("url_private_download", "")),
+    )
+    draft = Draft(
+        surface=Surface.CAMPAIGN,
+        team_id=(body.get("team") or {}).get("id", ""),
+        channel_id=channel,
+        user_id=(body.get("user") or {}).get("id", ""),
+        message=ViberMessage.from_fields(
+            values["text"], values["image_url"], values["button_label"], values["button_url"]
+        ),
+        template=values["template"],
+        category=values["category"],
+        scheduled_at=scheduled_at,
+        sms_fallback="yes" in values["sms_fallback"].split(","),
+        campaign_file=campaign_file,
+    )
+    outcome = intake.accept(draft, also=errors)
+    if isinstance(outcome, Refused):
         blocks = {block["block_id"] for block in view.get("blocks", []) if "block_id" in block}
-        shown = {k if k in blocks else "file": v for k, v in errors.items()}
+        shown = {k if k in blocks else "file": v for k, v in outcome.errors.items()}
         ack(response_action="errors", errors=shown)
         return
-    assert upload is not None
-    fallback = "yes" in values["sms_fallback"].split(",") and category == Category.CARE
-    send_id = store.sends.create(
-        NewSend(
-            team_id=(body.get("team") or {}).get("id", ""),
-            channel_id=channel,
-            user_id=(body.get("user") or {}).get("id", ""),
-            message=message,
-            phones=(),
-            brandname=settings.esms_brandname,
-            test_send=settings.esms_sandbox,
-            scheduled_at=scheduled_at,
-            category=category,
-            sms_fallback=fallback and settings.outreach.sms_available,
-            campaign_file=(
-                str(upload.get("id", "")),
-                str(upload.get("name", "file.csv"))[:200],
-                str(upload["url_private_download"]),
-            ),
-        )
-    )
-    log.info("campaign %s stored by %s in %s", send_id, body.get("user", {}).get("id"), channel)
+    log.info("campaign %s stored by %s in %s", outcome.send_id, draft.user_id, channel)
     ack()
-
-
-def _with_samples(message: ViberMessage) -> ViberMessage:
-    sample = defaultdict(lambda: "x")
-    return ViberMessage(
-        fill(message.text, sample),
-        fill(message.image_url, sample, link=True),
-        fill(message.button_label, sample),
-        fill(message.button_url, sample, link=True),
-    )
 
 
 def control(

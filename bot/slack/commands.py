@@ -24,7 +24,6 @@ from bot.core.command_text import (
     TemplateCommand,
     parse_command,
 )
-from bot.core.draft import check_draft
 from bot.core.formatting import format_vnd
 from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
@@ -34,6 +33,7 @@ from bot.core.report_period import ReportCommand
 from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
+from bot.intake import Draft, Intake, Refused, Surface
 from bot.slack import campaigns, exports, optouts, reports, templates
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape, help_text
@@ -41,7 +41,6 @@ from bot.slack.blocks.composer import ComposerContext
 from bot.slack.blocks.lookup import approval_trail, lookup_text, send_summary
 from bot.slack.compose import open_composer
 from bot.slack.people import People, PeopleList
-from bot.slack.sending import Origin, accept_draft, opted_out_error
 from bot.slack.sms_choice import SmsTemplates, template_warning
 from bot.store import Store
 
@@ -60,6 +59,7 @@ class CommandNeeds:
     template_admins: PeopleList | None  # None: TEMPLATE_ADMINS is not set
     optout_admins: PeopleList | None  # None: OPTOUT_ADMINS (and TEMPLATE_ADMINS) unset
     sms: SmsTemplates  # the SMS fallback's registered templates, for the composer
+    intake: Intake  # every quick send goes through it
     people: People | None = None  # the configured lists: REPORT_ADMINS, APPROVERS (trails)
 
 
@@ -146,28 +146,25 @@ def _code(word: str) -> str:
 
 
 def _quick_send(needs: CommandNeeds, ack: Ack, command: dict[str, Any], request: QuickSend) -> None:
-    settings, store = needs.settings, needs.store
+    settings = needs.settings
     if not request.text.strip():
         ack(text=_("cmd.no_text"), response_type="ephemeral")
         return
-    draft = check_draft(request.recipients, ViberMessage.from_fields(text=request.text))
-    errors = dict(draft.errors)
-    if "recipients" not in errors and (opted_out := opted_out_error(store, draft.phones)):
-        errors["recipients"] = opted_out
-    if errors:
-        problems = "\n".join(
-            f"• {_(f'field.{field}')}: {escape(problem)}" for field, problem in errors.items()
-        )
-        ack(text=_("cmd.nothing_sent", problems=problems), response_type="ephemeral")
-        return
-    origin = Origin(
+    draft = Draft(
+        surface=Surface.QUICK_SEND,
         team_id=command.get("team_id", ""),
         channel_id=command["channel_id"],
         user_id=command["user_id"],
+        recipients=request.recipients,
+        message=ViberMessage.from_fields(text=request.text),
         response_url=command.get("response_url"),
     )
-    accept_draft(settings, store, draft, origin)
-    count = len(draft.phones)
+    outcome = needs.intake.accept(draft)
+    if isinstance(outcome, Refused):
+        problems = escape(outcome.sentence())
+        ack(text=_("cmd.nothing_sent", problems=problems), response_type="ephemeral")
+        return
+    count = len(outcome.phones)
     if settings.esms_sandbox:
         key = "cmd.sending_test"
     elif settings.approval_required:
@@ -177,7 +174,7 @@ def _quick_send(needs: CommandNeeds, ack: Ack, command: dict[str, Any], request:
     text = _(key, count=count, noun=plural(count, "number", "numbers"))
     outreach = settings.outreach
     if outreach.sms_fallback and outreach.sms_available:  # no composer here to warn in
-        sms = fallback_text(draft.message, ascii_only=outreach.sms_ascii)
+        sms = fallback_text(outcome.message, ascii_only=outreach.sms_ascii)
         if warning := template_warning(sms, outreach, needs.sms.get()):
             text += _("cmd.sms_unchecked", warning=warning)
     ack(text=text, response_type="ephemeral")

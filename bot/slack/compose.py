@@ -7,7 +7,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,22 +15,21 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.command_text import slack_markup_to_text, unnamed_mentions
-from bot.core.draft import check_draft
 from bot.core.i18n import _
-from bot.core.marketing import with_prefix
 from bot.core.message import MAX_TEXT, ViberMessage
-from bot.core.model import Category
 from bot.core.schedule import check_send_at
+from bot.core.sms_text import SmsTemplate
+from bot.intake import Draft, Intake, Refused, Surface
 from bot.slack.binding import bind
 from bot.slack.blocks.common import escape
 from bot.slack.blocks.composer import (
     COMPOSER_CALLBACK_ID,
     PICK_TEMPLATE_ACTION,
     ComposerContext,
+    ComposerOptions,
     composer_view,
     submitted_values,
 )
-from bot.slack.sending import Origin, accept_draft, composer_options, opted_out_error
 from bot.slack.sms_choice import SmsTemplates, choose_sms
 from bot.store import Store
 
@@ -44,10 +42,25 @@ NAME_LOOKUPS = 5
 NAME_SECONDS = 1.0
 
 
-def register(app: App, settings: Settings, store: Store, sms: SmsTemplates) -> None:
+def register(app: App, settings: Settings, store: Store, intake: Intake, sms: SmsTemplates) -> None:
     app.shortcut(SHORTCUT_CALLBACK_ID)(bind(from_message, settings, store, sms))
     app.action(PICK_TEMPLATE_ACTION)(bind(pick_template, settings, store, sms))
-    app.view(COMPOSER_CALLBACK_ID)(bind(submit, settings, store, sms))
+    app.view(COMPOSER_CALLBACK_ID)(bind(submit, settings, intake, sms))
+
+
+def composer_options(
+    settings: Settings, store: Store, sms_templates: Sequence[SmsTemplate] | None = ()
+) -> ComposerOptions:
+    outreach = settings.outreach
+    return ComposerOptions(
+        brandnames=settings.esms_brandnames,
+        test_mode=settings.esms_sandbox,
+        allow_test_sends=settings.esms_allow_test_sends,
+        templates=tuple(store.templates.all()),
+        sms_brandname=outreach.sms_brandname,
+        sms_default=outreach.sms_fallback,
+        sms_templates=tuple(sms_templates or ()),
+    )
 
 
 def open_composer(
@@ -137,9 +150,7 @@ def pick_template(
     if context is None or template is None:
         return
     values, _block_ids = submitted_values((view.get("state") or {}).get("values") or {})
-    refilled = ComposerContext(
-        context.channel_id, context.response_url, context.thread_ts, version=context.version + 1
-    )
+    refilled = replace(context, version=context.version + 1, template=name)
     options = composer_options(settings, store, sms.get())
     new_view = composer_view(
         refilled,
@@ -156,13 +167,13 @@ def pick_template(
 
 def submit(
     settings: Settings,
-    store: Store,
+    intake: Intake,
     sms: SmsTemplates,
     ack: Ack,
     body: dict[str, Any],
     view: dict[str, Any],
 ) -> None:
-    """Check the submission (errors go back under their input blocks) and store the send."""
+    """Hand the submission to the intake; its problems go back under their input blocks."""
     context = ComposerContext.load(view.get("private_metadata", ""))
     values, block_ids = submitted_values((view.get("state") or {}).get("values") or {})
     if context is None:
@@ -174,60 +185,40 @@ def submit(
         button_label=values["button_label"],
         button_url=values["button_url"],
     )
-    category = values["category"] or Category.CARE
-    if category == Category.MARKETING:  # checked as it will go out, with its prefix
-        prefix = settings.outreach.marketing_prefix
-        message = replace(message, text=with_prefix(message.text, prefix) or "")
-    draft = check_draft(values["recipients"], message)
-    errors = dict(draft.errors)
-    if category not in (Category.CARE, Category.MARKETING):
-        errors["category"] = _("err.category")
-    choice = choose_sms(values, message, category, settings.outreach, sms.get())
-    errors.update(choice.errors)
+    kind = intake.kind(context.template, values["category"])
+    choice = choose_sms(values, message, kind, settings.outreach, sms.get())
+    errors = dict(choice.errors)
     scheduled_at, problem = check_send_at(values["send_at"], time.time())
     if problem:
         errors["send_at"] = problem
-    brandname = values["brandname"] or settings.esms_brandname
-    if brandname not in settings.esms_brandnames:
-        errors["brandname"] = _("err.brandname")
-    # The opt-outs are looked up on their own only to be shown beside other errors; otherwise
-    # the transaction that stores the send checks them, a round trip less before the ack.
-    if (
-        errors
-        and "recipients" not in errors
-        and (opted_out := opted_out_error(store, draft.phones))
-    ):
-        errors["recipients"] = opted_out
-    if errors:
-        ack(
-            response_action="errors",
-            errors={block_ids[field]: text for field, text in errors.items()},
-        )
-        return
     user = body.get("user") or {}
-    origin = Origin(
+    draft = Draft(
+        surface=Surface.SHORTCUT if context.thread_ts else Surface.COMPOSER,
         team_id=(body.get("team") or {}).get("id", ""),
         channel_id=context.channel_id,
         user_id=user.get("id", ""),
+        recipients=values["recipients"],
+        message=message,
+        template=context.template,
+        category=values["category"],
+        brandname=values["brandname"],
+        test_send=values["test_send"] == "yes",
+        scheduled_at=scheduled_at,
+        sms_fallback=choice.wanted,
+        sms_text=choice.text,
         response_url=context.response_url,
         thread_ts=context.thread_ts,
     )
-    accept = partial(
-        accept_draft,
-        settings,
-        store,
-        draft,
-        origin,
-        brandname=brandname,
-        test_send=values["test_send"] == "yes",
-        scheduled_at=scheduled_at,
-        category=category,
-        sms_fallback=choice.wanted,
-        sms_text=choice.text,
-    )
-    if accept(unless_opted_out=True) is None:
-        if opted_out := opted_out_error(store, draft.phones):
-            ack(response_action="errors", errors={block_ids["recipients"]: opted_out})
-            return
-        accept()  # the number was taken off the list in between: as if checked before
+    outcome = intake.accept(draft, also=errors)
+    if isinstance(outcome, Refused):
+        shown = {
+            block_ids.get(_SHOWN_UNDER.get(k, k), block_ids["recipients"]): v
+            for k, v in outcome.errors.items()
+        }
+        ack(response_action="errors", errors=shown)
+        return
     ack()
+
+
+# Problems without a field of their own in the composer are shown under the numbers.
+_SHOWN_UNDER = {"access": "recipients", "template": "text"}

@@ -48,13 +48,16 @@ class MarketingCap:
             ).fetchone()
             if row is None:
                 return False
-            if row["counted_at"] is not None:  # a retry of a message that holds its slot
-                return True
+            counted_at = row["counted_at"]
+            if counted_at is not None and counted_at > now - window:
+                return True  # a retry of a message that holds its slot in this window
+            # Counted when it leaves: a slot taken before the window (a campaign row paused
+            # for a day) is no slot now, and the message competes for one again.
             marks = ", ".join("?" for _ in _UNCOUNTED)
             taken = conn.execute(
                 f"""SELECT COUNT(*) AS n FROM recipients WHERE phone = ? AND counted_at > ?
-                    AND state NOT IN ({marks})""",
-                (phone, now - window, *_UNCOUNTED),
+                    AND state NOT IN ({marks}) AND id <> ?""",
+                (phone, now - window, *_UNCOUNTED, recipient_id),
             ).fetchone()["n"]
             if taken >= cap:
                 return False

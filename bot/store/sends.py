@@ -18,8 +18,8 @@ from bot.core.model import (
     ThreadState,
 )
 from bot.db import Connection, Database
-from bot.store.intake import store_send
 from bot.store.jobs import enqueue, enqueue_sync
+from bot.store.new_sends import store_send
 from bot.store.rows import recipient_from, reload_send, send_from
 
 

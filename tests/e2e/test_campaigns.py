@@ -211,7 +211,8 @@ def test_a_file_that_cannot_be_read_is_answered_in_the_thread(app_factory, slack
     submit_campaign(app, upload)
     parent = wait_for(lambda: slack_api.parents("C0001"))[0]
     wait_for(lambda: "no phone column" in thread(slack_api, parent), timeout=15)
-    assert "not sent" in block_text(current(slack_api, parent).blocks)
+    # The parent's update follows the reply.
+    wait_for(lambda: "not sent" in block_text(current(slack_api, parent).blocks), timeout=15)
     unknown = slack_api.add_file("ok.csv", sheet(2))
     submit_campaign(app, unknown, text="Chào {ho_ten}")
     second = wait_for(lambda: len(slack_api.parents("C0001")) == 2 and slack_api.parents("C0001"))[

@@ -69,8 +69,12 @@ def test_bad_slack_token(env, tmp_path):
     assert "xoxb-revoked" not in out
 
 
-def test_missing_scope_for_user_groups(env, tmp_path, slack_api):
-    env["APPROVAL_REQUIRED"], env["APPROVERS"] = "true", "S0LEADS"
+@pytest.mark.parametrize(
+    "lists",
+    [{"APPROVAL_REQUIRED": "true", "APPROVERS": "S0LEADS"}, {"MARKETING_SENDERS": "S0MARKETING"}],
+)
+def test_missing_scope_for_user_groups(env, tmp_path, slack_api, lists):
+    env.update(lists)
     slack_api.scopes = (
         "commands,chat:write,chat:write.public,files:read,files:write,channels:join,"
         "im:write,channels:read"

@@ -245,6 +245,7 @@ def test_a_marketing_send_waits_for_the_marketing_hours(demo):
     wait_for(lambda: "waits for the marketing hours" in demo.state()["messages"], timeout=15)
     messages = demo.state()["messages"]
     assert "Marketing message" in messages and 'data-action-id="cancel_send"' in messages
+    assert "[QC] Giảm 50% hôm nay" in messages  # labelled as the customer will read it
     assert f"{hours.group(1)} (GMT+7)" in messages  # goes out when the hours open
     time.sleep(2)  # a submission would have reached eSMS by now
     assert demo.state()["gateway"] == []

@@ -50,6 +50,7 @@ from bot.demo.payloads import (
 )
 from bot.demo.render import UnknownBlock, render_message, render_view
 from bot.demo.state import BadSubmission, element_state, with_files
+from bot.intake import Intake
 from bot.slack import campaigns, compose, optouts
 from bot.slack import workflow as step
 from bot.slack.binding import bind
@@ -76,9 +77,9 @@ from bot.slack.blocks.composer import (
 )
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.thread import outcome_reply, parent_message
+from bot.slack.compose import composer_options
 from bot.slack.http import parse_slack_body
 from bot.slack.people import PeopleList
-from bot.slack.sending import composer_options
 from bot.standins.slack_api import SlackApiStandIn
 from bot.standins.slack_functions import Completion
 from bot.store import Store
@@ -450,7 +451,7 @@ def test_the_app_stores_a_composer_submission_from_the_page(store: Store) -> Non
         person=AGENT,
         now=now,
     )
-    ack = run_listener(compose.submit, settings, store, NO_SMS, body=payload)
+    ack = run_listener(compose.submit, settings, Intake(settings, store), NO_SMS, body=payload)
     assert ack.response.status == 200 and not ack.response.body  # the modal closes
     [send] = store.sends.by_user("U0LINH", 10)
     assert (send.channel_id, send.team_id, send.brandname, send.test_send) == (
@@ -500,7 +501,9 @@ def submit_from_page(store: Store, view: dict[str, Any], **typed: Any) -> Any:
         now=time.time(),
     )
     templates = Mock(**{"get.return_value": list(SMS_TEMPLATES)})
-    return run_listener(compose.submit, SMS_SETTINGS, store, templates, body=payload)
+    return run_listener(
+        compose.submit, SMS_SETTINGS, Intake(SMS_SETTINGS, store), templates, body=payload
+    )
 
 
 def test_the_sms_fallback_chosen_on_the_page_is_stored(store: Store) -> None:
@@ -938,7 +941,9 @@ def test_a_campaign_from_the_example_file_reads_back_as_slack_sends_it(
     request = bolt_request(interactive_body(payload))
     assert request.body == payload
     assert matches(builtins.view_submission(CAMPAIGN_CALLBACK_ID), request)
-    ack = run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    ack = run_listener(
+        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
+    )
     assert ack.response.status == 200 and not ack.response.body  # the modal closes
     [send] = store.sends.by_user("U0LINH", 10)
     assert send.campaign and send.channel_id == "C0SUPPORT"
@@ -1008,7 +1013,9 @@ def test_the_home_tabs_campaign_button_and_the_channel_the_modal_asks_for(
     assert payload["view"]["state"]["values"]["channel"] == {
         "value": {"type": "conversations_select", "selected_conversation": "C0SUPPORT"}
     }
-    ack = run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    ack = run_listener(
+        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
+    )
     assert ack.response.status == 200 and not ack.response.body
     [send] = store.sends.by_user("U0LINH", 10)
     assert send.channel_id == "C0SUPPORT"  # from the select: the modal had no channel
@@ -1043,7 +1050,9 @@ def test_start_on_a_campaigns_parent_reaches_the_app(
         person=AGENT,
         now=time.time(),
     )
-    run_listener(campaigns.submit, CAMPAIGN_SETTINGS, store, body=payload)
+    run_listener(
+        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
+    )
     [send] = store.sends.by_user("U0LINH", 10)
     message = ViberMessage(text=stories.CAMPAIGN_TEXT)
     plan = plan_campaign(read_sheet(examples()[0].content), message, 100)
@@ -1195,14 +1204,12 @@ def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> Non
         esms_secret_key="SECRET",
         esms_brandnames=("BRAND",),
     )
-    # The app's own reading: a good number is taken, a wrong one told in a sentence naming it.
-    assert step.step_problem(settings, store, None, step_inputs()) is None
-    wrong = step.step_problem(settings, store, None, step_inputs(phones="12345"))
-    assert wrong and "12345" in wrong
-    assert "Send as" in str(step.step_problem(settings, store, None, {"channel": "C0SUPPORT"}))
-    wait = step.step_problem(settings, store, None, step_inputs(timeout_minutes="-1"))
+    # The app's own reading of the step's inputs; the send's rules are the intake's.
+    assert step.step_problem(step_inputs()) is None
+    assert "Send as" in str(step.step_problem({"channel": "C0SUPPORT"}))
+    wait = step.step_problem(step_inputs(timeout_minutes="-1"))
     assert wait and "minutes" in wait
-    run_listener(step.run_step, settings, store, None, body=body)
+    run_listener(step.run_step, store, Intake(settings, store), body=body)
     [send] = store.sends.by_user("U0LINH", 10)
     assert (send.channel_id, send.team_id, send.message.text) == ("C0SUPPORT", "T0DEMO", "Xin chào")
     [run] = store.steps.open_runs()

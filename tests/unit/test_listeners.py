@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
+from bot.intake import Intake
 from bot.slack import approvals, compose, scheduling
 from bot.slack.app import build_bolt_app
 from bot.slack.binding import bind
@@ -158,7 +159,7 @@ def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is
     ack = run(
         compose.submit,
         SETTINGS,
-        store,
+        Intake(SETTINGS, store),
         NO_SMS,
         body=submission("12345", version=version),
         client=client,
@@ -173,7 +174,7 @@ def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is
 
 def test_a_valid_submission_stores_the_send_and_closes_the_modal(store: Store, client: WebClient):
     body = submission("0901234567, 0912 345 678", text="Đơn hàng đã sẵn sàng")
-    ack = run(compose.submit, SETTINGS, store, NO_SMS, body=body, client=client)
+    ack = run(compose.submit, SETTINGS, Intake(SETTINGS, store), NO_SMS, body=body, client=client)
     assert acknowledged(ack) == {}  # an empty answer closes the modal
     [send] = store.sends.by_user(SENDER, 10)
     assert (send.channel_id, send.team_id, send.brandname) == (CHANNEL, TEAM_ID, "BRAND")
@@ -201,7 +202,7 @@ def test_a_template_pick_refills_the_open_modal_through_views_update(
     assert (call.args["view_id"], call.args["hash"]) == ("V0COMPOSER", "1700000000.abc")
     view = call.args["view"]
     assert ComposerContext.load(view["private_metadata"]) == ComposerContext(
-        CHANNEL, thread_ts="1699.1", version=1
+        CHANNEL, thread_ts="1699.1", version=1, template="welcome"
     )
     initial = {
         block["block_id"]: block["element"].get("initial_value")

@@ -263,6 +263,34 @@ def test_a_refused_message_gives_its_slot_back(store):
     assert store.marketing_cap.take_slot(second, PHONE, 1, 86400)
 
 
+def _counted_days_ago(store, recipient_id: int, days: float) -> None:
+    with store.db.transaction() as conn:
+        conn.execute(
+            "UPDATE recipients SET counted_at = ? WHERE id = ?",
+            (time.time() - days * 86400, recipient_id),
+        )
+
+
+def test_a_slot_taken_before_the_window_is_counted_again_when_the_message_leaves(store):
+    """A campaign row paused by a 103 after taking its slot, resumed two days later, while the
+    number had its full day's share meanwhile: it is the fourth in 24 h, so it is refused."""
+    paused, *others = (
+        store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id for _ in range(4)
+    )
+    assert store.marketing_cap.take_slot(paused, PHONE, 3, 86400)
+    _counted_days_ago(store, paused, 2)
+    assert all(store.marketing_cap.take_slot(other, PHONE, 3, 86400) for other in others)
+    assert not store.marketing_cap.take_slot(paused, PHONE, 3, 86400)
+    # Within its window a retry keeps its slot; past it, with room, it takes a new one.
+    assert store.marketing_cap.take_slot(others[0], PHONE, 3, 86400)
+    lone = store.sends.recipients(new_send(store, ("0987000111",), category="marketing"))[0].id
+    assert store.marketing_cap.take_slot(lone, "0987000111", 1, 86400)
+    _counted_days_ago(store, lone, 2)
+    assert store.marketing_cap.take_slot(lone, "0987000111", 1, 86400)
+    [row] = store.db.fetch_all("SELECT counted_at FROM recipients WHERE id = ?", (lone,))
+    assert row["counted_at"] > time.time() - 60
+
+
 def test_a_hold_schedules_an_untouched_send_for_the_opening(store):
     send_id = new_send(store, category=Category.MARKETING)
     opening = time.time() + 3600

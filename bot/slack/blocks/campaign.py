@@ -80,13 +80,10 @@ def campaign_modal(
             input_block("template", _("composer.template"), select, hint=_("camp.template_hint"))
         )
     kinds = [option(c, _(f"composer.category_{c}")) for c in (Category.CARE, Category.MARKETING)]
-    kind = {
-        "type": "static_select",
-        "action_id": INPUT_ACTION_ID,
-        "options": kinds,
-        "initial_option": kinds[0],
-    }
-    blocks.append(input_block("category", _("composer.category"), kind))
+    # No kind chosen: the template's (care without one), so a marketing template stays one.
+    kind = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": kinds}
+    hint = _("camp.category_hint")
+    blocks.append(input_block("category", _("composer.category"), kind, hint=hint))
     blocks.append(
         input_block(
             "send_at",

@@ -42,6 +42,7 @@ class ComposerContext:
     response_url: str | None = None
     thread_ts: str | None = None  # set when started from a message: updates go to its thread
     version: int = 0  # bumped when a template refills the form (see `field_block_id`)
+    template: str = ""  # the template that last filled the form: the send's kind follows it
 
     def dump(self) -> str:
         data = {
@@ -49,6 +50,7 @@ class ComposerContext:
             "r": self.response_url,
             "t": self.thread_ts,
             "v": self.version,
+            "p": self.template,
         }
         return json.dumps(data, separators=(",", ":"))
 
@@ -72,6 +74,7 @@ class ComposerContext:
             response_url=text("r"),
             thread_ts=text("t"),
             version=version if isinstance(version, int) and 0 <= version < 10_000 else 0,
+            template=(text("p") or "")[:100],
         )
 
 
