@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 
 from slack_sdk import WebClient
@@ -11,10 +12,11 @@ from slack_sdk.errors import SlackApiError
 from bot.check_line import Check
 from bot.check_outreach import marketing_rules, sms_fallback
 from bot.config import ConfigError, Settings, load_settings
-from bot.core.formatting import format_vnd
+from bot.core.formatting import format_vnd, vietnam_day
 from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
+from bot.store.metrics import OLD_STEP_SEEN_AT, counter
 
 # Campaigns read the attached file and share their report (joining public channels first);
 # exports and reports arrive by direct message, with channels named in the chart.
@@ -88,9 +90,39 @@ def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Chec
     yield from _brandnames(esms, settings)
     yield from sms_fallback(esms, settings)
     yield from marketing_rules(settings)
-    yield _database(settings, on_heroku=on_heroku)
+    database = _database(settings, on_heroku=on_heroku)
+    yield database
     yield _job_runner(settings, env)
     yield _callbacks(settings)
+    if database.ok and (old := _old_workflow_step(settings)):
+        yield old
+
+
+OLD_STEP_WEEKS = 1  # how long a run with the old input keeps this line failing
+
+
+def _old_workflow_step(settings: Settings) -> Check | None:
+    """A workflow ran the step with the old manifest's "Send as" input lately: the step's
+    person is now "Sent by", who ran the workflow, and the workflow must be updated."""
+    try:
+        store = Store.open(settings.database_url)
+        try:
+            seen_at = counter(store.db, OLD_STEP_SEEN_AT)
+        finally:
+            store.close()
+    except Exception:  # the database line says what is wrong with it
+        return None
+    if not seen_at or time.time() - seen_at > OLD_STEP_WEEKS * 7 * 86400:
+        return None
+    return Check(
+        "Workflow step",
+        False,
+        f'a workflow ran the step with its old input "Send as" on {vietnam_day(seen_at)}: '
+        'the manifest changed (the step now sends as "Sent by", the person who ran it)',
+        "update the app from manifest.workflow.yml (api.slack.com/apps → App Manifest), then "
+        're-add the step "Send a Viber message" in each workflow that uses it (README, A step '
+        "in Workflow Builder)",
+    )
 
 
 def _slack(settings: Settings) -> Check:

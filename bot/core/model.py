@@ -31,6 +31,7 @@ class Approval(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"  # the workflow step that asked for it ended first
 
 
 class Category(StrEnum):
@@ -92,6 +93,17 @@ class NewSend:
     sms_text: str | None = None  # what that SMS says
     held_until: float | None = None  # marketing: scheduled_at moved to the next opening
     campaign_file: tuple[str, str, str] | None = None  # a campaign's (file id, name, download URL)
+    step_run: StepRunStart | None = None  # the Workflow Builder run that asked for it
+
+
+@dataclass(frozen=True)
+class StepRunStart:
+    """A run of the Workflow Builder step, recorded with its send in one transaction."""
+
+    execution_id: str
+    token: str  # Slack's short-lived token for this run
+    wait_for: str  # accepted | delivered
+    timeout_at: float
 
 
 @dataclass(frozen=True)

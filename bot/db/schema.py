@@ -182,6 +182,14 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     # The Home tab adds up the week at every opening: without this it reads every send ever
     # made (0.26 s → 0.09 s for a week of 23,000 recipients among 100,000, growing with time).
     15: ("CREATE INDEX idx_sends_created_at ON sends (created_at)",),
+    # Workflow step runs: completions refused by Slack are tried again later, a bounded number
+    # of times, and the runs are read oldest-due first, so refused ones never block new ones.
+    16: (
+        "ALTER TABLE step_runs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE step_runs ADD COLUMN due_at {real} NOT NULL DEFAULT 0",
+        "UPDATE step_runs SET due_at = COALESCE(created_at, 0)",
+        "CREATE INDEX idx_step_runs_due ON step_runs (state, due_at)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,14 +73,16 @@ def step_inputs(
             raise BadStep(f"{name}: one text expected, not {type(value).__name__}")
         return (value or "").strip()
 
-    sender, channel, phones = text("sender"), text("channel"), text("phones")
+    sender, channel, phones = text("sent_by"), text("channel"), text("phones")
     if sender not in people:
-        raise BadStep("Send as: choose one of the people of the workspace")
+        raise BadStep("Sent by: choose one of the people of the workspace")
     if channel not in channels:
         raise BadStep("Channel for the thread: choose a channel")
     if not phones:
         raise BadStep("Phone numbers: this input is required")
-    inputs: dict[str, Any] = {"sender": sender, "channel": channel, "phones": phones}
+    # `sent_by` is a user_context: Slack fills it with the person who ran the workflow.
+    context = {"id": sender, "secret": secrets.token_hex(8)}
+    inputs: dict[str, Any] = {"sent_by": context, "channel": channel, "phones": phones}
     if message := text("text"):
         inputs["text"] = message
     wait_for = text("wait_for") or "accepted"
@@ -132,7 +135,8 @@ def render_form(
         return f'<label class="wf-field"><span>{html.escape(label)}</span>{control}</label>'
 
     fields = [
-        field("Send as", f'<select name="sender">{options(people)}</select>'),
+        # Workflow Builder fills it with whoever runs the workflow: here, whom the page plays.
+        field("Sent by", f'<select name="sent_by">{options(people)}</select>'),
         field(
             "Channel for the thread",
             f'<select name="channel">{options({k: "#" + v for k, v in channels.items()})}</select>',
@@ -177,9 +181,10 @@ def _run(run: StepRun, outcome: Outcome, names: Mapping[str, str], channel_id: s
     else:
         status = html.escape(status)
     moment = datetime.fromtimestamp(run.started_at, VIETNAM)
-    sender = str(run.inputs.get("sender") or "")
+    context = run.inputs.get("sent_by")
+    sender = str(context.get("id") or "") if isinstance(context, Mapping) else ""
     about = [
-        f"as {names.get(sender, sender) or '?'}",
+        f"run by {names.get(sender, sender) or '?'}",
         "#" + names.get(str(run.inputs.get("channel")), str(run.inputs.get("channel"))),
         str(run.inputs.get("phones") or ""),
         f"wait for {run.inputs.get('wait_for') or 'accepted'}",

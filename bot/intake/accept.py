@@ -21,6 +21,7 @@ from bot.core.model import Category, NewSend
 from bot.core.sms_text import fallback_text
 from bot.intake.draft import Accepted, Draft, Refused, Surface
 from bot.store import Store
+from bot.store.new_sends import RunRecorded
 
 log = logging.getLogger(__name__)
 
@@ -83,11 +84,14 @@ class Intake:
                 errors["recipients"] = opted_out
             return Refused(errors)
         new = self._new_send(draft, message, category, phones, brandname)
-        send_id = self.store.sends.create_unless_opted_out(new)
-        if send_id is None:
-            if opted_out := self.opted_out_error(phones):
-                return Refused({"recipients": opted_out})
-            send_id = self.store.sends.create(new)  # taken off the list in between
+        try:
+            send_id = self.store.sends.create_unless_opted_out(new)
+            if send_id is None:
+                if opted_out := self.opted_out_error(phones):
+                    return Refused({"recipients": opted_out})
+                send_id = self.store.sends.create(new)  # taken off the list in between
+        except RunRecorded as recorded:  # Slack delivered the workflow's event again
+            return Accepted(recorded.send_id or "", phones, category, message, again=True)
         log.info(
             "send %s stored from the %s: %d recipient(s) by %s in %s",
             send_id,
@@ -208,6 +212,7 @@ class Intake:
             sms_text=sms_text if sms_fallback else None,
             held_until=held_until,
             campaign_file=draft.campaign_file,
+            step_run=draft.step_run,
         )
 
 

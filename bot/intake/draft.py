@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
+from bot.core.model import StepRunStart
 
 
 class Surface(StrEnum):
@@ -40,6 +41,7 @@ class Draft:
     response_url: str | None = None
     thread_ts: str | None = None
     campaign_file: tuple[str, str, str] | None = None  # (file id, name, download URL)
+    step_run: StepRunStart | None = None  # recorded with the send: once per execution
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class Accepted:
     phones: tuple[str, ...]
     category: str
     message: ViberMessage  # as the customer reads it (the marketing prefix included)
+    again: bool = False  # the workflow run was recorded before: nothing new was stored
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,11 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
         return Verdict(go=False, wait_seconds=FAR_FUTURE, why="campaign paused")
     if send.approval == Approval.PENDING:  # the decision queues the submission again
         return STOP
-    if send.cancelled_at or send.approval in (Approval.REJECTED, Approval.EXPIRED):
+    if send.cancelled_at or send.approval in (
+        Approval.REJECTED,
+        Approval.EXPIRED,
+        Approval.WITHDRAWN,
+    ):
         store.deliveries.record_submission(recipient.id, State.CANCELLED)
         return STOP
     opt_out = store.optouts.get(recipient.phone)

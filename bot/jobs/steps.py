@@ -20,12 +20,18 @@ from bot.core.model import Approval, Recipient, Send, ThreadState
 from bot.esms import codes
 from bot.slack.blocks.lookup import thread_url
 from bot.store import Store
-from bot.store.steps import ABANDONED, COMPLETED, FAILED, StepRun
+from bot.store.steps import ABANDONED, COMPLETED, FAILED, GAVE_UP, StepRun
 
 log = logging.getLogger(__name__)
 
 # Past the acceptance: every state but these means eSMS took the message.
 _NOT_YET = {State.QUEUED, State.UNCONFIRMED}
+
+
+# Slack's answers when a token is no longer good for this run: the bot token takes over.
+_TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_expired", "token_revoked"})
+MAX_COMPLETION_ATTEMPTS = 10  # then the run is given up, with a log line
+MAX_BACKOFF_SECONDS = 300.0
 
 
 class StepRuns:
@@ -44,6 +50,8 @@ class StepRuns:
 
     def _settle(self, run: StepRun) -> int:
         send = self.store.sends.get(run.send_id or "")
+        if run.outcome is not None:  # failed already; Slack refused to hear it so far
+            return self._finish(run, send, FAILED, "functions_completeError", error=run.outcome)
         if send is None:
             return self._fail(run, None, _("step.gone"))
         recipients = [r for r in self.store.sends.recipients(send.id) if not r.is_sms]
@@ -63,40 +71,87 @@ class StepRuns:
         return self._finish(run, send, COMPLETED, "functions_completeSuccess", outputs=outputs)
 
     def _fail(self, run: StepRun, send: Send | None, error: str) -> int:
+        """The step failed: its send ends with it, and the error says what went and what not."""
+        if send is not None:
+            self._end_send(send, error)
+            recipients = [r for r in self.store.sends.recipients(send.id) if not r.is_sms]
+            error += _what_went(recipients)
+        self.store.steps.failed(run.execution_id, error)
         return self._finish(run, send, FAILED, "functions_completeError", error=error)
 
+    def _end_send(self, send: Send, why: str, *, note: bool = True) -> None:
+        """What has not reached eSMS ends with the step; the thread says so."""
+        if not self.store.steps.end_send(send.id, _("step.ended", why=why[:200])):
+            return
+        log.info("send %s: what had not gone out was stopped with its step", send.id)
+        if note and send.parent_ts:
+            self._note(send, _("step.ended_note", why=why[:300]))
+
     def _finish(self, run: StepRun, send: Send | None, state: str, method: str, **args: Any) -> int:
-        client = WebClient(
-            token=run.token or self.settings.slack_bot_token,
-            base_url=self.settings.slack_api_url,
-            timeout=15,
-            retry_handlers=[],
-        )
-        try:
-            getattr(client, method)(function_execution_id=run.execution_id, **args)
-        except SlackApiError as error:
-            code = str(error.response.get("error"))
-            if code != "execution_not_in_running_state":
-                log.warning(
-                    "workflow step %s: Slack refused %s: %s", run.execution_id, method, code
-                )
-                return 0  # tried again at the next round
+        code = self._call(run, method, args)
+        if code == "execution_not_in_running_state":  # the workflow stopped waiting
             self.store.steps.finish(run.execution_id, ABANDONED, code)
-            if send is not None and send.parent_ts:
-                self._note(send)
+            if send is not None:
+                self._end_send(send, _("step.stopped_why"), note=False)
+                if send.parent_ts:
+                    self._note(send, _("step.stopped_waiting"))
             return 1
-        except Exception as error:  # Slack unreachable: the next round tries again
-            log.warning("workflow step %s: %s", run.execution_id, type(error).__name__)
-            return 0
+        if code is not None:
+            return self._refused(run, method, code)
         self.store.steps.finish(run.execution_id, state, str(args.get("error") or "ok"))
         log.info("workflow step %s %s", run.execution_id, state)
         return 1
 
-    def _note(self, send: Send) -> None:
-        try:
-            self.slack.chat_postMessage(
-                channel=send.channel_id, thread_ts=send.reply_ts, text=_("step.stopped_waiting")
+    def _call(self, run: StepRun, method: str, args: dict[str, Any]) -> str | None:
+        """Slack's error code, or None when it took the completion. The run's own token first
+        while Slack takes it (about 15 minutes), then the bot token, which these methods take
+        too."""
+        tokens = [t for t in (run.token, self.settings.slack_bot_token) if t]
+        code: str | None = None
+        for token in tokens:
+            client = WebClient(
+                token=token, base_url=self.settings.slack_api_url, timeout=15, retry_handlers=[]
             )
+            try:
+                getattr(client, method)(function_execution_id=run.execution_id, **args)
+                return None
+            except SlackApiError as error:
+                code = str(error.response.get("error"))
+            except Exception as error:  # Slack unreachable: tried again later
+                code = type(error).__name__
+            if code not in _TOKEN_REFUSED:
+                return code
+            if token == run.token:
+                self.store.steps.try_later(run.execution_id, 0, forget_token=True, count=False)
+        return code
+
+    def _refused(self, run: StepRun, method: str, code: str) -> int:
+        attempts = run.attempts + 1
+        if attempts >= MAX_COMPLETION_ATTEMPTS:
+            log.warning(
+                "workflow step %s: Slack refused %s %d times (%s): given up",
+                run.execution_id,
+                method,
+                attempts,
+                code,
+            )
+            self.store.steps.finish(run.execution_id, GAVE_UP, code)
+            return 1
+        wait = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+        log.warning(
+            "workflow step %s: Slack refused %s: %s (attempt %d, next in %.0f s)",
+            run.execution_id,
+            method,
+            code,
+            attempts,
+            wait,
+        )
+        self.store.steps.try_later(run.execution_id, wait)
+        return 0
+
+    def _note(self, send: Send, text: str) -> None:
+        try:
+            self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
         except Exception as error:
             log.warning("workflow note not posted: %s", type(error).__name__)
 
@@ -121,6 +176,24 @@ def _failure(send: Send, recipients: Sequence[Recipient]) -> str | None:
     if skipped and len(skipped) == len(recipients):
         return _("step.skipped", detail=skipped[0].error_detail or "")
     return None
+
+
+def _what_went(recipients: Sequence[Recipient]) -> str:
+    """` Sent: …; not sent: …` for the step's error (at most a few numbers each)."""
+    went = [
+        r.phone
+        for r in recipients
+        if r.state not in (State.QUEUED, State.CANCELLED, State.SKIPPED, State.REFUSED)
+    ]
+    held = [r.phone for r in recipients if r.phone not in went]
+    return _("step.what_went", sent=_few(went), not_sent=_few(held))
+
+
+def _few(phones: Sequence[str], shown: int = 5) -> str:
+    if not phones:
+        return _("step.none")
+    more = _("err.and_more", count=len(phones) - shown) if len(phones) > shown else ""
+    return ", ".join(phones[:shown]) + more
 
 
 def _timed_out(send: Send, run: StepRun) -> str:

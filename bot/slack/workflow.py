@@ -1,9 +1,11 @@
 """Workflow Builder's "Send a Viber message" step (a custom function, `function_executed`).
 
-The step sends on behalf of the person named in its inputs, through the intake like every
-other surface (access, validation, opt-outs, the template's kind, marketing, approvals). What can be told
-at once fails the step at once; everything else is recorded, and the run is completed later by
-whichever process sees its send's outcome (`bot.jobs.steps`)."""
+The step sends on behalf of the person who ran the workflow (a `user_context` input Slack
+fills, which no builder can set by hand), through the intake like every other surface
+(access, validation, opt-outs, the template's kind, marketing, approvals). What can be told
+at once fails the step at once. The run is recorded with its send in one transaction, once per
+execution however often Slack delivers the event, and completed later by whichever process
+sees its send's outcome (`bot.jobs.steps`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ from slack_bolt import App, Fail
 
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
-from bot.intake import Accepted, Draft, Intake, Refused, Surface
+from bot.core.model import StepRunStart
+from bot.intake import Draft, Intake, Refused, Surface
 from bot.slack.binding import bind
 from bot.store import Store
+from bot.store.metrics import OLD_STEP_SEEN_AT, note_moment
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +39,18 @@ def _text(inputs: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def ran_by(inputs: dict[str, Any]) -> str:
+    """The person who ran the workflow: Slack fills `sent_by` (a user_context, `{"id": "U…",
+    "secret": "…"}`) and no workflow builder can set it by hand."""
+    context = inputs.get("sent_by")
+    user_id = context.get("id") if isinstance(context, dict) else None
+    return user_id.strip() if isinstance(user_id, str) else ""
+
+
 def step_problem(inputs: dict[str, Any]) -> str | None:
     """What the step's own inputs lack, in a sentence for the workflow's author; the send's
     rules are the intake's."""
-    if not _text(inputs, "sender"):
+    if not ran_by(inputs):
         return _("step.no_sender")
     if not _text(inputs, "channel"):
         return _("step.no_channel")
@@ -64,39 +76,47 @@ def run_step(
     if not execution_id or store.steps.known(execution_id):  # Slack retried the event
         return
     inputs = inputs if isinstance(inputs, dict) else {}
-    outcome: Accepted | Refused | None = None
-    problem = step_problem(inputs)
-    if problem is None:
-        draft = Draft(
-            surface=Surface.WORKFLOW_STEP,
-            team_id=str(body.get("team_id") or ""),
-            channel_id=_text(inputs, "channel"),
-            user_id=_text(inputs, "sender"),
-            recipients=_text(inputs, "phones"),
-            message=ViberMessage.from_fields(
-                _text(inputs, "text"),
-                _text(inputs, "image_url"),
-                _text(inputs, "button_label"),
-                _text(inputs, "button_url"),
-            ),
-            template=_text(inputs, "template"),
-            category=_text(inputs, "category"),
-            brandname=_text(inputs, "brandname"),
-            sms_fallback=bool(inputs.get("sms_fallback")) if "sms_fallback" in inputs else None,
-        )
-        outcome = intake.accept(draft)
-        if isinstance(outcome, Refused):
-            problem = "; ".join(outcome.errors.values())
-    if problem is not None or not isinstance(outcome, Accepted):
-        log.info("workflow step %s refused: %s", execution_id, (problem or "")[:120])
-        fail(problem or _("step.gone"))
+    if "sent_by" not in inputs and "sender" in inputs:  # a step added before sent_by existed
+        note_moment(store, OLD_STEP_SEEN_AT)
+        log.warning("workflow step %s: built with the old manifest (Send as)", execution_id)
+        fail(_("step.old_manifest"))
+        return
+    if problem := step_problem(inputs):
+        log.info("workflow step %s refused: %s", execution_id, problem[:120])
+        fail(problem)
         return
     minutes = inputs.get("timeout_minutes") or DEFAULT_TIMEOUT_MINUTES
-    store.steps.start(
-        execution_id,
-        outcome.send_id,
-        str(event.get("bot_access_token") or ""),
-        _text(inputs, "wait_for") or "accepted",
-        time.time() + float(minutes) * 60,
+    run = StepRunStart(
+        execution_id=execution_id,
+        token=str(event.get("bot_access_token") or ""),
+        wait_for=_text(inputs, "wait_for") or "accepted",
+        timeout_at=time.time() + float(minutes) * 60,
     )
+    draft = Draft(
+        surface=Surface.WORKFLOW_STEP,
+        team_id=str(body.get("team_id") or ""),
+        channel_id=_text(inputs, "channel"),
+        user_id=ran_by(inputs),
+        recipients=_text(inputs, "phones"),
+        message=ViberMessage.from_fields(
+            _text(inputs, "text"),
+            _text(inputs, "image_url"),
+            _text(inputs, "button_label"),
+            _text(inputs, "button_url"),
+        ),
+        template=_text(inputs, "template"),
+        category=_text(inputs, "category"),
+        brandname=_text(inputs, "brandname"),
+        sms_fallback=bool(inputs.get("sms_fallback")) if "sms_fallback" in inputs else None,
+        step_run=run,
+    )
+    outcome = intake.accept(draft)
+    if isinstance(outcome, Refused):
+        problem = "; ".join(outcome.errors.values())
+        log.info("workflow step %s refused: %s", execution_id, problem[:120])
+        fail(problem)
+        return
+    if outcome.again:
+        log.info("workflow step %s delivered again: nothing more sent", execution_id)
+        return
     log.info("workflow step %s: send %s stored", execution_id, outcome.send_id)

@@ -13,6 +13,8 @@ from typing import Any
 from bot.standins.http import Reply
 
 _IDS = itertools.count(1)
+# Slack's maintainers: a run's token expires about 15 minutes after it is issued.
+FUNCTION_TOKEN_SECONDS = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,11 @@ class SlackFunctions:
     def _init_functions(self) -> None:
         self.completions: list[Completion] = []
         self.function_tokens: dict[str, str] = {}  # execution id → its token
+        self.function_token_issued: dict[str, float] = {}  # token → when it was issued
+        self.function_token_seconds = FUNCTION_TOKEN_SECONDS
+        self.clock_offset = 0.0  # seconds added to the stand-in's clock, to age the tokens
         self.stopped: set[str] = set()  # runs the workflow stopped waiting for
+        self.refuse_completions: str | None = None  # an error code for every completion
 
     def function_executed(
         self, inputs: dict[str, Any], *, team: str, app_id: str, callback_id: str
@@ -39,6 +45,7 @@ class SlackFunctions:
         number = next(_IDS)
         execution_id, token = f"Fx{number:010d}", f"xwfp-test-{number:06d}"
         self.function_tokens[execution_id] = token
+        self.function_token_issued[token] = time.time() + self.clock_offset
         now = int(time.time())
         return {
             "token": "legacy-verification-token",
@@ -70,8 +77,18 @@ class SlackFunctions:
 
     def _complete(self, method: str, args: dict[str, Any], token: str) -> Reply:
         execution_id = str(args.get("function_execution_id") or "")
-        if self.function_tokens.get(execution_id) != token:
-            return Reply(200, {"ok": False, "error": "invalid_auth"})
+        if token != self.token:  # the bot token completes any run; a run's token only its own
+            issued = self.function_token_issued.get(token)
+            expired = (
+                issued is None
+                or time.time() + self.clock_offset - issued > self.function_token_seconds
+            )
+            if expired or self.function_tokens.get(execution_id) != token:
+                return Reply(200, {"ok": False, "error": "invalid_auth"})
+        if execution_id not in self.function_tokens:
+            return Reply(200, {"ok": False, "error": "function_execution_not_found"})
+        if self.refuse_completions:
+            return Reply(200, {"ok": False, "error": self.refuse_completions})
         if execution_id in self.stopped or self.completion_of(execution_id):
             return Reply(200, {"ok": False, "error": "execution_not_in_running_state"})
         outputs = args.get("outputs")

@@ -13,7 +13,7 @@ from bot.store.rows import reload_send, send_from
 from bot.store.sends import release_recipients
 
 
-def _settle(
+def settle(
     conn: Connection,
     send: Row,
     approval: Approval,
@@ -21,6 +21,8 @@ def _settle(
     reason: str | None,
     now: float,
 ) -> None:
+    """Record the decision (or its absence) with its event; approved releases the recipients,
+    anything else cancels those still queued. The thread is refreshed."""
     conn.execute(
         """UPDATE sends SET approval = ?, decided_by = ?, decided_at = ?, decision_reason = ?,
                updated_at = ? WHERE id = ?""",
@@ -67,10 +69,10 @@ class Approvals:
             if row["approval"] != Approval.PENDING:
                 return Decision(won=False, send=send_from(row))
             if row["approval_expires_at"] <= now:
-                _settle(conn, row, Approval.EXPIRED, None, None, now)
+                settle(conn, row, Approval.EXPIRED, None, None, now)
                 decision = Decision(won=False, send=reload_send(conn, send_id))
             else:
-                _settle(conn, row, approval, actor, reason, now)
+                settle(conn, row, approval, actor, reason, now)
                 decision = Decision(won=True, send=reload_send(conn, send_id))
         self._wake()
         return decision
@@ -85,7 +87,7 @@ class Approvals:
                 (Approval.PENDING, now),
             ).fetchall()
             for row in rows:
-                _settle(conn, row, Approval.EXPIRED, None, None, now)
+                settle(conn, row, Approval.EXPIRED, None, None, now)
         return [row["id"] for row in rows]
 
     def move_to_thread(self, send_id: str, note: str) -> None:

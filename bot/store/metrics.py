@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 SLACK_RATE_LIMITED = "slack_rate_limited"  # Slack answered 429
 FORGED_CALLBACKS = "forged_callbacks"  # an eSMS callback URL with a wrong secret
+# When a workflow last ran the step with the old manifest's "Send as" input (epoch seconds).
+OLD_STEP_SEEN_AT = "old_step_seen_at"
 COUNTERS_TABLE = """CREATE TABLE IF NOT EXISTS counters (
     name TEXT PRIMARY KEY, value {bigint} NOT NULL DEFAULT 0)"""
 ACCEPTED_CODE = "100"  # eSMS's CodeResult for an accepted request (124, our own retry, too)
@@ -60,6 +62,28 @@ def count_event(target: Database | _HasDatabase, name: str, amount: int = 1) -> 
             )
     except Exception as error:
         log.warning("the count of %s was not recorded: %s", name, type(error).__name__)
+
+
+def note_moment(target: Database | _HasDatabase, name: str) -> None:
+    """Set the counter `name` to now (epoch seconds); never raises, as `count_event`."""
+    db: Database = getattr(target, "db", target)
+    try:
+        _ensure_counters(db)
+        with db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name)
+                   DO UPDATE SET value = excluded.value""",
+                (name, int(time.time())),
+            )
+    except Exception as error:
+        log.warning("%s was not recorded: %s", name, type(error).__name__)
+
+
+def counter(db: Database, name: str) -> int:
+    """The counter's value; 0 when it was never counted."""
+    _ensure_counters(db)
+    row = db.fetch_one("SELECT value FROM counters WHERE name = ?", (name,))
+    return int(row["value"]) if row else 0
 
 
 def _ensure_counters(db: Database) -> None:
@@ -121,7 +145,9 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
         retries[kind] = retries.get(kind, 0) + int(row["retries"] or 0)
         if row["state"] == JobState.FAILED:
             give_ups[kind] = give_ups.get(kind, 0) + row["n"]
-    decisions = dict.fromkeys((Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED), 0)
+    decisions = dict.fromkeys(
+        (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED, Approval.WITHDRAWN), 0
+    )
     for row in db.fetch_all("SELECT action, COUNT(*) AS n FROM approval_events GROUP BY action"):
         decisions[row["action"]] = row["n"]
     counters = {row["name"]: row["value"] for row in db.fetch_all("SELECT * FROM counters")}

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 
 from bot.core.delivery import State
-from bot.core.model import Approval, CampaignState, JobKind, NewSend, ThreadState
+from bot.core.model import Approval, CampaignState, JobKind, NewSend, StepRunStart, ThreadState
 from bot.db import Connection, Database
 from bot.store.jobs import enqueue, queued_job
 
@@ -51,15 +51,24 @@ def _send_row(send_id: str, now: float, new: NewSend) -> dict[str, object]:
     }
 
 
+class RunRecorded(Exception):
+    """The workflow run was recorded already, with its send: Slack delivered its event again."""
+
+    def __init__(self, send_id: str | None) -> None:
+        super().__init__(send_id)
+        self.send_id = send_id
+
+
 def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) -> str | None:
     """The new send's id; None when `unless_opted_out` and one of its numbers is on the opt-out
-    list, and then nothing was stored."""
+    list, and then nothing was stored. Raises RunRecorded, storing nothing, when the send's
+    workflow run was recorded before."""
     send_id = uuid.uuid4().hex[:16]
     now = time.time()
     row = _send_row(send_id, now, new)
     request_ids = [str(uuid.uuid4()) for _ in new.phones]
     refused = sorted(set(new.phones)) if unless_opted_out else []
-    if db.kind == "postgres" and new.campaign_file is None:
+    if db.kind == "postgres" and new.campaign_file is None and new.step_run is None:
         return send_id if _in_one_statement(db, row, new.phones, request_ids, refused) else None
     with db.transaction() as conn:
         if refused and _any_opted_out(conn, refused):
@@ -85,7 +94,25 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
                 (send_id, CampaignState.READING, file_id, file_name, file_url, now),
             )
             enqueue(conn, JobKind.READ_CAMPAIGN, send_id)
+        if new.step_run is not None:
+            _record_run(conn, new.step_run, send_id, now)
     return send_id
+
+
+def _record_run(conn: Connection, run: StepRunStart, send_id: str, now: float) -> None:
+    """Unique on the execution id: a second delivery of the event, in any process, waits for
+    the first one's transaction here and then finds its row, and its own send is rolled back."""
+    recorded = conn.execute(
+        """INSERT INTO step_runs (execution_id, send_id, token, wait_for, timeout_at, state,
+               created_at, due_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)
+           ON CONFLICT (execution_id) DO NOTHING""",
+        (run.execution_id, send_id, run.token, run.wait_for, run.timeout_at, now, now),
+    ).rowcount
+    if not recorded:
+        first = conn.execute(
+            "SELECT send_id FROM step_runs WHERE execution_id = ?", (run.execution_id,)
+        ).fetchone()
+        raise RunRecorded(first["send_id"] if first else None)
 
 
 def _any_opted_out(conn: Connection, phones: Sequence[str]) -> bool:

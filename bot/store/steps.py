@@ -6,9 +6,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bot.core.delivery import State
+from bot.core.model import Approval, JobKind, JobState
 from bot.db import Database
+from bot.store.approvals import settle
+from bot.store.jobs import enqueue_sync
 
 OPEN, COMPLETED, FAILED, ABANDONED = "open", "completed", "failed", "abandoned"
+GAVE_UP = "gave_up"  # Slack kept refusing the completion: tried a bounded number of times
 
 
 @dataclass(frozen=True)
@@ -19,37 +24,84 @@ class StepRun:
     wait_for: str  # accepted | delivered
     timeout_at: float
     state: str
+    attempts: int = 0  # completions Slack refused so far
+    outcome: str | None = None  # the step's error once it failed, kept while Slack refuses it
 
 
 class Steps:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def start(
-        self, execution_id: str, send_id: str, token: str, wait_for: str, timeout_at: float
-    ) -> bool:
-        """Record a run; False when Slack delivered the same event twice (kept as it was)."""
-        with self.db.transaction() as conn:
-            return bool(
-                conn.execute(
-                    """INSERT INTO step_runs (execution_id, send_id, token, wait_for,
-                           timeout_at, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                       ON CONFLICT (execution_id) DO NOTHING""",
-                    (execution_id, send_id, token, wait_for, timeout_at, OPEN, time.time()),
-                ).rowcount
-            )
-
     def known(self, execution_id: str) -> bool:
         row = self.db.fetch_one("SELECT 1 FROM step_runs WHERE execution_id = ?", (execution_id,))
         return row is not None
 
     def open_runs(self, limit: int = 200) -> list[StepRun]:
+        """Open runs due now, oldest-due first: a run whose completion Slack refused waits for
+        its next try further on, so it never holds back a newer one."""
         rows = self.db.fetch_all(
-            """SELECT execution_id, send_id, token, wait_for, timeout_at, state FROM step_runs
-               WHERE state = ? ORDER BY created_at LIMIT ?""",
-            (OPEN, limit),
+            """SELECT execution_id, send_id, token, wait_for, timeout_at, state, attempts, outcome
+               FROM step_runs WHERE state = ? AND due_at <= ? ORDER BY due_at LIMIT ?""",
+            (OPEN, time.time(), limit),
         )
         return [StepRun(**dict(row)) for row in rows]
+
+    def try_later(
+        self, execution_id: str, seconds: float, *, forget_token: bool = False, count: bool = True
+    ) -> None:
+        """Slack refused the completion: one more attempt counted (unless `count` is False),
+        the next in `seconds`; `forget_token` when Slack no longer takes the run's own."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                f"""UPDATE step_runs SET attempts = attempts + ?, due_at = ?
+                    {", token = NULL" if forget_token else ""} WHERE execution_id = ?""",
+                (int(count), time.time() + seconds, execution_id),
+            )
+
+    def failed(self, execution_id: str, error: str) -> None:
+        """The step failed with `error`: the same error is told however late Slack takes it."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE step_runs SET outcome = ? WHERE execution_id = ? AND state = ?",
+                (error[:2000], execution_id, OPEN),
+            )
+
+    def end_send(self, send_id: str, reason: str) -> bool:
+        """The step ended before its send did: a pending approval is withdrawn, and every
+        recipient not yet handed to eSMS (nor being handed now) is cancelled with `reason`;
+        True when anything was stopped."""
+        now = time.time()
+        lock = self.db.row_lock
+        with self.db.transaction() as conn:
+            send = conn.execute("SELECT * FROM sends WHERE id = ?" + lock, (send_id,)).fetchone()
+            if send is None:
+                return False
+            if send["approval"] == Approval.PENDING:
+                settle(conn, send, Approval.WITHDRAWN, None, reason, now)
+                return True
+            stopped = conn.execute(
+                f"""UPDATE recipients SET state = ?, error_detail = ?, updated_at = ?
+                    WHERE send_id = ? AND state = ? AND id NOT IN (
+                        SELECT recipient_id FROM jobs WHERE kind = ? AND send_id = ?
+                        AND state = '{JobState.RUNNING}' AND recipient_id IS NOT NULL)""",
+                (
+                    State.CANCELLED,
+                    reason[:300],
+                    now,
+                    send_id,
+                    State.QUEUED,
+                    JobKind.SUBMIT,
+                    send_id,
+                ),
+            ).rowcount
+            if stopped:
+                conn.execute(
+                    """UPDATE jobs SET state = ?, last_error = 'cancelled'
+                       WHERE send_id = ? AND kind = ? AND state = ?""",
+                    (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+                )
+                enqueue_sync(conn, send_id)
+            return bool(stopped)
 
     def finish(self, execution_id: str, state: str, outcome: str) -> bool:
         """Close an open run (its short-lived token is forgotten); False when it was closed."""

@@ -360,7 +360,7 @@ def test_workflow_builder_runs_the_step_and_is_told_its_outcome(demo):
     assert "Workflow Builder" in demo.hints() and stories.INVALID_STEP_PHONE in demo.hints()
     assert "No runs yet." in demo.state()["workflow"]
     typed = step_form(demo)
-    assert typed["phones"] == stories.DELIVERED and typed["sender"] == "U0LINH"
+    assert typed["phones"] == stories.DELIVERED and typed["sent_by"] == "U0LINH"
     assert typed["channel"] == "C0SUPPORT" and typed["wait_for"] == "accepted"
     started = demo.do("step", values=typed)
     assert started["status"] == 200 and started["execution_id"].startswith("Fx")
@@ -391,9 +391,9 @@ def test_workflow_builder_runs_the_step_and_is_told_its_outcome(demo):
 
     # What Workflow Builder itself would not let an author save never reaches the app.
     refused = requests.post(
-        demo.url + "api/step", json={"values": step_form(demo, sender="U0NOBODY")}, timeout=5
+        demo.url + "api/step", json={"values": step_form(demo, sent_by="U0NOBODY")}, timeout=5
     )
-    assert "Send as" in refused.json()["error"] and len(demo.state()["step_runs"]) == 3
+    assert "Sent by" in refused.json()["error"] and len(demo.state()["step_runs"]) == 3
 
 
 def test_a_step_run_waits_for_the_approver_and_a_workflow_can_stop_waiting(

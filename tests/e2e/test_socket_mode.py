@@ -84,7 +84,12 @@ def test_dev_mode_without_an_app_token_says_what_is_missing(slack_api, esms, tmp
 def test_the_workflow_step_runs_over_socket_mode(dev_app, socket_mode, slack_api, esms):
     assert socket_mode.connected.wait(20), "the app never connected"
     body = slack_api.function_executed(
-        {"sender": "U0001", "channel": "C0001", "phones": "0901234567", "text": "Từ quy trình"},
+        {
+            "sent_by": {"id": "U0001", "secret": "x"},
+            "channel": "C0001",
+            "phones": "0901234567",
+            "text": "Từ quy trình",
+        },
         team=TEAM_ID,
         app_id="A0001",
         callback_id="send_viber_message",

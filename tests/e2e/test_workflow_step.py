@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 
-from bot.standins.slack_api import TEAM_ID
-from tests.e2e.harness import wait_for
+from bot.standins.slack_api import TEAM_ID, block_text
+from tests.e2e.harness import run_cli, wait_for
+from tests.helpers import all_at_once
 
 PHONE = "0901234567"
 
 
-def run_step(app, slack_api, **inputs):
-    values = {"sender": "U0AGENT", "channel": "C0001", "phones": PHONE, "text": "Đơn đã giao"}
+def run_step(app, slack_api, *, sender="U0AGENT", **inputs):
+    """The event Slack sends when `sender` runs the workflow: `sent_by` is their user_context."""
+    values = {"channel": "C0001", "phones": PHONE, "text": "Đơn đã giao"}
+    values["sent_by"] = {"id": sender, "secret": "4f2a9c"} if sender else None
     values.update(inputs)
     body = slack_api.function_executed(
         {k: v for k, v in values.items() if v is not None},
@@ -58,7 +63,7 @@ def test_invalid_input_fails_at_once_with_a_sentence(app, slack_api, esms):
     done = completion(slack_api, bad_number)
     assert done.method == "functions.completeError" and "12345" in done.error
     nobody = run_step(app, slack_api, sender="")
-    assert "Send as" in completion(slack_api, nobody).error
+    assert "Sent by" in completion(slack_api, nobody).error
     assert esms.submissions == [] and slack_api.parents() == []
 
 
@@ -138,4 +143,92 @@ def test_a_marketing_step_outside_the_hours_times_out_saying_so(app_factory, sla
         slack_api, run_step(app, slack_api, category="marketing", timeout_minutes=0.03)
     )
     assert done.method == "functions.completeError" and "marketing hours" in done.error
+    assert f"not sent: {PHONE}" in done.error
+    # The step's end ends its send: the held message never goes, and the thread says why.
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+    wait_for(lambda: "step that started this send ended" in _thread(slack_api, parent), timeout=15)
+    time.sleep(1.5)
     assert esms.submissions == []
+    status = block_text(slack_api.messages[parent.ts].blocks)
+    assert "Cancel send" not in status
+
+
+def _thread(slack_api, parent) -> str:
+    return "\n".join(m.text for m in slack_api.replies(parent.ts))
+
+
+def test_a_timed_out_step_withdraws_its_approval_request(app_factory, slack_api, esms):
+    app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS")
+    done = completion(slack_api, run_step(app, slack_api, timeout_minutes=0.02))
+    assert done.method == "functions.completeError" and "withdrawn" in done.error
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+
+    def buttons_gone() -> bool:
+        blocks = slack_api.messages[parent.ts].blocks
+        return not any(b["type"] == "actions" for b in blocks) and "withdrawn" in block_text(blocks)
+
+    wait_for(buttons_gone, timeout=15)
+    wait_for(lambda: "withdrawn" in _thread(slack_api, parent), timeout=15)
+    # An approver arriving late finds nothing to approve, and nothing is sent.
+    send_id = re.search(r"send ([0-9a-f]{16})", block_text(parent.blocks)).group(1)
+    app.click("approve_send", send_id, user="U0BOSS", response_url=slack_api.response_url("a"))
+    time.sleep(1.5)
+    assert esms.submissions == []
+
+
+def test_one_event_delivered_twice_at_once_sends_once(app, slack_api, esms):
+    body = slack_api.function_executed(
+        {
+            "sent_by": {"id": "U0AGENT", "secret": "x"},
+            "channel": "C0001",
+            "phones": PHONE,
+            "text": "Một lần",
+        },
+        team=TEAM_ID,
+        app_id="A0001",
+        callback_id="send_viber_message",
+    )
+    raw = json.dumps(body)
+    answers = all_at_once(4, lambda _: app.post_signed(raw, content_type="application/json"))
+    assert {a.status_code for a in answers} == {200}
+    done = completion(slack_api, body["event"]["function_execution_id"])
+    assert done.method == "functions.completeSuccess"
+    time.sleep(1.0)
+    assert len(slack_api.parents("C0001")) == 1 and len(esms.submissions) == 1
+
+
+def test_one_event_delivered_to_two_processes_sends_once(app_factory, slack_api, esms, shared_url):
+    first, second = app_factory(DATABASE_URL=shared_url), app_factory(DATABASE_URL=shared_url)
+    body = slack_api.function_executed(
+        {
+            "sent_by": {"id": "U0AGENT", "secret": "x"},
+            "channel": "C0001",
+            "phones": PHONE,
+            "text": "Một lần",
+        },
+        team=TEAM_ID,
+        app_id="A0001",
+        callback_id="send_viber_message",
+    )
+    raw = json.dumps(body)
+    apps = [first, second, first, second]
+    answers = all_at_once(4, lambda i: apps[i].post_signed(raw, content_type="application/json"))
+    assert {a.status_code for a in answers} == {200}
+    assert completion(slack_api, body["event"]["function_execution_id"]).method == (
+        "functions.completeSuccess"
+    )
+    time.sleep(1.0)
+    assert len(slack_api.parents("C0001")) == 1 and len(esms.submissions) == 1
+
+
+def test_a_workflow_built_before_sent_by_is_told_and_check_says_so(app, slack_api, esms):
+    inputs = {"sender": "U0AGENT", "channel": "C0001", "phones": PHONE, "text": "Đơn đã giao"}
+    body = slack_api.function_executed(
+        inputs, team=TEAM_ID, app_id="A0001", callback_id="send_viber_message"
+    )
+    assert app.post_signed(json.dumps(body), content_type="application/json").status_code == 200
+    done = completion(slack_api, body["event"]["function_execution_id"])
+    assert done.method == "functions.completeError" and "re-add the step" in done.error
+    assert esms.submissions == [] and slack_api.parents("C0001") == []
+    checked = run_cli(app.env, "check")
+    assert "✗ Workflow step" in checked.stdout and "manifest.workflow.yml" in checked.stdout

@@ -1141,28 +1141,34 @@ def step_inputs(**typed: str) -> dict[str, Any]:
     return workflow.step_inputs(step_form(**typed), people=STEP_PEOPLE, channels=STEP_CHANNELS)
 
 
+def without_context(inputs: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in inputs.items() if name != "sent_by"}
+
+
 def test_the_step_inputs_from_the_panels_form() -> None:
     assert step_form() == {
-        "sender": "U0LINH",
+        "sent_by": "U0LINH",
         "channel": "C0SUPPORT",
         "phones": "0901234567",
         "text": "Xin chào",
         "wait_for": "accepted",
         "timeout_minutes": "",
     }
-    # Optional inputs left empty are left out, as Workflow Builder leaves them out.
-    assert step_inputs() == {
-        "sender": "U0LINH",
+    # Optional inputs left empty are left out, as Workflow Builder leaves them out; `sent_by`
+    # is the user_context Slack fills with whoever ran the workflow.
+    context = step_inputs()["sent_by"]
+    assert context["id"] == "U0LINH" and len(context["secret"]) >= 8
+    assert without_context(step_inputs()) == {
         "channel": "C0SUPPORT",
         "phones": "0901234567",
         "text": "Xin chào",
         "wait_for": "accepted",
     }
     typed = step_inputs(
-        sender="U0MINH", phones=" 12345, 0912345678 ", text="", wait_for="delivered"
+        sent_by="U0MINH", phones=" 12345, 0912345678 ", text="", wait_for="delivered"
     )
-    assert typed == {
-        "sender": "U0MINH",
+    assert typed["sent_by"]["id"] == "U0MINH"
+    assert without_context(typed) == {
         "channel": "C0SUPPORT",
         "phones": "12345, 0912345678",  # as typed: judging the numbers is the app's part
         "wait_for": "delivered",
@@ -1171,8 +1177,8 @@ def test_the_step_inputs_from_the_panels_form() -> None:
     assert step_inputs(timeout_minutes="0,5")["timeout_minutes"] == 0.5
     assert step_inputs(timeout_minutes="-1")["timeout_minutes"] == -1  # the app says why not
     for wrong, says in (
-        ({"sender": "U0NOBODY"}, "Send as: choose one of the people"),
-        ({"sender": ""}, "Send as"),
+        ({"sent_by": "U0NOBODY"}, "Sent by: choose one of the people"),
+        ({"sent_by": ""}, "Sent by"),
         ({"channel": "C0OTHER"}, "Channel for the thread"),
         ({"phones": "  "}, "Phone numbers: this input is required"),
         ({"wait_for": "read"}, "Wait for: accepted or delivered"),
@@ -1187,8 +1193,9 @@ def test_the_step_inputs_from_the_panels_form() -> None:
 
 def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> None:
     slack_api = SlackApiStandIn()
+    inputs = step_inputs()
     body = slack_api.function_executed(
-        step_inputs(), team="T0DEMO", app_id="A0DEMO", callback_id=workflow.CALLBACK_ID
+        inputs, team="T0DEMO", app_id="A0DEMO", callback_id=workflow.CALLBACK_ID
     )
     request = bolt_request(json.dumps(body, ensure_ascii=False), "application/json")
     assert matches(builtins.function_executed(step.STEP_CALLBACK_ID), request)
@@ -1196,7 +1203,7 @@ def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> Non
     context = request.context
     assert context.function_execution_id == execution_id
     assert context.function_bot_access_token == slack_api.function_tokens[execution_id]
-    assert context.team_id == "T0DEMO" and body["event"]["inputs"] == step_inputs()
+    assert context.team_id == "T0DEMO" and body["event"]["inputs"] == inputs
     settings = Settings(
         slack_bot_token="xoxb-test-token",
         slack_signing_secret="signing-secret",
@@ -1206,7 +1213,7 @@ def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> Non
     )
     # The app's own reading of the step's inputs; the send's rules are the intake's.
     assert step.step_problem(step_inputs()) is None
-    assert "Send as" in str(step.step_problem({"channel": "C0SUPPORT"}))
+    assert "Sent by" in str(step.step_problem({"channel": "C0SUPPORT"}))
     wait = step.step_problem(step_inputs(timeout_minutes="-1"))
     assert wait and "minutes" in wait
     run_listener(step.run_step, store, Intake(settings, store), body=body)

@@ -995,12 +995,12 @@ def test_the_workflow_panel_asks_for_the_steps_main_inputs() -> None:
     [form] = [a for tag, a in page.tags if tag == "form"]
     assert form["id"] == "workflow-form" and form["data-callback-id"] == "send_viber_message"
     names = [a["name"] for tag, a in page.tags if a.get("name")]
-    assert names == ["sender", "channel", "phones", "text", "wait_for", "timeout_minutes"]
+    assert names == ["sent_by", "channel", "phones", "text", "wait_for", "timeout_minutes"]
     declared = step_manifest()["input_parameters"]
     assert set(names) <= set(declared)  # inputs the step declares, by their own names
     assert {n for n, p in declared.items() if p.get("is_required")} <= set(names)
     shown = page.visible()
-    for title in ("Send as", "Channel for the thread", "Phone numbers", "Text", "Wait for"):
+    for title in ("Sent by", "Channel for the thread", "Phone numbers", "Text", "Wait for"):
         assert title in shown and declared[_by_title(declared, title)]["title"] == title
     assert "Linh (agent)" in shown and "Minh (approver)" in shown and "#support" in shown
     options = [a["value"] for tag, a in page.tags if tag == "option"]
@@ -1014,7 +1014,7 @@ def _by_title(declared: dict[str, Any], title: str) -> str:
 
 
 def step_run(execution_id: str, at: float, status: int = 200, **inputs: Any) -> workflow.StepRun:
-    values = {"sender": "U0LINH", "channel": "C0SUPPORT", "phones": "0901234567", **inputs}
+    values = {"sent_by": {"id": "U0LINH"}, "channel": "C0SUPPORT", "phones": "0901234567", **inputs}
     return workflow.StepRun(execution_id, values, at, status)
 
 
@@ -1047,7 +1047,7 @@ def test_the_runs_show_as_workflow_builder_shows_them() -> None:
     text = page.visible()
     assert "■ the workflow stopped waiting" in text and "running…" in text
     assert "✗ failed: 12345 @Minh (approver)" in text  # the app's sentence, mentions named
-    assert "as Linh (agent) · #support · 0901234567 · wait for delivered" in text
+    assert "run by Linh (agent) · #support · 0901234567 · wait for delivered" in text
     assert "timeout 0.5 min" in text
     assert "✓ completed" in text
     shown_outputs = {
@@ -1085,7 +1085,9 @@ def test_the_runs_show_as_workflow_builder_shows_them() -> None:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_no_step_input_or_sentence_can_inject_markup(text: str) -> None:
     outputs = {key: text for key, _title in workflow.OUTPUTS}
-    run = workflow.StepRun(text, {"sender": text, "channel": text, "phones": text}, NOW, 200)
+    run = workflow.StepRun(
+        text, {"sent_by": {"id": text}, "channel": text, "phones": text}, NOW, 200
+    )
     markups = [
         workflow.render_runs(
             [(run, workflow.Outcome("completed", outputs))], names={text: text}, channel_id=text

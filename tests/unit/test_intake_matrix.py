@@ -192,7 +192,8 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
 
 
 def _workflow_step(world: World, user: str, phones: str, **kw) -> Made:
-    inputs = {"sender": user, "channel": CHANNEL, "phones": phones, "text": kw.get("text", "Hello")}
+    inputs = {"channel": CHANNEL, "phones": phones, "text": kw.get("text", "Hello")}
+    inputs["sent_by"] = {"id": user, "secret": "4f2a9c"}  # the person who ran the workflow
     inputs.update({k: kw[k] for k in ("template", "category") if kw.get(k) is not None})
     inputs["image_url"] = kw.get("image", "")
     if "text" in kw and not kw["text"]:

@@ -312,7 +312,10 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
     body = click(APPROVE_ACTION, APPROVER, slack_api, value="s1")
     click_request = BoltRequest(body=body, mode="socket_mode", context={"client": client})
     step = slack_api.function_executed(
-        {"sender": SENDER}, team=TEAM_ID, app_id="A0001", callback_id="send_viber_message"
+        {"sent_by": {"id": SENDER, "secret": "x"}},
+        team=TEAM_ID,
+        app_id="A0001",
+        callback_id="send_viber_message",
     )
     step_request = BoltRequest(body=step, mode="socket_mode", context={"client": client})
     for (kind, key), func in app.registered.items():

@@ -69,7 +69,11 @@ def test_the_workflow_variant_validates_and_differs_only_by_the_step():
     plain["settings"].pop("org_deploy_enabled")
     assert variant == plain
     required = {name for name, spec in step["input_parameters"].items() if spec.get("is_required")}
-    assert required == {"sender", "channel", "phones"}
+    assert required == {"sent_by", "channel", "phones"}
+    # The person comes from Slack (who ran the workflow), never from what a builder typed.
+    types = {spec["type"] for spec in step["input_parameters"].values()}
+    assert step["input_parameters"]["sent_by"]["type"] == "slack#/types/user_context"
+    assert "slack#/types/user_id" not in types
     assert set(step["output_parameters"]) == {
         "send_id",
         "thread_url",

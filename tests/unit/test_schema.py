@@ -220,3 +220,36 @@ def test_an_upgrade_keeps_every_row_under_the_new_names(database_url, version):
         assert newer[0].id == 3  # new rows are numbered after the old ones
     finally:
         store.close()
+
+
+def test_version_16_keeps_each_open_step_run_due_from_its_creation(database_url):
+    """A run written by version 15 reads back whole, due at once, with no attempt counted."""
+    newest = schema.MIGRATIONS.pop(16)
+    try:
+        db = open_database(database_url)
+        assert db.migrate() == 15
+        send_id = new_send(Store(db))
+        with db.transaction() as conn:
+            conn.execute(
+                """INSERT INTO step_runs (execution_id, send_id, token, wait_for, timeout_at,
+                       state, created_at) VALUES ('Fx1', ?, 'xwfp-1', 'delivered', 2e9, 'open', 1.5e9)""",
+                (send_id,),
+            )
+        db.close()
+    finally:
+        schema.MIGRATIONS[16] = newest
+    store = Store.open(database_url)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        [run] = store.steps.open_runs()
+        assert (run.execution_id, run.send_id, run.token, run.wait_for) == (
+            "Fx1",
+            send_id,
+            "xwfp-1",
+            "delivered",
+        )
+        assert (run.timeout_at, run.attempts, run.outcome) == (2e9, 0, None)
+        [row] = store.db.fetch_all("SELECT due_at FROM step_runs")
+        assert row["due_at"] == 1.5e9
+    finally:
+        store.close()

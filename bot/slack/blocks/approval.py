@@ -30,8 +30,8 @@ def decision_words(send: Send, *, plain: bool = False) -> str:
         who = _("decision.someone")
     else:
         when, who = slack_time(send.decided_at or 0), f"<@{send.decided_by}>"
-    if send.approval == Approval.EXPIRED:
-        return _("decision.expired", when=when)
+    if send.approval in (Approval.EXPIRED, Approval.WITHDRAWN):
+        return _(f"decision.{send.approval}", when=when)
     return _(f"decision.{send.approval}", who=who, when=when)
 
 

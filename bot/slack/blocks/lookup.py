@@ -45,6 +45,7 @@ _TRAIL_STEPS: dict[str, str] = {
     Approval.APPROVED.value: "trail.approved",
     Approval.REJECTED.value: "trail.rejected",
     Approval.EXPIRED.value: "trail.expired",
+    Approval.WITHDRAWN.value: "trail.withdrawn",
 }
 
 

@@ -109,7 +109,7 @@ def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequen
         )
         expiry = slack_time(send.approval_expires_at or 0)
         return _("status.awaiting", where=where, approvers=mentions(approvers), expiry=expiry)
-    if send.approval in (Approval.REJECTED, Approval.EXPIRED):
+    if send.approval in (Approval.REJECTED, Approval.EXPIRED, Approval.WITHDRAWN):
         return _("status.not_sent", reason=decision_words(send))
     if send.cancelled_at and all(r.state == State.CANCELLED for r in recipients):
         return _("status.cancelled", user=send.cancelled_by, when=slack_time(send.cancelled_at))
@@ -178,6 +178,9 @@ def decision_reply(send: Send) -> str:
             else _("reply.no_reason")
         )
         return _("reply.rejected", user=send.user_id, who=send.decided_by, when=when, reason=reason)
+    if send.approval == Approval.WITHDRAWN:
+        reason = escape(send.decision_reason or "")
+        return _("reply.withdrawn", user=send.user_id, when=when, reason=reason)
     return _("reply.expired", user=send.user_id, when=when)
 
 
