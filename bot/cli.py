@@ -80,9 +80,17 @@ def check(args: argparse.Namespace) -> None:
     raise SystemExit(1 if failed else 0)
 
 
+MIN_PURGE_DAYS = 1
+
+
 def purge(args: argparse.Namespace) -> None:
-    if args.older_than < 0:
-        print("--older-than takes a number of days, 0 or more.", file=sys.stderr)
+    if not MIN_PURGE_DAYS <= args.older_than < float("inf"):  # NaN fails this too
+        print(
+            f"--older-than takes a number of days, at least {MIN_PURGE_DAYS}: the marketing cap "
+            "counts each number's messages of the last 24 hours, and in-flight sends need "
+            "their numbers.",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     settings = load(require_signing_secret=False)
     store, _ = open_store(settings.database_url)
@@ -90,7 +98,8 @@ def purge(args: argparse.Namespace) -> None:
     store.close()
     print(
         f"Erased the message content, phone numbers and decision reasons of {count} "
-        f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} days (settled sends, "
+        f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} "
+        f"{'day' if args.older_than == 1 else 'days'} (settled sends, "
         "and test sends once submitted), and the phone numbers of unmatched delivery reports "
         "received before then; states, counts and prices are kept."
     )

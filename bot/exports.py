@@ -11,7 +11,6 @@ send shows `purged` for its text and its numbers as the purge masked them.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import os
@@ -23,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.command_text import EXPORT_MAX_DAYS, ExportCommand, export_command
+from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
@@ -61,8 +61,6 @@ COLUMNS = (
 )
 FORMATS = ("csv", "jsonl")
 PURGED = "purged"
-# A spreadsheet computes a cell that starts so; in the CSV such a cell starts with ' instead.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iso(epoch: float | None) -> str | None:
@@ -167,7 +165,7 @@ def _approval(row: Row) -> str | None:
 
 def write_csv(lines: Iterable[dict[str, Any]], out: TextIO) -> int:
     """The header, then one line per record; `out` is opened with newline="". Returns the count."""
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(COLUMNS)
     count = 0
     for line in lines:
@@ -188,15 +186,10 @@ def write_jsonl(lines: Iterable[dict[str, Any]], out: TextIO) -> int:
 WRITERS = {"csv": write_csv, "jsonl": write_jsonl}
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _cell(value: Any) -> Any:
     if isinstance(value, list):  # the trail: `at action by actor: reason; …`
         return "; ".join(_event(event) for event in value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return value
 
 
 def _event(event: dict[str, Any]) -> str:

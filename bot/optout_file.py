@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import getpass
 import sys
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
 from bot.core.model import MAX_OPT_OUT_REASON
 from bot.core.phones import normalize_phone
@@ -45,7 +45,7 @@ def import_file(store: Store, data: bytes, actor: str) -> tuple[int, int]:
 
 
 def export_file(store: Store, out: TextIO) -> int:
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(["phone", "added_at", "added_by", "reason"])
     entries = store.optouts.all()
     for entry in entries:

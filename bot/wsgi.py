@@ -14,13 +14,13 @@ from typing import Any
 from bot.config import Settings
 from bot.esms.callback import CallbackError, parse_callback, secret_matches
 from bot.logs import new_request_id, request_id
-from bot.metrics import CONTENT_TYPE, exposition, observe_request
+from bot.metrics import CONTENT_TYPE, count_forged_callback, exposition, observe_request
 from bot.metrics.database import DatabaseCollector
 from bot.metrics.figures import Figures, Health
 from bot.metrics.health import CALLBACK_SILENCE_SECONDS, CALLBACK_WINDOW_SECONDS, deep_check
 from bot.runtime import Services, bolt_app, build_services
 from bot.slack.http import HttpAnswer, SlackEndpoint
-from bot.store.metrics import FORGED_CALLBACKS, count_event, read_figures, read_health
+from bot.store.metrics import read_figures, read_health
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ class WebApp:
         if not secret_matches(secret, self.services.settings.callback_secrets):
             # Counted (the URL is the only secret a callback has), and answered as any
             # unknown route, so that a guess learns nothing.
-            count_event(self.services.store, FORGED_CALLBACKS)
+            count_forged_callback()
             return HttpAnswer(404, "not found")
         try:
             callback = parse_callback(query)

@@ -94,6 +94,9 @@ EXPORT_MAX_DAYS = 366  # a year, leap day included
 _ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
+EXPORT_FIRST_YEAR, EXPORT_LAST_YEAR = 2000, 2100
+
+
 def export_command(start: str, end: str, phone: str = "") -> ExportCommand:
     """The export these words ask for, or the first problem with them."""
     days = []
@@ -106,6 +109,9 @@ def export_command(start: str, end: str, phone: str = "") -> ExportCommand:
             return ExportCommand(problem="export.bad_date", detail=word[:40])
     first, last = days
     assert first is not None and last is not None
+    for day in (first, last):  # beyond these, the day after the last overflows
+        if not EXPORT_FIRST_YEAR <= day.year <= EXPORT_LAST_YEAR:
+            return ExportCommand(problem="export.bad_date", detail=day.isoformat())
     if first > last:
         return ExportCommand(problem="export.reversed", detail=f"{first} > {last}")
     if (last - first).days + 1 > EXPORT_MAX_DAYS:

@@ -117,14 +117,21 @@ class Intake:
     def _access(self, draft: Draft, *, fresh: bool) -> str | None:
         # A workflow's author reads about the person the step sends as, not about themselves.
         step = draft.surface == Surface.WORKFLOW_STEP
+        return self.access_problem(draft.user_id, draft.channel_id, fresh=fresh, step=step)
+
+    def access_problem(
+        self, user_id: str, channel_id: str, *, fresh: bool, step: bool = False
+    ) -> str | None:
+        """Why this person may not send from this channel (ALLOWED_USERS, ALLOWED_CHANNELS);
+        None when they may. Also asked when a stored campaign is started or resumed."""
         users = self.allowed_users
-        if users is not None and not users.contains(draft.user_id, fresh=fresh):
-            return _("step.sender_not_allowed", user=draft.user_id) if step else _("access.user")
+        if users is not None and not users.contains(user_id, fresh=fresh):
+            return _("step.sender_not_allowed", user=user_id) if step else _("access.user")
         allowed = self.settings.allowed_channels
-        if allowed and draft.channel_id not in allowed:
-            if step:
-                return _("step.channel_not_allowed", channel=draft.channel_id)
-            return _("access.channel")
+        if allowed and channel_id not in allowed:
+            return (
+                _("step.channel_not_allowed", channel=channel_id) if step else _("access.channel")
+            )
         return None
 
     def kind(self, template: str, category: str) -> str:

@@ -12,12 +12,13 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.campaign import Plan, plan_campaign
+from bot.core.csv_cells import csv_bytes
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.model import Campaign, CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, read_sheet
-from bot.jobs.campaign_report import campaign_report_csv, csv_bytes
+from bot.jobs.campaign_report import campaign_report_csv
 from bot.jobs.retry import RetryLater
 from bot.slack.blocks.campaign import campaign_parent, milestone_text, preview_reply
 from bot.slack.channels import join_channel
@@ -32,6 +33,9 @@ REFRESH_SECONDS = 5.0  # a campaign's parent is refreshed at most this often
 # margin keeps the updates Slack sees at least REFRESH_SECONDS apart.
 _TURN_SECONDS = REFRESH_SECONDS + 0.25
 SAMPLES = 3
+
+
+_TEXT_TOLD = "+text"  # the preview's reply is posted; its file of invalid rows may not be
 
 
 class CampaignTasks:
@@ -141,7 +145,12 @@ class CampaignTasks:
         previous = campaign.reported or ""
         waited = previous.startswith(CampaignState.PAUSED) or previous.endswith(":held")
         if campaign.state == CampaignState.PREVIEW:
-            self._post_preview(send, campaign, counts)
+            # Once per read: a retried upload of the invalid rows never posts it again.
+            if previous != milestone + _TEXT_TOLD:
+                self._post_preview(send, campaign, counts)
+                self.store.campaigns.mark_milestone(send.id, milestone + _TEXT_TOLD)
+            if campaign.invalid:
+                self._upload_invalid(send, campaign)
         elif campaign.state == CampaignState.RUNNING and not held and waited:
             self._reply(send, _("camp.m_resumed"))
         elif reply := milestone_text(send, campaign, counts):
@@ -164,9 +173,10 @@ class CampaignTasks:
             campaign, len(recipients), counts.get("skipped", 0), over_cap, samples, price
         )
         self._reply(send, text)
-        if campaign.invalid:
-            lines = [["row", "reason"], *[[str(n), reason] for n, reason in campaign.invalid]]
-            self._upload(send, "invalid-rows.csv", csv_bytes(lines), _("camp.invalid_file"))
+
+    def _upload_invalid(self, send: Send, campaign: Campaign) -> None:
+        lines = [["row", "reason"], *[[str(n), reason] for n, reason in campaign.invalid]]
+        self._upload(send, "invalid-rows.csv", csv_bytes(lines), _("camp.invalid_file"))
 
     def _reply(self, send: Send, text: str) -> None:
         self._slack_call(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from datetime import datetime
 
+from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
 from bot.core.model import Campaign, Recipient, Send
 from bot.core.networks import network_name
@@ -20,7 +20,7 @@ def campaign_report_csv(store: Store, send: Send, campaign: Campaign) -> bytes:
     head = [*columns, "state", "error", "sms_id", "network", "price", "submitted_at"]
     head += ["updated_at", "sms_state", "sms_sms_id", "sms_price"]
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = CsvWriter(out)
     writer.writerow(head)
     sms: dict[int, Recipient] = {}
     for batch in store.campaigns.rows(send.id):  # two passes, a batch at a time
@@ -57,9 +57,3 @@ def _error(recipient: Recipient) -> str:
 
 def _when(epoch: float | None) -> str:
     return datetime.fromtimestamp(epoch, VIETNAM).isoformat(timespec="seconds") if epoch else ""
-
-
-def csv_bytes(lines: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(lines)
-    return out.getvalue().encode("utf-8-sig")

@@ -43,6 +43,28 @@ _timings: tuple[Any, Any] | None = None
 _failed_once = False
 
 
+_forged: Any = None
+
+
+def count_forged_callback() -> None:
+    """A callback URL with a wrong secret: counted in memory (per process, added up across
+    the processes of a run), never by a database write that anyone could cause at will."""
+    global _forged
+    try:
+        if _forged is None:
+            with _lock:
+                if _forged is None:
+                    from prometheus_client import Counter
+
+                    _forged = Counter(
+                        "viber_forged_callbacks",
+                        "Callback URLs with a wrong secret (answered 404), in this run's processes.",
+                    )
+        _forged.inc()
+    except Exception as error:
+        log.warning("a forged callback was not counted (%s)", type(error).__name__)
+
+
 def _histograms() -> tuple[Any, Any]:
     """(request latency, eSMS call latency), made once per process, in the default registry."""
     global _timings

@@ -70,7 +70,7 @@ def families(figures: Figures) -> Iterator[Metric]:
         CounterMetricFamily,
         "viber_callbacks",
         "eSMS callbacks by outcome: applied, duplicate (changed nothing), unmatched (unknown "
-        "SMSID), forged (wrong secret in the URL).",
+        "SMSID).",
         ["outcome"],
         figures.callbacks,
     )

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.core.i18n import _
 from bot.slack.binding import bind
 from bot.slack.blocks.campaign import CAMPAIGN_CALLBACK_ID
+from bot.slack.blocks.common import INPUT_ACTION_ID
 from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.compose import SHORTCUT_CALLBACK_ID
 from bot.slack.people import PeopleList
@@ -80,9 +81,19 @@ def _not_allowed(
             view = body.get("view") or {}
             stored = ComposerContext.load(view.get("private_metadata", ""))
             channel = stored.channel_id if stored else None
+            if not channel:  # a campaign from the Home tab: the channel chosen in the modal
+                channel = _chosen_channel(view)
         if channel not in settings.allowed_channels:
             return _("access.channel")
     return None
+
+
+def _chosen_channel(view: dict[str, Any]) -> str | None:
+    values = (view.get("state") or {}).get("values") or {}
+    block = values.get("channel") if isinstance(values, dict) else None
+    element = block.get(INPUT_ACTION_ID) if isinstance(block, dict) else None
+    chosen = element.get("selected_conversation") if isinstance(element, dict) else None
+    return chosen if isinstance(chosen, str) else None
 
 
 def _refusal(body: dict[str, Any], context: BoltContext, problem: str) -> BoltResponse:

@@ -45,7 +45,7 @@ def register(
     app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, settings, intake))
     app.action(OPEN_ACTION)(bind(open_from_home, settings, store))
     for action in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION):
-        app.action(action)(bind(control, settings, store, approvers))
+        app.action(action)(bind(control, settings, store, intake, approvers))
 
 
 def open_modal(
@@ -151,6 +151,7 @@ def submit(
 def control(
     settings: Settings,
     store: Store,
+    intake: Intake,
     approvers: PeopleList,
     ack: Ack,
     body: dict[str, Any],
@@ -161,7 +162,9 @@ def control(
     ack()
     user_id = (body.get("user") or {}).get("id", "")
     send = store.sends.get(str(action.get("value", "")))
-    problem = _control(settings, store, approvers, send, user_id, action.get("action_id", ""))
+    problem = _control(
+        settings, store, intake, approvers, send, user_id, action.get("action_id", "")
+    )
     if problem:
         respond(text=problem, response_type="ephemeral", replace_original=False)
 
@@ -169,6 +172,7 @@ def control(
 def _control(
     settings: Settings,
     store: Store,
+    intake: Intake,
     approvers: PeopleList,
     send: Send | None,
     user_id: str,
@@ -176,8 +180,13 @@ def _control(
 ) -> str | None:
     if send is None or not send.campaign:
         return _("camp.gone")
-    if user_id != send.user_id and not approvers.contains(user_id, fresh=True):
+    approver = approvers.contains(user_id, fresh=True)
+    if user_id != send.user_id and not approver:
         return _("camp.not_allowed", user=send.user_id)
+    # What sends is asked again: the author may have lost the right since the preview.
+    sends = action in (START_ACTION, RESUME_ACTION) and not approver
+    if sends and (problem := intake.access_problem(user_id, send.channel_id, fresh=True)):
+        return problem
     campaigns = store.campaigns
     if action == START_ACTION:
         ttl = settings.approval_ttl_hours * 3600 if settings.approval_required else None

@@ -231,11 +231,11 @@ class Campaigns:
                 return False
             if row["state"] == CampaignState.RUNNING:
                 set_state(conn, send_id, CampaignState.FINISHED, finished_at=time.time())
-            else:
-                conn.execute(
-                    "UPDATE campaigns SET finished_at = ? WHERE send_id = ? AND finished_at IS NULL",
-                    (time.time(), send_id),
-                )
+            elif not conn.execute(  # a cancelled campaign ends once: one report
+                "UPDATE campaigns SET finished_at = ? WHERE send_id = ? AND finished_at IS NULL",
+                (time.time(), send_id),
+            ).rowcount:
+                return False
             enqueue(conn, JobKind.CAMPAIGN_REPORT, send_id)
         self._wake()
         return True

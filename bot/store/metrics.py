@@ -1,6 +1,6 @@
 """The work in figures, read from the database at scrape time with a few aggregate queries, so
 that any web process reports the whole deployment (worker processes included); and the one
-count that has no row of its own elsewhere, `count_event` (Slack's 429s, forged callbacks).
+count that has no row of its own elsewhere, `count_event` (Slack's 429s).
 
 Nothing here changes the app's data: the reads are plain SELECTs, and `count_event` touches
 only the `counters` table, which it creates if the schema does not have it yet.
@@ -21,7 +21,6 @@ from bot.metrics.figures import Figures, Health
 log = logging.getLogger(__name__)
 
 SLACK_RATE_LIMITED = "slack_rate_limited"  # Slack answered 429
-FORGED_CALLBACKS = "forged_callbacks"  # an eSMS callback URL with a wrong secret
 # When a workflow last ran the step with the old manifest's "Send as" input (epoch seconds).
 OLD_STEP_SEEN_AT = "old_step_seen_at"
 COUNTERS_TABLE = """CREATE TABLE IF NOT EXISTS counters (
@@ -49,7 +48,7 @@ class _HasDatabase(Protocol):
 
 
 def count_event(target: Database | _HasDatabase, name: str, amount: int = 1) -> None:
-    """Add `amount` to the counter `name` (SLACK_RATE_LIMITED, FORGED_CALLBACKS), for the whole
+    """Add `amount` to the counter `name` (SLACK_RATE_LIMITED), for the whole
     deployment. Never raises: a count lost is better than a job or a request failed by it."""
     db: Database = getattr(target, "db", target)
     try:
@@ -126,7 +125,7 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
         code = _result_code(row["state"], row["error_code"])
         if code is not None:
             results[(row["channel"], code)] = results.get((row["channel"], code), 0) + row["n"]
-    callbacks = dict.fromkeys((*_OUTCOMES.values(), "forged"), 0)
+    callbacks = dict.fromkeys(_OUTCOMES.values(), 0)
     for row in db.fetch_all("SELECT outcome, COUNT(*) AS n FROM callbacks GROUP BY outcome"):
         outcome = _OUTCOMES.get(row["outcome"], str(row["outcome"]))
         callbacks[outcome] = callbacks.get(outcome, 0) + row["n"]
@@ -151,7 +150,6 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
     for row in db.fetch_all("SELECT action, COUNT(*) AS n FROM approval_events GROUP BY action"):
         decisions[row["action"]] = row["n"]
     counters = {row["name"]: row["value"] for row in db.fetch_all("SELECT * FROM counters")}
-    callbacks["forged"] += counters.get(FORGED_CALLBACKS, 0)
     duties = {
         row["name"]: bool(row["held"])
         for row in db.fetch_all(

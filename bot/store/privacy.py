@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from bot.core.delivery import State, is_final
+from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.db import Database
 
 
@@ -26,14 +27,16 @@ class Privacy:
         open_states = [state.value for state in State if not is_final(state)]
         marks = ", ".join("?" for _ in open_states)
         with self.db.transaction() as conn:
-            # A queued recipient is still to be submitted: purged, it would go out masked.
+            # A queued recipient is still to be submitted: purged, it would go out masked. A
+            # marketing message of the last 24 hours holds its number's slot of the daily cap.
             send_ids = [
                 row["id"]
                 for row in conn.execute(
                     f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
                           AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id
-                              AND ((r.state IN ({marks}) AND s.test_send = 0) OR r.state = ?))""",
-                    (cutoff, *open_states, State.QUEUED),
+                              AND ((r.state IN ({marks}) AND s.test_send = 0) OR r.state = ?
+                                   OR r.counted_at > ?))""",
+                    (cutoff, *open_states, State.QUEUED, time.time() - DAILY_WINDOW_SECONDS),
                 )
             ]
             for send_id in send_ids:

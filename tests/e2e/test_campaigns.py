@@ -22,7 +22,10 @@ def sheet(count: int, start: int = 0) -> bytes:
 
 
 def submit_campaign(app, upload, *, text="Chào {Tên khách}, đơn {Mã đơn} đã sẵn sàng", **more):
+    """The modal submitted; `home_state` (the channel chosen) as when opened from Home."""
+    home = more.get("home_state")
     state = {
+        **(home or {}),
         "file": {"value": {"type": "file_input", "files": [upload]}},
         "text": {"value": {"type": "plain_text_input", "value": text}},
         "button_label": {"value": {"type": "plain_text_input", "value": more.get("label")}},
@@ -44,7 +47,7 @@ def submit_campaign(app, upload, *, text="Chào {Tên khách}, đơn {Mã đơn}
             "id": "V0002",
             "type": "modal",
             "callback_id": "viber_campaign",
-            "private_metadata": json.dumps({"c": "C0001", "r": None, "t": None, "v": 0}),
+            "private_metadata": json.dumps({"c": "" if home else "C0001", "r": None, "v": 0}),
             "blocks": [{"type": "input", "block_id": name} for name in state],
             "state": {"values": state},
         },

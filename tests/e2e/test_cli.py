@@ -2,6 +2,7 @@
 
 import sqlite3
 
+import pytest
 import requests
 
 from bot.db import SCHEMA_VERSION
@@ -14,9 +15,10 @@ def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_pa
     esms.callback(accepted, 5, success=1)
     parent = wait_for(lambda: slack_api.parents())[0]
     wait_for(lambda: slack_api.replies(parent.ts))
-    result = run_cli(app.env, "purge", "--older-than", "0")
+    age_everything(tmp_path / "app.db", days=2)
+    result = run_cli(app.env, "purge", "--older-than", "1")
     assert result.returncode == 0, result.stderr
-    assert "of 1 send older than 0 days" in result.stdout
+    assert "of 1 send older than 1 day" in result.stdout
     with sqlite3.connect(tmp_path / "app.db") as conn:
         dump = "\n".join(conn.iterdump())
         states = conn.execute("SELECT state, price FROM recipients").fetchall()
@@ -37,12 +39,13 @@ def test_purge_forgets_test_sends_and_unmatched_reports_too(app_factory, slack_a
         timeout=10,
     )
     assert stray.status_code == 200 and "ignored" in stray.text
-    result = run_cli(app.env, "purge", "--older-than", "0")
+    age_everything(tmp_path / "app.db", days=2)
+    result = run_cli(app.env, "purge", "--older-than", "1")
     assert result.returncode == 0, result.stderr
     dump = database_dump(tmp_path / "app.db")
     for private in ("bí mật", "0901234567", "0987654321"):
         assert private not in dump
-    assert "of 1 send older than 0 days" in result.stdout
+    assert "of 1 send older than 1 day" in result.stdout
     assert "unmatched delivery reports" in result.stdout
 
 
@@ -63,11 +66,12 @@ def test_purge_forgets_why_a_send_was_rejected(app_factory, slack_api, esms, tmp
     assert app.submit_rejection(send_id, reason, user="U0BOSS").status_code == 200
     wait_for(lambda: "rejected" in sqlite_value(tmp_path / "app.db", "SELECT approval FROM sends"))
     assert reason in database_dump(tmp_path / "app.db")
-    result = run_cli(app.env, "purge", "--older-than", "0")
+    age_everything(tmp_path / "app.db", days=2)
+    result = run_cli(app.env, "purge", "--older-than", "1")
     assert result.returncode == 0, result.stderr
     dump = database_dump(tmp_path / "app.db")
     assert reason not in dump and "Nguyễn" not in dump
-    assert "of 1 send older than 0 days" in result.stdout
+    assert "of 1 send older than 1 day" in result.stdout
     with sqlite3.connect(tmp_path / "app.db") as conn:
         assert conn.execute("SELECT actor, action FROM approval_events").fetchall() == [
             ("U0BOSS", "rejected")
@@ -85,9 +89,22 @@ def sqlite_value(path, sql):
     return row[0] if row else ""
 
 
-def test_purge_refuses_a_negative_age(app):
-    result = run_cli(app.env, "purge", "--older-than", "-3")
-    assert result.returncode == 2 and "0 or more" in result.stderr
+@pytest.mark.parametrize("days", ["-3", "0", "0.5", "nan"])
+def test_purge_refuses_less_than_a_day(app, days):
+    """The marketing cap counts each number's messages of the last 24 hours."""
+    result = run_cli(app.env, "purge", "--older-than", days)
+    assert result.returncode == 2 and "at least 1" in result.stderr
+
+
+def age_everything(path, *, days: float) -> None:
+    """Every send and delivery report of the database as if made `days` ago."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE sends SET created_at = created_at - ?", (days * 86400,))
+        conn.execute("UPDATE callbacks SET received_at = received_at - ?", (days * 86400,))
+        conn.execute(
+            "UPDATE recipients SET counted_at = counted_at - ? WHERE counted_at IS NOT NULL",
+            (days * 86400,),
+        )
 
 
 def test_migrate_reports_the_schema_version(app):

@@ -309,6 +309,18 @@ def test_customer_asked_to_stop_from_a_thread_and_a_99_never_adds_by_itself(app,
     assert PHONE in answer.json()["errors"]["recipients"]
 
 
+def test_a_99_refusal_never_falls_back_to_sms(app_factory, slack_api, esms):
+    """The number may be blocked by its owner: the customer said no, and an SMS would ask
+    again."""
+    app = app_factory(**FALLBACK)
+    esms.refuse_phone[PHONE] = (99, "Phone is in blacklist")
+    app.submit_composer(order_values(), extra_state=TICKED)
+    parent = parent_of(slack_api)
+    wait_for(lambda: "Phone is in blacklist" in replies(slack_api, parent))
+    settle()
+    assert esms.sms_to(PHONE) == []
+
+
 def test_opt_outs_import_and_export_on_the_command_line(app, tmp_path):
     sheet = tmp_path / "optouts.csv"
     sheet.write_bytes("\ufeffSố điện thoại;Reason\n0901234567;hotline\n+84 912 345 678;\n".encode())

@@ -121,3 +121,15 @@ def test_mentions_that_need_a_name_are_listed_once_in_order():
 
     text = "<@U2> <@U1|a> <@U2> <@W3> &lt;@U4&gt; <#C1> <!here>"
     assert unnamed_mentions(text) == ["U2", "W3"]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("9999-12-31", "9999-12-31"), ("0001-01-01", "0001-01-02"), ("2026-12-01", "9999-12-31")],
+)
+def test_an_export_of_days_out_of_reach_is_refused_not_crashed(start, end):
+    from bot.core.command_text import export_command
+
+    asked = export_command(start, end)
+    assert asked.problem == "export.bad_date"
+    assert asked.start is None and asked.end is None

@@ -1079,7 +1079,15 @@ def test_start_on_a_campaigns_parent_reaches_the_app(
     client = WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
     approvers = PeopleList(client, [])
     acknowledged(
-        run(campaigns.control, CAMPAIGN_SETTINGS, store, approvers, body=click, client=client)
+        run(
+            campaigns.control,
+            CAMPAIGN_SETTINGS,
+            store,
+            Intake(CAMPAIGN_SETTINGS, store),
+            approvers,
+            body=click,
+            client=client,
+        )
     )
     campaign = store.campaigns.get(send.id)
     assert campaign is not None and campaign.state == CampaignState.RUNNING

@@ -168,7 +168,7 @@ def audited(store):
 
     fallback = new_send(store, ["0987654321"], sms_fallback=True, sms_text="Don hang da san")
     (viber,) = store.sends.recipients(fallback)
-    store.deliveries.record_submission(viber.id, State.REFUSED, error_code=99, error_detail="x")
+    store.deliveries.record_submission(viber.id, State.REFUSED, error_code=108, error_detail="x")
     sms = store.sends.recipients(fallback)[1]
     delivered(store, sms.id, "S-SMS", telco=3, price=1000000.0)
     set_times(store, fallback, "2026-12-03T11:00:00")
@@ -220,7 +220,7 @@ def test_the_csv_names_its_columns_and_says_everything_an_auditor_asks(store, au
         rejected["approval_trail"] == "2026-12-02T10:05:00+07:00 rejected by U0BOSS: =wrong number"
     )
     assert viber["channel"] == "viber" and viber["state"] == "refused"
-    assert viber["error"] == codes.describe(99, "x")
+    assert viber["error"] == codes.describe(108, "x")
     assert sms["channel"] == "sms" and sms["fallback_for"] == viber["recipient_id"]
     assert sms["text"] == "Don hang da san" and sms["brandname"] == ""
     assert sms["network"] == "Vinaphone" and sms["price"] == "1000000"  # never 1e+06
@@ -241,7 +241,7 @@ def test_the_json_lines_keep_types_and_the_whole_trail(store, audited):
     ]
     assert rejected["approval_trail"][0]["reason"] == "=wrong number"  # no guard in JSON
     assert sms["price"] == 1000000 and sms["fallback_for"] == viber["recipient_id"]
-    assert viber["fallback_for"] is None and viber["error"].endswith("(99)")
+    assert viber["fallback_for"] is None and viber["error"].endswith("(108)")
 
 
 def test_a_formula_in_a_text_stays_text_in_the_csv(store):

@@ -184,7 +184,7 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
     start = {"user": {"id": user}}
     respond = Mock()
     campaigns.control(
-        world.settings, world.store, approvers, Ack(), start,
+        world.settings, world.store, world.intake, approvers, Ack(), start,
         {"action_id": START_ACTION, "value": send.id}, respond,
     )  # fmt: skip
     assert not respond.called, respond.call_args
@@ -384,7 +384,7 @@ def test_a_late_sms_is_not_sent_once_its_viber_message_was_delivered(store: Stor
 def test_an_sms_standing_in_for_a_failed_viber_message_goes(store: Store):
     send_id = new_send(store, sms_fallback=True)
     (viber,) = store.sends.recipients(send_id)
-    store.deliveries.record_submission(viber.id, State.REFUSED, error_code=99)
+    store.deliveries.record_submission(viber.id, State.REFUSED, error_code=108)
     send, (_, sms) = store.sends.get(send_id), store.sends.recipients(send_id)
     assert leaving.check(FALLBACK, store, send, sms).go
     assert not leaving.check(SETTINGS, store, send, sms).go  # no SMS brandname any more

@@ -71,7 +71,7 @@ def test_the_prefix_goes_in_front_once():
     [
         (State.FAILED, None, True),
         (State.REJECTED, None, True),
-        (State.REFUSED, 99, True),
+        (State.REFUSED, 99, False),  # perhaps blocked by its owner: no SMS either
         (State.REFUSED, 108, True),
         *[(State.REFUSED, code, False) for code in (101, 102, 103, 104, 118, 140, 143)],
         (State.DELIVERED, None, False),
@@ -223,7 +223,7 @@ def test_an_account_refusal_queues_no_sms_and_a_recipient_refusal_does(store):
         store.sends.recipients(refused)[0].id, State.REFUSED, error_code=103
     )
     store.deliveries.record_submission(
-        store.sends.recipients(blocked)[0].id, State.REFUSED, error_code=99
+        store.sends.recipients(blocked)[0].id, State.REFUSED, error_code=108
     )
     assert len(store.sends.recipients(refused)) == 1
     assert len(store.sends.recipients(blocked)) == 2
@@ -333,3 +333,18 @@ def test_the_rest_of_a_held_marketing_send_can_be_cancelled(store):
     assert cancelled is not None and cancelled.cancelled_by == "U2"
     assert [r.state for r in store.sends.recipients(send_id)] == [State.ACCEPTED, State.CANCELLED]
     assert store.sends.cancel_scheduled(send_id, "U2") is None  # once
+
+
+def test_a_purge_keeps_the_numbers_the_cap_still_counts(store):
+    """However short the age asked for, a number whose marketing message is in the last 24 h
+    keeps it: masked, the cap would let a fourth advertisement through."""
+    send_id = new_send(store, category=Category.MARKETING)
+    (recipient,) = store.sends.recipients(send_id)
+    assert store.marketing_cap.take_slot(recipient.id, PHONE, 1, 86400)
+    store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    store.deliveries.apply_report(recipient.id, 5, 1, 0)
+    assert store.privacy.purge(0) == 0
+    later = store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id
+    assert not store.marketing_cap.take_slot(later, PHONE, 1, 86400)
+    _counted_days_ago(store, recipient.id, 2)
+    assert store.privacy.purge(0) == 1
