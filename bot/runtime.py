@@ -3,6 +3,7 @@ around. Only the entry points (`bot.wsgi`, `bot.serving`, `bot.cli`) import this
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -76,10 +77,17 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         esms,
         poll_seconds=settings.status_poll_seconds,
         grace_seconds=settings.status_grace_seconds,
+        sms_ascii=settings.outreach.sms_ascii,
     )
+    preview_seconds = settings.campaign_preview_hours * 3600
+
+    def expire_previews() -> list[str]:
+        return store.campaigns.expire_previews(time.time() - preview_seconds)
+
     periodic = [
         (expiry_interval, store.approvals.expire),
         (settings.status_poll_seconds, reconciler.run_once),
+        (min(300.0, preview_seconds / 4), expire_previews),
     ]
     # Workflow Builder step runs end where their send's outcome is seen, on any process.
     periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))

@@ -76,6 +76,7 @@ class Settings:
     outreach: Outreach = field(default_factory=Outreach)
     esms_max_per_second: float = 10.0
     campaign_max_rows: int = 10_000
+    campaign_preview_hours: float = 72.0
     job_threads: int = 8
     report_admins: tuple[str, ...] = ()  # who may report on every channel and export
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
@@ -236,6 +237,7 @@ def load_settings(
         outreach=load_outreach(env, _PEOPLE, template_admins),
         esms_max_per_second=env.number("ESMS_MAX_PER_SECOND"),
         campaign_max_rows=int(env.number("CAMPAIGN_MAX_ROWS")),
+        campaign_preview_hours=env.number("CAMPAIGN_PREVIEW_HOURS"),
         job_threads=int(env.number("JOB_THREADS")),
         report_admins=env.id_list("REPORT_ADMINS", *_PEOPLE) or template_admins,
         metrics_token=env.text("METRICS_TOKEN") or None,

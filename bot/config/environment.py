@@ -31,6 +31,7 @@ NUMBERS: dict[str, tuple[float, float, float, bool]] = {
     "MARKETING_DAILY_CAP": (3, 1, 100, True),  # Decree 91/2020 allows 3; `check` warns above
     "ESMS_MAX_PER_SECOND": (10.0, 0.1, 1000, False),  # every call that sends, all processes
     "CAMPAIGN_MAX_ROWS": (10_000, 1, 100_000, True),
+    "CAMPAIGN_PREVIEW_HOURS": (72.0, 1, 720, False),  # then a preview nobody started is cancelled
     "JOB_THREADS": (8, 1, 64, True),  # eSMS calls in flight per process, for the pace to hold
 }
 _TRUE = {"1", "true", "yes", "on"}

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 class State(StrEnum):
     QUEUED = "queued"  # stored, not submitted to eSMS yet
+    # Being handed to eSMS: past Cancel (committed before the call), ends as eSMS answers.
+    SUBMITTING = "submitting"
     UNCONFIRMED = "unconfirmed"  # eSMS did not answer; it may or may not have accepted
     ACCEPTED = "accepted"  # eSMS answered 100 (or 124 for our own retry)
     OTHER = "other"  # an eSMS status this app does not know; kept, never final
@@ -56,6 +58,7 @@ REPORTED_STATES = frozenset(
 
 _RANK = {
     State.QUEUED: 0,
+    State.SUBMITTING: 2,
     State.UNCONFIRMED: 5,
     State.ACCEPTED: 10,
     State.OTHER: 15,

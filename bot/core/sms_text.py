@@ -178,3 +178,10 @@ def slot_values(message: ViberMessage, *, ascii_only: bool) -> list[str]:
     first = _plain(lines[0].strip(), ascii_only) if lines else ""
     link = (message.button_url or "").strip()
     return [value for value in (first, link) if value]
+
+
+def sms_content(message: ViberMessage, typed: str | None, *, ascii_only: bool) -> str:
+    """What an SMS standing in for `message` says to eSMS: the text chosen in the composer
+    (`typed`), or the message with its link; without diacritics when `ascii_only`."""
+    text = typed or fallback_text(message, ascii_only=ascii_only)
+    return strip_diacritics(text) if ascii_only else text

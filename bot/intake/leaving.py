@@ -18,7 +18,9 @@ from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.model import Approval, Category, Recipient, Send
 from bot.store import Store
 
-FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's rows wait until Resume moves them
+# A row that met its campaign paused looks again this often: Pause parks the queued rows and
+# Resume brings them back, but a row running meanwhile is in neither, and must not be lost.
+PAUSED_RECHECK_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,11 @@ STOP = Verdict(go=False)
 
 def check(settings: Settings, store: Store, send: Send, recipient: Recipient) -> Verdict:
     """Every rule a message obeys as it leaves, in one place; see the module's docstring."""
+    test_send = send.test_send or settings.esms_sandbox
+    if recipient.state == State.SUBMITTING:  # it left already: eSMS's answer settles it
+        return Verdict(go=True, test_send=test_send)
     if send.campaign and store.campaigns.is_paused(send.id):  # until Resume
-        return Verdict(go=False, wait_seconds=FAR_FUTURE, why="campaign paused")
+        return Verdict(go=False, wait_seconds=PAUSED_RECHECK_SECONDS, why="campaign paused")
     if send.approval == Approval.PENDING:  # the decision queues the submission again
         return STOP
     if send.cancelled_at or send.approval in (
@@ -54,7 +59,6 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
         store.deliveries.skip(recipient.id, problem)
         return STOP
     # ESMS_SANDBOX switched on after a send was stored: nothing is delivered from then on.
-    test_send = send.test_send or settings.esms_sandbox
     if send.category != Category.MARKETING:
         return Verdict(go=True, test_send=test_send)
     outreach, now = settings.outreach, time.time()

@@ -25,6 +25,7 @@ from bot.esms.client import (
     EsmsUnavailable,
     SentRecord,
 )
+from bot.jobs.submit import content_sent
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,12 @@ class Reconciler:
         grace_seconds: float,
         clock: Callable[[], float] = time.time,
         pause: Callable[[float], None] = time.sleep,
+        sms_ascii: bool = False,
     ) -> None:
+        """`sms_ascii`: SMS_ASCII, as the SMS texts went out."""
         self.store = store
         self.esms = esms
+        self.sms_ascii = sms_ascii
         self.poll_seconds = poll_seconds
         self.grace_seconds = grace_seconds
         self.clock = clock
@@ -102,10 +106,9 @@ class Reconciler:
     ) -> int:
         """A send whose answer was lost (timeout, 124): find its SMSID in eSMS's sent data."""
         send = self.store.sends.get(recipient.send_id)
-        if send is None:
-            text = ""
-        else:
-            text = _comparable((send.sms_text or "") if recipient.is_sms else send.message.text)
+        # Compared with what this recipient was sent: a campaign row's own text, the SMS's.
+        sent = content_sent(send, recipient, sms_ascii=self.sms_ascii) if send else ""
+        text = _comparable(sent)
         earliest = started - RECOVERY_WINDOW.total_seconds()
         fitting = {
             record.sms_id: record

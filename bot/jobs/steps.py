@@ -25,7 +25,7 @@ from bot.store.steps import ABANDONED, COMPLETED, FAILED, GAVE_UP, StepRun
 log = logging.getLogger(__name__)
 
 # Past the acceptance: every state but these means eSMS took the message.
-_NOT_YET = {State.QUEUED, State.UNCONFIRMED}
+_NOT_YET = {State.QUEUED, State.SUBMITTING, State.UNCONFIRMED}
 
 
 # Slack's answers when a token is no longer good for this run: the bot token takes over.

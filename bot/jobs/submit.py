@@ -15,11 +15,11 @@ from bot.core.delivery import State
 from bot.core.i18n import _
 from bot.core.model import Job, Recipient, Send
 from bot.core.phones import mask_phone
-from bot.core.sms_text import fallback_text, is_gsm7, strip_diacritics
+from bot.core.sms_text import is_gsm7, sms_content
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsRefused, EsmsUnavailable, SendAccepted
 from bot.intake import leaving
-from bot.intake.leaving import FAR_FUTURE
+from bot.intake.leaving import PAUSED_RECHECK_SECONDS
 from bot.jobs.retry import RetryLater
 from bot.store import Store
 
@@ -47,7 +47,7 @@ class Submissions:
     def submit(self, job: Job) -> None:
         assert job.recipient_id is not None
         recipient = self.store.sends.recipient(job.recipient_id)
-        if recipient is None or recipient.state != State.QUEUED:
+        if recipient is None or recipient.state not in (State.QUEUED, State.SUBMITTING):
             return
         send = self.store.sends.get(recipient.send_id)
         if send is None:
@@ -60,18 +60,26 @@ class Submissions:
         send = replace(send, test_send=verdict.test_send)
         masked = mask_phone(recipient.phone)
         self._keep_pace()
+        # Committed before the call: a Cancel from now on leaves this row to eSMS's answer,
+        # and a Cancel that came first leaves nothing to send.
+        if recipient.state == State.QUEUED and not self.store.deliveries.start_submitting(
+            recipient.id
+        ):
+            return
         try:
             accepted = (
                 self._sms(send, recipient) if recipient.is_sms else self._viber(send, recipient)
             )
         except EsmsRefused as refusal:
             if refusal.code == codes.ResultCode.TOO_MANY_PER_SECOND:  # slow down, then again
+                self.store.deliveries.back_to_queued(recipient.id)  # eSMS took nothing
                 self.store.leases.delay_turn(ESMS_PACE, TPS_PAUSE_SECONDS)
                 raise RetryLater("eSMS: too many requests per second", TPS_PAUSE_SECONDS) from None
             if send.campaign and refusal.code == codes.ResultCode.INSUFFICIENT_BALANCE:
                 # Every other row would meet the same refusal: the campaign waits for a top-up.
+                self.store.deliveries.back_to_queued(recipient.id)
                 self.store.campaigns.pause(send.id, "balance")
-                raise RetryLater("eSMS: insufficient balance", FAR_FUTURE) from None
+                raise RetryLater("eSMS: insufficient balance", PAUSED_RECHECK_SECONDS) from None
             log.warning("send %s to %s refused: %s", send.id, masked, refusal)
             self.store.deliveries.record_submission(
                 recipient.id,
@@ -115,12 +123,7 @@ class Submissions:
 
     def _sms(self, send: Send, recipient: Recipient) -> SendAccepted:
         outreach = self.settings.outreach
-        message = recipient.message_in(send)
-        text = (None if send.campaign else send.sms_text) or fallback_text(
-            message, ascii_only=outreach.sms_ascii
-        )
-        if outreach.sms_ascii:
-            text = strip_diacritics(text)
+        text = content_sent(send, recipient, sms_ascii=outreach.sms_ascii)
         return self.esms.send_sms(
             recipient.phone,
             text,
@@ -130,3 +133,13 @@ class Submissions:
             test_send=send.test_send,
             callback_url=self.settings.callback_url,
         )
+
+
+def content_sent(send: Send, recipient: Recipient, *, sms_ascii: bool) -> str:
+    """The text eSMS is given for this recipient (its Content): a campaign row's own message,
+    or the SMS as it goes out. Reconciliation finds a lost answer by it."""
+    message = recipient.message_in(send)
+    if not recipient.is_sms:
+        return message.text
+    typed = None if send.campaign else send.sms_text  # a campaign's SMS follows its row
+    return sms_content(message, typed, ascii_only=sms_ascii)

@@ -17,6 +17,7 @@ from bot.store.jobs import enqueue, enqueue_sync
 from bot.store.rows import recipient_from, reload_send
 from bot.store.sends import release_recipients
 
+EXPIRED = "expired"  # a preview nobody started in CAMPAIGN_PREVIEW_HOURS
 FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's submissions wait "for ever" (until Resume)
 _FINAL = tuple(FINAL_STATES)
 
@@ -49,6 +50,26 @@ def set_state(conn: Connection, send_id: str, state: str, **columns: object) -> 
         "WHERE send_id = ?",
         (state, time.time(), *columns.values(), send_id),
     )
+
+
+def _end(conn: Connection, send_id: str, now: float, actor: str | None, **columns: object) -> None:
+    """Cancelled: rows not yet submitted never go out (by state alone: a row being submitted
+    committed `submitting` before its call, and ends as eSMS answers)."""
+    set_state(conn, send_id, CampaignState.CANCELLED, **columns)
+    conn.execute(
+        "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
+        (actor, now, now, send_id),
+    )
+    conn.execute(
+        "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+        (State.CANCELLED, now, send_id, State.QUEUED),
+    )
+    conn.execute(
+        """UPDATE jobs SET state = ?, last_error = 'cancelled'
+           WHERE send_id = ? AND kind = ? AND state = ?""",
+        (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+    )
+    enqueue_sync(conn, send_id)
 
 
 class Campaigns:
@@ -192,24 +213,7 @@ class Campaigns:
             live = (CampaignState.PREVIEW, CampaignState.RUNNING, CampaignState.PAUSED)
             if row is None or row["state"] not in live:
                 return False
-            set_state(conn, send_id, CampaignState.CANCELLED)
-            conn.execute(
-                "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
-                (actor, now, now, send_id),
-            )
-            conn.execute(
-                f"""UPDATE recipients SET state = ?, updated_at = ?
-                    WHERE send_id = ? AND state = ? AND id NOT IN (
-                        SELECT recipient_id FROM jobs WHERE send_id = ? AND kind = ?
-                        AND state = '{JobState.RUNNING}')""",
-                (State.CANCELLED, now, send_id, State.QUEUED, send_id, JobKind.SUBMIT),
-            )
-            conn.execute(
-                """UPDATE jobs SET state = ?, last_error = 'cancelled'
-                   WHERE send_id = ? AND kind = ? AND state = ?""",
-                (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
-            )
-            enqueue_sync(conn, send_id)
+            _end(conn, send_id, now, actor)
         return True
 
     def finish_if_done(self, send_id: str) -> bool:
@@ -282,6 +286,24 @@ class Campaigns:
                 return
             last = found[-1]["id"]
             yield [recipient_from(row) for row in found]
+
+    def expire_previews(self, before: float, limit: int = 100) -> list[str]:
+        """Cancel campaigns left in preview since before `before` (CAMPAIGN_PREVIEW_HOURS):
+        their rows never go out and can be purged; no report is made of them."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            rows = conn.execute(
+                "SELECT send_id FROM campaigns WHERE state = ? AND updated_at < ? "
+                "ORDER BY updated_at LIMIT ?" + self._lock,
+                (CampaignState.PREVIEW, before, limit),
+            ).fetchall()
+            for row in rows:
+                _end(conn, row["send_id"], now, None, pause_reason=EXPIRED, finished_at=now)
+                conn.execute(  # an approval asked for it has nothing left to decide
+                    "UPDATE sends SET approval = 'expired' WHERE id = ? AND approval = 'pending'",
+                    (row["send_id"],),
+                )
+        return [row["send_id"] for row in rows]
 
     def is_paused(self, send_id: str) -> bool:
         row = self.db.fetch_one("SELECT state FROM campaigns WHERE send_id = ?", (send_id,))

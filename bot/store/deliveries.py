@@ -157,7 +157,9 @@ class Deliveries:
     ) -> list[Recipient]:
         """Recipients eSMS has not settled, quiet since `settled_before`, least recently polled
         first. Test sends are left out: eSMS never reports on them."""
-        waiting = [state.value for state in State if not is_final(state) and state != State.QUEUED]
+        # A row being submitted is its submit job's: that job settles it, whatever happens.
+        mine = (State.QUEUED, State.SUBMITTING)
+        waiting = [state.value for state in State if not is_final(state) and state not in mine]
         marks = ", ".join("?" for _ in waiting)
         rows = self.db.fetch_all(
             f"""SELECT r.* FROM recipients r JOIN sends s ON s.id = r.send_id
@@ -193,6 +195,25 @@ class Deliveries:
                 (State.UNAVAILABLE, time.time(), recipient_id),
             )
             enqueue_sync(conn, row["send_id"])
+
+    def start_submitting(self, recipient_id: int) -> bool:
+        """The row leaves for eSMS: committed before the call, so that a Cancel either came
+        first (False: nothing to send) or leaves the row to eSMS's answer."""
+        with self.db.transaction() as conn:
+            return bool(
+                conn.execute(
+                    "UPDATE recipients SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                    (State.SUBMITTING, time.time(), recipient_id, State.QUEUED),
+                ).rowcount
+            )
+
+    def back_to_queued(self, recipient_id: int) -> None:
+        """eSMS took nothing (160, 103): the row waits again, and a Cancel holds for it."""
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE id = ? AND state = ?",
+                (State.QUEUED, time.time(), recipient_id, State.SUBMITTING),
+            )
 
     def skip(self, recipient_id: int, detail: str) -> bool:
         """Never send to this recipient (opted out, over the cap); False if it moved already."""

@@ -26,10 +26,13 @@ def queue_fallback(conn: Connection, row: Row, reason: str) -> bool:
     ).fetchone()
     if send is None or not send["sms_fallback"] or send["category"] != Category.CARE:
         return False
+    # A campaign row's SMS says what its own row said, not the campaign's {placeholders}.
     added = conn.execute(
         """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at,
-               channel, fallback_for, fallback_reason)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fallback_for) DO NOTHING RETURNING id""",
+               channel, fallback_for, fallback_reason, row_number, text, image_url,
+               button_label, button_url)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (fallback_for) DO NOTHING RETURNING id""",
         (
             row["send_id"],
             row["position"],
@@ -40,6 +43,11 @@ def queue_fallback(conn: Connection, row: Row, reason: str) -> bool:
             Channel.SMS,
             row["id"],
             reason,
+            row["row_number"],
+            row["text"],
+            row["image_url"],
+            row["button_label"],
+            row["button_url"],
         ),
     ).fetchone()
     if added is None:

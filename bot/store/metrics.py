@@ -29,6 +29,7 @@ ACCEPTED_CODE = "100"  # eSMS's CodeResult for an accepted request (124, our own
 # States a recipient reaches only once eSMS accepted it; a refusal keeps eSMS's code.
 _ACCEPTED_STATES = frozenset(State) - {
     State.QUEUED,
+    State.SUBMITTING,
     State.UNCONFIRMED,
     State.REFUSED,
     State.CANCELLED,

@@ -34,9 +34,15 @@ class Privacy:
                 for row in conn.execute(
                     f"""SELECT id FROM sends s WHERE created_at < ? AND purged_at IS NULL
                           AND NOT EXISTS (SELECT 1 FROM recipients r WHERE r.send_id = s.id
-                              AND ((r.state IN ({marks}) AND s.test_send = 0) OR r.state = ?
-                                   OR r.counted_at > ?))""",
-                    (cutoff, *open_states, State.QUEUED, time.time() - DAILY_WINDOW_SECONDS),
+                              AND ((r.state IN ({marks}) AND s.test_send = 0)
+                                   OR r.state IN (?, ?) OR r.counted_at > ?))""",
+                    (
+                        cutoff,
+                        *open_states,
+                        State.QUEUED,
+                        State.SUBMITTING,
+                        time.time() - DAILY_WINDOW_SECONDS,
+                    ),
                 )
             ]
             for send_id in send_ids:

@@ -41,6 +41,28 @@ def release_recipients(conn: Connection, send_id: str) -> None:
         enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=at)
 
 
+PARKED_AFTER_SECONDS = 365 * 86400.0  # a paused campaign's rows wait further away than this
+
+
+def _keep_pace_from(conn: Connection, send_id: str, opening: float) -> None:
+    """A campaign held for the marketing hours goes on at its own pace from their opening:
+    its rows spaced as when it started, never all at the opening, where they would take every
+    job thread while other sends wait. The job that asked goes first, at the opening."""
+    pace = conn.execute("SELECT spacing FROM campaigns WHERE send_id = ?", (send_id,)).fetchone()
+    spacing = (pace["spacing"] or 0.0) if pace else 0.0
+    if not spacing:
+        return
+    waiting = conn.execute(
+        """SELECT id FROM jobs WHERE send_id = ? AND kind = ? AND state = ? AND run_after < ?
+           ORDER BY run_after, id""",
+        (send_id, JobKind.SUBMIT, JobState.QUEUED, time.time() + PARKED_AFTER_SECONDS),
+    ).fetchall()
+    conn.executemany(
+        "UPDATE jobs SET run_after = ? WHERE id = ?",
+        [(opening + index * spacing, job["id"]) for index, job in enumerate(waiting, start=1)],
+    )
+
+
 class Sends:
     def __init__(self, db: Database, wake: Callable[[], None]) -> None:
         self.db = db
@@ -162,6 +184,7 @@ class Sends:
                 (until, time.time(), State.QUEUED, until, send_id, until),
             ).rowcount
             if held:
+                _keep_pace_from(conn, send_id, until)
                 enqueue_sync(conn, send_id)
 
     def end_hold(self, send_id: str) -> None:
@@ -198,12 +221,9 @@ class Sends:
             # still be cancelled (what is running now goes out).
             if (started or moved) and row["held_until"] is None:
                 return None
-            cancelled = conn.execute(
-                f"""UPDATE recipients SET state = ?, updated_at = ?
-                    WHERE send_id = ? AND state = ? AND id NOT IN (
-                        SELECT recipient_id FROM jobs WHERE kind = ? AND send_id = ?
-                        AND state = '{JobState.RUNNING}')""",
-                (State.CANCELLED, now, send_id, State.QUEUED, JobKind.SUBMIT, send_id),
+            cancelled = conn.execute(  # a row being submitted is `submitting`, not queued
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+                (State.CANCELLED, now, send_id, State.QUEUED),
             ).rowcount
             if not cancelled:
                 return None

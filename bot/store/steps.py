@@ -79,20 +79,10 @@ class Steps:
             if send["approval"] == Approval.PENDING:
                 settle(conn, send, Approval.WITHDRAWN, None, reason, now)
                 return True
-            stopped = conn.execute(
-                f"""UPDATE recipients SET state = ?, error_detail = ?, updated_at = ?
-                    WHERE send_id = ? AND state = ? AND id NOT IN (
-                        SELECT recipient_id FROM jobs WHERE kind = ? AND send_id = ?
-                        AND state = '{JobState.RUNNING}' AND recipient_id IS NOT NULL)""",
-                (
-                    State.CANCELLED,
-                    reason[:300],
-                    now,
-                    send_id,
-                    State.QUEUED,
-                    JobKind.SUBMIT,
-                    send_id,
-                ),
+            stopped = conn.execute(  # a row being submitted is `submitting`, not queued
+                """UPDATE recipients SET state = ?, error_detail = ?, updated_at = ?
+                   WHERE send_id = ? AND state = ?""",
+                (State.CANCELLED, reason[:300], now, send_id, State.QUEUED),
             ).rowcount
             if stopped:
                 conn.execute(

@@ -10,7 +10,9 @@ from bot.core.message import ViberMessage
 from bot.core.model import NewSend
 from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
 from bot.jobs.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
+from bot.jobs.submit import content_sent
 from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from bot.standins.esms_sms import SMS_BRANDNAME
 
 
 @pytest.fixture
@@ -247,3 +249,60 @@ def test_a_recovered_send_lies_in_the_time_window(store, sent_before_submission,
     assert (settled.sms_id, settled.state) == (
         ("S1", State.DELIVERED) if found else (None, State.UNCONFIRMED)
     )
+
+
+def campaign_rows(store, phones, text="Chào {Tên}, đơn của bạn đã sẵn sàng"):
+    """A started campaign whose rows each carry their own text."""
+    from bot.core.campaign import plan_campaign
+    from bot.core.spreadsheet import read_sheet
+
+    send_id = store.sends.create(
+        NewSend(
+            team_id="T",
+            channel_id="C",
+            user_id="U",
+            message=ViberMessage(text=text),
+            phones=(),
+            brandname=BRANDNAME,
+            test_send=False,
+            sms_fallback=True,
+            campaign_file=("F1", "list.csv", "https://files.example/list.csv"),
+        )
+    )
+    sheet = "Số điện thoại,Tên\n" + "".join(f"{p},Khách {i}\n" for i, p in enumerate(phones))
+    store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
+    plan = plan_campaign(read_sheet(sheet.encode()), ViberMessage(text=text))
+    assert store.campaigns.save_plan(send_id, plan, plan.invalid)
+    return send_id, store.sends.recipients(send_id)
+
+
+def test_a_campaign_row_whose_answer_was_lost_is_found_by_its_own_text(world, esms):
+    store, client, reconciler, clock, _ = world
+    _, rows = campaign_rows(store, ["0901234567", "0912345678"])
+    send = store.sends.get(rows[0].send_id)
+    for row in rows:
+        client.send_viber(
+            row.message_in(send), row.phone, brandname=BRANDNAME, request_id=row.request_id
+        )
+        store.deliveries.record_submission(row.id, State.ACCEPTED)  # the SMSID was lost
+    clock["now"] = store.sends.recipient(rows[1].id).updated_at + 200
+    assert reconciler.run_once() == 2
+    for row in rows:
+        assert store.sends.recipient(row.id).sms_id == esms.accepted[row.request_id].sms_id
+
+
+def test_a_campaign_sms_is_found_by_its_own_text_not_any_sms_to_the_number(world, esms):
+    store, client, reconciler, clock, _ = world
+    _, (row,) = campaign_rows(store, ["0901234567"], "Thong bao tu {Tên}: don hang da san sang")
+    store.deliveries.record_submission(row.id, State.REFUSED, error_code=108)  # → an SMS
+    sms = next(r for r in store.sends.recipients(row.send_id) if r.is_sms)
+    send = store.sends.get(row.send_id)
+    own = content_sent(send, sms, sms_ascii=True)
+    assert own == "Thong bao tu Khach 0: don hang da san sang"  # the row's, not {Tên}
+    for text, request_id in (("Ma xac nhan cua ban la 1234", "other-1"), (own, sms.request_id)):
+        client.send_sms("0901234567", text, brandname=SMS_BRANDNAME, request_id=request_id)
+    store.deliveries.record_submission(sms.id, State.ACCEPTED)  # its SMSID was lost
+    clock["now"] = store.sends.recipient(sms.id).updated_at + 200
+    reconciler.sms_ascii = True  # SMS_ASCII, as the texts went out
+    assert reconciler.run_once() == 1
+    assert store.sends.recipient(sms.id).sms_id == esms.accepted[sms.request_id].sms_id

@@ -246,6 +246,8 @@ def milestone_text(send: Send, campaign: Campaign, counts: dict[str, int]) -> st
     if state == CampaignState.PAUSED:
         key = "camp.m_paused_balance" if campaign.pause_reason == "balance" else "camp.m_paused"
         return _(key)
+    if state == CampaignState.CANCELLED and campaign.pause_reason == "expired":
+        return _("camp.m_expired")
     if state == CampaignState.CANCELLED:
         return _("camp.m_cancelled", user=send.cancelled_by or send.decided_by or send.user_id)
     if state == CampaignState.FINISHED:

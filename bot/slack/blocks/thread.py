@@ -45,6 +45,7 @@ _STATE_ORDER = [
     State.WAITING,
     State.OTHER,
     State.ACCEPTED,
+    State.SUBMITTING,
     State.QUEUED,
 ]
 _OUTCOME_KEYS = {

@@ -1,0 +1,189 @@
+"""Campaign rows in the store, on both databases: a marketing hold keeps the campaign's pace,
+and a Cancel never loses a row that reached eSMS."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+
+import pytest
+from slack_sdk import WebClient
+
+from bot.core.campaign import plan_campaign
+from bot.core.delivery import State
+from bot.core.message import ViberMessage
+from bot.core.model import Category, JobKind, JobState, NewSend
+from bot.core.spreadsheet import read_sheet
+from bot.esms.client import EsmsClient
+from bot.intake.leaving import PAUSED_RECHECK_SECONDS
+from bot.jobs.pacing import ChannelPacer
+from bot.jobs.retry import RetryLater
+from bot.jobs.tasks import Tasks
+from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from bot.store import Store
+from tests.e2e.harness import wait_for
+from tests.unit.test_worker import app_settings
+
+
+def campaign(store: Store, count: int, *, category: str = Category.CARE) -> str:
+    """A planned campaign of `count` rows, in preview."""
+    send_id = store.sends.create(
+        NewSend(
+            team_id="T",
+            channel_id="C",
+            user_id="U",
+            message=ViberMessage(text="Chào {Tên}"),
+            phones=(),
+            brandname=BRANDNAME,
+            test_send=False,
+            category=category,
+            campaign_file=("F1", "list.csv", "https://files.example/list.csv"),
+        )
+    )
+    store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
+    sheet = "Số điện thoại,Tên\n" + "".join(f"09{i:08d},Khách {i}\n" for i in range(count))
+    plan = plan_campaign(read_sheet(sheet.encode()), ViberMessage(text="Chào {Tên}"), count)
+    assert store.campaigns.save_plan(send_id, plan, plan.invalid)
+    return send_id
+
+
+def submit_times(store: Store, send_id: str) -> list[float]:
+    rows = store.db.fetch_all(
+        "SELECT run_after FROM jobs WHERE send_id = ? AND kind = ? AND state = ? ORDER BY id",
+        (send_id, JobKind.SUBMIT, JobState.QUEUED),
+    )
+    return [row["run_after"] for row in rows]
+
+
+def test_a_held_campaign_goes_on_at_its_pace_from_the_opening(store: Store):
+    send_id = campaign(store, 1000, category=Category.MARKETING)
+    assert store.campaigns.start(send_id, "U", approval_seconds=None, spacing=0.5)
+    assert len(submit_times(store, send_id)) == 1000
+    opening = time.time() + 3600
+    store.sends.hold_for_hours(send_id, opening)  # the first row met the closed hours
+    times = sorted(submit_times(store, send_id))
+    assert times[0] >= opening + 0.5  # the row that asked goes first, at the opening itself
+    gaps = {round(later - earlier, 6) for earlier, later in itertools.pairwise(times)}
+    assert gaps == {0.5}  # never stacked at one instant
+    assert times[-1] == opening + 1000 * 0.5
+    store.sends.hold_for_hours(send_id, opening)  # asked again by another row: unchanged
+    assert sorted(submit_times(store, send_id)) == times
+
+
+@pytest.fixture
+def tasks(store: Store, slack_api, esms):
+    settings = app_settings(slack_api, esms)
+    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    esms_client = EsmsClient(settings.esms_api_url, API_KEY, SECRET_KEY, timeout_seconds=5)
+    return Tasks(settings, store, slack, esms_client, pacer=ChannelPacer(0))
+
+
+def _claimed_submit(store: Store):
+    for _ in range(5):
+        job = store.jobs.claim()
+        if job is not None and job.kind == JobKind.SUBMIT:
+            return job
+        if job is not None:
+            store.jobs.finish(job.id)
+    raise AssertionError("no submit job")
+
+
+def test_a_cancel_after_the_row_left_lets_esms_answer_for_it(store: Store, tasks, esms):
+    """Claimed, handed to eSMS, then Cancel: the row ends as eSMS said, never `cancelled`."""
+    send_id = campaign(store, 1)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    job = _claimed_submit(store)
+    esms.send_delay = 1.0  # the call is on its way while Cancel commits
+    sending = threading.Thread(target=tasks.submit, args=(job,))
+    sending.start()
+    (row,) = store.sends.recipients(send_id)
+    wait_for(lambda: store.sends.recipient(row.id).state == State.SUBMITTING)
+    assert store.campaigns.cancel(send_id, "U")
+    sending.join(10)
+    assert [s.body["Phones"] for s in esms.submissions] == [[row.phone]]
+    assert store.sends.recipient(row.id).state == State.ACCEPTED  # the report says it went
+
+
+def test_a_cancel_before_the_row_left_sends_nothing(store: Store, tasks, esms):
+    """Claimed, then Cancel, then the submit runs: nothing reaches eSMS."""
+    send_id = campaign(store, 1)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    job = _claimed_submit(store)
+    assert store.campaigns.cancel(send_id, "U")
+    tasks.submit(job)
+    (row,) = store.sends.recipients(send_id)
+    assert esms.submissions == [] and row.state == State.CANCELLED
+
+
+def test_no_row_reaches_esms_after_its_cancel_committed(store: Store, tasks, esms):
+    """Eight rows submitted by four threads while Cancel lands among them: every row eSMS
+    received is recorded as sent, and every row recorded cancelled never reached it."""
+    send_id = campaign(store, 8)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    esms.send_delay = 0.05
+    jobs = [_claimed_submit(store) for _ in range(8)]
+    threads = [threading.Thread(target=tasks.submit, args=(job,)) for job in jobs]
+    for index, thread in enumerate(threads):
+        thread.start()
+        if index == 3:
+            store.campaigns.cancel(send_id, "U")
+    for thread in threads:
+        thread.join(10)
+    reached = {phone for s in esms.submissions for phone in s.body["Phones"]}
+    for row in store.sends.recipients(send_id):
+        assert (row.phone in reached) == (row.state == State.ACCEPTED), row
+        assert row.state in (State.ACCEPTED, State.CANCELLED)
+
+
+def test_a_preview_nobody_started_expires_and_its_rows_can_be_purged(store: Store):
+    from bot.slack.blocks.campaign import milestone_text
+
+    stale, fresh = campaign(store, 3), campaign(store, 2)
+    with store.db.transaction() as conn:
+        conn.execute(
+            "UPDATE campaigns SET updated_at = ? WHERE send_id = ?",
+            (time.time() - 80 * 3600, stale),
+        )
+        conn.execute("UPDATE sends SET created_at = created_at - 80 * 3600")
+    assert store.campaigns.expire_previews(time.time() - 72 * 3600) == [stale]
+    assert store.campaigns.expire_previews(time.time() - 72 * 3600) == []  # once
+    ended = store.campaigns.get(stale)
+    assert ended.state == "cancelled" and ended.pause_reason == "expired"
+    assert {r.state for r in store.sends.recipients(stale)} == {State.CANCELLED}
+    assert store.campaigns.get(fresh).state == "preview"
+    assert not store.campaigns.start(stale, "U", approval_seconds=None)  # too late to start
+    said = milestone_text(store.sends.get(stale), ended, {})
+    assert said and "CAMPAIGN_PREVIEW_HOURS" in said
+    assert not store.campaigns.finish_if_done(stale)  # no report of rows nobody sent
+    assert store.privacy.purge(72 * 3600) == 1  # the expired one; the fresh one still waits
+    assert all("•" in r.phone for r in store.sends.recipients(stale))
+
+
+def test_a_row_that_meets_its_campaign_paused_comes_back_to_look_again(store: Store, tasks, esms):
+    """Pause parks the queued rows and Resume brings them back; a row running meanwhile is in
+    neither, so it looks again a few minutes later instead of waiting for years."""
+    send_id = campaign(store, 2)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    job = _claimed_submit(store)
+    assert store.campaigns.pause(send_id, "person")
+    with pytest.raises(RetryLater) as waiting:
+        tasks.submit(job)
+    assert 0 < waiting.value.delay <= PAUSED_RECHECK_SECONDS
+    assert store.sends.recipient(job.recipient_id).state == State.QUEUED
+    assert esms.submissions == []
+
+
+def test_an_empty_balance_pauses_the_campaign_and_the_row_waits_queued(store: Store, tasks, esms):
+    send_id = campaign(store, 2)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    job = _claimed_submit(store)
+    esms.balance = 0
+    with pytest.raises(RetryLater) as waiting:
+        tasks.submit(job)
+    assert 0 < waiting.value.delay <= PAUSED_RECHECK_SECONDS
+    assert store.campaigns.is_paused(send_id)
+    # eSMS took nothing: the row is queued again, so a Cancel now holds for it too.
+    assert store.sends.recipient(job.recipient_id).state == State.QUEUED
+    assert store.campaigns.cancel(send_id, "U")
+    assert store.sends.recipient(job.recipient_id).state == State.CANCELLED
