@@ -12,9 +12,9 @@ from bot.config import derive_callback_secret
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
-from bot.standins.esms import SECRET_KEY
-from bot.standins.slack_api import Message
 from bot.store import Store
+from sandbox.standins.esms import SECRET_KEY
+from sandbox.standins.slack_api import Message
 
 # Each recipient hears, in this order: waiting, sent, delivered, the same again, and a late "sent".
 REPORTS = [

@@ -14,8 +14,8 @@ import requests
 
 from benchmarks.ack_latency import drive
 from benchmarks.common import AppProcess, EsmsStandIn, SlackApiStandIn
-from bot.standins.esms import Submission
-from bot.standins.slack_api import TEAM_ID, Message, block_text
+from sandbox.standins.esms import Submission
+from sandbox.standins.slack_api import TEAM_ID, Message, block_text
 
 CHANNEL = "C0CAMPAIGN"  # the agents' composer sends go to C0001: their Slack calls stay apart
 HEADER = "\ufeffSố điện thoại;Tên khách;Mã đơn\n"

@@ -17,8 +17,8 @@ from benchmarks.campaign_drive import CHANNEL, is_row
 from benchmarks.common import percentiles, resident_memory_mb
 from bot.core.delivery import FINAL_STATES
 from bot.jobs.campaign import REFRESH_SECONDS
-from bot.standins.esms import Submission
-from bot.standins.slack_api import SlackCall
+from sandbox.standins.esms import Submission
+from sandbox.standins.slack_api import SlackCall
 
 MILESTONE_REPLIES = 2  # "Started by …", "Finished: …" (the preview came before Start)
 REPORT_FILE_CALLS = 2  # files.getUploadURLExternal, files.completeUploadExternal

@@ -16,8 +16,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.standins.esms import EsmsStandIn  # noqa: E402
-from bot.standins.slack_api import SlackApiStandIn  # noqa: E402
+from sandbox.standins.esms import EsmsStandIn  # noqa: E402
+from sandbox.standins.slack_api import SlackApiStandIn  # noqa: E402
 from tests.e2e.harness import AppProcess, app_environment, free_port  # noqa: E402
 
 __all__ = ["AppProcess", "EsmsStandIn", "SlackApiStandIn", "app_environment", "free_port"]

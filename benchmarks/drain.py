@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmarks.callbacks import REPORTS, fire, populate
 from benchmarks.common import EsmsStandIn, SlackApiStandIn, start_app, table
 from bot.jobs.pacing import POST_INTERVAL_SECONDS
-from bot.standins.slack_api import block_text
+from sandbox.standins.slack_api import block_text
 
 
 def main() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.standins.esms import EsmsStandIn
-from bot.standins.slack_api import SlackApiStandIn
+from sandbox.standins.esms import EsmsStandIn
+from sandbox.standins.slack_api import SlackApiStandIn
 from tests.databases import POSTGRES_URL, SKIP_REASON, postgres_database
 
 

@@ -20,9 +20,9 @@ from bot.core.model import Campaign, CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, read_sheet
 from bot.jobs.campaign_report import campaign_report_csv
 from bot.jobs.retry import RetryLater
-from bot.slack.blocks.campaign import campaign_parent, milestone_text, preview_reply
-from bot.slack.channels import join_channel
-from bot.slack.errors import is_transient, retry_after, slack_error
+from bot.posts.campaign import campaign_parent, milestone_text, preview_reply
+from bot.posts.channels import join_channel
+from bot.posts.errors import is_transient, retry_after, slack_error
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from bot.config.logs import request_id
 from bot.core.model import Job, JobKind
 from bot.jobs.policies import POLICIES
 from bot.jobs.retry import RetryLater
 from bot.jobs.tasks import Tasks
-from bot.logs import request_id
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from bot.core.delivery import FINAL_STATES, State
 from bot.core.i18n import _
 from bot.core.model import Approval, Recipient, Send, ThreadState
 from bot.esms import codes
-from bot.slack.blocks.lookup import thread_url
+from bot.posts.lookup import thread_url
 from bot.store import Store
 from bot.store.steps import ABANDONED, COMPLETED, FAILED, GAVE_UP, StepRun
 

@@ -25,17 +25,17 @@ from bot.jobs.campaign import CampaignTasks
 from bot.jobs.pacing import ChannelPacer, Pacer
 from bot.jobs.retry import RetryLater
 from bot.jobs.submit import Submissions
-from bot.slack.blocks.approval import approval_request
-from bot.slack.blocks.campaign import campaign_parent
-from bot.slack.blocks.common import escape
-from bot.slack.blocks.thread import (
+from bot.posts.approval import approval_request
+from bot.posts.campaign import campaign_parent
+from bot.posts.common import escape
+from bot.posts.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
+from bot.posts.thread import (
     decision_reply,
     outcome_reply,
     parent_message,
     status_line,
     viber_recipients,
 )
-from bot.slack.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.store import Store
 from bot.store.metrics import SLACK_RATE_LIMITED, count_event
 

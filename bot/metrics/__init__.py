@@ -6,12 +6,12 @@ What describes the work (sends, callbacks, jobs …) is counted in the database,
 process reports the whole deployment (`bot.store.metrics`, turned into metrics by
 `bot.metrics.database`). Timings belong to the process that measured them: under
 `viber-bot serve` each process writes its own into PROMETHEUS_MULTIPROC_DIR, a directory
-`bot.serving` makes for the run before gunicorn forks, and `/metrics` adds up every file there.
+`bot.web.serving` makes for the run before gunicorn forks, and `/metrics` adds up every file there.
 Without that variable (a test importing the app, `viber-bot dev`, a worker) they live in this
 process's memory, in prometheus_client's default registry.
 
 prometheus_client is imported on first use, never when this module is: it decides at its own
-import whether values go to files, so an early import (before `bot.serving` set the variable)
+import whether values go to files, so an early import (before `bot.web.serving` set the variable)
 would keep them in memory. This module imports nothing of the app: the eSMS client may use it.
 Recording never raises: a lost observation is better than a failed request or eSMS call.
 """
@@ -146,7 +146,7 @@ class _Forward:
         return self.registry.collect()
 
 
-# -- the directory of a `viber-bot serve` run (bot.serving, in gunicorn's arbiter) -------------
+# -- the directory of a `viber-bot serve` run (bot.web.serving, in gunicorn's arbiter) -------------
 
 
 def make_run_dir() -> str:

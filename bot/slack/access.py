@@ -11,10 +11,10 @@ from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.config import Settings
 from bot.core.i18n import _
+from bot.posts.campaign import CAMPAIGN_CALLBACK_ID
+from bot.posts.common import INPUT_ACTION_ID
+from bot.posts.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.binding import bind
-from bot.slack.blocks.campaign import CAMPAIGN_CALLBACK_ID
-from bot.slack.blocks.common import INPUT_ACTION_ID
-from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.compose import SHORTCUT_CALLBACK_ID
 from bot.slack.people import PeopleList
 

@@ -10,9 +10,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.config.logs import ContextExecutor
 from bot.esms.client import EsmsClient
 from bot.intake import Intake
-from bot.logs import ContextExecutor
 from bot.slack import (
     access,
     approvals,

@@ -11,15 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.i18n import _
 from bot.core.model import Approval, Send
-from bot.slack.binding import bind
-from bot.slack.blocks.approval import (
+from bot.posts.approval import (
     APPROVE_ACTION,
     REJECT_ACTION,
     REJECT_CALLBACK_ID,
     already_decided,
     reject_view,
 )
-from bot.slack.blocks.common import escape
+from bot.posts.common import escape
+from bot.slack.binding import bind
 from bot.slack.people import PeopleList
 from bot.store import Store
 

@@ -19,8 +19,7 @@ from bot.core.message import ViberMessage
 from bot.core.model import Send
 from bot.core.schedule import check_send_at
 from bot.intake import Draft, Intake, Refused, Surface
-from bot.slack.binding import bind
-from bot.slack.blocks.campaign import (
+from bot.posts.campaign import (
     CAMPAIGN_CALLBACK_ID,
     OPEN_ACTION,
     PAUSE_ACTION,
@@ -29,8 +28,9 @@ from bot.slack.blocks.campaign import (
     STOP_ACTION,
     campaign_modal,
 )
-from bot.slack.blocks.common import INPUT_ACTION_ID
-from bot.slack.blocks.composer import ComposerContext
+from bot.posts.common import INPUT_ACTION_ID
+from bot.posts.composer import ComposerContext
+from bot.slack.binding import bind
 from bot.slack.people import PeopleList
 from bot.store import Store
 

@@ -34,11 +34,11 @@ from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.intake import Draft, Intake, Refused, Surface
+from bot.posts.common import escape, help_text
+from bot.posts.composer import ComposerContext
+from bot.posts.lookup import approval_trail, lookup_text, send_summary
 from bot.slack import campaigns, exports, optouts, reports, templates
 from bot.slack.binding import bind
-from bot.slack.blocks.common import escape, help_text
-from bot.slack.blocks.composer import ComposerContext
-from bot.slack.blocks.lookup import approval_trail, lookup_text, send_summary
 from bot.slack.compose import open_composer
 from bot.slack.people import People, PeopleList
 from bot.slack.sms_choice import SmsTemplates, template_warning

@@ -20,9 +20,8 @@ from bot.core.message import MAX_TEXT, ViberMessage
 from bot.core.schedule import check_send_at
 from bot.core.sms_text import SmsTemplate
 from bot.intake import Draft, Intake, Refused, Surface
-from bot.slack.binding import bind
-from bot.slack.blocks.common import escape
-from bot.slack.blocks.composer import (
+from bot.posts.common import escape
+from bot.posts.composer import (
     COMPOSER_CALLBACK_ID,
     PICK_TEMPLATE_ACTION,
     ComposerContext,
@@ -30,6 +29,7 @@ from bot.slack.blocks.composer import (
     composer_view,
     submitted_values,
 )
+from bot.slack.binding import bind
 from bot.slack.sms_choice import SmsTemplates, choose_sms
 from bot.store import Store
 

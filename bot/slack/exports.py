@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.core.command_text import ExportCommand
 from bot.core.i18n import _, plural
 from bot.exports import problem_sentence, records, write_csv
-from bot.slack.blocks.common import escape
+from bot.posts.common import escape
 from bot.slack.later import answer_later
 from bot.slack.people import People, PeopleList
 from bot.store import Store

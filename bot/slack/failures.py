@@ -17,8 +17,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot.core.i18n import _
+from bot.posts.composer import ComposerContext
 from bot.slack.binding import bind
-from bot.slack.blocks.composer import ComposerContext
 from bot.store import Store
 
 log = logging.getLogger(__name__)

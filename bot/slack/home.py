@@ -10,9 +10,9 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.posts.home import home_view, team_figures
+from bot.posts.lookup import send_summary
 from bot.slack.binding import bind
-from bot.slack.blocks.home import home_view, team_figures
-from bot.slack.blocks.lookup import send_summary
 from bot.slack.dashboard import Balance, BalanceCache, week_tally
 from bot.slack.people import PeopleList
 from bot.store import Store

@@ -11,8 +11,8 @@ from slack_bolt import Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.core.i18n import _
-from bot.slack.blocks.common import escape
-from bot.slack.errors import slack_error
+from bot.posts.common import escape
+from bot.posts.errors import slack_error
 
 log = logging.getLogger(__name__)
 

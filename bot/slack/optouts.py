@@ -16,9 +16,9 @@ from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.model import MAX_OPT_OUT_REASON, OptOut
 from bot.core.phones import normalize_phone
+from bot.posts.buttons import OPT_OUT_ACTION
+from bot.posts.common import escape
 from bot.slack.binding import bind
-from bot.slack.blocks.buttons import OPT_OUT_ACTION
-from bot.slack.blocks.common import escape
 from bot.slack.people import PeopleList
 from bot.store import Store
 

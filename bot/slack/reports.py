@@ -24,13 +24,13 @@ from bot.config import Settings
 from bot.core.i18n import _
 from bot.core.report import Figures
 from bot.core.report_period import Period, ReportCommand, period_bounds
+from bot.posts.channels import join_channel
+from bot.posts.common import escape
+from bot.posts.errors import slack_error
+from bot.posts.report import report_summary
 from bot.reports.chart import TOP_GROUPS, render_png
 from bot.reports.gather import gather
-from bot.slack.blocks.common import escape
-from bot.slack.blocks.report import report_summary
-from bot.slack.channels import join_channel
 from bot.slack.compose import display_names
-from bot.slack.errors import slack_error
 from bot.slack.exports import report_admins
 from bot.slack.later import answer_later
 from bot.slack.people import People, PeopleList

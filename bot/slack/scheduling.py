@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.core.i18n import _
+from bot.posts.buttons import CANCEL_ACTION
 from bot.slack.binding import bind
-from bot.slack.blocks.buttons import CANCEL_ACTION
 from bot.slack.people import PeopleList
 from bot.store import Store
 

@@ -8,7 +8,7 @@ import unicodedata
 from bot.core.command_text import TemplateCommand
 from bot.core.i18n import _
 from bot.core.message import ViberMessage, validate_message
-from bot.slack.blocks.common import escape, preview_lines
+from bot.posts.common import escape, preview_lines
 from bot.slack.people import PeopleList
 from bot.store import Store
 

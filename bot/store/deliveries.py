@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 
 from bot.core import fallback
+from bot.core.callback import parse_callback
 from bot.core.delivery import State, is_final, merge, state_for_report
 from bot.core.model import Callback, CallbackOutcome, Recipient
 from bot.db import Connection, Database, Row
-from bot.esms.callback import parse_callback
 from bot.store.fallbacks import queue_fallback
 from bot.store.jobs import enqueue_sync
 from bot.store.rows import recipient_from

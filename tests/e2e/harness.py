@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -18,11 +15,10 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standins import esms as esms_stand_in
-from bot.standins.slack_api import TEAM_ID
+from sandbox.launch import BOT_TOKEN, SIGNING_SECRET, AppLauncher, app_environment, free_port
+from sandbox.standins.slack_api import TEAM_ID
 
-SIGNING_SECRET = "test-signing-secret-0000"
-BOT_TOKEN = "xoxb-test-token"
+__all__ = ["BOT_TOKEN", "AppProcess", "app_environment", "free_port", "run_cli", "wait_for"]
 T = TypeVar("T")
 
 
@@ -42,12 +38,6 @@ def run_cli(
     return result
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
     """Poll until `predicate()` is truthy and return it; fail with the last value otherwise."""
     deadline = time.monotonic() + timeout
@@ -59,90 +49,8 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
     return value
 
 
-def app_environment(
-    slack_url: str, esms_url: str, port: int, database: Path, **extra: str
-) -> dict[str, str]:
-    env = {
-        key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "ESMS_"))
-    }
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_url + "api/",
-        ESMS_API_KEY=esms_stand_in.API_KEY,
-        ESMS_SECRET_KEY=esms_stand_in.SECRET_KEY,
-        ESMS_BRANDNAME=esms_stand_in.BRANDNAME,
-        ESMS_API_URL=esms_url,
-        ESMS_TIMEOUT_SECONDS="1",
-        PUBLIC_URL=f"http://127.0.0.1:{port}",
-        DATABASE_URL=f"sqlite:///{database}",
-        RETRY_BASE_SECONDS="0.05",
-        JOB_LEASE_SECONDS="3",
-        LOG_LEVEL="INFO",
-    )
-    env.update(extra)
-    return env
-
-
-class AppProcess:
-    def __init__(
-        self, env: dict[str, str], port: int, log_path: Path, args: Sequence[str] = ()
-    ) -> None:
-        self.env = env
-        self.port = port
-        self.log_path = log_path
-        self.args = tuple(args)  # more options for `viber-bot serve`, e.g. "--access-log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.base_url = f"http://127.0.0.1:{port}"
-
-    def start(self) -> AppProcess:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                *self.args,
-            ],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            cwd=self.log_path.parent,  # away from a developer's .env, which would leak in
-        )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"app exited early:\n{self.log()}")
-            try:
-                if requests.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except (requests.ConnectionError, requests.Timeout):
-                pass  # still starting: on a busy machine the first answer may take over a second
-            time.sleep(0.1)
-        raise AssertionError(f"app did not become healthy:\n{self.log()}")
-
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            self.process.wait(15)
-        self.process = None
-
-    def kill(self) -> None:
-        """SIGKILL the server and its worker: no cleanup, no graceful shutdown."""
-        self.stop(signal.SIGKILL)
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+class AppProcess(AppLauncher):
+    """The app under test, and what Slack sends it."""
 
     # -- speaking as Slack --------------------------------------------------------------------
 

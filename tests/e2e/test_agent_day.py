@@ -3,7 +3,7 @@
 import json
 import time
 
-from bot.standins.slack_api import block_text
+from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
 
 ADMIN = "U0ADMIN"
@@ -123,7 +123,7 @@ def test_the_message_shortcut_sends_into_that_messages_thread(app, slack_api, es
     root = slack_api.messages.setdefault(
         "1700000999.000100", None
     )  # a customer thread in the channel
-    from bot.standins.slack_api import Message
+    from sandbox.standins.slack_api import Message
 
     slack_api.messages["1700000999.000100"] = Message("C0001", "1700000999.000100", "Khách hỏi", [])
     del root

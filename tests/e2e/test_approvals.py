@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from bot.standins.slack_api import block_text
+from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, wait_for
 from tests.helpers import all_at_once
 

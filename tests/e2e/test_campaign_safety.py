@@ -10,7 +10,7 @@ import time
 from urllib.parse import urlencode
 
 from bot.core.csv_cells import FORMULA_STARTS
-from bot.standins.slack_api import TEAM_ID
+from sandbox.standins.slack_api import TEAM_ID
 from tests.e2e.harness import run_cli, wait_for
 from tests.e2e.test_campaigns import (
     HEADER,

@@ -10,7 +10,7 @@ import json
 import time
 from urllib.parse import urlencode
 
-from bot.standins.slack_api import TEAM_ID, block_text
+from sandbox.standins.slack_api import TEAM_ID, block_text
 from tests.e2e.harness import wait_for
 
 HEADER = "\ufeffSố điện thoại;Tên khách;Mã đơn\n"

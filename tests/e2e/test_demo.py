@@ -19,10 +19,10 @@ import pytest
 import requests
 from PIL import Image
 
-from bot.demo import stories
-from bot.demo.history import AGENTS
 from bot.slack.dashboard import week_tally
 from bot.store import Store
+from sandbox.demo import stories
+from sandbox.demo.history import AGENTS
 from tests.e2e.harness import free_port, wait_for
 
 

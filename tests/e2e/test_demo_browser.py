@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.demo import stories
+from sandbox.demo import stories
 from tests.e2e.harness import free_port, wait_for
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"

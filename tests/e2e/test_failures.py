@@ -6,7 +6,7 @@ import re
 import sqlite3
 import time
 
-from bot.standins.slack_api import block_text
+from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import json_or_empty, wait_for
 
 REFERENCE = re.compile(r"`([0-9a-f]{8})`")

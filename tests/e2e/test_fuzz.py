@@ -15,8 +15,8 @@ import requests
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.standins.esms import EsmsStandIn
-from bot.standins.slack_api import SlackApiStandIn
+from sandbox.standins.esms import EsmsStandIn
+from sandbox.standins.slack_api import SlackApiStandIn
 from tests.e2e.harness import AppProcess, app_environment, free_port
 
 FUZZ = settings(

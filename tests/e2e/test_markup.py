@@ -8,7 +8,7 @@ import time
 import unicodedata
 from urllib.parse import urlencode
 
-from bot.standins.http import Reply
+from sandbox.standins.http import Reply
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
 
 ADMIN = "U0ADMIN"

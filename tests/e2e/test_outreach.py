@@ -12,8 +12,8 @@ import pytest
 
 from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours
-from bot.standins.esms import SMS_BRANDNAME
-from bot.standins.slack_api import TEAM_ID, block_text, section_text
+from sandbox.standins.esms import SMS_BRANDNAME
+from sandbox.standins.slack_api import TEAM_ID, block_text, section_text
 from tests.e2e.harness import composer_values, run_cli, wait_for
 
 PHONE = "0901234567"

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from bot.standins.slack_api import SlackApiStandIn, block_text, section_text
+from sandbox.standins.slack_api import SlackApiStandIn, block_text, section_text
 from tests.e2e.harness import composer_values, free_port, wait_for
 
 PHONES = ["0901234567", "0912345678"]

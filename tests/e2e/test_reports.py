@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from PIL import Image
 
 from bot.core.formatting import VIETNAM, vietnam_day
-from bot.demo.history import NAMES, past_month, write_history
 from bot.store import Store
+from sandbox.demo.history import NAMES, past_month, write_history
 from tests.e2e.harness import wait_for
 
 ADMIN, AGENT = "U0ADMIN", "U0AGENT"

@@ -5,8 +5,8 @@ import time
 import pytest
 import requests
 
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
-from bot.standins.slack_api import block_text, section_text
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from sandbox.standins.slack_api import block_text, section_text
 from tests.e2e.harness import composer_values, wait_for
 
 FULL = composer_values(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from bot.standins.slack_api import block_text
 from bot.store import Store
+from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import AppProcess, composer_values, wait_for
 from tests.e2e.test_reliability import (
     PHONES,

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from bot.standins import esms as esms_stand_in
+from sandbox.standins import esms as esms_stand_in
 from tests.e2e.harness import (
     app_environment,
     composer_values,

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from bot.standins.slack_api import TEAM_ID, block_text
-from bot.standins.socket_mode import SocketModeStandIn
+from sandbox.standins.slack_api import TEAM_ID, block_text
+from sandbox.standins.socket_mode import SocketModeStandIn
 from tests.e2e.harness import app_environment, free_port, run_cli, wait_for
 
 

@@ -1,6 +1,6 @@
 """One whole flow with LANGUAGE=vi: what the team reads is Vietnamese, numbers and all."""
 
-from bot.standins.slack_api import block_text
+from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
 
 

@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from bot.standins.slack_api import TEAM_ID, block_text
+from sandbox.standins.slack_api import TEAM_ID, block_text
 from tests.e2e.harness import run_cli, wait_for
 from tests.helpers import all_at_once
 

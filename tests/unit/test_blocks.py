@@ -3,13 +3,13 @@ from dataclasses import replace
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Send, ThreadState
-from bot.slack.blocks.composer import (
+from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
     submitted_values,
 )
-from bot.slack.blocks.thread import outcome_reply, parent_message, status_line
+from bot.posts.thread import outcome_reply, parent_message, status_line
 from tests import helpers
 
 
@@ -154,7 +154,7 @@ def test_a_not_posted_reason_from_slack_is_shown_as_text():
 
 
 def test_a_stored_link_with_a_pipe_cannot_show_another_address():
-    from bot.slack.blocks.common import preview_lines
+    from bot.posts.common import preview_lines
 
     message = ViberMessage(
         text="Hi",

@@ -20,8 +20,8 @@ from bot.intake.leaving import PAUSED_RECHECK_SECONDS
 from bot.jobs.pacing import ChannelPacer
 from bot.jobs.retry import RetryLater
 from bot.jobs.tasks import Tasks
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 from bot.store import Store
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 from tests.e2e.harness import wait_for
 from tests.unit.test_worker import app_settings
 
@@ -137,7 +137,7 @@ def test_no_row_reaches_esms_after_its_cancel_committed(store: Store, tasks, esm
 
 
 def test_a_preview_nobody_started_expires_and_its_rows_can_be_purged(store: Store):
-    from bot.slack.blocks.campaign import milestone_text
+    from bot.posts.campaign import milestone_text
 
     stale, fresh = campaign(store, 3), campaign(store, 2)
     with store.db.transaction() as conn:

@@ -1,7 +1,7 @@
 import pytest
 
+from bot.core.callback import CallbackError, parse_callback, secret_matches
 from bot.esms import codes
-from bot.esms.callback import CallbackError, parse_callback, secret_matches
 
 GOOD = (
     "SMSID=849fe08c19294b02857cf91687021a50250&SendFailed=0&SendStatus=5&SendSuccess=1"

@@ -7,7 +7,7 @@ from bot.core import i18n
 from bot.core.delivery import REPORTED_STATES, State
 from bot.core.model import Approval, JobKind, Recipient
 from bot.jobs.policies import POLICIES
-from bot.slack.blocks import thread
+from bot.posts import thread
 from tests.helpers import make_recipient
 
 

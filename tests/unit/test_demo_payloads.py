@@ -34,9 +34,40 @@ from bot.core.message import ViberMessage
 from bot.core.model import CampaignState
 from bot.core.schedule import check_send_at
 from bot.core.spreadsheet import read_sheet
-from bot.demo import stories, workflow
-from bot.demo.files import MAX_UPLOAD_BYTES, DemoFiles, examples
-from bot.demo.payloads import (
+from bot.intake import Intake
+from bot.posts.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
+from bot.posts.buttons import CANCEL_ACTION, OPT_OUT_ACTION
+from bot.posts.campaign import (
+    CAMPAIGN_CALLBACK_ID,
+    OPEN_ACTION,
+    PAUSE_ACTION,
+    RESUME_ACTION,
+    START_ACTION,
+    STOP_ACTION,
+    campaign_modal,
+    campaign_parent,
+)
+from bot.posts.composer import (
+    COMPOSER_CALLBACK_ID,
+    PICK_TEMPLATE_ACTION,
+    ComposerContext,
+    ComposerOptions,
+    composer_view,
+    field_of,
+    submitted_values,
+)
+from bot.posts.home import home_view
+from bot.posts.thread import outcome_reply, parent_message
+from bot.slack import campaigns, compose, optouts
+from bot.slack import workflow as step
+from bot.slack.binding import bind
+from bot.slack.compose import composer_options
+from bot.slack.http import parse_slack_body
+from bot.slack.people import PeopleList
+from bot.store import Store
+from sandbox.demo import stories, workflow
+from sandbox.demo.files import MAX_UPLOAD_BYTES, DemoFiles, examples
+from sandbox.demo.payloads import (
     Person,
     Workspace,
     app_home_opened,
@@ -48,41 +79,10 @@ from bot.demo.payloads import (
     view_block_actions,
     view_submission,
 )
-from bot.demo.render import UnknownBlock, render_message, render_view
-from bot.demo.state import BadSubmission, element_state, with_files
-from bot.intake import Intake
-from bot.slack import campaigns, compose, optouts
-from bot.slack import workflow as step
-from bot.slack.binding import bind
-from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
-from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
-from bot.slack.blocks.campaign import (
-    CAMPAIGN_CALLBACK_ID,
-    OPEN_ACTION,
-    PAUSE_ACTION,
-    RESUME_ACTION,
-    START_ACTION,
-    STOP_ACTION,
-    campaign_modal,
-    campaign_parent,
-)
-from bot.slack.blocks.composer import (
-    COMPOSER_CALLBACK_ID,
-    PICK_TEMPLATE_ACTION,
-    ComposerContext,
-    ComposerOptions,
-    composer_view,
-    field_of,
-    submitted_values,
-)
-from bot.slack.blocks.home import home_view
-from bot.slack.blocks.thread import outcome_reply, parent_message
-from bot.slack.compose import composer_options
-from bot.slack.http import parse_slack_body
-from bot.slack.people import PeopleList
-from bot.standins.slack_api import SlackApiStandIn
-from bot.standins.slack_functions import Completion
-from bot.store import Store
+from sandbox.demo.render import UnknownBlock, render_message, render_view
+from sandbox.demo.state import BadSubmission, element_state, with_files
+from sandbox.standins.slack_api import SlackApiStandIn
+from sandbox.standins.slack_functions import Completion
 from tests import helpers
 from tests.unit.test_demo_render import (
     APPROVERS,
@@ -624,7 +624,7 @@ def test_a_template_pick_carries_the_open_composer_and_what_is_typed() -> None:
 
 
 def test_a_rejection_reason_reads_back_as_the_listener_reads_it() -> None:
-    from bot.slack.blocks.approval import reject_view
+    from bot.posts.approval import reject_view
 
     view = reject_view("abc123")
     page = Controls(render_view(view, view_id="V2"))
@@ -870,7 +870,7 @@ def test_every_field_the_e2e_harness_sends_is_sent_too(monkeypatch: pytest.Monke
     theirs = harness_body(lambda: harness.shortcut("hi", channel="C1", ts="1.7", thread_ts="1.1"))
     assert key_paths(theirs) <= key_paths(shortcut)
 
-    from bot.slack.blocks.approval import reject_view
+    from bot.posts.approval import reject_view
 
     rejection = view_submission(
         reject_view("abc123"),

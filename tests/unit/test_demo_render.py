@@ -33,23 +33,8 @@ from bot.core.model import (
 )
 from bot.core.report import Tally
 from bot.core.sms_text import SmsTemplate, template_matches
-from bot.demo import seeding, stories, workflow
-from bot.demo.conversations import NO_DMS, render_dms
-from bot.demo.elements import OfferedFile
-from bot.demo.files import BUILT_IN_CAMPAIGN, examples
-from bot.demo.history import AGENTS
-from bot.demo.render import (
-    FILES_PATH,
-    UnknownBlock,
-    render_blocks,
-    render_message,
-    render_mrkdwn,
-    render_plain,
-    render_view,
-)
-from bot.demo.world import CHANNEL_ID, PEOPLE
-from bot.slack.blocks.approval import approval_request, reject_view
-from bot.slack.blocks.campaign import (
+from bot.posts.approval import approval_request, reject_view
+from bot.posts.campaign import (
     PAUSE_ACTION,
     RESUME_ACTION,
     START_ACTION,
@@ -59,13 +44,28 @@ from bot.slack.blocks.campaign import (
     milestone_text,
     preview_reply,
 )
-from bot.slack.blocks.common import help_text
-from bot.slack.blocks.composer import ComposerContext, ComposerOptions, composer_view
-from bot.slack.blocks.home import home_view, team_figures
-from bot.slack.blocks.lookup import lookup_text, send_summary
-from bot.slack.blocks.thread import decision_reply, outcome_reply, parent_message
-from bot.standins.esms_sms import DEFAULT_TEMPLATES
-from bot.standins.slack_api import SlackApiStandIn
+from bot.posts.common import help_text
+from bot.posts.composer import ComposerContext, ComposerOptions, composer_view
+from bot.posts.home import home_view, team_figures
+from bot.posts.lookup import lookup_text, send_summary
+from bot.posts.thread import decision_reply, outcome_reply, parent_message
+from sandbox.demo import seeding, stories, workflow
+from sandbox.demo.conversations import NO_DMS, render_dms
+from sandbox.demo.elements import OfferedFile
+from sandbox.demo.files import BUILT_IN_CAMPAIGN, examples
+from sandbox.demo.history import AGENTS
+from sandbox.demo.render import (
+    FILES_PATH,
+    UnknownBlock,
+    render_blocks,
+    render_message,
+    render_mrkdwn,
+    render_plain,
+    render_view,
+)
+from sandbox.demo.world import CHANNEL_ID, PEOPLE
+from sandbox.standins.esms_sms import DEFAULT_TEMPLATES
+from sandbox.standins.slack_api import SlackApiStandIn
 from tests import helpers
 
 NOW = 1_700_000_000.0

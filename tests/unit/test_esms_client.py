@@ -14,7 +14,7 @@ from bot.esms.client import (
     EsmsUnavailable,
     _dotnet_time,
 )
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from bot.esms.client import (
     SendAccepted,
     SmsTemplate,
 )
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, SMS_BRANDNAME, EsmsStandIn
-from bot.standins.esms_outcomes import refusal
-from bot.standins.esms_sms import matches
-from bot.standins.http import Reply, StandIn
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, SMS_BRANDNAME, EsmsStandIn
+from sandbox.standins.esms_outcomes import refusal
+from sandbox.standins.esms_sms import matches
+from sandbox.standins.http import Reply, StandIn
 from tests.e2e.harness import wait_for
 
 PHONE = "0901234567"

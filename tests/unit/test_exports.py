@@ -26,7 +26,7 @@ from bot.core.message import ViberMessage
 from bot.core.model import Approval, Callback, Send
 from bot.esms import codes
 from bot.exports import COLUMNS, problem_sentence, records, write_csv, write_jsonl
-from bot.slack.blocks.lookup import approval_trail
+from bot.posts.lookup import approval_trail
 from bot.store.exports import Exports
 from tests.helpers import new_send
 

@@ -28,9 +28,9 @@ from bot.core.message import ViberMessage
 from bot.core.model import Approval, Category
 from bot.core.spreadsheet import read_sheet
 from bot.intake import Intake, Surface, leaving
+from bot.posts.campaign import START_ACTION
+from bot.posts.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack import campaigns, commands, compose, workflow
-from bot.slack.blocks.campaign import START_ACTION
-from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack.people import PeopleList
 from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store

@@ -22,12 +22,9 @@ from bot.core.i18n import _
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
 from bot.intake import Intake
-from bot.slack import approvals, compose, scheduling
-from bot.slack.app import build_bolt_app
-from bot.slack.binding import bind
-from bot.slack.blocks.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
-from bot.slack.blocks.buttons import CANCEL_ACTION, OPT_OUT_ACTION
-from bot.slack.blocks.campaign import (
+from bot.posts.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
+from bot.posts.buttons import CANCEL_ACTION, OPT_OUT_ACTION
+from bot.posts.campaign import (
     CAMPAIGN_CALLBACK_ID,
     OPEN_ACTION,
     PAUSE_ACTION,
@@ -35,11 +32,14 @@ from bot.slack.blocks.campaign import (
     START_ACTION,
     STOP_ACTION,
 )
-from bot.slack.blocks.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
+from bot.posts.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
+from bot.slack import approvals, compose, scheduling
+from bot.slack.app import build_bolt_app
+from bot.slack.binding import bind
 from bot.slack.people import People, PeopleList
 from bot.slack.sms_choice import SmsTemplates
-from bot.standins.slack_api import TEAM_ID, SlackApiStandIn
 from bot.store import Store
+from sandbox.standins.slack_api import TEAM_ID, SlackApiStandIn
 
 NO_SMS = SmsTemplates(Mock(), None)  # no SMS fallback configured: never asks eSMS
 SENDER, APPROVER, BYSTANDER = "U0SENDER", "U0APPROVER", "U0BYSTANDER"

@@ -6,7 +6,7 @@ import logging
 import pytest
 from gunicorn.config import Config
 
-from bot.logs import (
+from bot.config.logs import (
     ACCESS_LOG_FORMAT,
     RedactSecrets,
     configure_logging,

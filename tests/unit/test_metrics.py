@@ -12,9 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot import metrics
+from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.model import Approval, JobKind, JobState
-from bot.esms.callback import parse_callback
 from bot.metrics.database import DatabaseCollector
 from bot.metrics.figures import Health
 from bot.metrics.health import CALLBACK_SILENCE_SECONDS, deep_check, judge

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.cli.optouts import import_file
 from bot.core.command_text import OptOutCommand, TemplateCommand, parse_command
 from bot.core.delivery import State
 from bot.core.fallback import needs_fallback
@@ -18,7 +19,6 @@ from bot.core.message import ViberMessage
 from bot.core.model import Callback, Category, Channel, JobKind, NewSend
 from bot.core.networks import network_name
 from bot.core.spreadsheet import SheetError, phone_column, read_sheet
-from bot.optout_file import import_file
 from tests.helpers import all_at_once, drain, new_send
 
 PHONE = "0901234567"

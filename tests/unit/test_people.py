@@ -4,7 +4,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.slack.people import PeopleList
-from bot.standins.slack_api import SlackApiStandIn
+from sandbox.standins.slack_api import SlackApiStandIn
 
 
 @pytest.fixture

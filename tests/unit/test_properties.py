@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.callback import CallbackError, parse_callback
 from bot.core.command_text import (
     HISTORY_MAX,
     Command,
@@ -20,7 +21,6 @@ from bot.core.delivery import FINAL_STATES, State, merge, state_for_report
 from bot.core.draft import check_draft
 from bot.core.message import ViberMessage, validate_message
 from bot.core.phones import normalize_phone, parse_recipients
-from bot.esms.callback import CallbackError, parse_callback
 
 FIELDS = ("recipients", "text", "image_url", "button_label", "button_url")
 anything = st.text(max_size=300)

@@ -11,8 +11,8 @@ from bot.core.model import NewSend
 from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
 from bot.jobs.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
 from bot.jobs.submit import content_sent
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
-from bot.standins.esms_sms import SMS_BRANDNAME
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
+from sandbox.standins.esms_sms import SMS_BRANDNAME
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ from bot.core import i18n
 from bot.core.command_text import parse_command
 from bot.core.formatting import VIETNAM
 from bot.core.report_period import ReportCommand, period_bounds, report_command
-from bot.demo.history import NAMES, past_month, write_history
 from bot.esms.client import EsmsError
+from bot.posts.home import team_figures
+from bot.posts.report import report_summary
 from bot.reports.chart import render_png
 from bot.reports.gather import gather
-from bot.slack.blocks.home import team_figures
-from bot.slack.blocks.report import report_summary
 from bot.slack.dashboard import Balance, BalanceCache
 from bot.store.reports import Reports
+from sandbox.demo.history import NAMES, past_month, write_history
 
 FAILED = {"failed", "rejected", "refused", "unavailable"}
 

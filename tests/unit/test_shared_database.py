@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.model import Approval, JobKind
 from bot.db import SCHEMA_VERSION
-from bot.esms.callback import parse_callback
 from bot.store import Store
 from tests.helpers import all_at_once, drain, new_send
 

@@ -13,7 +13,7 @@ import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standins.slack_api import BOT_USER_ID, DOWNLOAD, TEAM_ID, UPLOAD, SlackApiStandIn
+from sandbox.standins.slack_api import BOT_USER_ID, DOWNLOAD, TEAM_ID, UPLOAD, SlackApiStandIn
 
 CSV = "phone,name\n0901234567,Lan\n0912345678,Nguyễn Minh\n".encode()  # UTF-8, not ASCII
 

@@ -15,13 +15,13 @@ import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.callback import parse_callback
 from bot.core.formatting import VIETNAM
 from bot.core.message import ViberMessage
-from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient, EsmsRefused
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-from bot.standins.http import Reply, StandIn
-from bot.standins.slack_api import SlackApiStandIn
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
+from sandbox.standins.http import Reply, StandIn
+from sandbox.standins.slack_api import SlackApiStandIn
 from tests.e2e.harness import free_port, wait_for
 
 PHONE = "0901234567"

@@ -1,11 +1,11 @@
 import threading
 import time
 
+from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Approval, JobKind, NewSend, ThreadState
 from bot.db import SCHEMA_VERSION
-from bot.esms.callback import parse_callback
 from tests.helpers import drain, new_send
 
 TWO_PHONES = ("0901234567", "0912345678")

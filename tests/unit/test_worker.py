@@ -7,17 +7,17 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.config import load_settings
+from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import JobKind
-from bot.esms.callback import parse_callback
 from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer
 from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.jobs.tasks import Tasks
-from bot.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
-from bot.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
+from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
+from sandbox.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
 from tests.e2e.harness import wait_for
 from tests.helpers import new_send
 

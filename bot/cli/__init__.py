@@ -1,0 +1,36 @@
+"""`viber-bot`: every command registered one way — each module of this package adds its own
+(`add(commands, open_store)`), and the sandbox beside the app adds `demo` by entry point."""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import entry_points
+
+from bot.cli import check, database, exports, optouts, run
+from bot.store import Store
+from bot.web.serving import load, open_store
+
+EXTRA_COMMANDS = "viber_bot.commands"
+COMMANDS = (run, check, database, optouts, exports)
+
+
+def _store() -> Store:
+    return open_store(load(require_signing_secret=False).database_url)[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="viber-bot", description="Send Viber messages through eSMS from Slack."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add(commands, _store)
+    # `demo`, from the sandbox beside the app; once each, should two installs both offer it.
+    for extra in {point.name: point for point in entry_points(group=EXTRA_COMMANDS)}.values():
+        extra.load()(commands)
+    args = parser.parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main()

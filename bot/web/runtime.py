@@ -1,0 +1,120 @@
+"""The wiring: build the long-lived pieces of a running app once, from Settings, and hand them
+around. Only the entry points (`bot.web.wsgi`, `bot.web.serving`, `bot.cli`) import this module."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.config.logs import ContextExecutor
+from bot.core import i18n
+from bot.esms.client import EsmsClient
+from bot.jobs.late import LateFallbacks
+from bot.jobs.pacing import ChannelPacer, SharedPacer
+from bot.jobs.reconcile import Reconciler
+from bot.jobs.runner import Worker
+from bot.jobs.steps import StepRuns
+from bot.jobs.tasks import Tasks
+from bot.slack.app import build_bolt_app
+from bot.slack.people import People
+from bot.store import Store
+
+STEP_POLL_SECONDS = 1.0
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    slack: WebClient
+    esms: EsmsClient
+    worker: Worker
+    people: People
+    # Answers that need eSMS (the balance) and files that take seconds (reports, exports) are
+    # made here, never on Slack's listener threads; four, so that two reports being drawn
+    # leave the balance answering.
+    lookups: ThreadPoolExecutor = field(
+        default_factory=lambda: ContextExecutor(4, thread_name_prefix="lookup")
+    )
+
+
+def build_services(settings: Settings, *, worker_threads: int | None = None) -> Services:
+    """Everything a running app needs; the schema must be current already (the command that
+    starts the app migrates once, before gunicorn starts its processes)."""
+    i18n.use(settings.language)
+    store = Store.open(
+        settings.database_url,
+        job_lease_seconds=settings.job_lease_seconds,
+        pool_size=settings.database_pool_size,
+    )
+    # Retries are the job runner's business (durable, with backoff): the client must not
+    # sleep on a worker thread, so it gets no retry handlers of its own.
+    slack = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=15,
+        retry_handlers=[],
+    )
+    esms = EsmsClient(
+        settings.esms_api_url,
+        settings.esms_api_key,
+        settings.esms_secret_key,
+        timeout_seconds=settings.esms_timeout_seconds,
+    )
+    # With several processes, one pace per channel between them all, kept in the database.
+    pacer = SharedPacer(store) if settings.shared_database else ChannelPacer()
+    tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms, pacer=pacer)
+    # Expiry runs even with approvals switched off: requests posted before still need it.
+    # Often enough to expire close to the deadline, rarely enough to cost nothing.
+    expiry_interval = min(30.0, max(0.5, settings.approval_ttl_hours * 3600 / 4))
+    reconciler = Reconciler(
+        store,
+        esms,
+        poll_seconds=settings.status_poll_seconds,
+        grace_seconds=settings.status_grace_seconds,
+        sms_ascii=settings.outreach.sms_ascii,
+    )
+    preview_seconds = settings.campaign_preview_hours * 3600
+
+    def expire_previews() -> list[str]:
+        return store.campaigns.expire_previews(time.time() - preview_seconds)
+
+    periodic = [
+        (expiry_interval, store.approvals.expire),
+        (settings.status_poll_seconds, reconciler.run_once),
+        (min(300.0, preview_seconds / 4), expire_previews),
+    ]
+    # Workflow Builder step runs end where their send's outcome is seen, on any process.
+    periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))
+    if minutes := settings.outreach.sms_fallback_after_minutes:
+        late = LateFallbacks(store, minutes * 60)
+        periodic.append((min(60.0, max(1.0, minutes * 60 / 4)), late.queue))
+    worker = Worker(
+        store,
+        tasks,
+        threads=worker_threads or settings.job_threads,
+        retry_base=settings.retry_base_seconds,
+        periodic=periodic,
+    )
+    store.on_new_work(worker.wake)
+    people = People(slack, cache_seconds=settings.user_group_cache_seconds)
+    return Services(
+        settings=settings, store=store, slack=slack, esms=esms, worker=worker, people=people
+    )
+
+
+def bolt_app(services: Services) -> App:
+    """The Bolt app over these services, for the WSGI endpoint and for Socket Mode."""
+    return build_bolt_app(
+        settings=services.settings,
+        store=services.store,
+        slack=services.slack,
+        esms=services.esms,
+        lookups=services.lookups,
+        people=services.people,
+    )
