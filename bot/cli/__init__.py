@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> None:
         command.add(commands, _store)
     # `demo`, from the sandbox beside the app; once each, should two installs both offer it.
     for extra in {point.name: point for point in entry_points(group=EXTRA_COMMANDS)}.values():
-        extra.load()(commands)
+        extra.load()(commands, _store)
     args = parser.parse_args(argv)
     args.handler(args)
 

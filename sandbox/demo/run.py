@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 from sandbox.demo.page import Page
@@ -63,7 +64,8 @@ def run(args: argparse.Namespace) -> None:
         shutil.rmtree(world.folder, ignore_errors=True)
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add(commands: argparse._SubParsersAction, open_store: Callable[..., object]) -> None:
+    """`viber-bot demo`, added as every command is (the demo makes its own database)."""
     parser = commands.add_parser(
         "demo",
         help="try the app on this machine with no account: a local page plays Slack and eSMS",
