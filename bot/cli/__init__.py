@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from importlib.metadata import entry_points
 
 from bot.cli import check, database, exports, optouts, run
@@ -27,7 +28,10 @@ def main(argv: list[str] | None = None) -> None:
         command.add(commands, _store)
     # `demo`, from the sandbox beside the app; once each, should two installs both offer it.
     for extra in {point.name: point for point in entry_points(group=EXTRA_COMMANDS)}.values():
-        extra.load()(commands, _store)
+        try:
+            extra.load()(commands, _store)
+        except Exception as error:  # a broken extra never stops serve, worker or migrate
+            print(f"viber-bot: command {extra.name!r} unavailable: {error}", file=sys.stderr)
     args = parser.parse_args(argv)
     args.handler(args)
 

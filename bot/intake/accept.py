@@ -17,7 +17,7 @@ from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import with_prefix
 from bot.core.message import ViberMessage, validate_message
-from bot.core.model import Category, NewSend
+from bot.core.model import Category, NewSend, Send
 from bot.core.sms_text import fallback_text
 from bot.intake.draft import Accepted, Draft, Refused, Surface
 from bot.store import Store
@@ -140,6 +140,17 @@ class Intake:
         if template and self.store.templates.category(template) == Category.MARKETING:
             return Category.MARKETING
         return category if category in (Category.CARE, Category.MARKETING) else Category.CARE
+
+    def still_allowed(self, send: Send) -> str | None:
+        """Why a stored send (a campaign being started or resumed) may no longer go out on
+        its author's behalf: their right to send, and to send marketing, read afresh."""
+        if problem := self.access_problem(send.user_id, send.channel_id, fresh=True):
+            return problem
+        senders = self.marketing_senders
+        marketing = send.category == Category.MARKETING and senders is not None
+        if marketing and not senders.contains(send.user_id, fresh=True):
+            return _("err.marketing_sender")
+        return None
 
     def _resolve(self, draft: Draft, errors: dict[str, str]) -> tuple[ViberMessage, str]:
         """The message (the template's when nothing was typed) and the kind, which follows the

@@ -32,20 +32,30 @@ _NOT_YET = {State.QUEUED, State.SUBMITTING, State.UNCONFIRMED}
 _TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_expired", "token_revoked"})
 MAX_COMPLETION_ATTEMPTS = 10  # then the run is given up, with a log line
 MAX_BACKOFF_SECONDS = 300.0
+WAITING_LOOK_SECONDS = 1.0  # a run whose send is still on its way is looked at again after
+# Slack unreachable or busy is no refusal: tried again without counting, for this long past
+# the run's own timeout, then given up.
+TRANSIENT_GRACE_SECONDS = 24 * 3600.0
+_TRANSIENT = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
 
 
 class StepRuns:
     def __init__(self, settings: Settings, store: Store, slack: WebClient) -> None:
         self.settings, self.store, self.slack = settings, store, slack
+        self._waiting: list[str] = []
 
     def run_once(self) -> int:
-        """Finish what can be finished now; returns how many runs ended."""
-        ended = 0
+        """Finish what can be finished now; returns how many runs ended. Runs still waiting
+        go behind the others, so that however many wait, every run is looked at in turn."""
+        ended, self._waiting = 0, []
         for run in self.store.steps.open_runs():
             try:
                 ended += self._settle(run)
             except Exception:  # one run's trouble must not keep the others waiting
                 log.exception("workflow step %s could not be settled", run.execution_id)
+        self.store.steps.look_again(self._waiting, WAITING_LOOK_SECONDS)
         return ended
 
     def _settle(self, run: StepRun) -> int:
@@ -64,6 +74,7 @@ class StepRuns:
             return self._complete(run, send, recipients)
         if time.time() >= run.timeout_at:
             return self._fail(run, send, _timed_out(send, run))
+        self._waiting.append(run.execution_id)
         return 0
 
     def _complete(self, run: StepRun, send: Send, recipients: Sequence[Recipient]) -> int:
@@ -126,6 +137,11 @@ class StepRuns:
         return code
 
     def _refused(self, run: StepRun, method: str, code: str) -> int:
+        transient = code in _TRANSIENT or not code.islower()  # e.g. URLError: unreachable
+        if transient and time.time() < run.timeout_at + TRANSIENT_GRACE_SECONDS:
+            log.warning("workflow step %s: %s: %s, tried again", run.execution_id, method, code)
+            self.store.steps.try_later(run.execution_id, MAX_BACKOFF_SECONDS / 10, count=False)
+            return 0
         attempts = run.attempts + 1
         if attempts >= MAX_COMPLETION_ATTEMPTS:
             log.warning(

@@ -72,12 +72,12 @@ class Submissions:
             )
         except EsmsRefused as refusal:
             if refusal.code == codes.ResultCode.TOO_MANY_PER_SECOND:  # slow down, then again
-                self.store.deliveries.back_to_queued(recipient.id)  # eSMS took nothing
+                self._unsent(recipient)
                 self.store.leases.delay_turn(ESMS_PACE, TPS_PAUSE_SECONDS)
                 raise RetryLater("eSMS: too many requests per second", TPS_PAUSE_SECONDS) from None
             if send.campaign and refusal.code == codes.ResultCode.INSUFFICIENT_BALANCE:
                 # Every other row would meet the same refusal: the campaign waits for a top-up.
-                self.store.deliveries.back_to_queued(recipient.id)
+                self._unsent(recipient)
                 self.store.campaigns.pause(send.id, "balance")
                 raise RetryLater("eSMS: insufficient balance", PAUSED_RECHECK_SECONDS) from None
             log.warning("send %s to %s refused: %s", send.id, masked, refusal)
@@ -101,6 +101,13 @@ class Submissions:
         self.store.deliveries.record_submission(
             recipient.id, State.ACCEPTED, sms_id=accepted.sms_id
         )
+
+    def _unsent(self, recipient: Recipient) -> None:
+        """eSMS refused this attempt without taking it (160, 103): the row waits queued again,
+        so a Cancel holds for it — unless an earlier attempt may have reached eSMS (the row was
+        `submitting` already as this attempt began), when only eSMS's answer may settle it."""
+        if recipient.state == State.QUEUED:  # as loaded: this was the row's first attempt
+            self.store.deliveries.back_to_queued(recipient.id)
 
     def _keep_pace(self) -> None:
         """One pace for every call that sends, shared by all processes (ESMS_MAX_PER_SECOND)."""

@@ -12,6 +12,7 @@ from bot.core.i18n import _
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
+from bot.core.slack_limits import SECTION_TEXT, shorten
 from bot.core.sms_text import segments
 
 INPUT_ACTION_ID = "value"
@@ -28,11 +29,12 @@ def escape(text: str) -> str:
 
 
 def section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": {"type": "mrkdwn", "text": shorten(text, SECTION_TEXT)}}
 
 
 def context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    element = {"type": "mrkdwn", "text": shorten(text, SECTION_TEXT)}
+    return {"type": "context", "elements": [element]}
 
 
 def chunks(lines: Sequence[str]) -> list[str]:
@@ -40,7 +42,7 @@ def chunks(lines: Sequence[str]) -> list[str]:
     grouped: list[str] = []
     current = ""
     for line in lines:
-        line = line[:SECTION_LIMIT]
+        line = shorten(line, SECTION_LIMIT)
         if current and len(current) + 1 + len(line) > SECTION_LIMIT:
             grouped.append(current)
             current = line

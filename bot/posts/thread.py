@@ -112,8 +112,11 @@ def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequen
         return _("status.awaiting", where=where, approvers=mentions(approvers), expiry=expiry)
     if send.approval in (Approval.REJECTED, Approval.EXPIRED, Approval.WITHDRAWN):
         return _("status.not_sent", reason=decision_words(send))
+    # Cancelled by nobody in particular: the workflow step that started the send ended.
+    by = "" if send.cancelled_by else "_ended"
     if send.cancelled_at and all(r.state == State.CANCELLED for r in recipients):
-        return _("status.cancelled", user=send.cancelled_by, when=slack_time(send.cancelled_at))
+        when = slack_time(send.cancelled_at)
+        return _(f"status.cancelled{by}", user=send.cancelled_by, when=when)
     if is_scheduled(send, recipients):
         if send.held_until and send.held_until >= (send.scheduled_at or 0):
             return _("status.held", when=slack_time(send.held_until))
@@ -135,7 +138,7 @@ def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequen
     if waiting and send.held_until and not send.cancelled_at:
         line += _("status.held_rest", count=waiting, when=slack_time(send.held_until))
     if send.cancelled_at:
-        line += _("status.rest_cancelled", user=send.cancelled_by)
+        line += _(f"status.rest_cancelled{by}", user=send.cancelled_by)
     return line
 
 

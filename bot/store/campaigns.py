@@ -13,7 +13,7 @@ from bot.core.campaign import Plan
 from bot.core.delivery import FINAL_STATES, State
 from bot.core.model import Campaign, CampaignState, JobKind, JobState, Send
 from bot.db import Connection, Database, Row
-from bot.store.jobs import enqueue, enqueue_sync
+from bot.store.jobs import NOT_SUBMITTING, drop_queued_submits, enqueue, enqueue_sync
 from bot.store.rows import recipient_from, reload_send
 from bot.store.sends import release_recipients
 
@@ -64,11 +64,7 @@ def _end(conn: Connection, send_id: str, now: float, actor: str | None, **column
         "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
         (State.CANCELLED, now, send_id, State.QUEUED),
     )
-    conn.execute(
-        """UPDATE jobs SET state = ?, last_error = 'cancelled'
-           WHERE send_id = ? AND kind = ? AND state = ?""",
-        (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
-    )
+    drop_queued_submits(conn, send_id)
     enqueue_sync(conn, send_id)
 
 
@@ -175,9 +171,10 @@ class Campaigns:
             if not self._in_state(conn, send_id, CampaignState.RUNNING):
                 return False
             set_state(conn, send_id, CampaignState.PAUSED, pause_reason=reason)
-            conn.execute(
-                "UPDATE jobs SET run_after = ? WHERE send_id = ? AND kind = ? AND state = ?",
-                (time.time() + FAR_FUTURE, send_id, JobKind.SUBMIT, JobState.QUEUED),
+            conn.execute(  # a row already handed to eSMS still learns its answer
+                f"""UPDATE jobs SET run_after = ? WHERE send_id = ? AND kind = ? AND state = ?
+                    AND {NOT_SUBMITTING}""",
+                (time.time() + FAR_FUTURE, send_id, JobKind.SUBMIT, JobState.QUEUED, send_id),
             )
             enqueue_sync(conn, send_id)
         return True
@@ -293,16 +290,14 @@ class Campaigns:
         now = time.time()
         with self.db.transaction() as conn:
             rows = conn.execute(
-                "SELECT send_id FROM campaigns WHERE state = ? AND updated_at < ? "
-                "ORDER BY updated_at LIMIT ?" + self._lock,
+                # One waiting for its approvers ends with APPROVAL_TTL_HOURS, not here.
+                "SELECT c.send_id FROM campaigns c JOIN sends s ON s.id = c.send_id "
+                "WHERE c.state = ? AND c.updated_at < ? AND s.approval = 'none' "
+                "ORDER BY c.updated_at LIMIT ?" + self._lock,
                 (CampaignState.PREVIEW, before, limit),
             ).fetchall()
             for row in rows:
                 _end(conn, row["send_id"], now, None, pause_reason=EXPIRED, finished_at=now)
-                conn.execute(  # an approval asked for it has nothing left to decide
-                    "UPDATE sends SET approval = 'expired' WHERE id = ? AND approval = 'pending'",
-                    (row["send_id"],),
-                )
         return [row["send_id"] for row in rows]
 
     def is_paused(self, send_id: str) -> bool:

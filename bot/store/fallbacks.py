@@ -22,9 +22,11 @@ def queue_fallback(conn: Connection, row: Row, reason: str) -> bool:
     if row["channel"] != Channel.VIBER:
         return False
     send = conn.execute(
-        "SELECT sms_fallback, category FROM sends WHERE id = ?", (row["send_id"],)
+        "SELECT sms_fallback, category, cancelled_at FROM sends WHERE id = ?", (row["send_id"],)
     ).fetchone()
     if send is None or not send["sms_fallback"] or send["category"] != Category.CARE:
+        return False
+    if send["cancelled_at"] is not None:  # cancelled, or its workflow step ended
         return False
     # A campaign row's SMS says what its own row said, not the campaign's {placeholders}.
     added = conn.execute(

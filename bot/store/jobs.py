@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Collection
 
+from bot.core.delivery import State
 from bot.core.model import Job, JobKind, JobState
 from bot.db import Connection, Database
 from bot.store.rows import job_from
@@ -196,3 +197,20 @@ class Jobs:
                 ),
             ).rowcount
         return changed > 0
+
+
+# A submit job whose row is not being handed to eSMS (`send_id` bound as its last parameter).
+NOT_SUBMITTING = (
+    f"recipient_id NOT IN (SELECT id FROM recipients WHERE send_id = ? AND state = "
+    f"'{State.SUBMITTING}')"
+)
+
+
+def drop_queued_submits(conn: Connection, send_id: str) -> None:
+    """A cancelled send's queued submissions are done, except the retry of a row already
+    handed to eSMS (`submitting`): that one still settles the row with eSMS's answer."""
+    conn.execute(
+        f"""UPDATE jobs SET state = ?, last_error = 'cancelled'
+            WHERE send_id = ? AND kind = ? AND state = ? AND {NOT_SUBMITTING}""",
+        (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED, send_id),
+    )

@@ -18,7 +18,7 @@ from bot.core.model import (
     ThreadState,
 )
 from bot.db import Connection, Database
-from bot.store.jobs import enqueue, enqueue_sync
+from bot.store.jobs import drop_queued_submits, enqueue, enqueue_sync
 from bot.store.new_sends import store_send
 from bot.store.rows import recipient_from, reload_send, send_from
 
@@ -183,8 +183,16 @@ class Sends:
                    WHERE id = ? AND (held_until IS NULL OR held_until < ?)""",
                 (until, time.time(), State.QUEUED, until, send_id, until),
             ).rowcount
-            if held:
+            # Again whenever rows wait due before the opening (resumed at night, say): each
+            # would otherwise come back at the opening itself, all at once.
+            early = conn.execute(
+                "SELECT 1 FROM jobs WHERE send_id = ? AND kind = ? AND state = ? AND run_after < ?"
+                " LIMIT 1",
+                (send_id, JobKind.SUBMIT, JobState.QUEUED, until),
+            ).fetchone()
+            if held or early:
                 _keep_pace_from(conn, send_id, until)
+            if held:
                 enqueue_sync(conn, send_id)
 
     def end_hold(self, send_id: str) -> None:
@@ -231,11 +239,7 @@ class Sends:
                 "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",
                 (actor, now, now, send_id),
             )
-            conn.execute(
-                """UPDATE jobs SET state = ?, last_error = 'cancelled'
-                   WHERE send_id = ? AND kind = ? AND state = ?""",
-                (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
-            )
+            drop_queued_submits(conn, send_id)
             enqueue_sync(conn, send_id)
             cancelled = reload_send(conn, send_id)
         self._wake()

@@ -7,10 +7,10 @@ import time
 from dataclasses import dataclass
 
 from bot.core.delivery import State
-from bot.core.model import Approval, JobKind, JobState
+from bot.core.model import Approval
 from bot.db import Database
 from bot.store.approvals import settle
-from bot.store.jobs import enqueue_sync
+from bot.store.jobs import drop_queued_submits, enqueue_sync
 
 OPEN, COMPLETED, FAILED, ABANDONED = "open", "completed", "failed", "abandoned"
 GAVE_UP = "gave_up"  # Slack kept refusing the completion: tried a bounded number of times
@@ -58,6 +58,17 @@ class Steps:
                 (int(count), time.time() + seconds, execution_id),
             )
 
+    def look_again(self, execution_ids: list[str], seconds: float) -> None:
+        """These runs wait for their sends: due again in `seconds`, behind the others."""
+        if not execution_ids:
+            return
+        marks = ", ".join("?" for _ in execution_ids)
+        with self.db.transaction() as conn:
+            conn.execute(
+                f"UPDATE step_runs SET due_at = ? WHERE state = ? AND execution_id IN ({marks})",
+                (time.time() + seconds, OPEN, *execution_ids),
+            )
+
     def failed(self, execution_id: str, error: str) -> None:
         """The step failed with `error`: the same error is told however late Slack takes it."""
         with self.db.transaction() as conn:
@@ -76,6 +87,12 @@ class Steps:
             send = conn.execute("SELECT * FROM sends WHERE id = ?" + lock, (send_id,)).fetchone()
             if send is None:
                 return False
+            # Ended: nothing of it leaves any more, an SMS fallback included.
+            conn.execute(
+                "UPDATE sends SET cancelled_at = COALESCE(cancelled_at, ?), updated_at = ? "
+                "WHERE id = ?",
+                (now, now, send_id),
+            )
             if send["approval"] == Approval.PENDING:
                 settle(conn, send, Approval.WITHDRAWN, None, reason, now)
                 return True
@@ -85,11 +102,7 @@ class Steps:
                 (State.CANCELLED, reason[:300], now, send_id, State.QUEUED),
             ).rowcount
             if stopped:
-                conn.execute(
-                    """UPDATE jobs SET state = ?, last_error = 'cancelled'
-                       WHERE send_id = ? AND kind = ? AND state = ?""",
-                    (JobState.DONE, send_id, JobKind.SUBMIT, JobState.QUEUED),
-                )
+                drop_queued_submits(conn, send_id)
                 enqueue_sync(conn, send_id)
             return bool(stopped)
 

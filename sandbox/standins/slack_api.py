@@ -31,6 +31,7 @@ from sandbox.standins.slack_surfaces import (
     Modal,
     SlackSurfaces,
     blocks_of,
+    message_refusal,
 )
 from sandbox.standins.slack_text import block_text, section_text
 
@@ -146,6 +147,8 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
     ) -> Reply:
         if path.startswith("/response/"):
             payload = json.loads(body or b"{}")
+            if refused := message_refusal(payload):  # what Slack refuses is stored nowhere
+                return Reply(400, refused.body)
             with self.lock:
                 self.responses.append(payload)
             self._record_response(payload)
@@ -241,6 +244,8 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
             return Reply(200, {"ok": False, "error": "not_in_channel"})
         if not channel or (not args.get("text") and not args.get("blocks")):
             return Reply(200, {"ok": False, "error": "no_text" if channel else "channel_not_found"})
+        if refused := message_refusal(args):
+            return refused
         with self.lock:
             if self.rate_limit_per_channel:
                 last = self._last_post.get(channel, 0.0)
@@ -270,6 +275,8 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
                 return Reply(200, {"ok": False, "error": "message_not_found"})
             if len(str(args.get("text", ""))) > 4000:
                 return Reply(200, {"ok": False, "error": "msg_too_long"})
+            if refused := message_refusal(args):
+                return refused
             message.text = str(args.get("text", message.text))
             if "blocks" in args:
                 message.blocks = blocks_of(args)

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.slack_limits import message_problem, view_problems
 from sandbox.standins.http import Reply
 
 BOT_USER_ID = "UBOT0001"
@@ -138,6 +139,8 @@ class SlackSurfaces:
         return f"{int(time.time())}.{next(self._hashes):08x}"
 
     def _modal(self, method: str, view_id: str, view: dict[str, Any]) -> Reply:
+        if problems := view_problems(view):
+            return _invalid_view(problems)
         with self.lock:
             modal = Modal(view_id, self._new_hash(), view, method)
             self.modals.append(modal)
@@ -181,6 +184,8 @@ class SlackSurfaces:
         user = str(args.get("user_id") or "")
         if not user:
             return Reply(200, {"ok": False, "error": "invalid_arguments"})
+        if problems := view_problems(_view(args)):
+            return _invalid_view(problems)
         with self.lock:
             home = HomeTab(user, "VHOME", self._new_hash(), _view(args))
             self.homes[user] = self._last_home = home
@@ -190,6 +195,8 @@ class SlackSurfaces:
         channel = str(args.get("channel", ""))
         if channel in self.not_member:
             return Reply(200, {"ok": False, "error": "not_in_channel"})
+        if refused := message_refusal(args):
+            return refused
         note = Ephemeral(
             "chat.postEphemeral",
             str(args.get("text", "")),
@@ -274,6 +281,22 @@ class SlackSurfaces:
                 channel = f"{'D' if len(users) == 1 else 'G'}0DM{next(self._dm_ids):05d}"
                 self.dms[channel] = key
             return Reply(200, {**reply, "channel": {"id": channel}})
+
+
+def _invalid_view(problems: list[str]) -> Reply:
+    """views.*: Slack's invalid_arguments, each problem in response_metadata.messages."""
+    reply = {"ok": False, "error": "invalid_arguments"}
+    return Reply(200, {**reply, "response_metadata": {"messages": problems}})
+
+
+def message_refusal(args: dict[str, Any]) -> Reply | None:
+    blocks = blocks_of(args)
+    problem = message_problem(
+        str(args.get("text") or ""), blocks if isinstance(blocks, list) else []
+    )
+    if problem is None:
+        return None
+    return Reply(200, {"ok": False, "error": problem[0], "errors": problem[1]})
 
 
 def _view(args: dict[str, Any]) -> dict[str, Any]:

@@ -187,3 +187,56 @@ def test_an_empty_balance_pauses_the_campaign_and_the_row_waits_queued(store: St
     assert store.sends.recipient(job.recipient_id).state == State.QUEUED
     assert store.campaigns.cancel(send_id, "U")
     assert store.sends.recipient(job.recipient_id).state == State.CANCELLED
+
+
+def test_a_row_whose_answer_was_lost_ends_as_esms_answers_even_after_cancel(store, tasks, esms):
+    """Handed to eSMS, its answer lost (HTTP 500): Cancel leaves its retry alone, and the retry
+    (same RequestId) settles it: never left `submitting` for ever."""
+    send_id = campaign(store, 1)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    job = _claimed_submit(store)
+    esms.next_failures.append("http500")
+    with pytest.raises(RetryLater):
+        tasks.submit(job)
+    (row,) = store.sends.recipients(send_id)
+    assert row.state == State.SUBMITTING
+    store.jobs.retry(job.id, 0, "eSMS 500")
+    assert store.campaigns.pause(send_id, "person") and store.campaigns.cancel(send_id, "U")
+    retry = _claimed_submit(store)  # neither parked by Pause nor dropped by Cancel
+    assert retry.recipient_id == row.id
+    tasks.submit(retry)
+    assert store.sends.recipient(row.id).state == State.ACCEPTED
+    assert store.campaigns.finish_if_done(send_id) is False  # accepted is not final yet
+
+
+def test_a_hold_met_again_after_a_resume_keeps_the_pace(store: Store):
+    send_id = campaign(store, 20, category=Category.MARKETING)
+    assert store.campaigns.start(send_id, "U", approval_seconds=None, spacing=0.5)
+    opening = time.time() + 3600
+    store.sends.hold_for_hours(send_id, opening)
+    assert store.campaigns.pause(send_id, "balance") and store.campaigns.resume(send_id)
+    assert min(submit_times(store, send_id)) < opening  # resumed at night: due before it
+    store.sends.hold_for_hours(send_id, opening)  # the hold is set already; a row meets it
+    times = sorted(submit_times(store, send_id))
+    assert times[0] > opening and len(set(times)) == len(times) == 20
+
+
+def test_a_preview_waiting_for_its_approvers_is_not_expired_under_them(store: Store):
+    send_id = campaign(store, 2)
+    assert store.campaigns.start(send_id, "U", approval_seconds=3600)  # asks the approvers
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE campaigns SET updated_at = ?", (time.time() - 80 * 3600,))
+    assert store.campaigns.expire_previews(time.time() - 72 * 3600) == []
+
+
+def test_a_send_whose_step_ended_never_falls_back_to_sms(store: Store):
+    from bot.core.model import StepRunStart
+    from tests.helpers import new_send
+
+    run = StepRunStart("Fx-ended", "xwfp", "delivered", time.time() + 60)
+    send_id = new_send(store, sms_fallback=True, step_run=run)
+    (viber,) = store.sends.recipients(send_id)
+    store.deliveries.record_submission(viber.id, State.ACCEPTED, sms_id="S1")
+    assert store.steps.end_send(send_id, "the workflow step ended: timed out") is False
+    store.deliveries.apply_report(viber.id, 5, 0, 1)  # the Viber message failed afterwards
+    assert [r.channel for r in store.sends.recipients(send_id)] == ["viber"]

@@ -27,7 +27,7 @@ from bot.core.marketing import parse_hours
 from bot.core.message import ViberMessage
 from bot.core.model import Approval, Category
 from bot.core.spreadsheet import read_sheet
-from bot.intake import Intake, Surface, leaving
+from bot.intake import Accepted, Draft, Intake, Surface, leaving
 from bot.posts.campaign import START_ACTION
 from bot.posts.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack import campaigns, commands, compose, workflow
@@ -411,3 +411,32 @@ def test_no_surface_builds_a_send_itself():
         if "NewSend(" in path.read_text(encoding="utf-8")
     }
     assert builders == {"intake/accept.py"}
+
+
+def test_a_marketing_campaign_is_asked_about_its_author_again_at_start(store: Store):
+    settings = replace(SETTINGS, outreach=replace(SETTINGS.outreach, marketing_senders=(MARKETER,)))
+    world = World(store, settings)
+    made = _campaign_stored(world, MARKETER)
+    send = store.sends.get(made)
+    assert world.intake.still_allowed(send) is None
+    world = World(
+        store,
+        replace(settings, outreach=replace(settings.outreach, marketing_senders=("U0OTHER",))),
+    )
+    problem = world.intake.still_allowed(send)
+    assert problem and "MARKETING_SENDERS" in problem
+
+
+def _campaign_stored(world: World, user: str) -> str:
+    draft = Draft(
+        surface=Surface.CAMPAIGN,
+        team_id=TEAM,
+        channel_id=CHANNEL,
+        user_id=user,
+        message=ViberMessage("Sale {Tên}"),
+        category="marketing",
+        campaign_file=("F1", "list.csv", "https://files.example/list.csv"),
+    )
+    outcome = world.intake.accept(draft)
+    assert isinstance(outcome, Accepted), outcome
+    return outcome.send_id

@@ -92,3 +92,30 @@ def test_refused_runs_never_hold_a_new_one_back_and_are_given_up(store, slack_ap
         finisher.run_once()
     states = store.db.fetch_all("SELECT state, COUNT(*) AS n FROM step_runs GROUP BY state")
     assert {row["state"]: row["n"] for row in states} == {"gave_up": 250, "completed": 1}
+
+
+def test_runs_still_waiting_never_hold_a_newer_run_back(store, slack_api, finisher):
+    for index in range(201):  # waiting on eSMS: nothing to complete yet
+        new_send(store, step_run=_run(f"Fx-waiting-{index:03d}"))
+    event = slack_api.function_executed({}, team="T", app_id="A", callback_id="send_viber_message")
+    execution = event["event"]["function_execution_id"]
+    _accepted_run(store, execution, event["event"]["bot_access_token"])
+    finisher.run_once()
+    finisher.run_once()
+    assert slack_api.completion_of(execution) is not None
+
+
+def test_slack_unreachable_is_tried_again_without_giving_up(store, slack_api, finisher):
+    event = slack_api.function_executed({}, team="T", app_id="A", callback_id="send_viber_message")
+    execution = event["event"]["function_execution_id"]
+    _accepted_run(store, execution, event["event"]["bot_access_token"])
+    for _ in range(MAX_COMPLETION_ATTEMPTS + 2):
+        slack_api.fail_next("functions.completeSuccess", status=500)
+        with store.db.transaction() as conn:
+            conn.execute("UPDATE step_runs SET due_at = 0")
+        assert finisher.run_once() == 0
+    [run] = store.db.fetch_all("SELECT state, attempts FROM step_runs")
+    assert (run["state"], run["attempts"]) == ("open", 0)  # an outage is no refusal
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE step_runs SET due_at = 0")
+    assert finisher.run_once() == 1 and slack_api.completion_of(execution) is not None
