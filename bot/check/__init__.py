@@ -18,17 +18,20 @@ from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
 from bot.store.metrics import OLD_STEP_SEEN_AT, counter
 
-# Campaigns read the attached file and share their report (joining public channels first);
-# exports and reports arrive by direct message, with channels named in the chart.
+# Every bot scope a call of the app needs, with the call: one list, which `check` verifies and
+# both manifests must carry (tests/unit/test_manifest.py). usergroups:read (user groups in the
+# people lists) is asked for only when a list names a group.
 BASE_SCOPES = (
-    "commands",
-    "chat:write",
-    "chat:write.public",
-    "files:read",
-    "files:write",
-    "channels:join",
-    "im:write",
-    "channels:read",
+    "commands",  # /viber
+    "chat:write",  # threads, replies, notes (chat.postMessage, chat.update, chat.postEphemeral)
+    "chat:write.public",  # threads in public channels the app was not invited to
+    "users:read",  # names for the message shortcut's mentions and the reports (users.info)
+    "files:read",  # a campaign's spreadsheet (files.info, url_private_download)
+    "files:write",  # campaign reports, exports and report charts (files.upload v2)
+    "channels:join",  # sharing a file in a public channel the app is not in
+    "im:write",  # exports and reports by direct message (conversations.open)
+    "channels:read",  # public channels named in a report's chart (conversations.info)
+    "groups:read",  # private channels named there too
 )
 GROUP_SCOPE = "usergroups:read"
 RUN_JOBS_CHOICES = ("both", "web")

@@ -18,6 +18,7 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
 DEFAULT_DATABASE_URL = "sqlite:///viber-bot.db"
 
+MAX_BRANDNAMES = 100  # Slack's static select holds at most 100 options
 _PEOPLE = (r"[UWS][A-Z0-9]{2,}", "user IDs (U…, W…) or user-group IDs (S…)")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # It goes in the callback URL's path as it is: anything else would need escaping that eSMS
@@ -153,6 +154,12 @@ def load_settings(
     secret_key = env.required("ESMS_SECRET_KEY", "the SecretKey from the eSMS dashboard")
     env.required("ESMS_BRANDNAME", "the Viber brandname registered with eSMS")
     brandnames = env.items("ESMS_BRANDNAME")
+    if len(brandnames) > MAX_BRANDNAMES:  # one static select offers them
+        problems.append(
+            f"ESMS_BRANDNAME lists {len(brandnames)} brandnames; the composer can offer at most "
+            f"{MAX_BRANDNAMES}: keep the ones this team sends with"
+        )
+        brandnames = brandnames[:MAX_BRANDNAMES]
 
     public_url = env.text("PUBLIC_URL").rstrip("/") or None
     if public_url and not is_http_url(public_url):

@@ -102,7 +102,7 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
         self.socket_url: str | None = None
         self.scopes = (
             "commands,chat:write,chat:write.public,users:read,usergroups:read,"
-            "files:read,files:write,channels:join,im:write,channels:read"
+            "files:read,files:write,channels:join,im:write,channels:read,groups:read"
         )
         self.rate_limited = 0
         self._last_post: dict[str, float] = {}

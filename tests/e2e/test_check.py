@@ -76,8 +76,8 @@ def test_bad_slack_token(env, tmp_path):
 def test_missing_scope_for_user_groups(env, tmp_path, slack_api, lists):
     env.update(lists)
     slack_api.scopes = (
-        "commands,chat:write,chat:write.public,files:read,files:write,channels:join,"
-        "im:write,channels:read"
+        "commands,chat:write,chat:write.public,users:read,files:read,files:write,"
+        "channels:join,im:write,channels:read,groups:read"
     )
     code, out = check(env, tmp_path)
     assert code == 1 and "missing scopes: usergroups:read" in out
@@ -86,7 +86,7 @@ def test_missing_scope_for_user_groups(env, tmp_path, slack_api, lists):
 def test_missing_scopes_for_campaigns(env, tmp_path, slack_api):
     slack_api.scopes = "commands,chat:write,chat:write.public,users:read"
     code, out = check(env, tmp_path)
-    missing = "files:read, files:write, channels:join, im:write, channels:read"
+    missing = "files:read, files:write, channels:join, im:write, channels:read, groups:read"
     assert code == 1 and f"missing scopes: {missing}" in out
 
 

@@ -241,3 +241,24 @@ def test_a_url_safe_callback_secret_makes_a_url_that_keeps_it_whole():
         {**BASE, "PUBLIC_URL": "https://b.example", "ESMS_CALLBACK_SECRET": secret}
     )
     assert settings.callback_url == f"https://b.example/esms/callback/{secret}"
+
+
+def test_more_brandnames_than_a_select_holds_are_refused_at_start():
+    from bot.config import MAX_BRANDNAMES, ConfigError, load_settings
+
+    names = ",".join(f"BRAND{i}" for i in range(MAX_BRANDNAMES + 1))
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s" * 20,
+        "ESMS_API_KEY": "K",
+        "ESMS_SECRET_KEY": "S",
+        "ESMS_BRANDNAME": names,
+    }
+    try:
+        load_settings(env)
+    except ConfigError as error:
+        assert f"{MAX_BRANDNAMES + 1} brandnames" in str(error)
+    else:
+        raise AssertionError("101 brandnames were taken")
+    env["ESMS_BRANDNAME"] = ",".join(names.split(",")[:MAX_BRANDNAMES])
+    assert len(load_settings(env).esms_brandnames) == MAX_BRANDNAMES

@@ -3,7 +3,10 @@ import re
 from pathlib import Path
 
 import jsonschema
+import pytest
 import yaml
+
+from bot.check import BASE_SCOPES, GROUP_SCOPE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,3 +98,11 @@ def test_the_step_reads_exactly_the_inputs_the_manifest_declares():
     read = set(re.findall(r'_text\(inputs, "([a-z_]+)"\)', source))
     read |= set(re.findall(r'inputs\.get\("([a-z_]+)"\)', source))
     assert read == declared
+
+
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.workflow.yml"])
+def test_both_manifests_ask_for_exactly_the_scopes_the_code_uses(name):
+    """One list (bot.check.BASE_SCOPES, which `viber-bot check` verifies) and the manifests."""
+    manifest = yaml.safe_load((ROOT / name).read_text())
+    asked = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert asked == {*BASE_SCOPES, GROUP_SCOPE}
