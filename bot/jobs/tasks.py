@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.core.delivery import REPORTED_STATES
 from bot.core.i18n import _
 from bot.core.model import Job, Send, ThreadState
+from bot.core.slack_limits import MESSAGE_TEXT, shorten
 from bot.esms.client import EsmsClient
 from bot.jobs.campaign import CampaignTasks
 from bot.jobs.pacing import ChannelPacer, Pacer
@@ -31,6 +32,7 @@ from bot.posts.common import escape
 from bot.posts.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
 from bot.posts.thread import (
     decision_reply,
+    outcome_line,
     outcome_reply,
     parent_message,
     status_line,
@@ -40,6 +42,9 @@ from bot.store import Store
 from bot.store.metrics import SLACK_RATE_LIMITED, count_event
 
 log = logging.getLogger(__name__)
+
+# Slack's refusals of a message too large: the same news is tried again smaller.
+TOO_BIG = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long"})
 
 
 @dataclass
@@ -218,16 +223,26 @@ class Tasks(Submissions, CampaignTasks):
         if not due:
             return
         reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send, everyone=recipients)
-        self._slack_call(
-            "chat_postMessage",
-            channel=send.channel_id,
-            thread_ts=send.reply_ts,
-            text=reply_text,
-            blocks=reply_blocks,
-            unfurl_links=False,
-            unfurl_media=False,
+        thread = {"channel": send.channel_id, "thread_ts": send.reply_ts}
+        unfurl = {"unfurl_links": False, "unfurl_media": False}
+        refused = self._slack_call(
+            "chat_postMessage", **thread, text=reply_text, blocks=reply_blocks, **unfurl
         )
+        if refused in TOO_BIG:  # never hidden: the same outcomes once more, as plain lines
+            lines = "\n".join(outcome_line(recipient, recipients) for recipient in due)
+            plain = shorten(lines, MESSAGE_TEXT)
+            refused = self._slack_call("chat_postMessage", **thread, text=plain, **unfurl)
+        if refused:
+            self._tell_author(send, refused)
         self.store.deliveries.mark_reported({recipient.id: recipient.state for recipient in due})
+
+    def _tell_author(self, send: Send, code: str) -> None:
+        """Slack took none of the thread's news: the person who made the send hears of it."""
+        note = _("note.outcomes_refused", code=escape(code), send_id=send.id)
+        if self._slack_call(
+            "chat_postEphemeral", channel=send.channel_id, user=send.user_id, text=note
+        ):
+            log.error("send %s: its outcomes reached nobody (%s)", send.id, code)
 
     def _report_decision(self, send: Send) -> None:
         if send.decided_at and not send.decision_reported:
@@ -239,7 +254,9 @@ class Tasks(Submissions, CampaignTasks):
             )
             self.store.approvals.mark_reported(send.id)
 
-    def _slack_call(self, method: str, **arguments: object) -> None:
+    def _slack_call(self, method: str, **arguments: object) -> str | None:
+        """Slack's error code when it refused for good (logged), None when it took the call;
+        a refusal worth retrying raises RetryLater."""
         try:
             getattr(self.slack, method)(**arguments)
         except SlackApiError as error:
@@ -257,8 +274,10 @@ class Tasks(Submissions, CampaignTasks):
                 arguments.get("ts") or arguments.get("thread_ts"),
                 slack_error(error),
             )
+            return slack_error(error)
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
+        return None
 
 
 def _not_posted_note(code: str) -> str:

@@ -321,3 +321,26 @@ def test_a_periodic_duty_longer_than_its_lease_keeps_it(database_url):
         for store in stores:
             store.close()
     assert not any(overlaps)
+
+
+@pytest.mark.parametrize("refusals", [1, 2])
+def test_outcomes_slack_refuses_are_posted_smaller_or_told_never_hidden(world, refusals):
+    store, worker, slack_api, _ = world
+    send_id = send(store, ["0901234567", "0912345678"])
+    run_all(store, worker)
+    (parent,) = slack_api.parents()
+    for recipient in store.sends.recipients(send_id):
+        store.deliveries.apply_callback(
+            parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
+        )
+    slack_api.fail_next("chat.postMessage", times=refusals, error="msg_blocks_too_long")
+    run_all(store, worker)
+    replies = [m for m in slack_api.replies(parent.ts) if "delivered" in m.text]
+    if refusals == 1:  # the same news as plain lines, every number named
+        (reply,) = replies
+        assert reply.blocks == [] and "0901234567" in reply.text and "0912345678" in reply.text
+    else:  # nothing fits: the person who made the send is told, with its id
+        assert replies == []
+        (note,) = [n for n in slack_api.ephemeral_notes() if send_id in n.text]
+        assert note.user == "U1" and "msg_blocks_too_long" in note.text
+    assert store.jobs.pending() == 0
