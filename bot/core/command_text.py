@@ -55,6 +55,7 @@ class TemplateCommand:
     name: str = ""
     fields: tuple[str, ...] = ()  # text, image URL, button label, button URL
     category: str = "care"  # `add NAME marketing | …` makes a marketing template
+    start: int = 1  # `list 41`: the list from its 41st entry
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class OptOutCommand:
     action: str  # add | remove | list | "" (usage)
     number: str = ""
     reason: str = ""
+    start: int = 1  # `list 41`: the list from its 41st entry
 
 
 @dataclass(frozen=True)
@@ -238,13 +240,22 @@ def parse_command(text: str) -> Command:
     return ShowHelp(unrecognised=unescape_slack(first)[:40])
 
 
+def _list_start(word: str) -> int | None:
+    """`list` (from the first entry) or `list 41`; None for anything else."""
+    word = word.strip()
+    if not word:
+        return 1
+    return int(word) if word.isdigit() and 0 < int(word) < 1_000_000 else None
+
+
 def _template_command(rest: str) -> TemplateCommand:
     """`add NAME | text | image URL | button label | button URL`, `list`, `remove NAME`."""
     action, *remainder = re.split(r"\s+", rest, maxsplit=1) if rest else [""]
     action = action.lower()
     rest = remainder[0] if remainder else ""
     if action == "list" or (action == "" and not rest):
-        return TemplateCommand("list" if action == "list" else "")
+        start = _list_start(rest)
+        return TemplateCommand("list" if action == "list" and start else "", start=start or 1)
     if action == "remove":
         return TemplateCommand("remove", name=rest.strip())
     if action == "add":
@@ -263,7 +274,8 @@ def _opt_out_command(rest: str) -> OptOutCommand:
     action, *remainder = re.split(r"\s+", rest, maxsplit=1) if rest else [""]
     action = action.lower()
     if action == "list":
-        return OptOutCommand("list")
+        start = _list_start(remainder[0] if remainder else "")
+        return OptOutCommand("list" if start else "", start=start or 1)
     if action not in ("add", "remove"):
         return OptOutCommand("")
     # A number may be written with spaces (0901 234 567), as the composer takes it: the longest

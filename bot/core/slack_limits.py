@@ -36,7 +36,24 @@ INPUT_LABEL = 2_000
 INPUT_HINT = 2_000
 
 
+# Slack keeps a message's text whole up to 40,000 characters but asks apps to stay under 4,000:
+# every list answer is cut into parts of at most this many characters.
+ANSWER_TEXT = 4_000
 ELLIPSIS = "…"
+
+
+def fitting(entries: Iterable[str], budget: int, separator: str = "\n") -> list[str]:
+    """The first entries that fit in `budget` characters, joined by `separator`; the first is
+    always shown, shortened if it alone is too long."""
+    shown: list[str] = []
+    used = 0
+    for entry in entries:
+        cost = len(entry) + (len(separator) if shown else 0)
+        if shown and used + cost > budget:
+            break
+        shown.append(entry if shown else shorten(entry, budget))
+        used += min(cost, budget)
+    return shown
 
 
 def shorten(text: str, limit: int) -> str:

@@ -12,7 +12,7 @@ from bot.core.i18n import _
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
-from bot.core.slack_limits import SECTION_TEXT, shorten
+from bot.core.slack_limits import ANSWER_TEXT, SECTION_TEXT, fitting, shorten
 from bot.core.sms_text import segments
 
 INPUT_ACTION_ID = "value"
@@ -35,6 +35,21 @@ def section(text: str) -> dict[str, Any]:
 def context(text: str) -> dict[str, Any]:
     element = {"type": "mrkdwn", "text": shorten(text, SECTION_TEXT)}
     return {"type": "context", "elements": [element]}
+
+
+LIST_HINT_ROOM = 200  # the "showing … next" line under a list
+
+
+def listing(title: str, entries: Sequence[str], start: int, total: int, command: str) -> str:
+    """A list answer within Slack's text budget: what fits from the `start`-th entry, and how
+    to see the rest (`/viber COMMAND NEXT`)."""
+    if not entries:
+        return title + "\n" + _("list.past_end", total=total, command=command)
+    joiner = "\n\n" if any("\n" in entry for entry in entries) else "\n"
+    shown = fitting(entries, ANSWER_TEXT - len(title) - LIST_HINT_ROOM, joiner)
+    last = start + len(shown) - 1
+    more = _("list.more", first=start, last=last, total=total, command=command, next=last + 1)
+    return title + "\n" + joiner.join(shown) + (more if last < total else "")
 
 
 def chunks(lines: Sequence[str]) -> list[str]:

@@ -17,7 +17,7 @@ from bot.core.i18n import _
 from bot.core.model import MAX_OPT_OUT_REASON, OptOut
 from bot.core.phones import normalize_phone
 from bot.posts.buttons import OPT_OUT_ACTION
-from bot.posts.common import escape
+from bot.posts.common import escape, listing
 from bot.slack.binding import bind
 from bot.slack.people import PeopleList
 from bot.store import Store
@@ -41,12 +41,12 @@ def _entry(opt_out: OptOut) -> str:
 def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user_id: str) -> str:
     """The reply to `/viber optout …`; `admins` is None when no one may remove numbers."""
     if request.action == "list":
-        entries = store.optouts.all(LIST_LIMIT)
-        if not entries:
-            return _("opt.none")
         total = store.optouts.count()
-        more = _("opt.more", count=total - len(entries)) if total > len(entries) else ""
-        return _("opt.title", count=total) + "\n" + "\n".join(map(_entry, entries)) + more
+        if not total:
+            return _("opt.none")
+        entries = store.optouts.all(LIST_LIMIT, offset=request.start - 1)
+        title = _("opt.title", count=total)
+        return listing(title, list(map(_entry, entries)), request.start, total, "optout list")
     if request.action not in ("add", "remove"):
         return _("opt.usage")
     phone = normalize_phone(request.number)

@@ -8,7 +8,7 @@ import unicodedata
 from bot.core.command_text import TemplateCommand
 from bot.core.i18n import _
 from bot.core.message import ViberMessage, validate_message
-from bot.posts.common import escape, preview_lines
+from bot.posts.common import escape, listing, preview_lines
 from bot.slack.people import PeopleList
 from bot.store import Store
 
@@ -21,12 +21,12 @@ def answer(store: Store, admins: PeopleList | None, request: TemplateCommand, us
         stored = store.templates.all()
         if not stored:
             return _("tpl.none") + _("tpl.usage")
-        lines = [
+        entries = [
             f"*{escape(name)}* · {_(f'category.{store.templates.category(name)}')}\n"
             + "\n".join(preview_lines(message))
-            for name, message in stored.items()
+            for name, message in list(stored.items())[request.start - 1 :]
         ]
-        return _("tpl.title") + "\n" + "\n\n".join(lines)
+        return listing(_("tpl.title"), entries, request.start, len(stored), "template list")
     if request.action not in ("add", "remove"):
         return _("tpl.usage")
     if admins is None:

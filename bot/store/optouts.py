@@ -69,9 +69,13 @@ class OptOuts:
         rows = self.db.fetch_all(f"SELECT * FROM opt_outs WHERE phone IN ({marks})", wanted)
         return {row["phone"]: _opt_out(row) for row in rows}
 
-    def all(self, limit: int | None = None) -> list[OptOut]:
+    def all(self, limit: int | None = None, offset: int = 0) -> list[OptOut]:
+        """The latest first; `limit` of them from the `offset`-th when given."""
         sql = "SELECT * FROM opt_outs ORDER BY added_at DESC, phone"
-        rows = self.db.fetch_all(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
+        if limit:
+            rows = self.db.fetch_all(sql + " LIMIT ? OFFSET ?", (limit, offset))
+        else:
+            rows = self.db.fetch_all(sql)
         return [_opt_out(row) for row in rows]
 
     def count(self) -> int:
