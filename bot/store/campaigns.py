@@ -12,35 +12,14 @@ from collections.abc import Callable, Iterator, Sequence
 from bot.core.campaign import Plan
 from bot.core.delivery import FINAL_STATES, State
 from bot.core.model import Campaign, CampaignState, JobKind, JobState, Send
-from bot.db import Connection, Database, Row
+from bot.db import Connection, Database
 from bot.store.jobs import NOT_SUBMITTING, drop_queued_submits, enqueue, enqueue_sync
-from bot.store.rows import recipient_from, reload_send
+from bot.store.rows import campaign_from, recipient_from, reload_send
 from bot.store.sends import release_recipients
 
 EXPIRED = "expired"  # a preview nobody started in CAMPAIGN_PREVIEW_HOURS
 FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's submissions wait "for ever" (until Resume)
 _FINAL = tuple(FINAL_STATES)
-
-
-def campaign_from(row: Row) -> Campaign:
-    return Campaign(
-        send_id=row["send_id"],
-        state=row["state"],
-        file_name=row["file_name"],
-        file_url=row["file_url"],
-        rows_read=row["rows_read"],
-        invalid=[tuple(item) for item in json.loads(row["invalid"] or "[]")],
-        duplicates=row["duplicates"],
-        unknown=json.loads(row["unknown"] or "[]"),
-        columns=json.loads(row["columns"] or "[]"),
-        problem=row["problem"],
-        pause_reason=row["pause_reason"],
-        started_by=row["started_by"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-        report_file_id=row["report_file_id"],
-        reported=row["reported"],
-    )
 
 
 def set_state(conn: Connection, send_id: str, state: str, **columns: object) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 
 from bot.core.message import ViberMessage
-from bot.core.model import Job, Recipient, Send
+from bot.core.model import Campaign, Job, Recipient, Send
 from bot.db import Connection, Row
 
 
@@ -59,3 +60,24 @@ def recipient_from(row: Row) -> Recipient:
 def reload_send(conn: Connection, send_id: str) -> Send:
     """The send as the running transaction sees it now."""
     return send_from(conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone())
+
+
+def campaign_from(row: Row) -> Campaign:
+    return Campaign(
+        send_id=row["send_id"],
+        state=row["state"],
+        file_name=row["file_name"],
+        file_url=row["file_url"],
+        rows_read=row["rows_read"],
+        invalid=[tuple(item) for item in json.loads(row["invalid"] or "[]")],
+        duplicates=row["duplicates"],
+        unknown=json.loads(row["unknown"] or "[]"),
+        columns=json.loads(row["columns"] or "[]"),
+        problem=row["problem"],
+        pause_reason=row["pause_reason"],
+        started_by=row["started_by"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        report_file_id=row["report_file_id"],
+        reported=row["reported"],
+    )

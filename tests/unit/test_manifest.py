@@ -6,7 +6,7 @@ import jsonschema
 import pytest
 import yaml
 
-from bot.check import BASE_SCOPES, GROUP_SCOPE
+from bot.check.slack import BASE_SCOPES, GROUP_SCOPE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,7 +102,7 @@ def test_the_step_reads_exactly_the_inputs_the_manifest_declares():
 
 @pytest.mark.parametrize("name", ["manifest.yml", "manifest.workflow.yml"])
 def test_both_manifests_ask_for_exactly_the_scopes_the_code_uses(name):
-    """One list (bot.check.BASE_SCOPES, which `viber-bot check` verifies) and the manifests."""
+    """One list (bot.check.slack.BASE_SCOPES, which `viber-bot check` verifies) and the manifests."""
     manifest = yaml.safe_load((ROOT / name).read_text())
     asked = set(manifest["oauth_config"]["scopes"]["bot"])
     assert asked == {*BASE_SCOPES, GROUP_SCOPE}
