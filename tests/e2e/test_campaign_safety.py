@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
-from urllib.parse import urlencode
 
 from bot.core.csv_cells import FORMULA_STARTS
-from sandbox.standins.slack_api import TEAM_ID
 from tests.e2e.harness import run_cli, wait_for
 from tests.e2e.test_campaigns import (
     HEADER,
@@ -81,31 +78,6 @@ def test_a_cancelled_campaign_uploads_its_report_once(app_factory, slack_api, es
     assert len([u for u in slack_api.uploads if "report" in u.filename]) == 1
 
 
-def _press_as(app, slack_api, parent, action_id, user):
-    message = wait_for(lambda: _with(slack_api, parent, action_id))
-    (value,) = [
-        e["value"]
-        for b in message.blocks
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == action_id
-    ]
-    payload = {
-        "type": "block_actions",
-        "team": {"id": TEAM_ID, "domain": "example"},
-        "user": {"id": user, "username": "agent", "team_id": TEAM_ID},
-        "api_app_id": "A0001",
-        "trigger_id": "9.9.trigger",
-        "container": {"type": "message", "message_ts": parent.ts, "channel_id": "C0001"},
-        "channel": {"id": "C0001", "name": "support"},
-        "message": {"ts": parent.ts, "text": parent.text},
-        "response_url": slack_api.response_url("press"),
-        "actions": [{"type": "button", "action_id": action_id, "block_id": "campaign",
-                     "value": value, "action_ts": str(time.time())}],
-    }  # fmt: skip
-    return app.post_signed(urlencode({"payload": json.dumps(payload)}))
-
-
 def test_an_author_who_lost_the_right_to_send_cannot_start_the_campaign(
     app_factory, slack_api, esms
 ):
@@ -114,7 +86,9 @@ def test_an_author_who_lost_the_right_to_send_cannot_start_the_campaign(
     upload = slack_api.add_file("list.csv", (HEADER + "0900000001;Lan;A1\n").encode())
     parent = preview_of(app, slack_api, upload)
     slack_api.user_groups["S0AGENTS"] = set()  # removed from the team since the preview
-    assert _press_as(app, slack_api, parent, "campaign_start", "U0001").status_code == 200
+    started = wait_for(lambda: _with(slack_api, parent, "campaign_start"))
+    answer = press(app, started, "campaign_start", response_url=slack_api.response_url("press"))
+    assert answer.status_code == 200
     wait_for(lambda: any("not on the list" in str(r) for r in slack_api.responses))
     time.sleep(1.5)
     assert esms.submissions == []

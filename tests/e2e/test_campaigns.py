@@ -55,7 +55,7 @@ def submit_campaign(app, upload, *, text="Chào {Tên khách}, đơn {Mã đơn}
     return app.post_signed(urlencode({"payload": json.dumps(payload)}))
 
 
-def press(app, parent, action_id, *, user="U0001"):
+def press(app, parent, action_id, *, user="U0001", response_url=""):
     (value,) = [
         e["value"]
         for b in parent.blocks
@@ -72,7 +72,7 @@ def press(app, parent, action_id, *, user="U0001"):
         "container": {"type": "message", "message_ts": parent.ts, "channel_id": "C0001"},
         "channel": {"id": "C0001", "name": "support"},
         "message": {"ts": parent.ts, "text": parent.text},
-        "response_url": "",
+        "response_url": response_url,
         "actions": [
             {
                 "type": "button",
