@@ -36,6 +36,7 @@ STOP = Verdict(go=False)
 
 def check(settings: Settings, store: Store, send: Send, recipient: Recipient) -> Verdict:
     """Every rule a message obeys as it leaves, in one place; see the module's docstring."""
+    # ESMS_SANDBOX switched on after a send was stored: nothing is delivered from then on.
     test_send = send.test_send or settings.esms_sandbox
     if recipient.state == State.SUBMITTING:  # it left already: eSMS's answer settles it
         return Verdict(go=True, test_send=test_send)
@@ -58,7 +59,6 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
     if recipient.is_sms and (problem := _fallback_problem(settings, store, send, recipient)):
         store.deliveries.skip(recipient.id, problem)
         return STOP
-    # ESMS_SANDBOX switched on after a send was stored: nothing is delivered from then on.
     if send.category != Category.MARKETING:
         return Verdict(go=True, test_send=test_send)
     outreach, now = settings.outreach, time.time()

@@ -18,6 +18,7 @@ from bot.core.delivery import FINAL_STATES, State
 from bot.core.i18n import _
 from bot.core.model import Approval, Recipient, Send, ThreadState
 from bot.esms import codes
+from bot.posts.errors import is_transient, slack_error
 from bot.posts.lookup import thread_url
 from bot.store import Store
 from bot.store.steps import ABANDONED, COMPLETED, FAILED, GAVE_UP, StepRun
@@ -33,12 +34,9 @@ _TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_expired", "toke
 MAX_COMPLETION_ATTEMPTS = 10  # then the run is given up, with a log line
 MAX_BACKOFF_SECONDS = 300.0
 WAITING_LOOK_SECONDS = 1.0  # a run whose send is still on its way is looked at again after
-# Slack unreachable or busy is no refusal: tried again without counting, for this long past
-# the run's own timeout, then given up.
+# Slack unreachable or busy (bot.posts.errors.is_transient) is no refusal: tried again without
+# counting, for this long past the run's own timeout, then given up.
 TRANSIENT_GRACE_SECONDS = 24 * 3600.0
-_TRANSIENT = frozenset(
-    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
 
 
 class StepRuns:
@@ -99,26 +97,28 @@ class StepRuns:
             self._note(send, _("step.ended_note", why=why[:300]))
 
     def _finish(self, run: StepRun, send: Send | None, state: str, method: str, **args: Any) -> int:
-        code = self._call(run, method, args)
-        if code == "execution_not_in_running_state":  # the workflow stopped waiting
-            self.store.steps.finish(run.execution_id, ABANDONED, code)
+        refused = self._call(run, method, args)
+        if (
+            refused is not None and refused[0] == "execution_not_in_running_state"
+        ):  # stopped waiting
+            self.store.steps.finish(run.execution_id, ABANDONED, refused[0])
             if send is not None:
                 self._end_send(send, _("step.stopped_why"), note=False)
                 if send.parent_ts:
                     self._note(send, _("step.stopped_waiting"))
             return 1
-        if code is not None:
-            return self._refused(run, method, code)
+        if refused is not None:
+            return self._refused(run, method, *refused)
         self.store.steps.finish(run.execution_id, state, str(args.get("error") or "ok"))
         log.info("workflow step %s %s", run.execution_id, state)
         return 1
 
-    def _call(self, run: StepRun, method: str, args: dict[str, Any]) -> str | None:
-        """Slack's error code, or None when it took the completion. The run's own token first
-        while Slack takes it (about 15 minutes), then the bot token, which these methods take
-        too."""
+    def _call(self, run: StepRun, method: str, args: dict[str, Any]) -> tuple[str, bool] | None:
+        """None when Slack took the completion; else Slack's error code and whether it is worth
+        trying again as it is (Slack unreachable or busy). The run's own token first while Slack
+        takes it (about 15 minutes), then the bot token, which these methods take too."""
         tokens = [t for t in (run.token, self.settings.slack_bot_token) if t]
-        code: str | None = None
+        refused: tuple[str, bool] | None = None
         for token in tokens:
             client = WebClient(
                 token=token, base_url=self.settings.slack_api_url, timeout=15, retry_handlers=[]
@@ -127,17 +127,16 @@ class StepRuns:
                 getattr(client, method)(function_execution_id=run.execution_id, **args)
                 return None
             except SlackApiError as error:
-                code = str(error.response.get("error"))
-            except Exception as error:  # Slack unreachable: tried again later
-                code = type(error).__name__
-            if code not in _TOKEN_REFUSED:
-                return code
+                refused = slack_error(error), is_transient(error)
+            except Exception as error:  # Slack unreachable
+                refused = type(error).__name__, True
+            if refused[0] not in _TOKEN_REFUSED:
+                return refused
             if token == run.token:
                 self.store.steps.try_later(run.execution_id, 0, forget_token=True, count=False)
-        return code
+        return refused
 
-    def _refused(self, run: StepRun, method: str, code: str) -> int:
-        transient = code in _TRANSIENT or not code.islower()  # e.g. URLError: unreachable
+    def _refused(self, run: StepRun, method: str, code: str, transient: bool) -> int:
         if transient and time.time() < run.timeout_at + TRANSIENT_GRACE_SECONDS:
             log.warning("workflow step %s: %s: %s, tried again", run.execution_id, method, code)
             self.store.steps.try_later(run.execution_id, MAX_BACKOFF_SECONDS / 10, count=False)
