@@ -183,15 +183,10 @@ def _control(
     approver = approvers.contains(user_id, fresh=True)
     if user_id != send.user_id and not approver:
         return _("camp.not_allowed", user=send.user_id)
-    # What sends is asked again, whoever clicks: the author may have lost the right (to send,
-    # to send marketing) since the preview, and the one clicking must have it too.
-    if action in (START_ACTION, RESUME_ACTION):
-        if problem := intake.still_allowed(send):
-            return problem
-        if not approver and (
-            problem := intake.access_problem(user_id, send.channel_id, fresh=True)
-        ):
-            return problem
+    # What sends is asked again, whoever clicks (the author, or an approver for them): the
+    # author may have lost the right to send, or to send marketing, since the preview.
+    if action in (START_ACTION, RESUME_ACTION) and (problem := intake.still_allowed(send)):
+        return problem
     campaigns = store.campaigns
     if action == START_ACTION:
         ttl = settings.approval_ttl_hours * 3600 if settings.approval_required else None
