@@ -73,6 +73,50 @@ def shorten(text: str, limit: int) -> str:
     return cut + ELLIPSIS
 
 
+def _safe_cut(text: str, end: int) -> int:
+    """The last place at or before `end` where `text` may be cut: not inside an entity, a
+    mention or a link, nor before a combining accent."""
+    cut = text[:end]
+    amp, semi = cut.rfind("&"), cut.rfind(";")
+    if amp > semi:
+        end = amp
+    opened, closed = text[:end].rfind("<"), text[:end].rfind(">")
+    if opened > closed:
+        end = opened
+    while 0 < end < len(text) and unicodedata.combining(text[end]):
+        end -= 1
+    return end
+
+
+def split(text: str, limit: int) -> list[str]:
+    """`text` whole, in pieces of at most `limit` characters: cut at a line break where one is
+    near, else at a space, never inside an entity, a mention or a link. A piece that continues
+    a quoted line (`> …`) is quoted too."""
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[: limit + 1]
+        end = window.rfind("\n")
+        if end < limit // 2:
+            end = window.rfind(" ")
+        if end < limit // 2:
+            end = _safe_cut(rest, limit)
+        if end <= 0:  # one entity longer than the limit: cannot happen with Slack's own limits
+            end = limit
+        piece, rest = rest[:end], rest[end:]
+        pieces.append(piece)
+        if rest.startswith("\n"):
+            rest = rest[1:]
+        else:
+            quoted = piece.rsplit("\n", 1)[-1].startswith("> ")
+            rest = rest.lstrip(" ")
+            if quoted and len(rest) > 0:
+                rest = "> " + rest
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
 def _text(obj: Any) -> str:
     if isinstance(obj, dict):
         return str(obj.get("text") or "")
@@ -171,10 +215,11 @@ def block_problems(blocks: Iterable[Any]) -> list[str]:
 
 def blocks_text(blocks: Iterable[Any]) -> int:
     """How many characters of text a message's blocks hold (the reported cumulative limit)."""
-    return sum(len(text) for text in _texts(blocks))
+    return sum(len(text) for text in texts(blocks))
 
 
-def _texts(blocks: Iterable[Any]) -> Iterator[str]:
+def texts(blocks: Iterable[Any]) -> Iterator[str]:
+    """The text of each section, field and context element, in order."""
     for block in blocks:
         if not isinstance(block, dict):
             continue

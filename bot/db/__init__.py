@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from bot.core.database_url import SQLITE_PREFIX, url_problem
 
-SCHEMA_VERSION = 16  # the last of bot.db.schema.MIGRATIONS
+SCHEMA_VERSION = 17  # the last of bot.db.schema.MIGRATIONS
 # The tables that hold the app's data, parents before children, each with its one-column
 # primary key. (Leases are not data: they say which process runs a periodic duty now, and
 # when each channel may next be posted to.)
@@ -29,6 +29,7 @@ TABLES = {
     "opt_out_events": "id",
     "phone_locks": "phone",
     "counters": "name",
+    "thread_replies": "id",
 }
 
 Row = Mapping[str, Any]

@@ -190,6 +190,17 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "UPDATE step_runs SET due_at = COALESCE(created_at, 0)",
         "CREATE INDEX idx_step_runs_due ON step_runs (state, due_at)",
     ),
+    # A thread's outcome replies, stored before they are posted: a reply too big for one
+    # message goes in parts, and a retry posts the parts not posted yet, in order, once each.
+    # Posted, a part keeps only its ts (where it is in Slack), not what it said.
+    17: (
+        """CREATE TABLE thread_replies (
+            id {id}, send_id TEXT NOT NULL REFERENCES sends (id), seq INTEGER NOT NULL,
+            text TEXT, blocks TEXT, state TEXT NOT NULL, ts TEXT, refusal TEXT,
+            created_at {real} NOT NULL, posted_at {real})""",
+        "CREATE UNIQUE INDEX idx_thread_replies_seq ON thread_replies (send_id, seq)",
+        "CREATE INDEX idx_thread_replies_pending ON thread_replies (send_id, state)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

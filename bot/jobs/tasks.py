@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.core.delivery import REPORTED_STATES
 from bot.core.i18n import _
 from bot.core.model import Job, Send, ThreadState
-from bot.core.slack_limits import MESSAGE_TEXT, shorten
+from bot.core.slack_limits import MESSAGE_TEXT, shorten, texts
 from bot.esms.client import EsmsClient
 from bot.jobs.campaign import CampaignTasks
 from bot.jobs.pacing import ChannelPacer, Pacer
@@ -28,18 +28,18 @@ from bot.jobs.retry import RetryLater
 from bot.jobs.submit import Submissions
 from bot.posts.approval import approval_request
 from bot.posts.campaign import campaign_parent
-from bot.posts.common import escape
+from bot.posts.common import escape, summary_blocks
 from bot.posts.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
+from bot.posts.outcomes import outcome_replies
 from bot.posts.thread import (
     decision_reply,
-    outcome_line,
-    outcome_reply,
     parent_message,
     status_line,
     viber_recipients,
 )
 from bot.store import Store
 from bot.store.metrics import SLACK_RATE_LIMITED, count_event
+from bot.store.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -197,44 +197,61 @@ class Tasks(Submissions, CampaignTasks):
             return
         recipients = self.store.sends.recipients(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
-        if due or (send.decided_at and not send.decision_reported):
+        waiting = self.store.replies.pending(send.id)  # staged by a run that stopped halfway
+        if due or waiting or (send.decided_at and not send.decision_reported):
             wait = self.pacer.reserve(send.channel_id)
             if wait:  # the channel's turn comes later: touch nothing until then
                 raise RetryLater("waiting for the channel's turn", wait)
         approvers = self.settings.approvers
-        text, parent_blocks = parent_message(send, recipients, approvers)
-        self._slack_call(
-            "chat_update",
-            channel=send.channel_id,
-            ts=send.parent_ts,
-            text=text,
-            blocks=parent_blocks,
+        self._update(
+            send, send.channel_id, send.parent_ts, *parent_message(send, recipients, approvers)
         )
         if send.approval_ts and send.approval_channel:
-            text, request_blocks = approval_request(send, recipients, approvers)
-            self._slack_call(
-                "chat_update",
-                channel=send.approval_channel,
-                ts=send.approval_ts,
-                text=text,
-                blocks=request_blocks,
-            )
+            request = approval_request(send, recipients, approvers)
+            self._update(send, send.approval_channel, send.approval_ts, *request)
         self._report_decision(send)
-        if not due:
-            return
-        reply_text, reply_blocks = outcome_reply(due, test_send=send.test_send, everyone=recipients)
+        if due:
+            parts = outcome_replies(due, test_send=send.test_send, everyone=recipients)
+            self.store.replies.stage(
+                send.id, parts, {recipient.id: recipient.state for recipient in due}
+            )
+            waiting = self.store.replies.pending(send.id)
+        for number, reply in enumerate(waiting):
+            if number:  # each part takes its turn in the channel, as any post does
+                wait = self.pacer.reserve(send.channel_id)
+                if wait:
+                    raise RetryLater("waiting for the channel's turn", wait)
+            self._post_reply(send, reply)
+
+    def _post_reply(self, send: Send, reply: Reply) -> None:
+        """One stored part of the outcomes, posted once; refused as too big, the same lines
+        as plain text; refused for good, the author is told."""
         thread = {"channel": send.channel_id, "thread_ts": send.reply_ts}
-        unfurl = {"unfurl_links": False, "unfurl_media": False}
-        refused = self._slack_call(
-            "chat_postMessage", **thread, text=reply_text, blocks=reply_blocks, **unfurl
-        )
+        ts, refused = self._post(**thread, text=reply.text, blocks=reply.blocks)
         if refused in TOO_BIG:  # never hidden: the same outcomes once more, as plain lines
-            lines = "\n".join(outcome_line(recipient, recipients) for recipient in due)
-            plain = shorten(lines, MESSAGE_TEXT)
-            refused = self._slack_call("chat_postMessage", **thread, text=plain, **unfurl)
+            log.error("Slack refused reply %s of send %s: %s", reply.seq, send.id, refused)
+            plain = shorten("\n".join(texts(reply.blocks)), MESSAGE_TEXT)
+            ts, refused = self._post(**thread, text=plain)
         if refused:
+            log.error("Slack refused reply %s of send %s: %s", reply.seq, send.id, refused)
+            self.store.replies.mark_refused(reply.id, refused)
             self._tell_author(send, refused)
-        self.store.deliveries.mark_reported({recipient.id: recipient.state for recipient in due})
+            return
+        self.store.replies.mark_posted(reply.id, ts)
+
+    def _update(
+        self, send: Send, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
+    ) -> None:
+        """Edit one of the send's messages; refused as too big, its summary; if even that is
+        refused, the author is told."""
+        refused = self._slack_call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+        if refused in TOO_BIG:
+            smaller = summary_blocks(blocks)
+            refused = self._slack_call(
+                "chat_update", channel=channel, ts=ts, text=shorten(text, 300), blocks=smaller
+            )
+            if refused:
+                self._tell_author(send, refused)
 
     def _tell_author(self, send: Send, code: str) -> None:
         """Slack took none of the thread's news: the person who made the send hears of it."""

@@ -22,6 +22,7 @@ from bot.posts.common import (
     slack_time,
     text_input,
 )
+from bot.posts.pickers import picker
 
 CAMPAIGN_CALLBACK_ID = "viber_campaign"
 START_ACTION, PAUSE_ACTION = "campaign_start", "campaign_pause"
@@ -71,11 +72,8 @@ def campaign_modal(
         ),
     ]
     if templates:
-        select = {
-            "type": "static_select",
-            "action_id": INPUT_ACTION_ID,
-            "options": [option(name, name) for name in list(templates)[:100]],
-        }
+        names = [(name, name) for name in templates]
+        select = picker(INPUT_ACTION_ID, names, _("composer.template"))
         blocks.append(
             input_block("template", _("composer.template"), select, hint=_("camp.template_hint"))
         )

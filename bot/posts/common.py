@@ -12,7 +12,16 @@ from bot.core.i18n import _
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
-from bot.core.slack_limits import ANSWER_TEXT, SECTION_TEXT, fitting, shorten
+from bot.core.slack_limits import (
+    ANSWER_TEXT,
+    OPTION_TEXT,
+    OPTION_VALUE,
+    SECTION_TEXT,
+    fitting,
+    shorten,
+    split,
+    texts,
+)
 from bot.core.sms_text import segments
 
 INPUT_ACTION_ID = "value"
@@ -53,11 +62,11 @@ def listing(title: str, entries: Sequence[str], start: int, total: int, command:
 
 
 def chunks(lines: Sequence[str]) -> list[str]:
-    """Group lines into section-sized texts."""
+    """Group lines into section-sized texts, every line whole: one too long for a section goes
+    on in the next."""
     grouped: list[str] = []
     current = ""
-    for line in lines:
-        line = shorten(line, SECTION_LIMIT)
+    for line in (piece for whole in lines for piece in split(whole, SECTION_LIMIT)):
         if current and len(current) + 1 + len(line) > SECTION_LIMIT:
             grouped.append(current)
             current = line
@@ -66,6 +75,27 @@ def chunks(lines: Sequence[str]) -> list[str]:
     if current:
         grouped.append(current)
     return grouped
+
+
+SUMMARY_TEXTS = 10  # sections and contexts a shortened message keeps
+SUMMARY_SECTION = 500
+
+
+def summary_blocks(blocks: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A smaller form of a message Slack refused as too big: its first texts shortened, its
+    buttons kept, and a note that the rest is not shown."""
+    kept: list[dict[str, Any]] = []
+    shown = 0
+    for block in blocks:
+        if block.get("type") == "actions":
+            kept.append(block)
+        elif block.get("type") in ("section", "context") and shown < SUMMARY_TEXTS:
+            shown += 1
+            text = "\n".join(texts([block]))
+            shorter = section if block["type"] == "section" else context
+            kept.append(shorter(shorten(text, SUMMARY_SECTION)))
+    kept.append(context(_("post.shortened")))
+    return kept
 
 
 def vietnam_time(epoch: float) -> str:
@@ -174,4 +204,7 @@ def input_block(
 
 
 def option(value: str, text: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": text[:75]}, "value": value[:150]}
+    """A choice; its value must fit whole (a cut value would name something else)."""
+    if len(value) > OPTION_VALUE:
+        raise ValueError(f"an option's value has {len(value)} characters, at most {OPTION_VALUE}")
+    return {"text": {"type": "plain_text", "text": shorten(text, OPTION_TEXT)}, "value": value}

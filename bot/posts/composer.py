@@ -14,6 +14,7 @@ from bot.core.model import Category
 from bot.core.phones import MAX_RECIPIENTS
 from bot.core.sms_text import SmsTemplate
 from bot.posts.common import INPUT_ACTION_ID, escape, input_block, option, text_input
+from bot.posts.pickers import picker
 
 COMPOSER_CALLBACK_ID = "viber_compose"
 MAX_SMS_TEXT = 612  # four segments without diacritics
@@ -116,13 +117,9 @@ def composer_view(
 
     blocks: list[dict[str, Any]] = []
     if options.templates:
-        picker = {
-            "type": "static_select",
-            "action_id": PICK_TEMPLATE_ACTION,
-            "placeholder": {"type": "plain_text", "text": _("composer.template")},
-            "options": [option(name, name) for name in list(options.templates)[:100]],
-        }
-        blocks.append({"type": "actions", "block_id": "templates", "elements": [picker]})
+        names = [(name, name) for name in options.templates]
+        select = picker(PICK_TEMPLATE_ACTION, names, _("composer.template"))
+        blocks.append({"type": "actions", "block_id": "templates", "elements": [select]})
     blocks += [
         text_input(
             block_id("recipients"),
@@ -229,11 +226,8 @@ def _sms_blocks(block_id: Callable[[str], str], options: ComposerOptions) -> lis
         element["initial_options"] = [choice]
     blocks = [input_block(block_id("sms_fallback"), _("composer.sms"), element)]
     if options.sms_templates:
-        picks = [
-            option(str(t.template_id), f"{t.template_id}: {t.content}"[:75])
-            for t in list(options.sms_templates)[:100]
-        ]
-        select = {"type": "static_select", "action_id": INPUT_ACTION_ID, "options": picks}
+        picks = sms_template_choices(options.sms_templates)
+        select = picker(INPUT_ACTION_ID, picks, _("composer.sms_template"))
         hint = _("composer.sms_template_hint")
         blocks.append(
             input_block(block_id("sms_template"), _("composer.sms_template"), select, hint=hint)
@@ -249,6 +243,10 @@ def _sms_blocks(block_id: Callable[[str], str], options: ComposerOptions) -> lis
         )
     )
     return blocks
+
+
+def sms_template_choices(templates: Sequence[SmsTemplate]) -> list[tuple[str, str]]:
+    return [(str(t.template_id), f"{t.template_id}: {t.content}") for t in templates]
 
 
 def submitted_values(state_values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

@@ -7,16 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.core.delivery import FINAL_STATES, State, summarize
-from bot.core.fallback import LATE
 from bot.core.formatting import format_vnd
 from bot.core.i18n import _, plural
 from bot.core.model import Approval, Recipient, Send, ThreadState
-from bot.core.networks import network_name
-from bot.esms import codes
 from bot.posts.approval import approval_buttons, decision_words
-from bot.posts.buttons import cancel_button, opt_out_button
+from bot.posts.buttons import cancel_button
 from bot.posts.common import (
-    chunks,
     context,
     escape,
     mentions,
@@ -25,10 +21,6 @@ from bot.posts.common import (
     sentence_case,
     slack_time,
 )
-
-# A reply carries a "Customer asked to stop" button per recipient up to this many (Slack allows
-# 50 blocks in a message, and each recipient may take two); a larger batch still names them all.
-OPT_OUT_BUTTONS = 20
 
 _STATE_ORDER = [
     State.DELIVERED,
@@ -48,13 +40,6 @@ _STATE_ORDER = [
     State.SUBMITTING,
     State.QUEUED,
 ]
-_OUTCOME_KEYS = {
-    State.DELIVERED: "outcome.delivered",
-    State.FAILED: "outcome.failed",
-    State.REJECTED: "outcome.rejected",
-    State.ESMS_REVIEW: "outcome.esms_review",
-    State.UNAVAILABLE: "outcome.unavailable",
-}
 
 
 def viber_recipients(recipients: Sequence[Recipient]) -> list[Recipient]:
@@ -186,97 +171,3 @@ def decision_reply(send: Send) -> str:
         reason = escape(send.decision_reason or "")
         return _("reply.withdrawn", user=send.user_id, when=when, reason=reason)
     return _("reply.expired", user=send.user_id, when=when)
-
-
-def _detail(recipient: Recipient) -> str:
-    """` · Mobifone · 470 ₫`: the network and the price, when eSMS reported them."""
-    parts = [network_name(recipient.telco_id)]
-    if recipient.price is not None and recipient.state in FINAL_STATES:
-        parts.append(format_vnd(recipient.price))
-    return "".join(f" · {part}" for part in parts if part)
-
-
-def _refusal(recipient: Recipient) -> str:
-    """eSMS's refusal in words; for 99 (a blocked number, or an unknown error) eSMS's own
-    message too, since only it tells the two apart."""
-    reason = codes.describe(recipient.error_code, recipient.error_detail)
-    if recipient.error_code == codes.ResultCode.BLOCKED_OR_UNKNOWN and recipient.error_detail:
-        reason += _("outcome.esms_said", message=recipient.error_detail[:200])
-    return escape(reason)
-
-
-def _state_words(recipient: Recipient) -> str:
-    """What became of one message, without the number."""
-    state = recipient.state
-    if state == State.REFUSED:
-        return _("outcome.refused_words", reason=_refusal(recipient))
-    if state == State.UNCONFIRMED:
-        return _(
-            "outcome.unconfirmed_words",
-            detail=escape(recipient.error_detail or _("outcome.no_answer")),
-        )
-    if state == State.SKIPPED:
-        return escape(recipient.error_detail or _("state.skipped"))
-    return _(f"state.{state}")
-
-
-def outcome_line(recipient: Recipient, everyone: Sequence[Recipient] = ()) -> str:
-    """One recipient's story: `0901…: Viber failed · Viettel → SMS delivered · Mobifone · 470 ₫`."""
-    phone = recipient.phone
-    if recipient.is_sms:
-        viber = next((r for r in everyone if r.id == recipient.fallback_for), None)
-        story = _("outcome.viber_then", viber=_state_words(viber) + _detail(viber)) if viber else ""
-        line = _(
-            "outcome.sms",
-            phone=phone,
-            story=story,
-            sms=_state_words(recipient) + _detail(recipient),
-        )
-        if recipient.fallback_reason == LATE:
-            line += _("outcome.may_get_both")
-        return line
-    if recipient.state in _OUTCOME_KEYS:
-        line = _(_OUTCOME_KEYS[State(recipient.state)], phone=phone)
-    elif recipient.state == State.REFUSED:
-        line = _("outcome.refused", phone=phone, reason=_refusal(recipient))
-    elif recipient.state == State.UNCONFIRMED:
-        detail = escape(recipient.error_detail or _("outcome.no_answer"))
-        line = _("outcome.unconfirmed", phone=phone, detail=detail)
-    elif recipient.state == State.SKIPPED:
-        line = _("outcome.skipped", phone=phone, detail=_state_words(recipient))
-    else:
-        line = f"{phone}: {_state_words(recipient)}"
-    if any(r.fallback_for == recipient.id for r in everyone):
-        line += _("outcome.sms_follows")
-    return line
-
-
-def outcome_reply(
-    recipients: Sequence[Recipient],
-    *,
-    test_send: bool = False,
-    everyone: Sequence[Recipient] = (),
-) -> tuple[str, list[dict[str, Any]]]:
-    """One reply for every outcome that arrived together; each recipient's line offers
-    "Customer asked to stop" while there is room for a button."""
-    lines = [outcome_line(recipient, everyone) for recipient in recipients]
-    details = [
-        "" if recipient.is_sms else _detail(recipient).removeprefix(" · ")
-        for recipient in recipients
-    ]
-    if len(recipients) <= OPT_OUT_BUTTONS:
-        blocks = []
-        for line, detail, recipient in zip(lines, details, recipients, strict=True):
-            blocks.append({**section(line), "accessory": opt_out_button(recipient)})
-            if detail:  # the network and the price, under the line they belong to
-                blocks.append(context(detail))
-    else:
-        lines = [
-            f"{line} · {detail}" if detail else line
-            for line, detail in zip(lines, details, strict=True)
-        ]
-        blocks = [section(chunk) for chunk in chunks(lines)]
-    if test_send:
-        blocks.append(context(_("test_note")))
-    fallback = lines[0] if len(lines) == 1 else _("outcome.many", count=len(lines))
-    return fallback, blocks

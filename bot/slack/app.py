@@ -22,6 +22,7 @@ from bot.slack import (
     failures,
     home,
     optouts,
+    pickers,
     scheduling,
     workflow,
 )
@@ -101,5 +102,6 @@ def build_bolt_app(
     campaigns.register(app, settings, store, intake, approvers)
     workflow.register(app, store, intake)
     home.register(app, store, BalanceCache(esms, lookups), allowed_users)
+    pickers.register(app, store, sms)
     failures.register(app, store)
     return app

@@ -24,6 +24,7 @@ from bot.store.leases import Leases
 from bot.store.marketing import MarketingCap
 from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
+from bot.store.replies import Replies
 from bot.store.sends import Sends
 from bot.store.steps import Steps
 from bot.store.templates import Templates
@@ -43,6 +44,7 @@ class Store:
         self._wake: Callable[[], None] = lambda: None
         self.sends = Sends(database, self.wake)
         self.deliveries = Deliveries(database)
+        self.replies = Replies(database)
         self.approvals = Approvals(database, self.wake)
         self.campaigns = Campaigns(database, self.wake)
         self.steps = Steps(database)

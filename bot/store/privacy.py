@@ -62,6 +62,11 @@ class Privacy:
                        WHERE send_id = ?""",
                     (send_id,),
                 )
+                conn.execute(  # a reply never posted is not posted now
+                    """UPDATE thread_replies SET text = NULL, blocks = NULL, state = 'refused',
+                           refusal = 'purged' WHERE send_id = ? AND state = 'pending'""",
+                    (send_id,),
+                )
                 conn.execute(  # a campaign's file: its link and the invalid rows' values
                     "UPDATE campaigns SET file_url = NULL, invalid = NULL WHERE send_id = ?",
                     (send_id,),

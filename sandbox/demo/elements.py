@@ -171,6 +171,24 @@ def _select(element: Mapping[str, Any], slot: Slot, look: Look, common: str) -> 
     return f'<select class="sk-select" {common}>{"".join(parts)}</select>'
 
 
+def _external(element: Mapping[str, Any], slot: Slot, look: Look, common: str) -> str:
+    """A searchable select: what is typed goes to the app (block_suggestion, through the page's
+    script), and the options it answers fill the choice."""
+    placeholder = html.escape(_plain(element.get("placeholder")) or "Select an item")
+    search = attrs(
+        type="search",
+        class_="sk-input sk-suggest",
+        placeholder="Type to search",
+        data_suggest_for=slot.block_id,
+        data_action_id=action_id_of(element),
+    )
+    return (
+        f'<div class="sk-external"><input {search}>'
+        f'<select class="sk-select" {common}>'
+        f'<option value="" disabled selected>{placeholder}</option></select></div>'
+    )
+
+
 def _text_input(element: Mapping[str, Any], slot: Slot, look: Look, common: str) -> str:
     value = str(element.get("initial_value") or "")
     limits = attrs(
@@ -261,6 +279,7 @@ _Renderer = Callable[[Mapping[str, Any], Slot, Look, str], str]
 _ELEMENTS: dict[str, _Renderer | None] = {
     "button": _button,
     "static_select": _select,
+    "external_select": _external,
     "plain_text_input": _text_input,
     "datetimepicker": _datetime,
     "checkboxes": _checkboxes,

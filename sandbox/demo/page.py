@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Any
 
+from bot.core.slack_limits import block_problems
 from sandbox.demo import payloads, stories
 from sandbox.demo.builder import WorkflowBuilder
 from sandbox.demo.conversations import NAMES, as_dict, render_conversation, render_dms
@@ -112,6 +113,7 @@ class Page:
             "user": self._user,
             "command": self._command,
             "click": self._click,
+            "suggest": self._suggest,
             "submit": self._submit,
             "close": self._close,
             "home": self._home,
@@ -197,6 +199,40 @@ class Page:
             )
         answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
         return {"status": answer.status_code}
+
+    def _suggest(self, data: dict[str, Any]) -> dict[str, Any]:
+        """What a searchable select offers for what was typed: asked of the app as Slack does
+        (block_suggestion), its answer held to Slack's limits."""
+        view = self._view(str(data.get("view_id")))
+        if view is None:
+            return {"error": "that form is gone"}
+        payload = payloads.block_suggestion(
+            view.view,
+            view_id=view.id,
+            view_hash=view.hash,
+            block_id=str(data.get("block_id")),
+            action_id=str(data.get("action_id")),
+            value=str(data.get("value") or "")[:200],
+            workspace=self.workspace,
+            person=self._person(),
+            now=time.time(),
+        )
+        answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
+        options = as_json(answer.text).get("options")
+        if answer.status_code != 200 or not isinstance(options, list):
+            return {"error": f"the app answered the search with HTTP {answer.status_code}"}
+        problems = block_problems(
+            [{"type": "actions", "elements": [{"type": "static_select", "options": options}]}]
+        )
+        if problems:
+            return {"error": f"Slack would refuse these options: {problems[0]}"}
+        return {
+            "options": [
+                {"value": str(o.get("value")), "text": str((o.get("text") or {}).get("text"))}
+                for o in options
+                if isinstance(o, dict)
+            ]
+        }
 
     def _submit(self, data: dict[str, Any]) -> dict[str, Any]:
         modal = self.world.slack.modal(str(data.get("view_id")))

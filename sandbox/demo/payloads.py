@@ -218,6 +218,33 @@ def view_block_actions(
     return payload
 
 
+def block_suggestion(
+    view: Mapping[str, Any],
+    *,
+    view_id: str,
+    view_hash: str,
+    block_id: str,
+    action_id: str,
+    value: str,
+    workspace: Workspace,
+    person: Person,
+    now: float,
+) -> dict[str, Any]:
+    """What Slack asks a searchable select's options with: the block, the action and what the
+    person typed so far."""
+    find_element(view.get("blocks") or [], block_id, action_id)  # a select this view has
+    payload = _envelope("block_suggestion", workspace, person, now)
+    del payload["trigger_id"]
+    payload.update(
+        container={"type": "view", "view_id": view_id},
+        view=view_object(view, view_id=view_id, view_hash=view_hash, state={}, workspace=workspace),
+        block_id=block_id,
+        action_id=action_id,
+        value=value,
+    )
+    return payload
+
+
 def view_submission(
     view: Mapping[str, Any],
     *,

@@ -73,6 +73,10 @@ def element_state(element: Mapping[str, Any], raw: Any) -> dict[str, Any]:
     if kind == "static_select":
         value = _one(raw)
         return {"type": kind, "selected_option": _option(element, value) if value else None}
+    if kind == "external_select":  # the options came from the app: the value is all there is
+        value = _one(raw)
+        shown = {"text": {"type": "plain_text", "text": value}, "value": value}
+        return {"type": kind, "selected_option": shown if value else None}
     if kind == "datetimepicker":
         value = _one(raw)
         return {"type": kind, "selected_date_time": _epoch(value) if value else None}

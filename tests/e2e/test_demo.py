@@ -508,3 +508,24 @@ def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tm
         assert sends_by_the_history(database) == seeded  # not written twice
     finally:
         next(running, None)
+
+
+def test_past_a_hundred_templates_the_demo_composer_searches_them(demo):
+    for number in range(101):
+        demo.do("command", text=f"/viber template add t{number:03d} | Mẫu số {number} & <quà>")
+    wait_for(lambda: "t100" in demo.shown(), timeout=15)  # the last one's "saved" answer
+    view_id = demo.open_composer()
+    modal = demo.state()["modal"]
+    assert 'data-type="external_select"' in modal and "sk-suggest" in modal
+    found = demo.do(
+        "suggest", view_id=view_id, block_id="templates", action_id="pick_template", value="T100"
+    )
+    assert found["options"] == [{"value": "t100", "text": "t100"}]
+    everything = demo.do(
+        "suggest", view_id=view_id, block_id="templates", action_id="pick_template", value=""
+    )
+    assert len(everything["options"]) == 100  # as many as Slack shows; typing finds the rest
+    demo.do(
+        "click", view_id=view_id, block_id="templates", action_id="pick_template", choice="t100"
+    )
+    wait_for(lambda: "Mẫu số 100 &amp; &lt;quà&gt;" in demo.state()["modal"], timeout=15)

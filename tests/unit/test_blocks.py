@@ -3,13 +3,15 @@ from dataclasses import replace
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Send, ThreadState
+from bot.core.slack_limits import message_problem
 from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
     submitted_values,
 )
-from bot.posts.thread import outcome_reply, parent_message, status_line
+from bot.posts.outcomes import outcome_replies
+from bot.posts.thread import parent_message, status_line
 from tests import helpers
 
 
@@ -69,7 +71,7 @@ def test_parent_shows_sender_numbers_preview_and_escapes_user_text():
 
 
 def test_refusal_reply_gives_reason_and_code():
-    text, _blocks = outcome_reply(
+    [(text, _blocks)] = outcome_replies(
         [make_recipient("0901234567", State.REFUSED, 103, "Balance not enough")]
     )
     assert "eSMS refused the message: insufficient balance (103)" in text
@@ -79,7 +81,9 @@ def test_many_outcomes_fit_in_section_limits():
     recipients = [
         make_recipient(f"09{i:08d}", State.UNCONFIRMED, detail="x" * 200) for i in range(50)
     ]
-    _, blocks = outcome_reply(recipients)
+    parts = outcome_replies(recipients)
+    assert all(message_problem(text, blocks) is None for text, blocks in parts)
+    blocks = [block for _, part in parts for block in part]
     assert all(len(block["text"]["text"]) <= 3000 for block in blocks)
     assert sum(block["text"]["text"].count("\n") + 1 for block in blocks) == 50
 

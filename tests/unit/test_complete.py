@@ -7,7 +7,7 @@ from bot.core import i18n
 from bot.core.delivery import REPORTED_STATES, State
 from bot.core.model import Approval, JobKind, Recipient
 from bot.jobs.policies import POLICIES
-from bot.posts import thread
+from bot.posts import outcomes, thread
 from tests.helpers import make_recipient
 
 
@@ -23,7 +23,7 @@ def test_every_recipient_state_has_a_name_and_a_place_in_the_summary(state):
 
 @pytest.mark.parametrize("state", sorted(REPORTED_STATES))
 def test_every_reported_state_has_its_own_sentence_in_the_thread(state):
-    line = thread.outcome_line(recipient(state))
+    line = outcomes.outcome_line(recipient(state))
     assert line != f"0901234567: {i18n._(f'state.{state}')}"  # not the generic fallback
 
 

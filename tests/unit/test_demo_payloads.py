@@ -57,7 +57,8 @@ from bot.posts.composer import (
     submitted_values,
 )
 from bot.posts.home import home_view
-from bot.posts.thread import outcome_reply, parent_message
+from bot.posts.outcomes import outcome_replies
+from bot.posts.thread import parent_message
 from bot.slack import campaigns, compose, optouts
 from bot.slack import workflow as step
 from bot.slack.binding import bind
@@ -556,7 +557,7 @@ def test_customer_asked_to_stop_on_the_page_adds_the_number(
     [recipient] = store.sends.recipients(send_id)
     client = WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
     parent = client.chat_postMessage(channel="C0SUPPORT", text="the send's parent")["ts"]
-    text, blocks = outcome_reply([replace(recipient, state=State.DELIVERED)])
+    [(text, blocks)] = outcome_replies([replace(recipient, state=State.DELIVERED)])
     reply = {"text": text, "blocks": blocks, "ts": "1.8", "thread_ts": parent}
     [button] = Controls(render_message(reply)).buttons
     assert button["data-action-id"] == OPT_OUT_ACTION and json.loads(button["data-confirm"])

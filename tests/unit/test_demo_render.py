@@ -48,7 +48,8 @@ from bot.posts.common import help_text
 from bot.posts.composer import ComposerContext, ComposerOptions, composer_view
 from bot.posts.home import home_view, team_figures
 from bot.posts.lookup import lookup_text, send_summary
-from bot.posts.thread import decision_reply, outcome_reply, parent_message
+from bot.posts.outcomes import outcome_replies
+from bot.posts.thread import decision_reply, parent_message
 from sandbox.demo import seeding, stories, workflow
 from sandbox.demo.conversations import NO_DMS, render_dms
 from sandbox.demo.elements import OfferedFile
@@ -336,10 +337,10 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
     for state in sorted(REPORTED_STATES):
         rs = [r for r in MIXED if r.state == state] or [make_recipient(PHONES[0], state)]
         for test_send in (False, True):
-            text, blocks = outcome_reply(rs, test_send=test_send)
+            [(text, blocks)] = outcome_replies(rs, test_send=test_send)
             reply = {"text": text, "blocks": blocks, "ts": "1700000009.0001", "thread_ts": "1.1"}
             yield f"outcome: {state} (test {test_send})", "message", reply
-    text, blocks = outcome_reply(MIXED)
+    [(text, blocks)] = outcome_replies(MIXED)
     yield "outcome: several", "message", {"text": text, "blocks": blocks, "ts": "1.2"}
     stories_told = {
         "Viber failed, an SMS follows": ([VIBER_FAILED], FALLBACK),
@@ -352,7 +353,7 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
         ),
     }
     for name, (rs, everyone) in stories_told.items():
-        text, blocks = outcome_reply(rs, everyone=everyone)
+        [(text, blocks)] = outcome_replies(rs, everyone=everyone)
         yield f"outcome: {name}", "message", {"text": text, "blocks": blocks, "ts": "1.21"}
     for name, (send, _rs) in parent_cases().items():
         if send.approval in (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED):

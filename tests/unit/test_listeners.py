@@ -33,7 +33,7 @@ from bot.posts.campaign import (
     STOP_ACTION,
 )
 from bot.posts.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
-from bot.slack import approvals, compose, scheduling
+from bot.slack import approvals, compose, pickers, scheduling
 from bot.slack.app import build_bolt_app
 from bot.slack.binding import bind
 from bot.slack.people import People, PeopleList
@@ -296,6 +296,7 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
         ("command", "/viber"),
         ("shortcut", compose.SHORTCUT_CALLBACK_ID),
         ("action", PICK_TEMPLATE_ACTION),
+        ("options", pickers.EVERY_SELECT),
         ("view", COMPOSER_CALLBACK_ID),
         ("action", APPROVE_ACTION),
         ("action", REJECT_ACTION),

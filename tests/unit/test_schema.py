@@ -222,10 +222,19 @@ def test_an_upgrade_keeps_every_row_under_the_new_names(database_url, version):
         store.close()
 
 
+@contextmanager
+def schema_up_to(version: int) -> Iterator[None]:
+    """The migrations as they were at `version`, for writing rows as that version did."""
+    newer = {v: schema.MIGRATIONS.pop(v) for v in list(schema.MIGRATIONS) if v > version}
+    try:
+        yield
+    finally:
+        schema.MIGRATIONS.update(newer)
+
+
 def test_version_16_keeps_each_open_step_run_due_from_its_creation(database_url):
     """A run written by version 15 reads back whole, due at once, with no attempt counted."""
-    newest = schema.MIGRATIONS.pop(16)
-    try:
+    with schema_up_to(15):
         db = open_database(database_url)
         assert db.migrate() == 15
         send_id = new_send(Store(db))
@@ -236,8 +245,6 @@ def test_version_16_keeps_each_open_step_run_due_from_its_creation(database_url)
                 (send_id,),
             )
         db.close()
-    finally:
-        schema.MIGRATIONS[16] = newest
     store = Store.open(database_url)
     try:
         assert store.migrate() == SCHEMA_VERSION
@@ -251,5 +258,36 @@ def test_version_16_keeps_each_open_step_run_due_from_its_creation(database_url)
         assert (run.timeout_at, run.attempts, run.outcome) == (2e9, 0, None)
         [row] = store.db.fetch_all("SELECT due_at FROM step_runs")
         assert row["due_at"] == 1.5e9
+    finally:
+        store.close()
+
+
+def test_version_17_keeps_unreported_outcomes_to_be_told_in_parts(database_url):
+    """A send written by version 16, its outcome not told yet, upgrades with its rows whole and
+    its news stored as a reply to post, then marked posted with its ts only."""
+    with schema_up_to(16):
+        db = open_database(database_url)
+        assert db.migrate() == 16
+        send_id = new_send(Store(db))
+        with db.transaction() as conn:
+            conn.execute("UPDATE recipients SET state = 'delivered' WHERE send_id = ?", (send_id,))
+        db.close()
+    store = Store.open(database_url)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        [recipient] = store.sends.recipients(send_id)
+        assert (recipient.state, recipient.reported_state) == ("delivered", None)
+        assert store.replies.pending(send_id) == []
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "delivered"}}]
+        store.replies.stage(send_id, [("one", blocks), ("two", [])], {recipient.id: "delivered"})
+        first, second = store.replies.pending(send_id)
+        assert (first.seq, first.text, first.blocks, second.seq) == (1, "one", blocks, 2)
+        assert store.sends.recipients(send_id)[0].reported_state == "delivered"
+        store.replies.mark_posted(first.id, "1700000000.000200")
+        assert [r.seq for r in store.replies.pending(send_id)] == [2]
+        [posted, _] = store.replies.posted(send_id)
+        assert posted == {"seq": 1, "state": "posted", "ts": "1700000000.000200", "refusal": None}
+        [row] = store.db.fetch_all("SELECT text, blocks FROM thread_replies WHERE seq = 1")
+        assert (row["text"], row["blocks"]) == (None, None)  # what it said is in Slack only
     finally:
         store.close()

@@ -16,6 +16,7 @@ from bot.jobs.pacing import ChannelPacer
 from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.jobs.tasks import Tasks
+from bot.store.jobs import enqueue_sync
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from sandbox.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
 from tests.e2e.harness import wait_for
@@ -343,4 +344,39 @@ def test_outcomes_slack_refuses_are_posted_smaller_or_told_never_hidden(world, r
         assert replies == []
         (note,) = [n for n in slack_api.ephemeral_notes() if send_id in n.text]
         assert note.user == "U1" and "msg_blocks_too_long" in note.text
+    assert store.jobs.pending() == 0
+
+
+def test_outcomes_too_many_for_one_message_go_in_parts_each_posted_once_across_retries(world):
+    store, worker, slack_api, _ = world
+    phones = [f"0904{number:06d}" for number in range(50)]
+    send_id = send(store, phones)
+    run_all(store, worker)
+    (parent,) = slack_api.parents()
+    detail = ("Lỗi & <x> " * 20)[:200]  # eSMS's own words, escaped to almost twice as long
+    with store.db.transaction() as conn:
+        conn.execute(
+            "UPDATE recipients SET state = ?, error_code = 99, error_detail = ? WHERE send_id = ?",
+            (State.REFUSED, detail, send_id),
+        )
+        enqueue_sync(conn, send_id)
+    # The channel's next turn is a minute away once the first part is posted: the job stops
+    # there and is tried again later, without counting it as a failure.
+    worker.tasks.pacer = ChannelPacer(60)
+    wait_for(lambda: (worker.run_once(), slack_api.replies(parent.ts))[1])
+    (first,) = slack_api.replies(parent.ts)
+    staged = store.replies.pending(send_id)
+    assert staged and staged[0].seq == 2
+    assert all(r.reported_state == State.REFUSED for r in store.sends.recipients(send_id))
+
+    worker.tasks.pacer = ChannelPacer(0)
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE jobs SET run_after = 0 WHERE state = 'queued'")
+    run_all(store, worker)
+    replies = slack_api.replies(parent.ts)
+    assert replies[0] is first and len(replies) == 1 + len(staged)
+    told = "\n".join(block_text(reply.blocks) for reply in replies)
+    assert all(told.count(phone) == 1 for phone in phones)
+    assert [r["state"] for r in store.replies.posted(send_id)] == ["posted"] * len(replies)
+    assert [r["ts"] for r in store.replies.posted(send_id)] == [r.ts for r in replies]
     assert store.jobs.pending() == 0

@@ -255,6 +255,48 @@ document.addEventListener("click", (event) => {
   act(button);
 });
 
+// A searchable select: what is typed is asked of the app (as Slack asks it), and the options
+// it answers replace the choice's. Asked when the box is first used and after each pause.
+let searchTimer = null;
+function suggest(box) {
+  const origin = where(box);
+  if (!origin) return;
+  fetch("/api/suggest", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      view_id: origin.view_id,
+      block_id: box.dataset.suggestFor,
+      action_id: box.dataset.actionId,
+      value: box.value,
+    }),
+  }).then((r) => r.json()).then((answer) => {
+    if (answer.error) { flash(answer.error); return; }
+    const select = box.nextElementSibling;
+    const first = select.options[0];
+    select.replaceChildren(first);
+    for (const option of answer.options) {
+      select.append(new Option(option.text, option.value));
+    }
+    first.textContent = answer.options.length ? first.textContent : "Nothing matches";
+  });
+}
+
+document.addEventListener("focusin", (event) => {
+  const box = event.target;
+  if (box.classList && box.classList.contains("sk-suggest") && !box.dataset.asked) {
+    box.dataset.asked = "1";
+    suggest(box);
+  }
+});
+
+document.addEventListener("input", (event) => {
+  const box = event.target;
+  if (!box.classList || !box.classList.contains("sk-suggest")) return;
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => suggest(box), 250);
+});
+
 document.addEventListener("change", (event) => {
   const control = event.target;
   if (control.dataset && control.dataset.uploadFor) {
@@ -266,6 +308,7 @@ document.addEventListener("change", (event) => {
     return;
   }
   if (control.name) return; // a form field: sent with the form
+  if (control.classList.contains("sk-suggest")) return; // a search box: its select acts
   const box = control.closest(".sk-checkboxes");
   if (box && box.dataset.actionId) {
     act(box, [...box.querySelectorAll("input:checked")].map((c) => c.value));
