@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
@@ -20,12 +20,13 @@ if TYPE_CHECKING:
     from bot.store import Store
 
 SHOWN_PROBLEMS = 20
+MAX_IMPORT_ROWS = 500_000  # a file with more is refused whole, before a row is kept
 
 
-def import_file(store: Store, data: bytes, actor: str) -> tuple[int, int]:
+def import_file(store: Store, data: bytes | BinaryIO, actor: str) -> tuple[int, int]:
     """Add every number of the file in one transaction: (added, already there). A file with a
-    bad row changes nothing: SheetError lists the rows."""
-    sheet = read_sheet(data)
+    bad row, or too many, changes nothing: SheetError says why."""
+    sheet = read_sheet(data, MAX_IMPORT_ROWS)
     column = phone_column(sheet)
     entries: dict[str, str | None] = {}
     problems = []
@@ -68,14 +69,15 @@ def add(commands: argparse._SubParsersAction, open_store: Callable[[], Store]) -
 
 def _import(args: argparse.Namespace, open_store: Callable[[], Store]) -> None:
     try:
-        data = args.file.read_bytes()
+        data = args.file.open("rb")
     except OSError as error:
         print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
         raise SystemExit(2) from None
     store = open_store()
     try:
         # Who ran it, as the record of changes names them: the machine's user, not a Slack ID.
-        added, known = import_file(store, data, f"cli:{getpass.getuser()}")
+        with data:
+            added, known = import_file(store, data, f"cli:{getpass.getuser()}")
     except SheetError as error:
         print(f"{args.file}: {error}", file=sys.stderr)
         raise SystemExit(1) from None

@@ -72,6 +72,7 @@ class Settings:
     esms_timeout_seconds: float = 15.0
     retry_base_seconds: float = 2.0
     job_lease_seconds: float = 8.0
+    job_max_crashes: int = 3
     log_level: str = "INFO"
     language: str = "en"
     outreach: Outreach = field(default_factory=Outreach)
@@ -239,6 +240,7 @@ def load_settings(
         esms_timeout_seconds=env.number("ESMS_TIMEOUT_SECONDS"),
         retry_base_seconds=env.number("RETRY_BASE_SECONDS"),
         job_lease_seconds=env.number("JOB_LEASE_SECONDS"),
+        job_max_crashes=int(env.number("JOB_MAX_CRASHES")),
         log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, normalize=str.upper),
         language=env.choice("LANGUAGE", "en", LANGUAGES, normalize=str.lower),
         outreach=load_outreach(env, _PEOPLE, template_admins),

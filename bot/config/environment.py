@@ -27,6 +27,8 @@ NUMBERS: dict[str, tuple[float, float, float, bool]] = {
     "RETRY_BASE_SECONDS": (2.0, 0, 300, False),  # a first retry at most five minutes later
     # Since the last heartbeat of a job's holder: a running call keeps its lease alive.
     "JOB_LEASE_SECONDS": (8.0, 1, 600, False),
+    # Times a job's process died while running it (its lease was taken over) before it gives up.
+    "JOB_MAX_CRASHES": (3, 1, 100, True),
     "SMS_FALLBACK_AFTER_MINUTES": (0, 0, 7 * 24 * 60, False),  # 0: off; eSMS keeps 7 days
     "MARKETING_DAILY_CAP": (3, 1, 100, True),  # Decree 91/2020 allows 3; `check` warns above
     "ESMS_MAX_PER_SECOND": (10.0, 0.1, 1000, False),  # every call that sends, all processes

@@ -71,7 +71,7 @@ def plan_campaign(sheet: Sheet, message: ViberMessage, max_rows: int = DEFAULT_M
     invalid: list[tuple[int, str]] = []
     seen: set[str] = set()
     duplicates = 0
-    for number, values in enumerate(sheet.rows[:max_rows], start=2):
+    for number, values in enumerate(sheet.rows[:max_rows], start=2):  # read_sheet's limit too
         phone = normalize_phone(values.get(column, ""))
         if phone is None:
             invalid.append((number, _("camp.bad_phone", value=values.get(column, "")[:30])))
@@ -94,9 +94,6 @@ def plan_campaign(sheet: Sheet, message: ViberMessage, max_rows: int = DEFAULT_M
             continue
         seen.add(phone)
         rows.append(Row(number, phone, personal, values))
-    over = len(sheet.rows) - max_rows
-    if over > 0:
-        invalid.append((max_rows + 2, _("camp.too_many", limit=max_rows, count=over)))
     return Plan(
         rows=tuple(rows),
         invalid=tuple(invalid),

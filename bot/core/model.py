@@ -235,6 +235,7 @@ class Job:
     send_id: str
     recipient_id: int | None
     attempts: int
+    crashes: int = 0  # times its process died while running it
 
 
 @dataclass(frozen=True)

@@ -201,6 +201,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE UNIQUE INDEX idx_thread_replies_seq ON thread_replies (send_id, seq)",
         "CREATE INDEX idx_thread_replies_pending ON thread_replies (send_id, state)",
     ),
+    # How many times a job's process died while running it: counted when its lease is taken
+    # over, so that an input that kills the process is given up, not retried for ever.
+    18: ("ALTER TABLE jobs ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0",),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

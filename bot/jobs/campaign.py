@@ -17,7 +17,7 @@ from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.model import Campaign, CampaignState, Category, Job, Send
-from bot.core.spreadsheet import SheetError, read_sheet
+from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
 from bot.jobs.campaign_report import campaign_report_csv
 from bot.jobs.retry import RetryLater
 from bot.posts.campaign import campaign_parent, milestone_text, preview_reply
@@ -59,8 +59,14 @@ class CampaignTasks:
         if isinstance(data, str):
             self.store.campaigns.unreadable(send.id, data)
             return
+        limit = self.settings.campaign_max_rows
         try:
-            plan = plan_campaign(read_sheet(data), send.message, self.settings.campaign_max_rows)
+            plan = plan_campaign(read_sheet(data, limit), send.message, limit)
+        except TooManyRows as over:  # refused whole: never a part of the file sent
+            self.store.campaigns.unreadable(
+                send.id, _("camp.too_many_rows", seen=over.seen, limit=limit)
+            )
+            return
         except SheetError as problem:
             self.store.campaigns.unreadable(send.id, str(problem))
             return

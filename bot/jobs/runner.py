@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from bot.config.logs import request_id
+from bot.core.i18n import _
 from bot.core.model import Job, JobKind
 from bot.jobs.policies import POLICIES
 from bot.jobs.retry import RetryLater
@@ -52,12 +53,14 @@ class Worker:
         threads: int = 4,
         retry_base: float = 2.0,
         periodic: Sequence[Periodic] = (),
+        max_crashes: int = 3,
     ):
         self.store = store
         self.tasks = tasks
         self.thread_count = threads
         self.retry_base = retry_base
         self.periodic = list(periodic)
+        self.max_crashes = max_crashes
         self.holder = store.holder
         # Several beats fit in every lease held here: the jobs' and each periodic duty's.
         leases = [store.jobs.lease_seconds] + [i * LEASE_INTERVALS for i, _ in self.periodic]
@@ -183,6 +186,9 @@ class Worker:
             log.error("job %s has an unknown kind %r; left failed", job.id, job.kind)
             self.store.jobs.fail(job.id, f"unknown job kind {job.kind!r}")
             return
+        if job.crashes >= self.max_crashes:  # it would only kill this process too
+            self._give_up(job, _("job.crashed", count=job.crashes))
+            return
         try:
             POLICIES[JobKind(job.kind)].run(self.tasks, job)
         except RetryLater as retry:
@@ -209,11 +215,7 @@ class Worker:
                 job.attempts,
                 reason,
             )
-            try:
-                policy.give_up(self.tasks, job, reason)
-            finally:  # whatever giving up could show, the job must not stay running
-                if not self.store.jobs.fail(job.id, reason):
-                    self._lost(job)
+            self._give_up(job, reason)
             return
         wait = (
             delay
@@ -223,6 +225,22 @@ class Worker:
         log.info("job %s (%s) retries in %.1f s: %s", job.id, job.kind, wait, reason)
         if not self.store.jobs.retry(job.id, wait, reason, count_attempt=not server_directed):
             self._lost(job)
+
+    def _give_up(self, job: Job, reason: str) -> None:
+        """The job's kind leaves the send true and visible; the job ends failed."""
+        if job.crashes >= self.max_crashes:
+            log.error(
+                "job %s (%s, send %s) stopped its process %d times: given up",
+                job.id,
+                job.kind,
+                job.send_id,
+                job.crashes,
+            )
+        try:
+            POLICIES[JobKind(job.kind)].give_up(self.tasks, job, reason)
+        finally:  # whatever giving up could show, the job must not stay running
+            if not self.store.jobs.fail(job.id, reason):
+                self._lost(job)
 
     def _lost(self, job: Job) -> None:
         log.warning(

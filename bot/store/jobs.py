@@ -31,7 +31,9 @@ _FIRST_OF_ITS_LINE = f"""j.id = (
 _EXPIRED_LEASE = f"j.state = '{JobState.RUNNING}' AND j.lease_until < {{clock}}"
 _DUE = f"j.state = '{JobState.QUEUED}' AND j.run_after <= ?"
 _CLAIM = f"""UPDATE jobs SET state = '{JobState.RUNNING}', attempts = attempts + 1, holder = ?,
-        lease_until = {{clock}} + ?, updated_at = ? WHERE id = ({{job}}) RETURNING *"""
+        lease_until = {{clock}} + ?, updated_at = ?{{crashed}} WHERE id = ({{job}}) RETURNING *"""
+# Taking over a job whose holder died while running it: that counts as a crash.
+_CRASHED = ", crashes = crashes + 1"
 
 
 def _next_job(candidates: str, suffix: str = "") -> str:
@@ -116,14 +118,19 @@ class Jobs:
         """Take the next runnable job whose predecessors on the same line are done."""
         now = time.time()
         clock = self.db.clock
-        for candidates, params in ((_EXPIRED_LEASE.format(clock=clock), ()), (_DUE, (now,))):
+        for candidates, params, crashed in (
+            (_EXPIRED_LEASE.format(clock=clock), (), _CRASHED),
+            (_DUE, (now,), ""),
+        ):
             # Look first without a write transaction: most polls find nothing.
             if self.db.fetch_one(_next_job(candidates), params) is None:
                 continue
             # PostgreSQL: several processes claim at once; a job another one is taking is
             # skipped, not waited for, and never taken twice. SQLite: one writer at a time.
             skip_locked = " FOR UPDATE OF j SKIP LOCKED" if self.db.kind == "postgres" else ""
-            claim = _CLAIM.format(clock=clock, job=_next_job(candidates, skip_locked))
+            claim = _CLAIM.format(
+                clock=clock, job=_next_job(candidates, skip_locked), crashed=crashed
+            )
             with self.db.transaction() as conn:
                 row = conn.execute(
                     claim, (self.holder, self.lease_seconds, now, *params)

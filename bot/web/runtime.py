@@ -100,6 +100,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         threads=worker_threads or settings.job_threads,
         retry_base=settings.retry_base_seconds,
         periodic=periodic,
+        max_crashes=settings.job_max_crashes,
     )
     store.on_new_work(worker.wake)
     people = People(slack, cache_seconds=settings.user_group_cache_seconds)

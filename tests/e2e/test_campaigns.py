@@ -7,10 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sqlite3
+import threading
 import time
+from contextlib import closing
+from pathlib import Path
 from urllib.parse import urlencode
 
-from sandbox.standins.slack_api import TEAM_ID, block_text
+import requests
+
+from sandbox.standins.slack_api import DOWNLOAD, TEAM_ID, block_text
 from tests.e2e.harness import wait_for
 
 HEADER = "\ufeffSố điện thoại;Tên khách;Mã đơn\n"
@@ -295,3 +302,79 @@ def test_in_an_approval_channel_the_approvers_get_the_preview_with_the_buttons(
     request.channel = "C0001"  # `press` clicks in C0001; the value is what counts
     press(app, request, "approve_send", user="U0BOSS")
     wait_for(lambda: len(accepted_phones(esms)) == 2, timeout=20)
+
+
+def group_rss_mb(leader: int) -> float:
+    """The resident memory of a process and everything it started (its process group)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) == leader:  # the process group
+                status = (stat.parent / "status").read_text()
+                total += int(re.search(r"VmRSS:\s+(\d+)", status)[1])
+        except (OSError, TypeError, IndexError, ValueError):
+            continue  # it ended while being read
+    return total / 1024
+
+
+def test_ten_megabytes_of_tiny_rows_are_refused_whole_even_after_a_kill_mid_read(
+    app_factory, slack_api, esms
+):
+    app = app_factory(JOB_LEASE_SECONDS="2")
+    tiny = b"sdt\n" + b"0901234567\n" * 950_000  # 10.45 MB of rows, just under Slack's 10 MiB
+    upload = slack_api.add_file("tiny.csv", tiny)
+    slack_api.delay[DOWNLOAD] = 4.0  # long enough for the process to die while reading it
+    submit_campaign(app, upload, text="Chào")
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+    time.sleep(1.5)
+    app.kill()
+    slack_api.delay[DOWNLOAD] = 0.0
+    app.start()
+    before, peak, done = group_rss_mb(app.process.pid), [0.0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], group_rss_mb(app.process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        wait_for(lambda: "950000 rows" in thread(slack_api, parent), timeout=60)
+    finally:
+        done.set()
+        sampler.join()
+    assert "at most 10000" in thread(slack_api, parent) and "Nothing was sent" in thread(
+        slack_api, parent
+    )
+    assert peak[0] - before < 50, (before, peak[0])
+    assert _with(slack_api, parent, "campaign_start") is None  # no Start button
+    assert requests.get(app.base_url + "/healthz", timeout=5).ok
+    assert esms.submissions == []
+
+
+def test_a_file_whose_read_kills_the_app_three_times_is_given_up_with_a_sentence(
+    app_factory, slack_api, esms, tmp_path
+):
+    app = app_factory(JOB_LEASE_SECONDS="1")
+    slack_api.delay[DOWNLOAD] = 30.0  # each process dies while it reads the file
+    submit_campaign(app, slack_api.add_file("deadly.csv", sheet(3)))
+    parent = wait_for(lambda: slack_api.parents("C0001"))[0]
+
+    def crashes() -> int | None:
+        with closing(sqlite3.connect(tmp_path / "app.db", timeout=5)) as db:
+            row = db.execute(
+                "SELECT crashes, state FROM jobs WHERE kind = 'read_campaign'"
+            ).fetchone()
+        return row[0] if row and row[1] == "running" else None
+
+    wait_for(lambda: crashes() == 0, timeout=15)
+    for crashed in range(1, 4):
+        app.kill()
+        app.start()
+        if crashed < 3:
+            wait_for(lambda n=crashed: crashes() == n, timeout=15)  # taken over, reading again
+    wait_for(lambda: "stopped 3 times" in thread(slack_api, parent), timeout=20)
+    assert "Nothing was sent" in thread(slack_api, parent)
+    assert esms.submissions == [] and slack_api.downloads == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.campaign import fill, placeholders, plan_campaign
 from bot.core.message import ViberMessage
-from bot.core.spreadsheet import read_sheet
+from bot.core.spreadsheet import TooManyRows, read_sheet
 
 MESSAGE = ViberMessage(
     text="Chào {Tên}, đơn {Mã đơn} đã sẵn sàng",
@@ -14,7 +16,7 @@ MESSAGE = ViberMessage(
 
 
 def plan(text: str, message: ViberMessage = MESSAGE, max_rows: int = 10_000):
-    return plan_campaign(read_sheet(text.encode()), message, max_rows)
+    return plan_campaign(read_sheet(text.encode(), max_rows), message, max_rows)
 
 
 def test_placeholders_are_read_as_header_keys():
@@ -52,11 +54,12 @@ def test_a_placeholder_that_names_no_column_stops_the_campaign():
     assert not planned.ok and planned.unknown == ("ho",)
 
 
-def test_rows_beyond_the_limit_are_counted_not_sent():
+def test_a_file_past_the_limit_is_refused_whole_with_how_many_rows_it_has():
     rows = "".join(f"09{i:08d},x\n" for i in range(5))
-    planned = plan("phone,ten\n" + rows, ViberMessage(text="Hi {ten}"), max_rows=3)
-    assert len(planned.rows) == 3 and planned.read == 5
-    assert planned.invalid[-1][0] == 5 and "2 rows more" in planned.invalid[-1][1]
+    with pytest.raises(TooManyRows) as refused:
+        plan("phone,ten\n" + rows, ViberMessage(text="Hi {ten}"), max_rows=3)
+    assert (refused.value.seen, refused.value.limit) == (5, 3)
+    assert len(plan("phone,ten\n" + rows, max_rows=5).rows) == 5  # at the limit: read
 
 
 def test_a_row_whose_message_breaks_a_rule_is_invalid():

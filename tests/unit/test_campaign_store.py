@@ -43,7 +43,7 @@ def campaign(store: Store, count: int, *, category: str = Category.CARE) -> str:
     )
     store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
     sheet = "Số điện thoại,Tên\n" + "".join(f"09{i:08d},Khách {i}\n" for i in range(count))
-    plan = plan_campaign(read_sheet(sheet.encode()), ViberMessage(text="Chào {Tên}"), count)
+    plan = plan_campaign(read_sheet(sheet.encode(), 10_000), ViberMessage(text="Chào {Tên}"), count)
     assert store.campaigns.save_plan(send_id, plan, plan.invalid)
     return send_id
 

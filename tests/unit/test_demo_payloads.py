@@ -1056,7 +1056,7 @@ def test_start_on_a_campaigns_parent_reaches_the_app(
     )
     [send] = store.sends.by_user("U0LINH", 10)
     message = ViberMessage(text=stories.CAMPAIGN_TEXT)
-    plan = plan_campaign(read_sheet(examples()[0].content), message, 100)
+    plan = plan_campaign(read_sheet(examples()[0].content, 10_000), message, 100)
     assert store.campaigns.save_plan(send.id, plan, plan.invalid)
     campaign = store.campaigns.get(send.id)
     assert campaign is not None and campaign.state == CampaignState.PREVIEW

@@ -178,7 +178,7 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
     writer.writerow(["Số điện thoại", "Tên"])
     for index, phone in enumerate(p.strip() for p in phones.split(",")):
         writer.writerow([phone, f"Khách {index}"])
-    plan = plan_campaign(read_sheet(sheet.getvalue().encode()), send.message)
+    plan = plan_campaign(read_sheet(sheet.getvalue().encode(), 10_000), send.message)
     assert world.store.campaigns.save_plan(send.id, plan, plan.invalid)
     approvers = PeopleList(Mock(), world.settings.approvers)
     start = {"user": {"id": user}}

@@ -303,7 +303,7 @@ def test_a_hold_schedules_an_untouched_send_for_the_opening(store):
 
 
 def test_a_vietnamese_excel_file_with_a_bom_and_semicolons_is_read():
-    sheet = read_sheet("\ufeffSố Điện Thoại;Tên khách\n0901234567;Lan\n\n".encode())
+    sheet = read_sheet("\ufeffSố Điện Thoại;Tên khách\n0901234567;Lan\n\n".encode(), 10)
     assert sheet.headers == ("so_dien_thoai", "ten_khach")
     assert phone_column(sheet) == "so_dien_thoai"
     assert sheet.rows == ({"so_dien_thoai": "0901234567", "ten_khach": "Lan"},)
@@ -316,11 +316,14 @@ def test_a_vietnamese_excel_file_with_a_bom_and_semicolons_is_read():
         ("tên\nLan\n".encode(), "no phone column"),
         (b"\xff\xfe\x00p", "not UTF-8"),
         (b"phone,phone\n1,2\n", "header of its own"),
+        (b" , \n,,\n , \n", "empty"),  # cells, every one of them blank
+        (b"phone\n" + b"0901234567\n" * 11, "11 rows; at most 10"),
+        (b"phone\n0901234567\n\xff\n", "not UTF-8"),  # past the first kilobytes too
     ],
 )
 def test_unreadable_spreadsheets_say_why(data, problem):
     with pytest.raises(SheetError, match=problem):
-        phone_column(read_sheet(data))
+        phone_column(read_sheet(data, 10))
 
 
 def test_the_rest_of_a_held_marketing_send_can_be_cancelled(store):

@@ -271,7 +271,7 @@ def campaign_rows(store, phones, text="Chào {Tên}, đơn của bạn đã sẵ
     )
     sheet = "Số điện thoại,Tên\n" + "".join(f"{p},Khách {i}\n" for i, p in enumerate(phones))
     store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
-    plan = plan_campaign(read_sheet(sheet.encode()), ViberMessage(text=text))
+    plan = plan_campaign(read_sheet(sheet.encode(), 10_000), ViberMessage(text=text))
     assert store.campaigns.save_plan(send_id, plan, plan.invalid)
     return send_id, store.sends.recipients(send_id)
 

@@ -137,6 +137,7 @@ DEFAULTS = {
     ("sends", "campaign"): 0,
     ("templates", "category"): "care",
     ("recipients", "channel"): "viber",
+    ("jobs", "crashes"): 0,
 }
 
 
@@ -289,5 +290,20 @@ def test_version_17_keeps_unreported_outcomes_to_be_told_in_parts(database_url):
         assert posted == {"seq": 1, "state": "posted", "ts": "1700000000.000200", "refusal": None}
         [row] = store.db.fetch_all("SELECT text, blocks FROM thread_replies WHERE seq = 1")
         assert (row["text"], row["blocks"]) == (None, None)  # what it said is in Slack only
+    finally:
+        store.close()
+
+
+def test_version_18_counts_no_crash_for_a_job_written_before(database_url):
+    with schema_up_to(17):
+        db = open_database(database_url)
+        assert db.migrate() == 17
+        new_send(Store(db))  # its parent's job, queued
+        db.close()
+    store = Store.open(database_url)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        job = store.jobs.claim()
+        assert (job.kind, job.attempts, job.crashes) == (JobKind.POST_PARENT, 1, 0)
     finally:
         store.close()

@@ -208,7 +208,7 @@ def give_up_reading_the_campaign_file(world):
     send_id = campaign(store, slack_api)
     run_all(store, worker)
     assert store.campaigns.get(send_id).state == "unreadable"
-    assert "could not be downloaded" in store.campaigns.get(send_id).problem
+    assert "could not be read" in store.campaigns.get(send_id).problem
     assert esms.submissions == []
     return send_id
 
@@ -380,3 +380,43 @@ def test_outcomes_too_many_for_one_message_go_in_parts_each_posted_once_across_r
     assert [r["state"] for r in store.replies.posted(send_id)] == ["posted"] * len(replies)
     assert [r["ts"] for r in store.replies.posted(send_id)] == [r.ts for r in replies]
     assert store.jobs.pending() == 0
+
+
+def test_a_job_whose_process_dies_each_time_gives_up_after_the_crashes_allowed(world):
+    """Three processes died holding the file's read (its lease ran out each time): the next
+    one gives it up through the read's own way, with a sentence, and sends nothing."""
+    store, worker, slack_api, esms = world
+    send_id = campaign(store, slack_api)
+    while (job := store.jobs.claim()) and job.kind != JobKind.READ_CAMPAIGN:
+        worker._run(job)  # the parent, posted as usual
+    for crashes in range(1, worker.max_crashes + 1):
+        with store.db.transaction() as conn:  # its holder died: the lease runs out
+            conn.execute("UPDATE jobs SET lease_until = 0 WHERE id = ?", (job.id,))
+        job = store.jobs.claim()
+        assert (job.kind, job.crashes) == (JobKind.READ_CAMPAIGN, crashes)
+    worker._run(job)
+    problem = store.campaigns.get(send_id).problem
+    assert store.campaigns.get(send_id).state == "unreadable"
+    assert f"stopped {worker.max_crashes} times" in problem and "Nothing was sent" in problem
+    run_all(store, worker)  # the thread says so
+    assert slack_api.downloads == [] and esms.submissions == [] and store.jobs.pending() == 0
+    (parent,) = slack_api.parents()
+    assert any(
+        "stopped 3 times" in block_text(m.blocks) + m.text for m in slack_api.replies(parent.ts)
+    )
+
+
+def test_a_job_taken_over_once_runs_again(world):
+    store, worker, slack_api, _ = world
+    send_id = campaign(store, slack_api)
+    run_all(store, worker)
+    store.campaigns.report_again(send_id)
+    job = store.jobs.claim()
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE jobs SET lease_until = 0 WHERE id = ?", (job.id,))
+    taken = store.jobs.claim()
+    assert (taken.id, taken.crashes) == (job.id, 1)
+    worker._run(taken)
+    assert store.jobs.pending() == 0
+    (parent,) = slack_api.parents()
+    assert any(m.files for m in slack_api.replies(parent.ts))  # the report, uploaded
