@@ -73,6 +73,8 @@ class Settings:
     retry_base_seconds: float = 2.0
     job_lease_seconds: float = 8.0
     job_max_crashes: int = 3
+    job_retention_hours: float = 24.0
+    callback_retention_days: float = 14.0
     log_level: str = "INFO"
     language: str = "en"
     outreach: Outreach = field(default_factory=Outreach)
@@ -241,6 +243,8 @@ def load_settings(
         retry_base_seconds=env.number("RETRY_BASE_SECONDS"),
         job_lease_seconds=env.number("JOB_LEASE_SECONDS"),
         job_max_crashes=int(env.number("JOB_MAX_CRASHES")),
+        job_retention_hours=env.number("JOB_RETENTION_HOURS"),
+        callback_retention_days=env.number("CALLBACK_RETENTION_DAYS"),
         log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, normalize=str.upper),
         language=env.choice("LANGUAGE", "en", LANGUAGES, normalize=str.lower),
         outreach=load_outreach(env, _PEOPLE, template_admins),

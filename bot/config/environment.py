@@ -29,6 +29,9 @@ NUMBERS: dict[str, tuple[float, float, float, bool]] = {
     "JOB_LEASE_SECONDS": (8.0, 1, 600, False),
     # Times a job's process died while running it (its lease was taken over) before it gives up.
     "JOB_MAX_CRASHES": (3, 1, 100, True),
+    # Then finished jobs and expired leases are deleted; callbacks after their own window.
+    "JOB_RETENTION_HOURS": (24.0, 1, 720, False),
+    "CALLBACK_RETENTION_DAYS": (14.0, 1, 365, False),
     "SMS_FALLBACK_AFTER_MINUTES": (0, 0, 7 * 24 * 60, False),  # 0: off; eSMS keeps 7 days
     "MARKETING_DAILY_CAP": (3, 1, 100, True),  # Decree 91/2020 allows 3; `check` warns above
     "ESMS_MAX_PER_SECOND": (10.0, 0.1, 1000, False),  # every call that sends, all processes

@@ -24,6 +24,7 @@ from bot.store.leases import Leases
 from bot.store.marketing import MarketingCap
 from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
+from bot.store.pruning import Pruning
 from bot.store.replies import Replies
 from bot.store.sends import Sends
 from bot.store.steps import Steps
@@ -52,6 +53,7 @@ class Store:
         self.jobs = Jobs(database, self.holder, job_lease_seconds)
         self.leases = Leases(database)
         self.privacy = Privacy(database)
+        self.pruning = Pruning(database)
         self.optouts = OptOuts(database)
         self.fallbacks = Fallbacks(database)
         self.marketing_cap = MarketingCap(database)

@@ -15,8 +15,9 @@ from typing import Protocol
 
 from bot.core.delivery import State
 from bot.core.model import Approval, Channel, JobKind, JobState, ThreadState
-from bot.db import Database, schema
+from bot.db import Database, schema, tallies
 from bot.metrics.figures import Figures, Health
+from bot.store.pruning import CALLBACKS_PRUNED, GIVE_UPS_PRUNED, RETRIES_PRUNED
 
 log = logging.getLogger(__name__)
 
@@ -107,50 +108,57 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
     when no row has it), so that a series never vanishes."""
     now = time.time() if now is None else now
     _ensure_counters(db)
+    counted = tallies.read(
+        [
+            (row["name"], row["n"])
+            for row in db.fetch_all("SELECT name, SUM(value) AS n FROM tallies GROUP BY name")
+        ]
+    )
     sends = dict.fromkeys(ThreadState, 0)
     awaiting_approval = 0
-    for row in db.fetch_all(
-        "SELECT thread_state, approval, COUNT(*) AS n FROM sends GROUP BY thread_state, approval"
-    ):
-        sends[row["thread_state"]] = sends.get(row["thread_state"], 0) + row["n"]
-        if row["approval"] == Approval.PENDING:
-            awaiting_approval += row["n"]
+    for (thread_state, approval), n in counted.get("sends", {}).items():
+        sends[thread_state] = sends.get(thread_state, 0) + n
+        if approval == Approval.PENDING:
+            awaiting_approval += n
     recipients = {(channel.value, state.value): 0 for channel in Channel for state in State}
     results = {(channel.value, ACCEPTED_CODE): 0 for channel in Channel}
-    for row in db.fetch_all(
-        """SELECT channel, state, error_code, COUNT(*) AS n FROM recipients
-           GROUP BY channel, state, error_code"""
-    ):
-        key = (row["channel"], row["state"])
-        recipients[key] = recipients.get(key, 0) + row["n"]
-        code = _result_code(row["state"], row["error_code"])
+    for (channel, state, error_code), n in counted.get("recipients", {}).items():
+        recipients[(channel, state)] = recipients.get((channel, state), 0) + n
+        code = _result_code(state, int(error_code) if error_code else None)
         if code is not None:
-            results[(row["channel"], code)] = results.get((row["channel"], code), 0) + row["n"]
+            results[(channel, code)] = results.get((channel, code), 0) + n
     callbacks = dict.fromkeys(_OUTCOMES.values(), 0)
-    for row in db.fetch_all("SELECT outcome, COUNT(*) AS n FROM callbacks GROUP BY outcome"):
-        outcome = _OUTCOMES.get(row["outcome"], str(row["outcome"]))
-        callbacks[outcome] = callbacks.get(outcome, 0) + row["n"]
+    for (raw,), n in counted.get("callbacks", {}).items():
+        outcome = _OUTCOMES.get(raw, raw)
+        callbacks[outcome] = callbacks.get(outcome, 0) + n
     jobs = {(kind.value, state.value): 0 for kind in JobKind for state in JobState}
     retries, give_ups = dict.fromkeys(JobKind, 0), dict.fromkeys(JobKind, 0)
-    # A retry is an attempt after a job's first: a queued job's attempts so far each ended in
-    # one; a running, done or failed job's first attempt did not. (A wait set by Slack's
-    # Retry-After or by a rule, such as a paused campaign, gives its attempt back: not counted.)
-    for row in db.fetch_all(
-        f"""SELECT kind, state, COUNT(*) AS n, SUM(CASE WHEN state = '{JobState.QUEUED}'
-                THEN attempts WHEN attempts > 1 THEN attempts - 1 ELSE 0 END) AS retries
-            FROM jobs GROUP BY kind, state"""
-    ):
-        kind = row["kind"]
-        jobs[(kind, row["state"])] = row["n"]
-        retries[kind] = retries.get(kind, 0) + int(row["retries"] or 0)
-        if row["state"] == JobState.FAILED:
-            give_ups[kind] = give_ups.get(kind, 0) + row["n"]
+    for (kind, state), n in counted.get("jobs", {}).items():
+        jobs[(kind, state)] = n
+        if state == JobState.FAILED:
+            give_ups[kind] = give_ups.get(kind, 0) + n
+    # (A wait set by Slack's Retry-After or by a rule, such as a paused campaign, gives its
+    # attempt back: not a retry.)
+    for (kind,), n in counted.get("job_retries", {}).items():
+        retries[kind] = retries.get(kind, 0) + n
     decisions = dict.fromkeys(
         (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED, Approval.WITHDRAWN), 0
     )
-    for row in db.fetch_all("SELECT action, COUNT(*) AS n FROM approval_events GROUP BY action"):
-        decisions[row["action"]] = row["n"]
+    for (action,), n in counted.get("decisions", {}).items():
+        decisions[action] = n
     counters = {row["name"]: row["value"] for row in db.fetch_all("SELECT * FROM counters")}
+    # What pruned rows counted before they were deleted (bot.store.pruning).
+    for name, value in counters.items():
+        if name.startswith(RETRIES_PRUNED):
+            kind = name.removeprefix(RETRIES_PRUNED)
+            retries[kind] = retries.get(kind, 0) + int(value)
+        elif name.startswith(GIVE_UPS_PRUNED):
+            kind = name.removeprefix(GIVE_UPS_PRUNED)
+            give_ups[kind] = give_ups.get(kind, 0) + int(value)
+        elif name.startswith(CALLBACKS_PRUNED):
+            raw = name.removeprefix(CALLBACKS_PRUNED)
+            outcome = _OUTCOMES.get(raw, raw)
+            callbacks[outcome] = callbacks.get(outcome, 0) + int(value)
     duties = {
         row["name"]: bool(row["held"])
         for row in db.fetch_all(

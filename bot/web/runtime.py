@@ -23,8 +23,10 @@ from bot.jobs.tasks import Tasks
 from bot.slack.app import build_bolt_app
 from bot.slack.people import People
 from bot.store import Store
+from bot.store.pruning import Pruned, cutoffs
 
 STEP_POLL_SECONDS = 1.0
+PRUNE_SECONDS = 600.0  # finished jobs, old leases and callbacks deleted this often
 
 
 @dataclass
@@ -89,6 +91,12 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         (settings.status_poll_seconds, reconciler.run_once),
         (min(300.0, preview_seconds / 4), expire_previews),
     ]
+
+    def prune() -> Pruned:
+        before = cutoffs(settings.job_retention_hours, settings.callback_retention_days)
+        return store.pruning.run(**before)
+
+    periodic.append((PRUNE_SECONDS, prune))
     # Workflow Builder step runs end where their send's outcome is seen, on any process.
     periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))
     if minutes := settings.outreach.sms_fallback_after_minutes:
