@@ -16,6 +16,7 @@ from bot.core.csv_cells import csv_bytes
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
+from bot.core.message import ViberMessage
 from bot.core.model import Campaign, CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
 from bot.jobs.campaign_report import campaign_report_csv
@@ -99,13 +100,16 @@ class CampaignTasks:
         return data
 
     def _skip_opted_out(self, send_id: str) -> None:
-        recipients = self.store.sends.recipients(send_id)
-        found = self.store.optouts.among(r.phone for r in recipients)
-        for recipient in recipients:
-            if opt_out := found.get(recipient.phone):
-                reason = opt_out.reason or _("skip.no_reason")
-                detail = _("skip.opted_out", day=vietnam_day(opt_out.added_at), reason=reason)
-                self.store.deliveries.skip(recipient.id, detail)
+        # In batches: never every row in memory, never more parameters than PostgreSQL takes.
+        for recipients in self.store.campaigns.rows(send_id):
+            found = self.store.optouts.among(r.phone for r in recipients)
+            for recipient in recipients:
+                if opt_out := found.get(recipient.phone):
+                    reason = opt_out.reason or _("skip.no_reason")
+                    day = vietnam_day(opt_out.added_at)
+                    self.store.deliveries.skip(
+                        recipient.id, _("skip.opted_out", day=day, reason=reason)
+                    )
 
     # -- the thread --------------------------------------------------------------------------
 
@@ -165,19 +169,18 @@ class CampaignTasks:
         return True
 
     def _post_preview(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> None:
-        recipients = self.store.sends.recipients(send.id)
-        over_cap = 0
-        if send.category == Category.MARKETING:
-            cap = self.settings.outreach.marketing_daily_cap
-            full = self.store.marketing_cap.full(
-                [r.phone for r in recipients], cap, DAILY_WINDOW_SECONDS
-            )
-            over_cap = sum(r.phone in full for r in recipients)
-        samples = [(r.phone, r.message_in(send)) for r in recipients[:SAMPLES]]
+        total = over_cap = 0
+        samples: list[tuple[str, ViberMessage]] = []
+        cap = self.settings.outreach.marketing_daily_cap
+        for recipients in self.store.campaigns.rows(send.id):  # a batch at a time
+            total += len(recipients)
+            samples += [(r.phone, r.message_in(send)) for r in recipients[: SAMPLES - len(samples)]]
+            if send.category == Category.MARKETING:
+                phones = [r.phone for r in recipients]
+                full = self.store.marketing_cap.full(phones, cap, DAILY_WINDOW_SECONDS)
+                over_cap += sum(phone in full for phone in phones)
         price = self.store.deliveries.average_price()
-        text = preview_reply(
-            campaign, len(recipients), counts.get("skipped", 0), over_cap, samples, price
-        )
+        text = preview_reply(campaign, total, counts.get("skipped", 0), over_cap, samples, price)
         self._reply(send, text)
 
     def _upload_invalid(self, send: Send, campaign: Campaign) -> None:

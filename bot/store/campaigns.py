@@ -21,6 +21,8 @@ EXPIRED = "expired"  # a preview nobody started in CAMPAIGN_PREVIEW_HOURS
 FAR_FUTURE = 10 * 365 * 86400.0  # a paused campaign's submissions wait "for ever" (until Resume)
 _FINAL = tuple(FINAL_STATES)
 
+ROWS_BATCH = 1000  # recipients read at a time from a campaign
+
 
 def set_state(conn: Connection, send_id: str, state: str, **columns: object) -> None:
     names = ", ".join(f"{name} = ?" for name in columns)
@@ -250,8 +252,10 @@ class Campaigns:
             for row in rows
         }
 
-    def rows(self, send_id: str, batch: int = 1000) -> Iterator[list]:
-        """The recipients in batches, in file order, for the report (never all in memory)."""
+    def rows(self, send_id: str, batch: int | None = None) -> Iterator[list]:
+        """The recipients in batches, in file order (never all in memory, never more than a
+        batch of parameters bound by whoever reads them)."""
+        batch = batch or ROWS_BATCH
         last = -1
         while True:
             found = self.db.fetch_all(

@@ -420,3 +420,19 @@ def test_a_job_taken_over_once_runs_again(world):
     assert store.jobs.pending() == 0
     (parent,) = slack_api.parents()
     assert any(m.files for m in slack_api.replies(parent.ts))  # the report, uploaded
+
+
+def test_a_campaign_is_previewed_and_its_opt_outs_skipped_a_batch_at_a_time(world, monkeypatch):
+    monkeypatch.setattr("bot.store.campaigns.ROWS_BATCH", 2)
+    store, worker, slack_api, esms = world
+    for number in (1, 4, 6):
+        store.optouts.add(f"09{number:08d}", "U0ADMIN", "asked")
+    content = "phone,ten\n" + "".join(f"09{n:08d},Khách {n}\n" for n in range(7))
+    send_id = campaign(store, slack_api, content.encode())
+    run_all(store, worker)
+    states = [r.state for r in store.sends.recipients(send_id)]
+    assert states.count(State.SKIPPED) == 3 and states.count(State.QUEUED) == 4
+    (parent,) = slack_api.parents()
+    preview = next(m.text for m in slack_api.replies(parent.ts) if "Preview" in m.text)
+    assert "7 rows read: 7 valid" in preview and "*4 to send*" in preview, preview
+    assert esms.submissions == []
