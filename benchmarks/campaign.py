@@ -37,6 +37,7 @@ from benchmarks.campaign_drive import (
     callback_all,
     job_threads,
     press,
+    row_phone,
     say,
     sheet,
     submit_campaign,
@@ -65,6 +66,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
         JOB_THREADS=str(threads),
         ESMS_TIMEOUT_SECONDS=f"{max(5.0, 10 * args.esms_delay):g}",
         JOB_LEASE_SECONDS=f"{10 * args.esms_delay + 30:g}",
+        CAMPAIGN_MAX_ROWS=str(max(10_000, args.rows)),
     )
     assert app.process is not None
     memory = Memory(app.process.pid).start()
@@ -73,6 +75,14 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
         drive(app, args.agents, 4 * args.agents)  # warm-up
         idle = Agents(app, args.agents, args.agent_pause).run_for(args.idle_seconds)
 
+        if args.opt_outs:  # every n-th row's number asked not to be messaged
+            opted = Store.open(url)
+            try:
+                step = max(1, args.rows // args.opt_outs)
+                numbers = [(row_phone(i), "benchmark") for i in range(0, args.rows, step)]
+                opted.optouts.add_many(numbers[: args.opt_outs], "bench")
+            finally:
+                opted.close()
         content = sheet(args.rows)
         upload = slack.add_file("khach-hang-thang-12.csv", content)
         say(f"submitting a campaign of {args.rows} rows ({len(content) / 1e6:.2f} MB)")
@@ -106,7 +116,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
 
         sending_timeout = args.rows / args.rate * 1.5 + 60
         deadline, last_report = time.monotonic() + sending_timeout, 0.0
-        while len({s.phones[0] for s in accepted_rows(esms)}) < args.rows:
+        while len({s.phones[0] for s in accepted_rows(esms)}) < args.rows - args.opt_outs:
             if time.monotonic() > deadline:
                 result.problems.append("not every row was accepted in time")
                 break
@@ -195,6 +205,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=50.0, help="ESMS_MAX_PER_SECOND")
     parser.add_argument("--esms-delay", type=float, default=0.2)
+    parser.add_argument("--opt-outs", type=int, default=0, help="rows whose number opted out")
     parser.add_argument("--agents", type=int, default=4)
     parser.add_argument("--agent-pause", type=float, default=2.0, help="seconds between rounds")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="the idle baseline")

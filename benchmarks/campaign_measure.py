@@ -269,12 +269,13 @@ def add_outcome_figures(result: Run, seen: Observations, args: argparse.Namespac
     """6. callbacks, rows final, duplicates; lost or duplicated work goes to the problems too."""
     statuses = seen.statuses
     ok = sum(status == 200 for status in statuses)
+    sent = args.rows - args.opt_outs  # an opted-out row is skipped, never sent
     result.add(
         "callbacks answered 200",
         f"{ok}/{len(statuses)} in {seen.callbacks_s:.1f} s "
         f"({len(statuses) / seen.callbacks_s:.0f}/s)",
-        f"{args.rows}/{args.rows}",
-        ok == len(statuses) == args.rows,
+        f"{sent}/{sent}",
+        ok == len(statuses) == sent,
     )
     result.add("first callback → report in the thread", f"{seen.finished_s:.1f} s", "", None)
     final = sum(n for state, n in seen.counts.items() if state in FINAL_STATES)
@@ -291,7 +292,9 @@ def add_outcome_figures(result: Run, seen: Observations, args: argparse.Namespac
     phones = Counter(s.phones[0] for s in seen.rows_accepted)
     duplicates = sum(n - 1 for n in phones.values() if n > 1)
     result.add("duplicates (phones accepted twice)", str(duplicates), "0", duplicates == 0)
-    if ok != args.rows or final != args.rows or duplicates or len(phones) != args.rows:
+    skipped = seen.counts.get("skipped", 0)
+    result.add("opted-out rows skipped", f"{skipped}", f"{args.opt_outs}", skipped == args.opt_outs)
+    if ok != sent or final != args.rows or duplicates or len(phones) != sent:
         result.problems.append(
             f"{len(phones)} phones accepted, {ok} callbacks taken, {final} final, "
             f"{duplicates} duplicates"

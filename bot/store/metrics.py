@@ -108,12 +108,7 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
     when no row has it), so that a series never vanishes."""
     now = time.time() if now is None else now
     _ensure_counters(db)
-    counted = tallies.read(
-        [
-            (row["name"], row["n"])
-            for row in db.fetch_all("SELECT name, SUM(value) AS n FROM tallies GROUP BY name")
-        ]
-    )
+    counted = tallies.read(db)
     sends = dict.fromkeys(ThreadState, 0)
     awaiting_approval = 0
     for (thread_state, approval), n in counted.get("sends", {}).items():

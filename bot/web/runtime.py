@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.config.logs import ContextExecutor
 from bot.core import i18n
+from bot.db import tallies
 from bot.esms.client import EsmsClient
 from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, SharedPacer
@@ -27,6 +28,7 @@ from bot.store.pruning import Pruned, cutoffs
 
 STEP_POLL_SECONDS = 1.0
 PRUNE_SECONDS = 600.0  # finished jobs, old leases and callbacks deleted this often
+FOLD_SECONDS = 5.0  # the counts /metrics reads are gathered this often
 
 
 @dataclass
@@ -97,6 +99,11 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         return store.pruning.run(**before)
 
     periodic.append((PRUNE_SECONDS, prune))
+
+    def fold_tallies() -> int:
+        return tallies.fold(store.db)
+
+    periodic.append((FOLD_SECONDS, fold_tallies))
     # Workflow Builder step runs end where their send's outcome is seen, on any process.
     periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))
     if minutes := settings.outreach.sms_fallback_after_minutes:
