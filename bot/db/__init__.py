@@ -6,16 +6,18 @@ apply, is in `bot.db.schema`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from bot.core.database_url import SQLITE_PREFIX, url_problem
 
-SCHEMA_VERSION = 20  # the last of bot.db.schema.MIGRATIONS
+SCHEMA_VERSION = 21  # the last of bot.db.schema.MIGRATIONS
 # The tables that hold the app's data, parents before children, each with its one-column
 # primary key. (Leases are not data: they say which process runs a periodic duty now, and
 # when each channel may next be posted to.)
+JOBS_CHANNEL = "viber_jobs"  # PostgreSQL notifies it when work is stored for the runners
 TABLES = {
     "sends": "id",
     "campaigns": "send_id",
@@ -74,6 +76,11 @@ class Database(Protocol):
     def migrate(self) -> int: ...
 
     def ping(self) -> bool: ...
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """Call `wake` whenever another process stores work for the job runners, until `stop`
+        is set (PostgreSQL: LISTEN; SQLite returns at once: one process polls its file)."""
+        ...
 
     def close(self) -> None: ...
 

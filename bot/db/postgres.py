@@ -4,10 +4,11 @@ then changes, and the schema of `bot.db.schema`, as SQLite has it."""
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,9 +17,13 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.core.database_url import redact_url
-from bot.db import Connection, DatabaseError, Row, schema
+from bot.db import JOBS_CHANNEL, Connection, DatabaseError, Row, schema
+
+log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 10
+LISTEN_CHECK_SECONDS = 1.0  # how often a listener looks whether it should stop
+RELISTEN_SECONDS = 5.0
 IDLE_CHECK_SECONDS = 2.0
 # Taken by `migrate` so that processes starting together upgrade the schema once.
 _MIGRATION_LOCK = 0x7669_6265_72  # "viber"
@@ -112,6 +117,23 @@ class PostgresDatabase:
                 return conn.execute("SELECT 1 AS ok").fetchone() is not None
         except (psycopg.Error, PoolTimeout, OSError):
             return False
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """LISTEN on a connection of its own (outside the pool: it waits for ever), calling
+        `wake` at each notification; a lost connection is opened again a few seconds later
+        (the runners' polling covers the gap)."""
+        while not stop.is_set():
+            try:
+                with psycopg.connect(
+                    self._conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT_SECONDS
+                ) as conn:
+                    conn.execute(f"LISTEN {JOBS_CHANNEL}")
+                    while not stop.is_set():
+                        for _ in conn.notifies(timeout=LISTEN_CHECK_SECONDS):
+                            wake()
+            except (psycopg.Error, OSError) as error:
+                log.warning("LISTEN %s lost: %s", JOBS_CHANNEL, _first_line(error))
+                stop.wait(RELISTEN_SECONDS)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 
-from bot.db import SCHEMA_VERSION, Connection, tallies
+from bot.db import JOBS_CHANNEL, SCHEMA_VERSION, Connection, tallies
 
 DIALECTS: dict[str, dict[str, str]] = {
     "sqlite": {"id": "INTEGER PRIMARY KEY", "bigint": "INTEGER", "real": "REAL"},
@@ -213,6 +213,20 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
     # /metrics reads running counts kept by triggers (bot.db.tallies), never whole tables.
     # Triggers are the one place where the two databases' words differ too much to share.
     20: {kind: tuple(tallies.statements(kind)) for kind in DIALECTS},
+    # PostgreSQL wakes the job runners of every process when work is stored or a job ends
+    # (its successor in line may run): they LISTEN instead of waiting for their next poll.
+    21: {
+        "sqlite": (),
+        "postgres": (
+            f"""CREATE FUNCTION notify_jobs() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_notify('{JOBS_CHANNEL}', ''); RETURN NULL; END $$""",
+            """CREATE TRIGGER notify_jobs_new AFTER INSERT ON jobs
+                FOR EACH STATEMENT EXECUTE FUNCTION notify_jobs()""",
+            """CREATE TRIGGER notify_jobs_moved AFTER UPDATE OF state ON jobs FOR EACH ROW
+                WHEN (NEW.state <> 'running' AND OLD.state IS DISTINCT FROM NEW.state)
+                EXECUTE FUNCTION notify_jobs()""",
+        ),
+    },
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -78,6 +78,9 @@ class SqliteDatabase:
             return self.fetch_one("SELECT 1 AS ok") is not None
         except sqlite3.Error:
             return False
+
+    def listen(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        """Nothing to hear: one process owns an SQLite file, and wakes its own runners."""
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

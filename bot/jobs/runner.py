@@ -24,6 +24,8 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 IDLE_POLL_SECONDS = 0.5
+# On PostgreSQL the database wakes the runners (LISTEN/NOTIFY); polling is then the safety net.
+LISTENING_POLL_SECONDS = 2.0
 # How often a running job's lease is renewed, at most: several beats fit in one lease.
 HEARTBEAT_SECONDS = 2.0
 HEARTBEATS_PER_LEASE = 4
@@ -77,6 +79,9 @@ class Worker:
             self._spawn(self._loop, f"worker-{index}")
         for interval, duty in self.periodic:
             self._spawn(lambda i=interval, d=duty: self._every(i, d), f"periodic-{duty.__name__}")
+        if self.store.db.kind == "postgres":  # not joined on stop: it ends within a second
+            listener = lambda: self.store.db.listen(self.wake, self._stop)  # noqa: E731
+            threading.Thread(target=listener, name="listen", daemon=True).start()
         # Not joined on stop: it beats until the last running job or duty ends, so one still
         # finishing after the stop keeps its lease.
         threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True).start()
@@ -172,11 +177,8 @@ class Worker:
             # its thread: a finishing job wakes the threads, so polling for it would only spin.
             due = self.store.jobs.next_due()
             now = time.time()
-            pause = (
-                IDLE_POLL_SECONDS
-                if due is None or due <= now
-                else min(IDLE_POLL_SECONDS, max(0.02, due - now))
-            )
+            idle = LISTENING_POLL_SECONDS if self.store.db.kind == "postgres" else IDLE_POLL_SECONDS
+            pause = idle if due is None or due <= now else min(idle, max(0.02, due - now))
             self._wake.wait(pause)
             self._wake.clear()
 
