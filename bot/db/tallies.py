@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from bot.db import Database
 
 FOLD_ROWS = 10_000  # deltas folded per transaction
+# The last delta folded: a reader reads the deltas after it from the index, never the pages of
+# those folded and deleted (PostgreSQL keeps them until it vacuums). A delta written by a
+# transaction still open at a fold, with a lower id, is read from the next fold on.
+FOLDED = "#folded"
 FOLD_BATCHES = 50  # per fold: a backlog is worked through over several
 
 
@@ -129,11 +133,18 @@ def fold(db: Database) -> int:
             rows = conn.execute(
                 f"""DELETE FROM tally_deltas WHERE id IN (
                         SELECT id FROM tally_deltas ORDER BY id LIMIT {FOLD_ROWS})
-                    RETURNING name, value"""
+                    RETURNING id, name, value"""
             ).fetchall()
             sums: dict[str, int] = {}
             for row in rows:
                 sums[row["name"]] = sums.get(row["name"], 0) + int(row["value"])
+            if rows:  # readers look at the deltas after it only (see `read`)
+                conn.execute(
+                    """INSERT INTO tallies (name, value) VALUES (?, ?) ON CONFLICT (name)
+                       DO UPDATE SET value = CASE WHEN excluded.value > tallies.value
+                           THEN excluded.value ELSE tallies.value END""",
+                    (FOLDED, max(int(row["id"]) for row in rows)),
+                )
             conn.executemany(
                 """INSERT INTO tallies (name, value) VALUES (?, ?) ON CONFLICT (name)
                    DO UPDATE SET value = tallies.value + excluded.value""",
@@ -149,8 +160,10 @@ def read(db: Database) -> dict[str, dict[tuple[str, ...], int]]:
     """Every tally now (folded and not yet), by prefix, then by labels; read in one statement,
     so a fold running meanwhile is seen either wholly or not at all."""
     rows = db.fetch_all(
-        """SELECT name, SUM(value) AS n FROM (
-               SELECT name, value FROM tallies UNION ALL SELECT name, value FROM tally_deltas
+        f"""SELECT name, SUM(value) AS n FROM (
+               SELECT name, value FROM tallies WHERE name <> '{FOLDED}'
+               UNION ALL SELECT name, value FROM tally_deltas WHERE id > COALESCE(
+                   (SELECT value FROM tallies WHERE name = '{FOLDED}'), 0)
            ) t GROUP BY name"""
     )
     return by_prefix((row["name"], int(row["n"] or 0)) for row in rows)
