@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from bot.core.i18n import _
 from bot.core.sms_text import strip_diacritics
 
 PHONE_HEADERS = frozenset({"phone", "mobile", "sdt", "so_dien_thoai", "dien_thoai", "phone_number"})
@@ -28,7 +29,7 @@ class TooManyRows(SheetError):
     """More rows than may be read: nothing of the file is used."""
 
     def __init__(self, seen: int, limit: int) -> None:
-        super().__init__(f"the file has {seen} rows; at most {limit} are read")
+        super().__init__(_("sheet.too_many", seen=seen, limit=limit))
         self.seen, self.limit = seen, limit
 
 
@@ -49,7 +50,7 @@ def read_sheet(source: bytes | BinaryIO, max_rows: int) -> Sheet:
     head = stream.read(SNIFF_BYTES).decode("utf-8-sig", errors="ignore")
     first = head.splitlines()[0] if head.splitlines() else ""
     if not first.strip():
-        raise SheetError("the file is empty: it needs a header row, e.g. phone,reason")
+        raise SheetError(_("sheet.empty"))
     delimiter = ";" if first.count(";") > first.count(",") else ","
     seen = sum(1 for _ in _rows(stream, delimiter)) - 1  # the header is not a row
     if seen > max_rows:
@@ -57,10 +58,10 @@ def read_sheet(source: bytes | BinaryIO, max_rows: int) -> Sheet:
     table = _rows(stream, delimiter)
     header = next(table, None)
     if header is None:  # only empty cells
-        raise SheetError("the file is empty: it needs a header row, e.g. phone,reason")
+        raise SheetError(_("sheet.empty"))
     keys = [header_key(cell.strip()) for cell in header]
     if len(set(keys)) != len(keys) or "" in keys:
-        raise SheetError("every column needs a header of its own")
+        raise SheetError(_("sheet.headers"))
     rows = tuple(
         {key: (row[i].strip() if i < len(row) else "") for i, key in enumerate(keys)}
         for row in table
@@ -77,9 +78,9 @@ def _rows(stream: BinaryIO, delimiter: str) -> Iterator[list[str]]:
             if any(cell.strip() for cell in row):
                 yield row
     except UnicodeDecodeError:
-        raise SheetError("the file is not UTF-8 text: save it as “CSV UTF-8”") from None
+        raise SheetError(_("sheet.not_utf8")) from None
     except csv.Error as error:
-        raise SheetError(f"the file is not valid CSV ({error})") from None
+        raise SheetError(_("sheet.not_csv", error=error)) from None
     finally:
         text.detach()  # the caller's stream stays open for the next pass
 
@@ -87,7 +88,5 @@ def _rows(stream: BinaryIO, delimiter: str) -> Iterator[list[str]]:
 def phone_column(sheet: Sheet) -> str:
     found = [key for key in sheet.headers if key in PHONE_HEADERS]
     if not found:
-        raise SheetError(
-            "no phone column: name one phone, mobile, sdt or “số điện thoại” in the header row"
-        )
+        raise SheetError(_("sheet.no_phone"))
     return found[0]
