@@ -15,7 +15,10 @@ worker; callbacks ingested, rows final, phones accepted twice. SQLite always; Po
 --postgres (a database created for the run on that server and dropped after). Loopback only.
 
     python -m benchmarks.campaign [--rows 10000] [--rate 50] [--esms-delay 0.2] [--agents 4]
-                                  [--postgres postgresql://postgres@127.0.0.1:5432/test]
+                                  [--opt-outs 0] [--postgres URL [--postgres-only]]
+
+With --opt-outs N, every (rows / N)-th row's number is on the opt-out list before the file is
+read: the preview counts them, and they end skipped, never sent.
 """
 
 from __future__ import annotations
@@ -210,11 +213,17 @@ def main() -> None:
     parser.add_argument("--agent-pause", type=float, default=2.0, help="seconds between rounds")
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="the idle baseline")
     parser.add_argument("--postgres", metavar="URL", help="also measure on this PostgreSQL server")
+    parser.add_argument("--postgres-only", action="store_true", help="skip the SQLite run")
     args = parser.parse_args()
-    if not 1 <= args.rows <= 10_000:
-        parser.error("--rows: 1 to 10000 (CAMPAIGN_MAX_ROWS)")
+    if not 1 <= args.rows <= 100_000:
+        parser.error("--rows: 1 to 100000 (CAMPAIGN_MAX_ROWS at most)")
+    if not 0 <= args.opt_outs <= args.rows:
+        parser.error("--opt-outs: 0 to --rows")
+    if args.postgres_only and not args.postgres:
+        parser.error("--postgres-only needs --postgres")
 
-    setups = [("SQLite", None)] + ([("PostgreSQL", args.postgres)] if args.postgres else [])
+    setups = [] if args.postgres_only else [("SQLite", None)]
+    setups += [("PostgreSQL", args.postgres)] if args.postgres else []
     runs = []
     for name, server in setups:
         with ExitStack() as stack:
