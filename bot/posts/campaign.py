@@ -10,9 +10,11 @@ from bot.core.formatting import format_vnd
 from bot.core.i18n import _
 from bot.core.message import MAX_LABEL, ViberMessage
 from bot.core.model import Approval, Campaign, CampaignState, Category, Send
+from bot.core.slack_limits import shorten
 from bot.posts.approval import approval_buttons, decision_words
 from bot.posts.common import (
     INPUT_ACTION_ID,
+    chunks,
     context,
     escape,
     input_block,
@@ -142,7 +144,7 @@ def campaign_parent(
     name = escape(campaign.file_name or "?")
     headline = _("camp.headline", user=send.user_id, file=name, state=_state_words(send, campaign))
     blocks: list[dict[str, Any]] = [section(headline)]
-    blocks.extend(section(line) for line in preview_lines(send.message))
+    blocks.extend(section(part) for part in chunks(preview_lines(send.message)))  # whole
     note = _(f"category.{send.category}")
     if send.scheduled_at and campaign.state == CampaignState.PREVIEW:
         note += " · " + _("camp.starts_at", when=slack_time(send.scheduled_at))
@@ -220,11 +222,12 @@ def preview_reply(
     if opted_out or over_cap:
         lines.append(_("camp.preview_skipped", opted_out=opted_out, over_cap=over_cap))
     for number, reason in campaign.invalid[:SHOWN_INVALID]:
-        lines.append(_("camp.invalid_row", row=number, reason=escape(reason)))
+        # Within Slack's 4,000 for the whole reply: ten of these, three samples and the rest.
+        lines.append(_("camp.invalid_row", row=number, reason=shorten(escape(reason), 200)))
     if len(campaign.invalid) > SHOWN_INVALID:
         lines.append(_("camp.invalid_more", count=len(campaign.invalid) - SHOWN_INVALID))
     for phone, message in samples:
-        lines.append(f"> *{phone}*: " + escape(message.text or message.image_url)[:300])
+        lines.append(f"> *{phone}*: " + shorten(escape(message.text or message.image_url), 300))
     to_send = valid - opted_out
     if price is not None and to_send:
         lines.append(_("camp.cost", amount=format_vnd(price * to_send), count=to_send))

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from bot.core import slack_limits as limits
 from bot.core.delivery import REPORTED_STATES, State
 from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage
-from bot.core.model import Approval, Recipient
+from bot.core.model import Approval, CampaignState, Recipient
 from bot.core.phones import MAX_RECIPIENTS
 from bot.core.sms_text import SmsTemplate
 from bot.posts.approval import approval_request
-from bot.posts.campaign import campaign_modal
+from bot.posts.campaign import campaign_modal, campaign_parent, preview_reply
 from bot.posts.common import escape, listing, summary_blocks
 from bot.posts.composer import ComposerContext, ComposerOptions, composer_view
 from bot.posts.outcomes import outcome_replies
@@ -25,6 +25,7 @@ from bot.posts.pickers import suggestions
 from bot.posts.thread import parent_message
 from tests.helpers import make_recipient
 from tests.unit.test_blocks import make_send
+from tests.unit.test_demo_render import make_campaign
 
 NASTY = "a&<>ặ *_~`|@\n"
 nasty = st.text(alphabet=NASTY, max_size=MAX_TEXT)
@@ -158,3 +159,23 @@ def test_split_keeps_every_character_and_never_breaks_an_entity(raw, limit):
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", text)
     for piece in pieces:
         assert re.fullmatch(r"([^&<]|&(amp|lt|gt);|<[^<>]*>)*", piece, re.S), piece
+
+
+@enough
+@given(nasty, st.lists(st.text(alphabet=NASTY, max_size=300), max_size=40), st.booleans())
+@example("&" * MAX_TEXT, ["&" * 300] * 40, True)
+def test_a_campaign_parent_and_its_preview_show_the_message_whole_and_fit(text, reasons, approving):
+    send = replace(
+        make_send(), message=ViberMessage(text), campaign=True, approval=Approval.PENDING,
+        approval_expires_at=2e9, approval_channel="C0APPROVE",
+    )  # fmt: skip
+    invalid = [(number + 2, reason) for number, reason in enumerate(reasons)]
+    campaign = make_campaign(CampaignState.PREVIEW, invalid=invalid, file_name="&<>" * 60)
+    counts = {"queued": 100_000, "skipped": 40}
+    built = campaign_parent(send, campaign, counts, ["U1"], approving=approving)
+    fits(*built)
+    assert re.sub(r"\s|>", "", text) in re.sub(r"\s|>", "", shown(built[1]))
+    samples = [(f"09{n:08d}", ViberMessage(text)) for n in range(3)]
+    preview = preview_reply(campaign, 100_000, 40, 12, samples, 470.0)
+    assert len(preview) <= limits.ANSWER_TEXT
+    assert re.fullmatch(r"([^&<]|&(amp|lt|gt);|<[^<>]*>)*", preview, re.S)  # no entity cut
