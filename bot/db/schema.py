@@ -227,6 +227,13 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
                 EXECUTE FUNCTION notify_jobs()""",
         ),
     },
+    # A campaign's rows go after any other due job (an agent's send during a campaign).
+    22: (
+        "ALTER TABLE jobs ADD COLUMN bulk INTEGER NOT NULL DEFAULT 0",
+        """UPDATE jobs SET bulk = 1 WHERE kind = 'submit' AND state IN ('queued', 'running')
+               AND send_id IN (SELECT send_id FROM campaigns)""",
+        "CREATE INDEX idx_jobs_state_bulk_run_after ON jobs (state, bulk, run_after)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 TPS_PAUSE_SECONDS = 2.0  # after eSMS's 160: a pause, not a failed attempt
 ESMS_PACE = "esms-pace"
 MAX_PACE_WAIT_SECONDS = 2.0
+BULK_PACE_WAIT_SECONDS = 0.1  # how far ahead a campaign's row may book
 
 
 class Submissions:
@@ -111,10 +112,11 @@ class Submissions:
 
     def _keep_pace(self, *, bulk: bool) -> None:
         """One pace for every call that sends, shared by all processes (ESMS_MAX_PER_SECOND).
-        A campaign's row books only the next slot, never slots further ahead: an agent's send
-        queued meanwhile finds a slot within a moment instead of behind every row in flight."""
+        A campaign's row books a slot only a moment ahead, never the seconds ahead it could: an
+        agent's send queued meanwhile finds a slot within that moment instead of behind every
+        row in flight."""
         interval = 1.0 / self.settings.esms_max_per_second
-        longest = interval if bulk else MAX_PACE_WAIT_SECONDS
+        longest = max(interval, BULK_PACE_WAIT_SECONDS) if bulk else MAX_PACE_WAIT_SECONDS
         booked, wait = self.store.leases.reserve_slot(ESMS_PACE, interval, longest)
         if not booked:  # a long queue: give the thread back meanwhile
             raise RetryLater("waiting for eSMS's pace", max(wait, interval))

@@ -37,8 +37,10 @@ _CRASHED = ", crashes = crashes + 1"
 
 
 def _next_job(candidates: str, suffix: str = "") -> str:
+    # Agents first: a campaign's rows that fell behind their schedule wait for any other due
+    # job, whatever their times say (the (state, bulk, run_after) index reads them in order).
     return f"""SELECT j.id FROM jobs j WHERE {candidates} AND {_FIRST_OF_ITS_LINE}
-        ORDER BY j.run_after LIMIT 1{suffix}"""
+        ORDER BY j.bulk, j.run_after LIMIT 1{suffix}"""
 
 
 def queued_job(
@@ -47,6 +49,7 @@ def queued_job(
     *,
     recipient_id: int | None = None,
     run_after: float | None = None,
+    bulk: bool = False,
 ) -> dict[str, object]:
     """A new job's columns and values, for `enqueue` and for a send stored in one statement."""
     # Updates to one thread run strictly in order; each recipient's submit runs on its own.
@@ -62,6 +65,7 @@ def queued_job(
         "run_after": max(now, run_after or now),
         "created_at": now,
         "updated_at": now,
+        **({"bulk": 1} if bulk else {}),  # the column's default otherwise
     }
 
 
@@ -72,8 +76,10 @@ def enqueue(
     *,
     recipient_id: int | None = None,
     run_after: float | None = None,
+    bulk: bool = False,
 ) -> None:
-    job = queued_job(kind, send_id, recipient_id=recipient_id, run_after=run_after)
+    """`bulk`: a campaign's row, which any other due job goes before."""
+    job = queued_job(kind, send_id, recipient_id=recipient_id, run_after=run_after, bulk=bulk)
     marks = ", ".join("?" for _ in job)
     conn.execute(f"INSERT INTO jobs ({', '.join(job)}) VALUES ({marks})", tuple(job.values()))
 

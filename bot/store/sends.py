@@ -38,7 +38,9 @@ def release_recipients(conn: Connection, send_id: str) -> None:
     ).fetchall()
     for index, row in enumerate(rows):
         at = start + index * spacing
-        enqueue(conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=at)
+        enqueue(
+            conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=at, bulk=bool(pace)
+        )
 
 
 PARKED_AFTER_SECONDS = 365 * 86400.0  # a paused campaign's rows wait further away than this

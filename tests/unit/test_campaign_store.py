@@ -23,6 +23,7 @@ from bot.jobs.tasks import Tasks
 from bot.store import Store
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 from tests.e2e.harness import wait_for
+from tests.helpers import new_send
 from tests.unit.test_worker import app_settings
 
 
@@ -239,7 +240,6 @@ def test_a_preview_waiting_for_its_approvers_is_not_expired_under_them(store: St
 
 def test_a_send_whose_step_ended_never_falls_back_to_sms(store: Store):
     from bot.core.model import StepRunStart
-    from tests.helpers import new_send
 
     run = StepRunStart("Fx-ended", "xwfp", "delivered", time.time() + 60)
     send_id = new_send(store, sms_fallback=True, step_run=run)
@@ -248,3 +248,19 @@ def test_a_send_whose_step_ended_never_falls_back_to_sms(store: Store):
     assert store.steps.end_send(send_id, "the workflow step ended: timed out") is False
     store.deliveries.apply_report(viber.id, 5, 0, 1)  # the Viber message failed afterwards
     assert [r.channel for r in store.sends.recipients(send_id)] == ["viber"]
+
+
+def test_an_agents_send_goes_before_a_campaign_behind_its_schedule(store: Store):
+    send_id = campaign(store, 50)
+    store.campaigns.start(send_id, "U", approval_seconds=None)
+    with store.db.transaction() as conn:  # the machine fell behind: every row is long due
+        conn.execute("UPDATE jobs SET run_after = run_after - 3600 WHERE send_id = ?", (send_id,))
+        conn.execute("UPDATE jobs SET state = 'done' WHERE kind <> 'submit'")  # only rows left
+    agents = new_send(store, ["0987654321"])  # queued after all of them
+    first = store.jobs.claim()
+    assert (first.send_id, first.kind) == (agents, JobKind.POST_PARENT)
+    store.jobs.finish(first.id)
+    store.sends.mark_parent_posted(agents, "2.2")  # its submit is queued now
+    second = store.jobs.claim()
+    assert (second.send_id, second.kind) == (agents, JobKind.SUBMIT)
+    assert store.jobs.claim().send_id == send_id  # then the campaign goes on

@@ -139,6 +139,7 @@ DEFAULTS = {
     ("templates", "category"): "care",
     ("recipients", "channel"): "viber",
     ("jobs", "crashes"): 0,
+    ("jobs", "bulk"): 0,
 }
 
 
