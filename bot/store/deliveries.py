@@ -242,14 +242,6 @@ class Deliveries:
         found = self.db.fetch_one("SELECT 1 FROM recipients WHERE sms_id = ? LIMIT 1", (sms_id,))
         return found is not None
 
-    def mark_reported(self, reported: dict[int, str]) -> None:
-        """These recipients' states are in the thread now."""
-        with self.db.transaction() as conn:
-            conn.executemany(
-                "UPDATE recipients SET reported_state = ? WHERE id = ?",
-                [(state, recipient_id) for recipient_id, state in sorted(reported.items())],
-            )
-
     def count_callbacks(self, outcome: str | None = None) -> int:
         sql, args = "SELECT COUNT(*) AS n FROM callbacks", ()
         if outcome:
