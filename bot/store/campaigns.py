@@ -74,28 +74,31 @@ class Campaigns:
             ).fetchone()
             if row is None or row["state"] != CampaignState.READING:
                 return False
-            conn.executemany(
-                """INSERT INTO recipients (send_id, position, phone, request_id, state,
-                       updated_at, row_number, text, image_url, button_label, button_url,
-                       row_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    (
-                        send_id,
-                        position,
-                        planned.phone,
-                        str(uuid.uuid4()),
-                        State.QUEUED,
-                        now,
-                        planned.number,
-                        planned.message.text,
-                        planned.message.image_url,
-                        planned.message.button_label,
-                        planned.message.button_url,
-                        json.dumps(planned.values, ensure_ascii=False),
-                    )
-                    for position, planned in enumerate(plan.rows)
-                ],
-            )
+            # A batch of rows' parameters at a time: never a second copy of the whole file.
+            for start in range(0, len(plan.rows), ROWS_BATCH):
+                batch = plan.rows[start : start + ROWS_BATCH]
+                conn.executemany(
+                    """INSERT INTO recipients (send_id, position, phone, request_id, state,
+                           updated_at, row_number, text, image_url, button_label, button_url,
+                           row_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                    [
+                        (
+                            send_id,
+                            start + offset,
+                            planned.phone,
+                            str(uuid.uuid4()),
+                            State.QUEUED,
+                            now,
+                            planned.number,
+                            planned.message.text,
+                            planned.message.image_url,
+                            planned.message.button_label,
+                            planned.message.button_url,
+                            json.dumps(planned.values, ensure_ascii=False),
+                        )
+                        for offset, planned in enumerate(batch)
+                    ],
+                )
             set_state(
                 conn,
                 send_id,
