@@ -76,15 +76,15 @@ def shorten(text: str, limit: int) -> str:
 def _safe_cut(text: str, end: int) -> int:
     """The last place at or before `end` where `text` may be cut: not inside an entity, a
     mention or a link, nor before a combining accent."""
-    cut = text[:end]
-    amp, semi = cut.rfind("&"), cut.rfind(";")
+    # Accents first: stepping back before one may land inside an entity, never the reverse.
+    while 0 < end < len(text) and unicodedata.combining(text[end]):
+        end -= 1
+    amp, semi = text[:end].rfind("&"), text[:end].rfind(";")
     if amp > semi:
         end = amp
     opened, closed = text[:end].rfind("<"), text[:end].rfind(">")
     if opened > closed:
         end = opened
-    while 0 < end < len(text) and unicodedata.combining(text[end]):
-        end -= 1
     return end
 
 

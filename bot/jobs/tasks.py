@@ -29,7 +29,13 @@ from bot.jobs.submit import Submissions
 from bot.posts.approval import approval_request
 from bot.posts.campaign import campaign_parent
 from bot.posts.common import escape, summary_blocks
-from bot.posts.errors import CHANNEL_ERRORS, is_transient, retry_after, slack_error
+from bot.posts.errors import (
+    TOO_BIG,
+    is_transient,
+    not_posted_note,
+    retry_after,
+    slack_error,
+)
 from bot.posts.outcomes import outcome_replies
 from bot.posts.thread import (
     decision_reply,
@@ -42,9 +48,6 @@ from bot.store.metrics import SLACK_RATE_LIMITED, count_event
 from bot.store.replies import Reply
 
 log = logging.getLogger(__name__)
-
-# Slack's refusals of a message too large: the same news is tried again smaller.
-TOO_BIG = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long"})
 
 
 @dataclass
@@ -95,7 +98,7 @@ class Tasks(Submissions, CampaignTasks):
             channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks
         )
         if refused:
-            self.store.sends.mark_not_posted(send.id, _not_posted_note(refused))
+            self.store.sends.mark_not_posted(send.id, not_posted_note(refused))
             self._tell_agent(send, self._not_posted_advice(send, refused))
             log.warning("send %s not posted in %s: %s", send.id, send.channel_id, refused)
             return
@@ -295,9 +298,3 @@ class Tasks(Submissions, CampaignTasks):
         except Exception as error:
             raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
         return None
-
-
-def _not_posted_note(code: str) -> str:
-    if code in CHANNEL_ERRORS:
-        return _("note.no_access", code=code)
-    return _("note.slack_refused", code=code)

@@ -6,6 +6,8 @@ import math
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.i18n import _
+
 # Slack errors that no retry will fix; everything else (5xx, timeouts) is worth another try.
 CHANNEL_ERRORS = frozenset(
     {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
@@ -44,3 +46,14 @@ def retry_after(error: SlackApiError) -> float | None:
                 min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS) if math.isfinite(seconds) else None
             )
     return None
+
+
+# Slack's refusals of a message too large: the same news is tried again smaller.
+TOO_BIG = frozenset({"invalid_blocks", "msg_too_long", "msg_blocks_too_long"})
+
+
+def not_posted_note(code: str) -> str:
+    """Why a thread's parent is not in Slack, for its status line."""
+    if code in CHANNEL_ERRORS:
+        return _("note.no_access", code=code)
+    return _("note.slack_refused", code=code)

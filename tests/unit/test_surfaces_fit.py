@@ -152,6 +152,7 @@ def test_a_summary_of_any_message_fits(texts):
 
 
 @given(st.text(alphabet="ab&<>é\u0301 \n", max_size=3000), st.integers(min_value=20, max_value=400))
+@example("<<<<<<aaaaaaaaaaaaaaaa&&\u0301", 25)  # an accent after an entity, at the cut
 def test_split_keeps_every_character_and_never_breaks_an_entity(raw, limit):
     text = escape(raw) + " <@U0AGENT>"
     pieces = limits.split(text, limit)
