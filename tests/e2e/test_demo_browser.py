@@ -202,7 +202,11 @@ def test_a_campaign_from_a_file_on_this_computer_runs_to_its_report(
     click(browser, "form.sk-modal button.sk-view-submit")
     wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"), timeout=15)
     wait_for(lambda: "5 rows read" in text_of(browser, ".sk-reply"), timeout=20)
-    assert "preview: nothing is sent until Start" in text_of(browser, ".sk-message")
+    # The reply and the parent's update are two calls: the page may draw one before the other.
+    wait_for(
+        lambda: "preview: nothing is sent until Start" in text_of(browser, ".sk-message"),
+        timeout=20,
+    )
     click(browser, '[data-action-id="campaign_start"]')
     wait_for(lambda: "✅ finished" in text_of(browser, ".sk-message"), timeout=40)
     wait_for(lambda: "report.csv" in text_of(browser, ".sk-file-card"), timeout=20)
