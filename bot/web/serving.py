@@ -43,14 +43,18 @@ def load(*, require_signing_secret: bool = True, require_app_token: bool = False
         raise SystemExit(2) from None
 
 
-def load_with_run_jobs(**required: bool) -> tuple[Settings, bool]:
+def load_with_run_jobs(
+    *, require_signing_secret: bool = True, require_app_token: bool = False
+) -> tuple[Settings, bool]:
     """The settings and whether this process's web side runs the jobs too (RUN_JOBS=both);
     RUN_JOBS is read here, beside the settings, and its problems reported with theirs."""
     load_dotenv(override=False)
     problems: list[str] = []
     settings = None
     try:
-        settings = load_settings(**required)
+        settings = load_settings(
+            require_signing_secret=require_signing_secret, require_app_token=require_app_token
+        )
     except ConfigError as error:
         problems += error.problems
     shared = None if settings is None else settings.shared_database
@@ -100,7 +104,7 @@ def serve(args: argparse.Namespace) -> None:
             settings.database_label,
         )
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"{args.host}:{args.port or settings.port}",
