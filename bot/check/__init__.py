@@ -9,12 +9,11 @@ from bot.check.line import Check
 from bot.check.outreach import marketing_rules, sms_fallback
 from bot.check.slack import old_workflow_step, slack_token
 from bot.config import ConfigError, Settings, load_settings
+from bot.config.processes import RUN_JOBS_CHOICES, on_heroku, run_jobs_choice
 from bot.core.formatting import format_vnd
 from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
-
-RUN_JOBS_CHOICES = ("both", "web")
 
 
 def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
@@ -40,31 +39,8 @@ def run_checks(environ: Mapping[str, str] | None = None) -> list[Check]:
     ]
 
 
-def run_jobs_choice(
-    environ: Mapping[str, str], *, shared_database: bool | None
-) -> tuple[str, str | None]:
-    """RUN_JOBS, `both` unless set, and what is wrong with it, if anything. `both`: the web
-    processes run the jobs too; `web`: they leave them to `viber-bot worker` processes, which
-    only a shared database (PostgreSQL) makes possible. `shared_database` None: not known, so
-    only the value is checked. `viber-bot serve`, `dev` and `worker` refuse what this refuses."""
-    raw = (environ.get("RUN_JOBS") or "").strip()
-    choice = raw.lower() or "both"
-    if choice not in RUN_JOBS_CHOICES:
-        return choice, (
-            f"RUN_JOBS must be both (the web processes run the jobs too; the default) or web "
-            f"(they leave them to viber-bot worker processes), not {raw[:20]!r}"
-        )
-    if choice == "web" and shared_database is False:
-        return choice, (
-            "RUN_JOBS=web needs PostgreSQL (DATABASE_URL): with SQLite no viber-bot worker can "
-            "run beside the web process, so nothing would ever run the jobs; unset RUN_JOBS "
-            "(or set it to both)"
-        )
-    return choice, None
-
-
 def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Check]:
-    on_heroku = bool(env.get("DYNO"))
+    heroku = on_heroku(env)
     yield slack_token(settings)
     esms = EsmsClient(
         settings.esms_api_url, settings.esms_api_key, settings.esms_secret_key, timeout_seconds=10
@@ -73,7 +49,7 @@ def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Chec
     yield from _brandnames(esms, settings)
     yield from sms_fallback(esms, settings)
     yield from marketing_rules(settings)
-    database = _database(settings, on_heroku=on_heroku)
+    database = _database(settings, on_heroku=heroku)
     yield database
     yield _job_runner(settings, env)
     yield _callbacks(settings)
@@ -166,7 +142,7 @@ def _job_runner(settings: Settings, env: Mapping[str, str]) -> Check:
         fix = (
             "set RUN_JOBS to both or web, or unset it"
             if choice not in RUN_JOBS_CHOICES
-            else "heroku config:unset RUN_JOBS, or move to PostgreSQL first (README, Deploying "
+            else "heroku config:unset RUN_JOBS, or move to PostgreSQL first (docs/operations.md, Deploying "
             "on Heroku) and run a worker"
         )
         return Check(name, False, problem, fix)

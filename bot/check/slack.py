@@ -54,8 +54,8 @@ def old_workflow_step(settings: Settings) -> Check | None:
         f'a workflow ran the step with its old input "Send as" on {vietnam_day(seen_at)}: '
         'the manifest changed (the step now sends as "Sent by", the person who ran it)',
         "update the app from manifest.workflow.yml (api.slack.com/apps → App Manifest), then "
-        're-add the step "Send a Viber message" in each workflow that uses it (README, A step '
-        "in Workflow Builder)",
+        're-add the step "Send a Viber message" in each workflow that uses it '
+        "(docs/workflow-step.md)",
     )
 
 

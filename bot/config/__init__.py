@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 
 from bot.config.environment import Environment, is_http_url
 from bot.config.outreach import Outreach, load_outreach
+from bot.config.variables import BY_NAME, number_default, whole_default
 from bot.core.database_url import is_shared, redact_url, url_password, url_problem
 from bot.core.i18n import LANGUAGES
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_ESMS_API_URL = "https://rest.esms.vn/MainService.svc/json/"
-DEFAULT_DATABASE_URL = "sqlite:///viber-bot.db"
+DEFAULT_SLACK_API_URL = str(BY_NAME["SLACK_API_URL"].default)
+DEFAULT_ESMS_API_URL = str(BY_NAME["ESMS_API_URL"].default)
+DEFAULT_DATABASE_URL = str(BY_NAME["DATABASE_URL"].default)
 
 MAX_BRANDNAMES = 100  # Slack's static select holds at most 100 options
 _PEOPLE = (r"[UWS][A-Z0-9]{2,}", "user IDs (U…, W…) or user-group IDs (S…)")
@@ -53,35 +54,35 @@ class Settings:
     template_admins: tuple[str, ...] = ()
     public_url: str | None = None
     database_url: str = field(default=DEFAULT_DATABASE_URL, repr=False)
-    database_pool_size: int = 10
-    port: int = 3000
-    status_poll_seconds: int = 60
-    status_grace_seconds: float = 120.0
+    database_pool_size: int = whole_default("DATABASE_POOL_SIZE")
+    port: int = whole_default("PORT")
+    status_poll_seconds: int = whole_default("STATUS_POLL_SECONDS")
+    status_grace_seconds: float = number_default("STATUS_GRACE_SECONDS")
     esms_low_balance: int | None = None
     approval_required: bool = False
     approvers: tuple[str, ...] = ()
     approval_channel: str | None = None
-    approval_ttl_hours: float = 24.0
-    user_group_cache_seconds: float = 60.0
+    approval_ttl_hours: float = number_default("APPROVAL_TTL_HOURS")
+    user_group_cache_seconds: float = number_default("USER_GROUP_CACHE_SECONDS")
     slack_app_token: str | None = field(default=None, repr=False)
     slack_team_id: str | None = None
     slack_app_id: str | None = None
     allowed_users: tuple[str, ...] = ()
     allowed_channels: tuple[str, ...] = ()
     callback_secrets: tuple[str, ...] = field(default=(), repr=False)
-    esms_timeout_seconds: float = 15.0
-    retry_base_seconds: float = 2.0
-    job_lease_seconds: float = 8.0
-    job_max_crashes: int = 3
-    job_retention_hours: float = 24.0
-    callback_retention_days: float = 14.0
-    log_level: str = "INFO"
-    language: str = "en"
+    esms_timeout_seconds: float = number_default("ESMS_TIMEOUT_SECONDS")
+    retry_base_seconds: float = number_default("RETRY_BASE_SECONDS")
+    job_lease_seconds: float = number_default("JOB_LEASE_SECONDS")
+    job_max_crashes: int = whole_default("JOB_MAX_CRASHES")
+    job_retention_hours: float = number_default("JOB_RETENTION_HOURS")
+    callback_retention_days: float = number_default("CALLBACK_RETENTION_DAYS")
+    log_level: str = str(BY_NAME["LOG_LEVEL"].default)
+    language: str = str(BY_NAME["LANGUAGE"].default)
     outreach: Outreach = field(default_factory=Outreach)
-    esms_max_per_second: float = 10.0
-    campaign_max_rows: int = 10_000
-    campaign_preview_hours: float = 72.0
-    job_threads: int = 8
+    esms_max_per_second: float = number_default("ESMS_MAX_PER_SECOND")
+    campaign_max_rows: int = whole_default("CAMPAIGN_MAX_ROWS")
+    campaign_preview_hours: float = number_default("CAMPAIGN_PREVIEW_HOURS")
+    job_threads: int = whole_default("JOB_THREADS")
     report_admins: tuple[str, ...] = ()  # who may report on every channel and export
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
 
@@ -173,7 +174,7 @@ def load_settings(
     if database_problem := url_problem(database_url):
         problems.append(database_problem)
 
-    approval_required = env.boolean("APPROVAL_REQUIRED", False)
+    approval_required = env.boolean("APPROVAL_REQUIRED")
     approvers = env.id_list("APPROVERS", *_PEOPLE)
     if approval_required and not approvers:
         problems.append(
@@ -206,10 +207,10 @@ def load_settings(
         esms_api_key=api_key,
         esms_secret_key=secret_key,
         esms_brandnames=brandnames,
-        slack_api_url=env.url("SLACK_API_URL", DEFAULT_SLACK_API_URL),
-        esms_api_url=env.url("ESMS_API_URL", DEFAULT_ESMS_API_URL),
-        esms_sandbox=env.boolean("ESMS_SANDBOX", False),
-        esms_allow_test_sends=env.boolean("ESMS_ALLOW_TEST_SENDS", False),
+        slack_api_url=env.url("SLACK_API_URL"),
+        esms_api_url=env.url("ESMS_API_URL"),
+        esms_sandbox=env.boolean("ESMS_SANDBOX"),
+        esms_allow_test_sends=env.boolean("ESMS_ALLOW_TEST_SENDS"),
         template_admins=template_admins,
         public_url=public_url,
         database_url=database_url,
@@ -245,8 +246,8 @@ def load_settings(
         job_max_crashes=int(env.number("JOB_MAX_CRASHES")),
         job_retention_hours=env.number("JOB_RETENTION_HOURS"),
         callback_retention_days=env.number("CALLBACK_RETENTION_DAYS"),
-        log_level=env.choice("LOG_LEVEL", "INFO", _LOG_LEVELS, normalize=str.upper),
-        language=env.choice("LANGUAGE", "en", LANGUAGES, normalize=str.lower),
+        log_level=env.choice("LOG_LEVEL", _LOG_LEVELS, normalize=str.upper),
+        language=env.choice("LANGUAGE", LANGUAGES, normalize=str.lower),
         outreach=load_outreach(env, _PEOPLE, template_admins),
         esms_max_per_second=env.number("ESMS_MAX_PER_SECOND"),
         campaign_max_rows=int(env.number("CAMPAIGN_MAX_ROWS")),

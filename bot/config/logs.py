@@ -94,7 +94,7 @@ def gunicorn_logger(secrets: Iterable[str]) -> type[GunicornLogger]:
 
     redact = RedactSecrets(secrets)
 
-    class MaskingLogger(Logger):  # type: ignore[misc]
+    class MaskingLogger(Logger):
         def setup(self, cfg: Any) -> None:
             super().setup(cfg)
             for log in (self.error_log, self.access_log):

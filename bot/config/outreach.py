@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config.environment import Environment
+from bot.config.variables import whole_default
 from bot.core.marketing import DEFAULT_HOURS, MarketingHours, parse_hours
 
 _BRANDNAME = r"[A-Za-z0-9 ._-]{1,20}"
@@ -19,7 +20,7 @@ class Outreach:
     sms_ascii: bool = False  # SMS_ASCII: Vietnamese diacritics stripped from SMS texts
     optout_admins: tuple[str, ...] = ()  # who may remove a number from the opt-outs
     marketing_hours: MarketingHours = field(default_factory=lambda: parse_hours(DEFAULT_HOURS))
-    marketing_daily_cap: int = 3
+    marketing_daily_cap: int = whole_default("MARKETING_DAILY_CAP")
     marketing_prefix: str = ""
     marketing_senders: tuple[str, ...] = ()  # who may send marketing; () is everyone allowed
 
@@ -34,7 +35,7 @@ def load_outreach(
 ) -> Outreach:
     """Outreach from the environment; problems land in `env.problems`."""
     problems = env.problems
-    fallback = env.boolean("SMS_FALLBACK", False)
+    fallback = env.boolean("SMS_FALLBACK")
     brandname = env.identifier(
         "ESMS_SMS_BRANDNAME", _BRANDNAME, "the customer-care brandname registered with eSMS"
     )
@@ -57,7 +58,7 @@ def load_outreach(
         sms_fallback=fallback,
         sms_brandname=brandname,
         sms_fallback_after_minutes=after or None,
-        sms_ascii=env.boolean("SMS_ASCII", False),
+        sms_ascii=env.boolean("SMS_ASCII"),
         optout_admins=env.id_list("OPTOUT_ADMINS", *people) or template_admins,
         marketing_hours=hours,
         marketing_daily_cap=int(env.number("MARKETING_DAILY_CAP")),

@@ -42,7 +42,8 @@ class DatabaseError(Exception):
 
 
 class Cursor(Protocol):
-    rowcount: int
+    @property
+    def rowcount(self) -> int: ...
 
     def fetchone(self) -> Any: ...
 
@@ -51,10 +52,11 @@ class Cursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
 
+# Positional parameters, as sqlite3's own connection takes them.
 class Connection(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor: ...
+    def execute(self, sql: str, params: Sequence[Any] = (), /) -> Cursor: ...
 
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Cursor: ...
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]], /) -> Cursor: ...
 
 
 class Database(Protocol):

@@ -32,7 +32,9 @@ def copy_database(
         reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise DatabaseError(f"{type(error).__name__}: {reason}") from None
     for table, count in copied.items():
-        found = target.fetch_one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
+        row = target.fetch_one(f"SELECT COUNT(*) AS n FROM {table}")
+        assert row is not None  # a count has its row
+        found = row["n"]
         if found != count:
             raise DatabaseError(f"{table}: copied {count} rows but {target.url} holds {found}")
     return copied

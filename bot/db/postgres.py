@@ -10,10 +10,10 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.core.database_url import redact_url
@@ -59,13 +59,13 @@ class PostgresDatabase:
         self.url = redact_url(url)
         self._conninfo = url
         self._pool_size = pool_size
-        self._pool: ConnectionPool | None = None
+        self._pool: ConnectionPool[psycopg.Connection[DictRow]] | None = None
         self._pool_lock = threading.Lock()
         self._returned_at: weakref.WeakKeyDictionary[psycopg.Connection[Any], float] = (
             weakref.WeakKeyDictionary()
         )
 
-    def _connections(self) -> ConnectionPool:
+    def _connections(self) -> ConnectionPool[psycopg.Connection[DictRow]]:
         # Opened on first use, so a process that forks (gunicorn) opens its own after the fork.
         if self._pool is None:
             with self._pool_lock:
@@ -105,7 +105,8 @@ class PostgresDatabase:
 
     def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         with self._connections().connection() as conn:
-            return conn.execute(_placeholders(sql), tuple(params)).fetchall()
+            # Dict rows are Rows, but a list of them is not a list[Row] (list is invariant).
+            return cast(list[Row], conn.execute(_placeholders(sql), tuple(params)).fetchall())
 
     def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         with self._connections().connection() as conn:

@@ -147,8 +147,8 @@ class Intake:
         if problem := self.access_problem(send.user_id, send.channel_id, fresh=True):
             return problem
         senders = self.marketing_senders
-        marketing = send.category == Category.MARKETING and senders is not None
-        if marketing and not senders.contains(send.user_id, fresh=True):
+        marketing = send.category == Category.MARKETING
+        if marketing and senders is not None and not senders.contains(send.user_id, fresh=True):
             return _("err.marketing_sender")
         return None
 

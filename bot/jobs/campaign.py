@@ -4,6 +4,7 @@ bar and milestones (never one reply per recipient), and upload its report."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -45,6 +46,7 @@ class CampaignTasks:
     settings: Settings
     store: Store
     slack: WebClient
+    _slack_call: Callable[..., str | None]  # Tasks': Slack's error code when it refused for good
 
     # -- read the file -----------------------------------------------------------------------
 
@@ -68,8 +70,8 @@ class CampaignTasks:
                 send.id, _("camp.too_many_rows", seen=over.seen, limit=limit)
             )
             return
-        except SheetError as problem:
-            self.store.campaigns.unreadable(send.id, str(problem))
+        except SheetError as error:
+            self.store.campaigns.unreadable(send.id, str(error))
             return
         if problem := _plan_problem(plan):
             self.store.campaigns.unreadable(send.id, problem)

@@ -12,6 +12,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from bot.config.logs import request_id
 from bot.core.i18n import _
@@ -78,7 +79,7 @@ class Worker:
         for index in range(self.thread_count):
             self._spawn(self._loop, f"worker-{index}")
         for interval, duty in self.periodic:
-            self._spawn(lambda i=interval, d=duty: self._every(i, d), f"periodic-{duty.__name__}")
+            self._spawn(partial(self._every, interval, duty), f"periodic-{duty.__name__}")
         if self.store.db.kind == "postgres":  # not joined on stop: it ends within a second
             listener = lambda: self.store.db.listen(self.wake, self._stop)  # noqa: E731
             threading.Thread(target=listener, name="listen", daemon=True).start()
@@ -221,7 +222,7 @@ class Worker:
             return
         wait = (
             delay
-            if server_directed
+            if delay is not None
             else backoff_seconds(job.attempts, self.retry_base, policy.max_backoff_seconds)
         )
         log.info("job %s (%s) retries in %.1f s: %s", job.id, job.kind, wait, reason)

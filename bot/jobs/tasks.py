@@ -114,7 +114,7 @@ class Tasks(Submissions, CampaignTasks):
         recipients = self.store.sends.recipients(send.id)
         return parent_message(send, recipients, self.settings.approvers)
 
-    def _post(self, **arguments: object) -> tuple[str, str | None]:
+    def _post(self, **arguments: Any) -> tuple[str, str | None]:
         """Post a message: its ts, or Slack's error code when Slack refused it for good. A
         refusal worth another try, or no answer, raises RetryLater."""
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -63,7 +63,8 @@ def _starts_a_send(body: dict[str, Any]) -> bool:
         return True
     if body.get("type") == "message_action":
         return body.get("callback_id") == SHORTCUT_CALLBACK_ID
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    found = body.get("view")
+    view: dict[str, Any] = found if isinstance(found, dict) else {}
     starts = (COMPOSER_CALLBACK_ID, CAMPAIGN_CALLBACK_ID)
     return body.get("type") == "view_submission" and view.get("callback_id") in starts
 
@@ -98,9 +99,9 @@ def _chosen_channel(view: dict[str, Any]) -> str | None:
 
 def _refusal(body: dict[str, Any], context: BoltContext, problem: str) -> BoltResponse:
     """Answer in the place the person is looking at; change nothing."""
-    json_type = {"content-type": "application/json"}
+    json_type: dict[str, str | Sequence[str]] = {"content-type": "application/json"}
     if "command" in body:
-        payload = {"response_type": "ephemeral", "text": problem}
+        payload: dict[str, Any] = {"response_type": "ephemeral", "text": problem}
         return BoltResponse(status=200, body=json.dumps(payload), headers=json_type)
     if body.get("type") == "view_submission":
         values = ((body.get("view") or {}).get("state") or {}).get("values") or {}

@@ -68,6 +68,7 @@ def approve(
             log.info("send %s approved by %s", send.id, user_id)
             return
         problem = already_decided(decision.send) if decision else _("approve.gone")
+    assert problem is not None  # refusal() has one when there is no send
     respond(text=problem, response_type="ephemeral", replace_original=False)
 
 
@@ -91,6 +92,7 @@ def reject(
             return
         except SlackApiError as error:
             problem = _("approve.no_form", code=escape(str(error.response.get("error"))))
+    assert problem is not None  # refusal() has one when there is no send
     respond(text=problem, response_type="ephemeral", replace_original=False)
 
 
@@ -110,4 +112,5 @@ def reject_submitted(
             ack()
             return
         problem = already_decided(decision.send, plain=True) if decision else _("approve.gone")
+    assert problem is not None  # refusal() has one when there is no send
     ack(response_action="errors", errors={"reason": problem})

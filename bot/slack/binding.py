@@ -14,5 +14,7 @@ def bind(listener: Callable[..., Any], *collaborators: Any) -> Callable[..., Any
     # keyword would turn the rest keyword-only, and Bolt would pass nothing. functools.wraps
     # is no help either, as Bolt unwraps to the full signature.
     bound = partial(listener, *collaborators)
-    bound.__name__ = listener.__name__  # Bolt names its loggers and debug lines after it
+    # Bolt names its loggers and debug lines after it. (A partial takes attributes, having a
+    # __dict__, which typeshed's partial does not declare.)
+    bound.__name__ = listener.__name__  # type: ignore[attr-defined]
     return bound

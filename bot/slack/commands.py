@@ -92,12 +92,12 @@ def viber(
         ack(text=text, response_type="ephemeral")
         return
     if isinstance(request, ExportCommand):
-        args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
-        exports.answer(*args, ack, respond, client)
+        export_args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
+        exports.answer(*export_args, ack, respond, client)
         return
     if isinstance(request, ReportCommand):
-        args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
-        reports.answer(*args, ack, respond, client)
+        report_args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
+        reports.answer(*report_args, ack, respond, client)
         return
     if isinstance(request, StatusLookup | HistoryLookup):
         ack(text=_look_up(needs, request, command), response_type="ephemeral")

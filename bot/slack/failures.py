@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -22,7 +23,7 @@ from bot.slack.binding import bind
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-_JSON = {"content-type": "application/json"}
+_JSON: dict[str, str | Sequence[str]] = {"content-type": "application/json"}  # Bolt's type
 
 
 def register(app: App, store: Store) -> None:

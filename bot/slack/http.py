@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest
@@ -70,7 +71,8 @@ class SlackEndpoint:
         try:
             # Built empty, then given the body as parsed here: Bolt's own parser would misread
             # some valid bodies and raise on others (see the module docstring).
-            request = BoltRequest(body="", headers=headers)
+            # Bolt only reads the headers: its dict[str, str | Sequence[str]] means a Mapping.
+            request = BoltRequest(body="", headers=cast(dict[str, str | Sequence[str]], headers))
             request.raw_body = text
             request.body = body
             request.context = build_context(request.context, body)

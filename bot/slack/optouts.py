@@ -110,7 +110,7 @@ def stop_recipient(
     thread_ts = message.get("thread_ts") or message.get("ts")
     note = _("opt.recorded", user=user_id, phone=recipient.phone)
     try:
-        client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=note)
+        client.chat_postMessage(channel=channel or "", thread_ts=thread_ts, text=note)
     except Exception as error:  # the opt-out holds; only the note is missing
         log.warning("opt-out note not posted: %s", type(error).__name__)
         respond(text=note, response_type="ephemeral", replace_original=False)

@@ -45,15 +45,17 @@ class PeopleList:
     def _members(self, group: str, *, fresh: bool) -> frozenset[str] | None:
         with self._lock:
             cached = self._cache.get(group)
-        recent = cached is not None and time.monotonic() - cached[0] <= self.cache_seconds
-        if recent and not fresh:
-            return cached[1]
+        recent = None  # the kept copy, while it is young enough
+        if cached is not None and time.monotonic() - cached[0] <= self.cache_seconds:
+            recent = cached[1]
+        if recent is not None and not fresh:
+            return recent
         try:
             answer = self.slack.usergroups_users_list(usergroup=group)
             members = frozenset(answer.get("users") or [])
         except Exception as error:
-            if recent:
-                return cached[1]
+            if recent is not None:
+                return recent
             log.warning("could not read user group %s: %s", group, type(error).__name__)
             return None
         with self._lock:

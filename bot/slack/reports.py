@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from functools import partial
-from typing import Any
+from typing import Any, TypedDict
 
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
@@ -40,6 +40,13 @@ log = logging.getLogger(__name__)
 
 NAME_LOOKUPS = TOP_GROUPS + 4  # names for the chart's bars; the rest keep their IDs
 _NOT_MEMBER = ("not_in_channel", "channel_not_found")
+
+
+class _Upload(TypedDict):  # files_upload_v2's arguments, wherever the chart goes
+    content: bytes
+    filename: str
+    title: str
+    initial_comment: str
 
 
 def answer(
@@ -108,7 +115,7 @@ def _deliver(
     scope_name = _("report.scope_all") if request.every_channel else names.get(channel, channel)
     picture = render_png(figures, period, scope_name, names)
     mention = _("report.scope_all") if request.every_channel else f"<#{channel}>"
-    upload = {
+    upload: _Upload = {
         "content": picture,
         "filename": f"viber-report-{period.days[0]}-{period.days[-1]}.png",
         "title": _("report.file_title", period=period.label),

@@ -225,6 +225,7 @@ class Deliveries:
             ).rowcount
             if skipped:
                 row = _recipient_row(conn, recipient_id, "")
+                assert row is not None  # just updated, in this transaction
                 enqueue_sync(conn, row["send_id"])
         return bool(skipped)
 
@@ -243,7 +244,10 @@ class Deliveries:
         return found is not None
 
     def count_callbacks(self, outcome: str | None = None) -> int:
-        sql, args = "SELECT COUNT(*) AS n FROM callbacks", ()
+        sql = "SELECT COUNT(*) AS n FROM callbacks"
+        args: tuple[str, ...] = ()
         if outcome:
             sql, args = sql + " WHERE outcome = ?", (outcome,)
-        return self.db.fetch_one(sql, args)["n"]
+        row = self.db.fetch_one(sql, args)
+        assert row is not None  # a count has its row
+        return row["n"]

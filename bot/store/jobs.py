@@ -181,9 +181,9 @@ class Jobs:
         return row["due"] if row else None
 
     def pending(self) -> int:
-        return self.db.fetch_one(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN {_UNFINISHED}")[
-            "n"
-        ]
+        row = self.db.fetch_one(f"SELECT COUNT(*) AS n FROM jobs WHERE state IN {_UNFINISHED}")
+        assert row is not None  # a count has its row
+        return row["n"]
 
     def _settle(
         self,

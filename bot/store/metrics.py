@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from typing import Protocol
+from typing import Protocol, cast
 
 from bot.core.delivery import State
 from bot.core.model import Approval, Channel, JobKind, JobState, ThreadState
@@ -52,7 +52,7 @@ class _HasDatabase(Protocol):
 def count_event(target: Database | _HasDatabase, name: str, amount: int = 1) -> None:
     """Add `amount` to the counter `name` (SLACK_RATE_LIMITED), for the whole
     deployment. Never raises: a count lost is better than a job or a request failed by it."""
-    db: Database = getattr(target, "db", target)
+    db = cast(Database, getattr(target, "db", target))  # a store, or the database itself
     try:
         _ensure_counters(db)
         with db.transaction() as conn:
@@ -67,7 +67,7 @@ def count_event(target: Database | _HasDatabase, name: str, amount: int = 1) -> 
 
 def note_moment(target: Database | _HasDatabase, name: str) -> None:
     """Set the counter `name` to now (epoch seconds); never raises, as `count_event`."""
-    db: Database = getattr(target, "db", target)
+    db = cast(Database, getattr(target, "db", target))  # a store, or the database itself
     try:
         _ensure_counters(db)
         with db.transaction() as conn:
@@ -109,7 +109,8 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
     now = time.time() if now is None else now
     _ensure_counters(db)
     counted = tallies.read(db)
-    sends = dict.fromkeys(ThreadState, 0)
+    # Enum members as keys, which the rows' strings find: a StrEnum is equal to its value.
+    sends: dict[str, int] = dict.fromkeys(ThreadState, 0)
     awaiting_approval = 0
     for (thread_state, approval), n in counted.get("sends", {}).items():
         sends[thread_state] = sends.get(thread_state, 0) + n
@@ -127,7 +128,8 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
         outcome = _OUTCOMES.get(raw, raw)
         callbacks[outcome] = callbacks.get(outcome, 0) + n
     jobs = {(kind.value, state.value): 0 for kind in JobKind for state in JobState}
-    retries, give_ups = dict.fromkeys(JobKind, 0), dict.fromkeys(JobKind, 0)
+    retries: dict[str, int] = dict.fromkeys(JobKind, 0)
+    give_ups: dict[str, int] = dict.fromkeys(JobKind, 0)
     for (kind, state), n in counted.get("jobs", {}).items():
         jobs[(kind, state)] = n
         if state == JobState.FAILED:
@@ -136,7 +138,7 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
     # attempt back: not a retry.)
     for (kind,), n in counted.get("job_retries", {}).items():
         retries[kind] = retries.get(kind, 0) + n
-    decisions = dict.fromkeys(
+    decisions: dict[str, int] = dict.fromkeys(
         (Approval.APPROVED, Approval.REJECTED, Approval.EXPIRED, Approval.WITHDRAWN), 0
     )
     for (action,), n in counted.get("decisions", {}).items():

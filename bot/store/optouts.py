@@ -79,7 +79,9 @@ class OptOuts:
         return [_opt_out(row) for row in rows]
 
     def count(self) -> int:
-        return self.db.fetch_one("SELECT COUNT(*) AS n FROM opt_outs")["n"]
+        row = self.db.fetch_one("SELECT COUNT(*) AS n FROM opt_outs")
+        assert row is not None  # a count has its row
+        return row["n"]
 
     def history(self, phone: str) -> list[dict[str, object]]:
         rows = self.db.fetch_all(

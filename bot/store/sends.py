@@ -113,8 +113,9 @@ class Sends:
             f"""SELECT COUNT(*) AS n FROM sends s
                 WHERE {to_phone} AND s.user_id != ? AND s.channel_id != ?""",
             (phone, user_id, channel_id),
-        )["n"]
-        return LookUp([send_from(row) for row in rows], hidden)
+        )
+        assert hidden is not None  # a count has its row
+        return LookUp([send_from(row) for row in rows], hidden["n"])
 
     def with_sms_id(self, sms_id: str, *, user_id: str, channel_id: str) -> LookUp:
         """The send with that SMSID, if `user_id` sent it or it came from `channel_id`."""
@@ -231,11 +232,11 @@ class Sends:
             # still be cancelled (what is running now goes out).
             if (started or moved) and row["held_until"] is None:
                 return None
-            cancelled = conn.execute(  # a row being submitted is `submitting`, not queued
+            dropped = conn.execute(  # a row being submitted is `submitting`, not queued
                 "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
                 (State.CANCELLED, now, send_id, State.QUEUED),
             ).rowcount
-            if not cancelled:
+            if not dropped:
                 return None
             conn.execute(
                 "UPDATE sends SET cancelled_by = ?, cancelled_at = ?, updated_at = ? WHERE id = ?",

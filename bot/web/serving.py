@@ -17,6 +17,8 @@ from dotenv import load_dotenv
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.config.logs import configure_logging
+from bot.config.processes import on_heroku, run_jobs_choice, web_processes
+from bot.config.variables import BY_NAME
 from bot.db import DatabaseError
 
 if TYPE_CHECKING:
@@ -27,7 +29,6 @@ log = logging.getLogger("bot")
 # How long gunicorn gives a process to finish after SIGTERM (Heroku allows 30 s in all); the
 # jobs in flight get this less two seconds, in a web process and in a worker alike.
 GRACEFUL_SECONDS = 10
-MAX_JOB_THREADS = 64
 
 
 def load(*, require_signing_secret: bool = True, require_app_token: bool = False) -> Settings:
@@ -42,16 +43,18 @@ def load(*, require_signing_secret: bool = True, require_app_token: bool = False
         raise SystemExit(2) from None
 
 
-def load_with_run_jobs(**required: bool) -> tuple[Settings, bool]:
+def load_with_run_jobs(
+    *, require_signing_secret: bool = True, require_app_token: bool = False
+) -> tuple[Settings, bool]:
     """The settings and whether this process's web side runs the jobs too (RUN_JOBS=both);
     RUN_JOBS is read here, beside the settings, and its problems reported with theirs."""
-    from bot.check import run_jobs_choice
-
     load_dotenv(override=False)
     problems: list[str] = []
     settings = None
     try:
-        settings = load_settings(**required)
+        settings = load_settings(
+            require_signing_secret=require_signing_secret, require_app_token=require_app_token
+        )
     except ConfigError as error:
         problems += error.problems
     shared = None if settings is None else settings.shared_database
@@ -83,28 +86,6 @@ def migrate_schema(settings: Settings) -> int:
     return version
 
 
-def _web_processes(settings: Settings) -> int:
-    """WEB_CONCURRENCY (Heroku sets it by dyno size) with PostgreSQL; one process with SQLite."""
-    requested = os.environ.get("WEB_CONCURRENCY", "").strip()
-    if requested in ("", "1"):
-        return 1
-    if not settings.shared_database:
-        # With SQLite one process is the safe choice (one writer, a file on one disk), so say
-        # it is used rather than refuse to start.
-        log.warning(
-            "WEB_CONCURRENCY=%s ignored: with SQLite the app runs one web process "
-            "(threads serve the concurrency); point DATABASE_URL at PostgreSQL to run several",
-            requested[:10],
-        )
-        return 1
-    if not requested.isdigit() or not 1 <= int(requested) <= 32:
-        log.warning(
-            "WEB_CONCURRENCY=%r is not a number from 1 to 32; running 1 web process", requested[:10]
-        )
-        return 1
-    return int(requested)
-
-
 def serve(args: argparse.Namespace) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -113,15 +94,17 @@ def serve(args: argparse.Namespace) -> None:
     settings, run_jobs = load_with_run_jobs()
     configure_logging(settings.log_level, settings.secret_values())
     migrate_schema(settings)
-    processes = _web_processes(settings)
-    if os.environ.get("DYNO") and not settings.shared_database:
+    processes, warning = web_processes(os.environ, shared_database=settings.shared_database)
+    if warning:
+        log.warning("%s", warning)
+    if on_heroku(os.environ) and not settings.shared_database:
         log.warning(
             "the database %s is a file on this Heroku dyno, wiped at every restart with every "
-            "thread mapping: add Heroku Postgres (see README, Deploying on Heroku)",
+            "thread mapping: add Heroku Postgres (see docs/operations.md, Deploying on Heroku)",
             settings.database_label,
         )
 
-    class Server(BaseApplication):  # type: ignore[misc]
+    class Server(BaseApplication):
         def load_config(self) -> None:
             options = {
                 "bind": f"{args.host}:{args.port or settings.port}",
@@ -234,11 +217,11 @@ def dev(args: argparse.Namespace) -> None:
 
 
 def job_threads(text: str) -> int:
-    """argparse type of `worker --threads`."""
-    if not text.isdigit() or not 1 <= int(text) <= MAX_JOB_THREADS:
-        raise argparse.ArgumentTypeError(
-            f"a whole number from 1 to {MAX_JOB_THREADS}, not {text!r}"
-        )
+    """argparse type of `worker --threads`: JOB_THREADS' range."""
+    variable = BY_NAME["JOB_THREADS"]
+    low, high = int(variable.low or 1), int(variable.high or 1)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise argparse.ArgumentTypeError(f"a whole number from {low} to {high}, not {text!r}")
     return int(text)
 
 

@@ -1,4 +1,5 @@
-"""Every variable the app reads is described for Heroku (app.json) and in the README."""
+"""Every variable the app reads is declared once (bot/config/variables.py), and described from
+that declaration for Heroku (app.json) and in docs/configuration.md."""
 
 import json
 from collections.abc import Iterator, Mapping
@@ -6,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.check import run_jobs_choice
 from bot.config import ConfigError, load_settings
+from bot.config.processes import run_jobs_choice
+from bot.config.variables import BY_NAME, VARIABLES, markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,15 +45,39 @@ def variables() -> set[str]:
     return environment.asked
 
 
-def test_app_json_describes_every_variable(variables):
+# Heroku sets these itself (by dyno size, per dyno); app.json leaves them to it.
+SET_BY_HEROKU = {"WEB_CONCURRENCY"}
+
+
+def test_every_variable_read_is_declared_and_every_declared_one_is_read(variables):
+    assert variables | SET_BY_HEROKU == set(BY_NAME)
+    assert len(BY_NAME) == len(VARIABLES)  # declared once
+
+
+def test_app_json_describes_every_variable_as_declared(variables):
     app = json.loads((ROOT / "app.json").read_text())
-    assert variables == set(app["env"])
+    assert set(app["env"]) == set(BY_NAME) - SET_BY_HEROKU
     assert all(entry["description"] for entry in app["env"].values())
+    for name, entry in app["env"].items():
+        declared = BY_NAME[name]
+        assert entry.get("required", False) == (declared.required == "yes"), name
+        if "value" in entry:
+            assert entry["value"] == declared.on_heroku or _written(declared.default), name
+        elif declared.on_heroku:
+            raise AssertionError(f"{name}: app.json should start with {declared.on_heroku}")
 
 
-def test_readme_documents_every_variable(variables):
-    readme = (ROOT / "README.md").read_text()
-    assert not [name for name in variables if f"`{name}`" not in readme]
+def _written(default):
+    return f"{default:g}" if isinstance(default, float | int) else default
+
+
+def test_the_documented_table_is_the_declaration_printed():
+    documented = (ROOT / "docs" / "configuration.md").read_text()
+    assert markdown_table() in documented, "run python -m bot.config.variables"
+
+
+def test_the_readme_points_to_the_configuration():
+    assert "docs/configuration.md" in (ROOT / "README.md").read_text()
 
 
 def test_procfile_migrates_on_release_serves_the_web_and_declares_a_worker():
@@ -63,6 +89,6 @@ def test_procfile_migrates_on_release_serves_the_web_and_declares_a_worker():
 def test_run_jobs_is_described_with_its_values():
     app = json.loads((ROOT / "app.json").read_text())
     assert app["env"]["RUN_JOBS"]["value"] == "both"
-    readme = (ROOT / "README.md").read_text().splitlines()
-    (row,) = [line for line in readme if line.startswith("| `RUN_JOBS` |")]
+    documented = (ROOT / "docs" / "configuration.md").read_text().splitlines()
+    (row,) = [line for line in documented if line.startswith("| `RUN_JOBS` |")]
     assert "`both`" in row and "`web`" in row and "PostgreSQL" in row
