@@ -80,7 +80,7 @@ def _merge_report(
     )
     if fallback.needs_fallback(new_state):
         queue_fallback(conn, row, fallback.FAILED)
-    enqueue_sync(conn, row["send_id"])
+    enqueue_sync(conn, row["send_id"], progress=not is_final(new_state))
     return True
 
 

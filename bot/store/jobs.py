@@ -17,6 +17,10 @@ from bot.db import Connection, Database
 from bot.store.rows import job_from
 
 SYNC_DEBOUNCE_SECONDS = 0.5
+# A recipient's progress on its way (waiting, sent) waits longer: it is usually followed by its
+# outcome within seconds, and one refresh then shows both (every refresh is a chat.update, and
+# under a burst of callbacks the refreshes, not the callbacks, were most of the app's work).
+PROGRESS_DEBOUNCE_SECONDS = 3.0
 _UNFINISHED = f"('{JobState.QUEUED}', '{JobState.RUNNING}')"
 # The first unfinished job of its thread (or recipient). Written as a lookup per candidate,
 # which both databases answer from the (order_key, state) index; PostgreSQL plans the
@@ -84,13 +88,22 @@ def enqueue(
     conn.execute(f"INSERT INTO jobs ({', '.join(job)}) VALUES ({marks})", tuple(job.values()))
 
 
-def enqueue_sync(conn: Connection, send_id: str) -> None:
+def enqueue_sync(conn: Connection, send_id: str, *, progress: bool = False) -> None:
     """One queued refresh per thread is enough: it reads the latest state when it runs, and it
-    waits a moment so that reports arriving together become one update and one reply.
+    waits a moment so that reports arriving together become one update and one reply; longer
+    for `progress` only, and news that is not progress brings a refresh queued for later
+    forward.
 
     On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
     not a duplicate reply, since a refresh reports only what was not reported yet."""
     now = time.time()
+    due = now + (PROGRESS_DEBOUNCE_SECONDS if progress else SYNC_DEBOUNCE_SECONDS)
+    if not progress:
+        conn.execute(
+            """UPDATE jobs SET run_after = ?
+               WHERE kind = ? AND send_id = ? AND state = ? AND run_after > ?""",
+            (due, JobKind.SYNC_THREAD, send_id, JobState.QUEUED, due),
+        )
     # One statement, not a look and then an insert: a callback's transaction is a few round
     # trips to PostgreSQL, and each one counts.
     conn.execute(
@@ -103,7 +116,7 @@ def enqueue_sync(conn: Connection, send_id: str) -> None:
             send_id,
             f"thread:{send_id}",
             JobState.QUEUED,
-            now + SYNC_DEBOUNCE_SECONDS,
+            due,
             now,
             now,
             JobKind.SYNC_THREAD,

@@ -309,6 +309,36 @@ def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(store
     assert 0 < due - time.time() <= store_module.SYNC_DEBOUNCE_SECONDS
 
 
+def test_progress_waits_longer_for_its_refresh_and_an_outcome_brings_it_forward(store, monkeypatch):
+    from bot.store import jobs as store_module
+
+    monkeypatch.setattr(store_module, "PROGRESS_DEBOUNCE_SECONDS", 30)
+    send_id = new_send(store, ["0901234567"])
+    drain(store)
+    store.sends.mark_parent_posted(send_id, "1.1")
+    drain(store)  # the submit
+    (recipient,) = store.sends.recipients(send_id)
+    store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    drain(store)  # its refresh, due at once here
+    sent = "SMSID=S1&SendStatus=7"  # on its way
+    store.deliveries.apply_callback(parse_callback(sent), sent)
+    (job,) = _queued_refreshes(store, send_id)
+    assert 25 < store.jobs.next_due() - time.time() <= 30
+    monkeypatch.setattr(store_module, "SYNC_DEBOUNCE_SECONDS", 0.5)
+    delivered = "SMSID=S1&SendStatus=5&SendSuccess=1"
+    store.deliveries.apply_callback(parse_callback(delivered), delivered)
+    assert _queued_refreshes(store, send_id) == [job]  # the same refresh, not a second one
+    assert 0 < store.jobs.next_due() - time.time() <= 0.5
+
+
+def _queued_refreshes(store, send_id):
+    rows = store.db.fetch_all(
+        "SELECT id FROM jobs WHERE kind = 'sync_thread' AND send_id = ? AND state = 'queued'",
+        (send_id,),
+    )
+    return [row["id"] for row in rows]
+
+
 def test_turns_are_one_per_interval_per_name_and_a_429_pushes_them_back(store):
     assert store.leases.take_turn("slack-pace:C1", 60) == 0.0
     assert 59 < store.leases.take_turn("slack-pace:C1", 60) <= 60
