@@ -40,7 +40,7 @@ def main() -> None:
     slack.rate_limit_per_channel = 1.0
     app = start_app(slack, esms, workdir)
     try:
-        started = time.perf_counter()
+        started, started_wall = time.perf_counter(), time.time()
         # Progress reports first, then the outcomes: a reply can only be posted once its
         # outcome is in, so Slack's bound counts from there.
         _, _, early_failures = fire(app.base_url, population.sms_ids, args.connections, REPORTS[:2])
@@ -73,6 +73,7 @@ def main() -> None:
     )
     duplicates = sum(count - 1 for count in lines.values() if count > 1)
     posts = len(slack.calls_to("chat.postMessage"))
+    explain(slack, started_wall, outcomes_from)
     per_channel = math.ceil(args.sends / args.channels)
     bound = outcomes_from + per_channel * POST_INTERVAL_SECONDS
     rows = [
@@ -111,6 +112,32 @@ def main() -> None:
     )
     if left or duplicates or failures:
         raise SystemExit("verification failed")
+
+
+def explain(slack: SlackApiStandIn, started_wall: float, outcomes_from: float) -> None:
+    """Where the drain's time goes, per channel: the wait for its first reply after the
+    outcomes began, the gaps between its replies, and the 429s asked for."""
+    replies: dict[str, list[float]] = {}
+    for message in slack.replies_all():  # a reply's ts is the stand-in's clock when posted
+        replies.setdefault(message.channel, []).append(float(message.ts) - started_wall)
+    firsts = sorted(min(times) - outcomes_from for times in replies.values())
+    gaps = sorted(
+        later - earlier
+        for times in replies.values()
+        for earlier, later in zip(sorted(times), sorted(times)[1:], strict=False)
+    )
+    lasts = sorted(max(times) for times in replies.values())
+
+    def at(values: list[float], share: float) -> float:
+        return values[min(len(values) - 1, int(share * len(values)))] if values else 0.0
+
+    print(
+        f"\nper channel: first reply {at(firsts, 0.5):.2f} s after the outcomes began (p50; "
+        f"max {at(firsts, 1.0):.2f}); gaps between replies p50 {at(gaps, 0.5):.2f} s, p95 "
+        f"{at(gaps, 0.95):.2f}, max {at(gaps, 1.0):.2f} (Slack's pace: "
+        f"{POST_INTERVAL_SECONDS:g}); last reply p50 {at(lasts, 0.5):.1f} s, max "
+        f"{at(lasts, 1.0):.1f}"
+    )
 
 
 if __name__ == "__main__":
