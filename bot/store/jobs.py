@@ -86,10 +86,10 @@ def enqueue(
 
 def enqueue_sync(conn: Connection, send_id: str) -> None:
     """One queued refresh per thread is enough: it reads the latest state when it runs, and it
-    waits a moment so that reports arriving together become one update and one reply.
+    waits a moment so that delivery statuses arriving together become one update and one reply.
 
     On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
-    not a duplicate reply, since a refresh reports only what was not reported yet."""
+    not a duplicate reply, since a refresh tells only what was not told yet."""
     now = time.time()
     # One statement, not a look and then an insert: a callback's transaction is a few round
     # trips to PostgreSQL, and each one counts.
