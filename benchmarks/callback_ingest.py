@@ -1,6 +1,6 @@
 """Benchmark 2: delivery callbacks per second, against a static-200 server in the same run.
 
-Every recipient of --sends sends gets five reports (waiting, sent, delivered, a duplicate, a late
+Every recipient of --sends sends gets five callbacks (waiting, sent, delivered, a duplicate, a late
 "sent"), fired over --connections keep-alive connections. Afterwards every callback must be
 stored and every recipient delivered. With --postgres (a server where databases may be created)
 the same load also runs against PostgreSQL, with one and with two web processes.
@@ -16,7 +16,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks.callbacks import REPORTS, fire, populate
+from benchmarks.callbacks import STATUSES, fire, populate
 from benchmarks.common import (
     Baseline,
     EsmsStandIn,
@@ -52,7 +52,7 @@ def measure(
         for row in store.db.fetch_all("SELECT state, COUNT(*) AS n FROM recipients GROUP BY state")
     }
     store.close()
-    total = len(REPORTS) * args.sends
+    total = len(STATUSES) * args.sends
     print(f"  stored callbacks {stored}/{total}, non-200 answers {failures}, states {states}")
     problem = None
     if stored != total or states != {"delivered": args.sends} or failures:
@@ -71,7 +71,7 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-callbacks-"))
     slack, esms = SlackApiStandIn().start(), EsmsStandIn().start()
-    total = len(REPORTS) * args.sends
+    total = len(STATUSES) * args.sends
     population = populate(f"sqlite:///{workdir / 'baseline.db'}", slack, args.sends, channels=50)
     baseline = Baseline(
         "static", workdir, app_environment(slack.url, esms.url, 0, workdir / "x.db")

@@ -1,4 +1,5 @@
-"""Shared by benchmarks 2 and 3: a database of sends waiting for reports, and the reports."""
+"""Shared by benchmarks 2 and 3: a database of sends waiting for their delivery statuses, and the
+callbacks that bring them."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sandbox.standins.esms import SECRET_KEY
 from sandbox.standins.slack_api import Message
 
 # Each recipient hears, in this order: waiting, sent, delivered, the same again, and a late "sent".
-REPORTS = [
+STATUSES = [
     "SendStatus=2",
     "SendStatus=7",
     "SendStatus=5&SendSuccess=1",
@@ -33,7 +34,7 @@ class Population:
 
 
 def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: int) -> Population:
-    """Sends already posted and accepted by eSMS, as they stand just before their reports come."""
+    """Sends already posted and accepted by eSMS, as they stand just before their callbacks come."""
     store = Store.open(database_url)
     store.migrate()
     sms_ids = []
@@ -57,7 +58,7 @@ def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: in
         sms_id = f"{index:032x}250"
         store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id=sms_id)
         sms_ids.append(sms_id)
-    # The work up to here already happened: only the reports' consequences remain.
+    # The work up to here already happened: only the callbacks' consequences remain.
     with store.db.transaction() as conn:
         conn.execute("UPDATE jobs SET state = 'done'")
     store.close()
@@ -69,16 +70,16 @@ def callback_path() -> str:
 
 
 def fire(
-    base_url: str, sms_ids: list[str], connections: int, reports: list[str] = REPORTS
+    base_url: str, sms_ids: list[str], connections: int, statuses: list[str] = STATUSES
 ) -> tuple[list[float], float, int]:
-    """Send every report for every SMSID over `connections` keep-alive connections.
+    """Send every status for every SMSID over `connections` keep-alive connections.
 
     A small asyncio HTTP/1.1 client, so that the load generator (which shares the machine with
     the server) costs far less than the server it measures. Returns (latencies in ms, wall time
     in s, non-200 answers)."""
     paths = [
-        f"{callback_path()}?SMSID={sms_id}&{report}&TypeId=23"
-        for report in reports
+        f"{callback_path()}?SMSID={sms_id}&{status}&TypeId=23"
+        for status in statuses
         for sms_id in sms_ids
     ]
     return asyncio.run(_fire(base_url, paths, connections))

@@ -1,4 +1,5 @@
-"""Benchmark 5: a campaign of --rows rows, from the CSV in Slack's modal to the report in its thread.
+"""Benchmark 5: a campaign of --rows rows, from the CSV in Slack's modal to the results file in its
+thread.
 
 The real app (`viber-bot serve`) runs with ESMS_MAX_PER_SECOND=--rate while eSMS answers each
 send after --esms-delay seconds. A generated CSV (Vietnamese headers, a BOM, semicolons, a
@@ -6,7 +7,7 @@ send after --esms-delay seconds. A generated CSV (Vietnamese headers, a BOM, sem
 While it sends, --agents agents open the composer (/viber) and submit it, in rounds --agent-pause
 seconds apart (benchmark 1's drive); the same rounds run on the same app, idle, just before the
 campaign: the same-run baseline. Once every row is accepted, eSMS calls back once per row
-(delivered) and the clock runs until the campaign's report is uploaded into its thread.
+(delivered) and the clock runs until the campaign's results file is uploaded into its thread.
 
 Measured: submission to preview; the submit rate achieved over the steady part (5th to 95th
 percentile of submission times); acknowledgements during the campaign; Slack Web API calls made
@@ -121,15 +122,15 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
 
         # Given up only when no row has been accepted for a minute: a machine slower than the
         # pace (a high --rate) still sends every row, later.
-        last_report, progress, stalled_since = 0.0, 0, time.monotonic()
+        last_said, progress, stalled_since = 0.0, 0, time.monotonic()
         while (done := len({s.phones[0] for s in accepted_rows(esms)})) < args.rows - args.opt_outs:
             if done > progress:
                 progress, stalled_since = done, time.monotonic()
             elif time.monotonic() - stalled_since > STALL_SECONDS:
                 result.problems.append(f"no row accepted for {STALL_SECONDS:g} s")
                 break
-            if time.monotonic() - last_report > 15:
-                last_report = time.monotonic()
+            if time.monotonic() - last_said > 15:
+                last_said = time.monotonic()
                 say(f"sending: {len(accepted_rows(esms))}/{args.rows - args.opt_outs} accepted")
             time.sleep(0.2)
         sent_s = time.perf_counter() - clicked
@@ -145,22 +146,26 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
         fired = time.perf_counter()
         statuses = callback_all(esms, rows_accepted)
         callbacks_s = time.perf_counter() - fired
-        say(f"{len(statuses)} callbacks in {callbacks_s:.1f} s; waiting for the report")
+        say(f"{len(statuses)} callbacks in {callbacks_s:.1f} s; waiting for the results file")
 
-        def reports() -> list[Any]:
+        def results_files() -> list[Any]:
             with slack.lock:
                 return [
-                    u for u in slack.uploads if u.thread_ts == parent_ts and "report" in u.filename
+                    u
+                    for u in slack.uploads
+                    if u.thread_ts == parent_ts and u.filename.endswith("-results.csv")
                 ]
 
         def finished() -> bool:
-            return "Finished" in thread_text(slack, parent_ts) and bool(reports())
+            return "Finished" in thread_text(slack, parent_ts) and bool(results_files())
 
         if not wait_until(finished, 120 + args.rows / 100, 0.1):
-            result.problems.append("the campaign did not finish (no Finished reply and report)")
+            result.problems.append(
+                "the campaign did not finish (no Finished reply and results file)"
+            )
         finished_s = time.perf_counter() - fired
-        done_at = reports()[0].at if reports() else time.time()
-        report = reports()[0].content if reports() else b""
+        done_at = results_files()[0].at if results_files() else time.time()
+        results = results_files()[0].content if results_files() else b""
         memory.stop()
     finally:
         if agents is not None:
@@ -199,7 +204,7 @@ def run(database: str, url: str, args: argparse.Namespace) -> Run:
             parent_ts=parent_ts,
             memory=memory,
             counts=counts,
-            report=report,
+            results=results,
         ),
         args,
     )

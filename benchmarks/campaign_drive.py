@@ -171,7 +171,7 @@ def accepted_rows(esms: EsmsStandIn) -> list[Submission]:
 
 
 def callback_all(esms: EsmsStandIn, submissions: list[Submission]) -> list[int | None]:
-    """eSMS reporting every row delivered, from a pool of threads; the app's HTTP statuses."""
+    """eSMS calling back every row delivered, from a pool of threads; the app's HTTP statuses."""
 
     def one(submission: Submission) -> int | None:
         try:

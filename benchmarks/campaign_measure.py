@@ -21,7 +21,7 @@ from sandbox.standins.esms import Submission
 from sandbox.standins.slack_api import SlackCall
 
 MILESTONE_REPLIES = 2  # "Started by …", "Finished: …" (the preview came before Start)
-REPORT_FILE_CALLS = 2  # files.getUploadURLExternal, files.completeUploadExternal
+RESULTS_FILE_CALLS = 2  # files.getUploadURLExternal, files.completeUploadExternal
 PREVIEW_TARGET_S = 5.0
 RATE_TARGET = 0.95
 ACK_P99_TARGET_MS = 1000.0
@@ -96,7 +96,7 @@ class Run:
 
 @dataclass
 class Observations:
-    """What one campaign run saw, modal to report: times are perf_counter spans (s, or ms for
+    """What one campaign run saw, modal to results file: times are perf_counter spans (s, or ms for
     the acknowledgements) or time.time() instants (the `_at` ones)."""
 
     submit_ack: float
@@ -118,7 +118,7 @@ class Observations:
     parent_ts: str
     memory: Memory
     counts: dict[str, int]  # the campaign's rows by state, from the store
-    report: bytes
+    results: bytes  # the results file uploaded into the thread
 
 
 def add_figures(result: Run, seen: Observations, args: argparse.Namespace) -> None:
@@ -220,7 +220,7 @@ def add_figures(result: Run, seen: Observations, args: argparse.Namespace) -> No
 
 
 def add_slack_call_figures(result: Run, seen: Observations, args: argparse.Namespace) -> None:
-    """4. Slack Web API calls made for the campaign, Start to report."""
+    """4. Slack Web API calls made for the campaign, Start to results file."""
     start_at, done_at, last_row_at = seen.start_at, seen.done_at, seen.last_row_at
     with_channel = [
         c
@@ -237,14 +237,14 @@ def add_slack_call_figures(result: Run, seen: Observations, args: argparse.Names
     other = [c for c in other if not c.method.startswith("files.")]
     duration = done_at - start_at
     refreshes = math.floor(duration / REFRESH_SECONDS) + 1
-    bound = refreshes + MILESTONE_REPLIES + REPORT_FILE_CALLS
+    bound = refreshes + MILESTONE_REPLIES + RESULTS_FILE_CALLS
     total = len(updates) + len(posts) + len(files) + len(other)
     result.add(
-        "Slack calls for the campaign (Start → report)",
+        "Slack calls for the campaign (Start → results file)",
         f"{total}: chat.update {len(updates)}, chat.postMessage {len(posts)}, "
         f"files.* {len(files)}, other {len(other)}",
         f"≤ {bound} = {duration:.0f} s / {REFRESH_SECONDS:g} s + 1 + {MILESTONE_REPLIES} "
-        f"milestones + {REPORT_FILE_CALLS} files (rows: {args.rows})",
+        f"milestones + {RESULTS_FILE_CALLS} files (rows: {args.rows})",
         total <= bound,
     )
     parent_updates = sorted(c.at for c in updates if c.args.get("ts") == seen.parent_ts)
@@ -277,15 +277,15 @@ def add_outcome_figures(result: Run, seen: Observations, args: argparse.Namespac
         f"{sent}/{sent}",
         ok == len(statuses) == sent,
     )
-    result.add("first callback → report in the thread", f"{seen.finished_s:.1f} s", "", None)
+    result.add("first callback → results file in the thread", f"{seen.finished_s:.1f} s", "", None)
     final = sum(n for state, n in seen.counts.items() if state in FINAL_STATES)
     states = ", ".join(f"{state} {n}" for state, n in sorted(seen.counts.items()))
     result.add("rows final", f"{final}/{args.rows} ({states})", "all", final == args.rows)
-    lines = list(csv.DictReader(io.StringIO(seen.report.decode("utf-8-sig"))))
-    in_report = Counter(line.get("state", "") for line in lines)
+    lines = list(csv.DictReader(io.StringIO(seen.results.decode("utf-8-sig"))))
+    in_file = Counter(line.get("state", "") for line in lines)
     result.add(
-        "report uploaded into the thread",
-        f"{len(lines)} lines ({', '.join(f'{k} {n}' for k, n in sorted(in_report.items()))})",
+        "results file uploaded into the thread",
+        f"{len(lines)} lines ({', '.join(f'{k} {n}' for k, n in sorted(in_file.items()))})",
         f"{args.rows} lines",
         len(lines) == args.rows,
     )

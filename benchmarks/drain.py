@@ -2,7 +2,7 @@
 
 The Slack stand-in answers chat.postMessage with 429 and Retry-After when a channel had a
 message less than a second ago. --sends sends spread over --channels channels each get the five
-reports of benchmark 2; the clock runs until every thread has its "delivered" reply. No reply may
+callbacks of benchmark 2; the clock runs until every thread has its "delivered" reply. No reply may
 be posted twice. The lower bound is Slack's limit: one reply per send, one per second per channel.
 
     python -m benchmarks.drain [--sends 1000] [--channels 100] [--connections 64]
@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.callbacks import REPORTS, fire, populate
+from benchmarks.callbacks import STATUSES, fire, populate
 from benchmarks.common import EsmsStandIn, SlackApiStandIn, start_app, table
 from bot.jobs.pacing import POST_INTERVAL_SECONDS
 from sandbox.standins.slack_api import block_text
@@ -41,11 +41,13 @@ def main() -> None:
     app = start_app(slack, esms, workdir)
     try:
         started, started_wall = time.perf_counter(), time.time()
-        # Progress reports first, then the outcomes: a reply can only be posted once its
+        # Progress statuses first, then the outcomes: a reply can only be posted once its
         # outcome is in, so Slack's bound counts from there.
-        _, _, early_failures = fire(app.base_url, population.sms_ids, args.connections, REPORTS[:2])
+        _, _, early_failures = fire(
+            app.base_url, population.sms_ids, args.connections, STATUSES[:2]
+        )
         outcomes_from = time.perf_counter() - started
-        _, _, late_failures = fire(app.base_url, population.sms_ids, args.connections, REPORTS[2:])
+        _, _, late_failures = fire(app.base_url, population.sms_ids, args.connections, STATUSES[2:])
         ingest_wall = time.perf_counter() - started
         failures = early_failures + late_failures
 

@@ -170,12 +170,12 @@ def _job_runner(settings: Settings, env: Mapping[str, str]) -> Check:
 def _callbacks(settings: Settings) -> Check:
     if settings.public_url:
         return Check(
-            "Delivery reports",
+            "Delivery statuses",
             True,
             f"eSMS calls back under {settings.public_url}/esms/callback/… (secret hidden)",
         )
     return Check(
-        "Delivery reports",
+        "Delivery statuses",
         True,
         f"PUBLIC_URL is not set: no callbacks; statuses are polled every {settings.status_poll_seconds} s "
         "(set PUBLIC_URL to the app's public address for instant updates)",

@@ -22,12 +22,12 @@ BASE_SCOPES = (
     "commands",  # /viber
     "chat:write",  # threads, replies, notes (chat.postMessage, chat.update, chat.postEphemeral)
     "chat:write.public",  # threads in public channels the app was not invited to
-    "users:read",  # names for the message shortcut's mentions and the reports (users.info)
+    "users:read",  # names for the message shortcut's mentions and the charts (users.info)
     "files:read",  # a campaign's spreadsheet (files.info, url_private_download)
-    "files:write",  # campaign reports, exports and report charts (files.upload v2)
+    "files:write",  # campaigns' results files, exports and charts (files.upload v2)
     "channels:join",  # sharing a file in a public channel the app is not in
-    "im:write",  # exports and reports by direct message (conversations.open)
-    "channels:read",  # public channels named in a report's chart (conversations.info)
+    "im:write",  # exports and charts by direct message (conversations.open)
+    "channels:read",  # public channels named in a chart (conversations.info)
     "groups:read",  # private channels named there too
 )
 GROUP_SCOPE = "usergroups:read"

@@ -79,7 +79,7 @@ def purge(args: argparse.Namespace, open_store: Callable[[], Store]) -> None:
         f"Erased the message content, phone numbers and decision reasons of {count} "
         f"{'send' if count == 1 else 'sends'} older than {args.older_than:g} "
         f"{'day' if args.older_than == 1 else 'days'} (settled sends, "
-        "and test sends once submitted), and the phone numbers of unmatched delivery reports "
+        "and test sends once submitted), and the phone numbers of unmatched callbacks "
         "received before then; states, counts and prices are kept."
     )
 

@@ -83,7 +83,7 @@ class Settings:
     campaign_max_rows: int = whole_default("CAMPAIGN_MAX_ROWS")
     campaign_preview_hours: float = number_default("CAMPAIGN_PREVIEW_HOURS")
     job_threads: int = whole_default("JOB_THREADS")
-    report_admins: tuple[str, ...] = ()  # who may report on every channel and export
+    report_admins: tuple[str, ...] = ()  # REPORT_ADMINS: who may chart every channel and export
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
@@ -106,7 +106,8 @@ class Settings:
 
     @property
     def callback_url(self) -> str | None:
-        """Where eSMS reports deliveries; the secret sits in the path (eSMS appends a query)."""
+        """Where eSMS calls back with delivery statuses; the secret sits in the path (eSMS
+        appends a query)."""
         if not self.public_url:
             return None
         return f"{self.public_url}/esms/callback/{self.callback_secrets[0]}"

@@ -222,9 +222,12 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("ALLOWED_USERS", f"only these may send: {_PEOPLE} (members of the groups)"),
     Variable("ALLOWED_CHANNELS", "sends may start only in these channels (`C…`, `G…`)"),
     Variable("TEMPLATE_ADMINS", f"who may add and remove templates: {_PEOPLE}"),
+    # The name is older than the word *chart*; renaming it would break deployed settings.
     Variable(
         "REPORT_ADMINS",
-        f"who may export and chart every channel: {_PEOPLE}; unset: `TEMPLATE_ADMINS`",
+        f"who may export (`/viber export`) and chart every channel (`/viber chart all`): "
+        f"{_PEOPLE}; unset: `TEMPLATE_ADMINS`. The name dates from when charts were called "
+        "reports; it governs charts and exports",
     ),
     Variable(
         "OPTOUT_ADMINS",

@@ -46,7 +46,7 @@ def parse_callback(query: str) -> Callback:
     send_status = _count(values, "SendStatus")
     if send_status is None:
         raise CallbackError("SendStatus is missing")
-    # The SMSID names the recipient; an odd phonenumber must not cost the report.
+    # The SMSID names the recipient; an odd phonenumber must not cost the callback.
     phone = values.get("phonenumber", "").strip()
     return Callback(
         sms_id=sms_id,

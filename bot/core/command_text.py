@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from bot.core.chart_period import ChartCommand, chart_command
 from bot.core.formatting import VIETNAM
 from bot.core.phones import normalize_phone
-from bot.core.report_period import ReportCommand, report_command
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 # \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
@@ -60,7 +60,7 @@ class TemplateCommand:
 
 @dataclass(frozen=True)
 class CampaignCommand:
-    action: str  # "" (open the modal) | report | help
+    action: str  # "" (open the modal) | results | help
     send_id: str = ""
 
 
@@ -147,7 +147,7 @@ Command = (
     | BalanceLookup
     | TemplateCommand
     | ExportCommand
-    | ReportCommand
+    | ChartCommand
 )
 
 
@@ -226,15 +226,17 @@ def parse_command(text: str) -> Command:
         action, _, send_id = rest.strip().partition(" ")
         if not action:
             return CampaignCommand("")
-        if action.lower() == "report" and send_id.strip():
-            return CampaignCommand("report", send_id.strip()[:40])
+        # `report`: the word before `results`, still typed by people used to it.
+        if action.lower() in ("results", "report") and send_id.strip():
+            return CampaignCommand("results", send_id.strip()[:40])
         return CampaignCommand("help")
     if word in ("optout", "opt-out", "optouts", "opt-outs"):
         return _opt_out_command(unescape_slack(rest.strip()))
     if word in ("export", "exports"):
         return _export_command(unescape_slack(rest))
-    if word in ("report", "reports"):
-        return report_command(unescape_slack(rest))
+    # `report`: the word before `chart`, still typed by people used to it.
+    if word in ("chart", "charts", "report", "reports"):
+        return chart_command(unescape_slack(rest))
     if _NUMBER_LIST.match(first):
         return QuickSend(recipients=first.replace(";", ","), text=unescape_slack(rest.strip()))
     return ShowHelp(unrecognised=unescape_slack(first)[:40])

@@ -1,6 +1,6 @@
-"""What eSMS's statuses mean for a recipient, and how new reports merge with what we know.
+"""What eSMS's statuses mean for a recipient, and how new ones merge with what we know.
 
-A recipient's state only moves forward: callbacks repeat and arrive out of order, so a report
+A recipient's state only moves forward: callbacks repeat and arrive out of order, so a status
 that ranks below the current state is kept as raw history but changes nothing.
 """
 
@@ -21,7 +21,7 @@ class State(StrEnum):
     ESMS_REVIEW = "esms_review"  # SendStatus 1: waiting for eSMS's own approval
     WAITING = "waiting"  # SendStatus 2
     SENDING = "sending"  # SendStatus 3
-    SENT = "sent"  # SendStatus 7: sent, waiting for the operator's report
+    SENT = "sent"  # SendStatus 7: sent, waiting for the operator's delivery status
     DELIVERED = "delivered"  # SendStatus 5 with a success
     FAILED = "failed"  # SendStatus 5 without a success
     REJECTED = "rejected"  # SendStatus 4: rejected by eSMS
@@ -80,7 +80,7 @@ def is_final(state: str) -> bool:
     return state in FINAL_STATES
 
 
-def state_for_report(
+def state_for_status(
     send_status: int, success: int | None = None, failed: int | None = None
 ) -> State:
     """Translate eSMS's SendStatus (and, for 5, its counts) into a recipient state."""
@@ -90,7 +90,7 @@ def state_for_report(
 
 
 def merge(current: str, incoming: str) -> str:
-    """The state after `incoming` is reported for a recipient that is in `current`."""
+    """The state after `incoming` arrives for a recipient that is in `current`."""
     if is_final(current):
         return current
     if is_final(incoming):

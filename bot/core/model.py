@@ -54,7 +54,9 @@ class JobKind(StrEnum):
     SUBMIT = "submit"
     SYNC_THREAD = "sync_thread"
     READ_CAMPAIGN = "read_campaign"  # download the campaign's file, plan it, post the preview
-    CAMPAIGN_REPORT = "campaign_report"  # upload the campaign's report into its thread
+    # Upload the campaign's results file into its thread. The stored kind keeps its first
+    # name: queued and finished jobs already carry it, and /metrics labels it.
+    CAMPAIGN_RESULTS = "campaign_report"
 
 
 class CampaignState(StrEnum):
@@ -216,7 +218,7 @@ class Campaign:
     started_by: str | None
     started_at: float | None
     finished_at: float | None
-    report_file_id: str | None
+    results_file_id: str | None  # the results file last uploaded (Slack's file ID)
     reported: str | None = None  # the last milestone the thread was told of
 
 
@@ -240,7 +242,7 @@ class Job:
 
 @dataclass(frozen=True)
 class Callback:
-    """One delivery report from eSMS, as its callback query string says it."""
+    """One delivery status from eSMS, as its callback's query string says it."""
 
     sms_id: str | None
     request_id: str | None

@@ -41,7 +41,7 @@ class SendAccepted:
 
 
 @dataclass(frozen=True)
-class StatusReport:
+class DeliveryStatus:
     sms_id: str
     send_status: int
     success: int

@@ -20,6 +20,7 @@ from bot.core.message import ViberMessage
 from bot.esms.answers import (
     _DOTNET_DATE,
     Brandname,
+    DeliveryStatus,
     EsmsError,
     EsmsRefused,
     EsmsUnavailable,
@@ -27,7 +28,6 @@ from bot.esms.answers import (
     SendAccepted,
     SentRecord,
     SmsTemplate,
-    StatusReport,
     _check_accepted,
     _code,
     _dotnet_time,
@@ -54,6 +54,7 @@ __all__ = [
     "VIBER_SMS_TYPE",
     "_DOTNET_DATE",
     "Brandname",
+    "DeliveryStatus",
     "EsmsClient",
     "EsmsError",
     "EsmsRefused",
@@ -62,7 +63,6 @@ __all__ = [
     "SendAccepted",
     "SentRecord",
     "SmsTemplate",
-    "StatusReport",
     "_check_accepted",
     "_code",
     "_dotnet_time",
@@ -148,10 +148,10 @@ class EsmsClient:
         body = {**self._credentials, "SmsType": SMS_CARE_TYPE, "Brandname": brandname}
         return sms_templates(self._call("POST", "GetTemplate/", json_body=body))
 
-    def send_status(self, sms_id: str) -> StatusReport:
+    def send_status(self, sms_id: str) -> DeliveryStatus:
         answer = self._call("GET", "GetSendStatus", params={"RefId": sms_id, **self._credentials})
         _check_accepted(answer, "CodeResponse")
-        return StatusReport(
+        return DeliveryStatus(
             sms_id=sms_id,
             send_status=_int(answer.get("SendStatus")),
             success=_int(answer.get("SendSuccess")),

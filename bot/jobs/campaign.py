@@ -1,5 +1,5 @@
 """A campaign's jobs: read its file after Slack's acknowledgement, keep its thread to a progress
-bar and milestones (never one reply per recipient), and upload its report."""
+bar and milestones (never one reply per recipient), and upload its results file."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.message import ViberMessage
 from bot.core.model import Campaign, CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
-from bot.jobs.campaign_report import campaign_report_csv
+from bot.jobs.campaign_results import campaign_results_csv
 from bot.jobs.retry import RetryLater
 from bot.posts.campaign import campaign_parent, milestone_text, preview_reply
 from bot.posts.channels import join_channel
@@ -202,26 +202,26 @@ class CampaignTasks:
     def give_up_reading(self, job: Job, reason: str) -> None:
         self.store.campaigns.unreadable(job.send_id, _("camp.file_failed", reason=reason))
 
-    def give_up_report(self, job: Job, reason: str) -> None:
+    def give_up_results(self, job: Job, reason: str) -> None:
         send = self.store.sends.get(job.send_id)
         if send and send.parent_ts:
             try:
-                self._reply(send, _("camp.report_failed", reason=reason, send_id=send.id))
+                self._reply(send, _("camp.results_failed", reason=reason, send_id=send.id))
             except RetryLater:
-                log.error("campaign %s: report not uploaded: %s", job.send_id, reason)
+                log.error("campaign %s: results file not uploaded: %s", job.send_id, reason)
 
-    # -- the report --------------------------------------------------------------------------
+    # -- the results file --------------------------------------------------------------------
 
-    def campaign_report(self, job: Job) -> None:
+    def campaign_results(self, job: Job) -> None:
         send = self.store.sends.get(job.send_id)
         campaign = self.store.campaigns.get(job.send_id)
         if send is None or campaign is None or not send.parent_ts:
             return
-        content = campaign_report_csv(self.store, send, campaign)
-        name = f"campaign-{send.id}-report.csv"
-        file_id = self._upload(send, name, content, _("camp.report_file"))
+        content = campaign_results_csv(self.store, send, campaign)
+        name = f"campaign-{send.id}-results.csv"
+        file_id = self._upload(send, name, content, _("camp.results_file"))
         if file_id:
-            self.store.campaigns.mark_report_uploaded(send.id, file_id)
+            self.store.campaigns.mark_results_uploaded(send.id, file_id)
 
     def _upload(self, send: Send, filename: str, content: bytes, title: str) -> str | None:
         """Share a file in the send's thread, joining a public channel first if need be; a

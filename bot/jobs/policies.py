@@ -28,7 +28,7 @@ POLICIES: dict[JobKind, JobPolicy] = {
     JobKind.SUBMIT: JobPolicy(Tasks.submit, 4, 60.0, Tasks.mark_unconfirmed),
     JobKind.SYNC_THREAD: JobPolicy(Tasks.sync_thread, 12, 300.0, Tasks.note_out_of_date),
     JobKind.READ_CAMPAIGN: JobPolicy(Tasks.read_campaign, 6, 120.0, Tasks.give_up_reading),
-    JobKind.CAMPAIGN_REPORT: JobPolicy(Tasks.campaign_report, 8, 300.0, Tasks.give_up_report),
+    JobKind.CAMPAIGN_RESULTS: JobPolicy(Tasks.campaign_results, 8, 300.0, Tasks.give_up_results),
 }
 # A kind without a policy would crash the runner the first time it fails: refuse to start.
 if set(POLICIES) != set(JobKind):

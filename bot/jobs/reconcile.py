@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from bot.core.delivery import State, is_final, state_for_report
+from bot.core.delivery import State, is_final, state_for_status
 from bot.core.model import Recipient
 from bot.core.phones import mask_phone
 from bot.esms import codes
@@ -96,7 +96,7 @@ class Reconciler:
                 log.warning("status of %s: %s", mask_phone(recipient.phone), refusal)
             return 0
         return int(
-            self.store.deliveries.apply_report(
+            self.store.deliveries.apply_status(
                 recipient.id, status.send_status, status.success, status.failed
             )
         )
@@ -131,12 +131,12 @@ class Reconciler:
         self.store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id=record.sms_id)
         if record.send_result in (0, 1):
             success = record.send_result
-            self.store.deliveries.apply_report(
+            self.store.deliveries.apply_status(
                 recipient.id, record.send_status, success, 1 - success
             )
-        elif not is_final(state_for_report(record.send_status)):
+        elif not is_final(state_for_status(record.send_status)):
             # SendResult 2 (unknown) is not a failure: GetSendStatus settles it on a later poll.
-            self.store.deliveries.apply_report(recipient.id, record.send_status, None, None)
+            self.store.deliveries.apply_status(recipient.id, record.send_status, None, None)
         return 1
 
 

@@ -196,7 +196,7 @@ class Tasks(Submissions, CampaignTasks):
             return
         if send.campaign:  # a progress bar and milestones, never a reply per recipient
             self.sync_campaign(send)
-            self._report_decision(send)
+            self._tell_decision(send)
             return
         recipients = self.store.sends.recipients(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
@@ -212,7 +212,7 @@ class Tasks(Submissions, CampaignTasks):
         if send.approval_ts and send.approval_channel:
             request = approval_request(send, recipients, approvers)
             self._update(send, send.approval_channel, send.approval_ts, *request)
-        self._report_decision(send)
+        self._tell_decision(send)
         if due:
             parts = outcome_replies(due, test_send=send.test_send, everyone=recipients)
             self.store.replies.stage(
@@ -264,7 +264,7 @@ class Tasks(Submissions, CampaignTasks):
         ):
             log.error("send %s: its outcomes reached nobody (%s)", send.id, code)
 
-    def _report_decision(self, send: Send) -> None:
+    def _tell_decision(self, send: Send) -> None:
         if send.decided_at and not send.decision_reported:
             self._slack_call(
                 "chat_postMessage",

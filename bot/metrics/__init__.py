@@ -3,7 +3,7 @@ several processes keep them (prometheus_client's multiprocess mode), and the exp
 `/metrics` answers with.
 
 What describes the work (sends, callbacks, jobs …) is counted in the database, so that any web
-process reports the whole deployment (`bot.store.metrics`, turned into metrics by
+process shows the whole deployment (`bot.store.metrics`, turned into metrics by
 `bot.metrics.database`). Timings belong to the process that measured them: under
 `viber-bot serve` each process writes its own into PROMETHEUS_MULTIPROC_DIR, a directory
 `bot.web.serving` makes for the run before gunicorn forks, and `/metrics` adds up every file there.

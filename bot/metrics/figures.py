@@ -30,4 +30,4 @@ class Health:
 
     oldest_due_seconds: float
     last_callback_at: float | None  # when the latest eSMS callback arrived; None: never
-    awaiting_report: int  # recipients accepted in the silence window, still not final
+    awaiting_status: int  # recipients accepted in the silence window, still not final

@@ -5,7 +5,7 @@
   runs the jobs (RUN_JOBS=web with no `viber-bot worker` running) or they cannot keep up.
 - With PUBLIC_URL set (without it eSMS sends no callbacks), callbacks must not fall silent: no
   callback for CALLBACK_SILENCE_SECONDS while recipients accepted between that long and
-  CALLBACK_WINDOW_SECONDS ago still wait for their report means eSMS cannot reach the app.
+  CALLBACK_WINDOW_SECONDS ago still wait for their delivery status means eSMS cannot reach the app.
   (Older ones are the reconciliation's: a phone switched off for days is not an outage.)
 
 The sentences name no number, URL or secret: the route needs no token.
@@ -59,16 +59,16 @@ def judge(health: Health, *, now: float, callbacks_expected: bool) -> list[str]:
     silent = health.last_callback_at is None or (
         now - health.last_callback_at > CALLBACK_SILENCE_SECONDS
     )
-    if callbacks_expected and silent and health.awaiting_report:
+    if callbacks_expected and silent and health.awaiting_status:
         none = (
             "No eSMS callback has ever arrived"
             if health.last_callback_at is None
             else f"No eSMS callback has arrived for {(now - health.last_callback_at) / 60:.0f} min"
         )
         problems.append(
-            f"{none} while {health.awaiting_report} "
-            f"recipient{'' if health.awaiting_report == 1 else 's'} accepted more than "
-            f"{CALLBACK_SILENCE_SECONDS / 60:.0f} min ago still wait for eSMS's report: "
+            f"{none} while {health.awaiting_status} "
+            f"recipient{'' if health.awaiting_status == 1 else 's'} accepted more than "
+            f"{CALLBACK_SILENCE_SECONDS / 60:.0f} min ago still wait for their delivery status: "
             "check that eSMS can reach PUBLIC_URL."
         )
     return problems

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.core.chart import Tally
 from bot.core.formatting import format_number, format_percent, format_vnd
 from bot.core.i18n import _, language
-from bot.core.report import Tally
 from bot.posts.campaign import OPEN_ACTION
 from bot.posts.common import chunks, escape, help_text, section, slack_time
 
@@ -60,5 +60,5 @@ def team_figures(
         lines.append(_("home.balance", balance=format_vnd(balance), when=slack_time(read_at)))
     elif not problem:
         lines.append(_("home.balance_checking"))
-    lines.append(_("home.report_hint"))
+    lines.append(_("home.chart_hint"))
     return "\n".join(lines)

@@ -33,7 +33,7 @@ _OUTCOME_KEYS = {
 
 
 def _detail(recipient: Recipient) -> str:
-    """` · Mobifone · 470 ₫`: the network and the price, when eSMS reported them."""
+    """` · Mobifone · 470 ₫`: the network and the price, when eSMS gave them."""
     parts = [network_name(recipient.telco_id)]
     if recipient.price is not None and recipient.state in FINAL_STATES:
         parts.append(format_vnd(recipient.price))

@@ -1,5 +1,5 @@
 """The thread: its parent message (headline, preview, status line, notes, buttons), the
-replies that report outcomes, and the reply that records an approval decision."""
+replies that tell outcomes, and the reply that records an approval decision."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Campaigns from Slack: `/viber campaign` (and the Home tab's button) opens the modal; its
 submission stores the campaign before Slack hears back (the file is read afterwards); Start,
-Pause, Resume and Cancel on the thread parent; `/viber campaign report ID`."""
+Pause, Resume and Cancel on the thread parent; `/viber campaign results ID`."""
 
 from __future__ import annotations
 
@@ -210,12 +210,13 @@ def _control(
     return _("camp.not_now")
 
 
-def report_command(store: Store, send_id: str, user_id: str, channel_id: str) -> str:
-    """`/viber campaign report ID`: the report is uploaded into the campaign's thread again."""
+def results_command(store: Store, send_id: str, user_id: str, channel_id: str) -> str:
+    """`/viber campaign results ID` (or `report ID`, the older word): the results file is
+    uploaded into the campaign's thread again."""
     send = store.sends.get(send_id.strip())
     if send is None or not send.campaign:
         return _("camp.no_such", send_id=send_id[:40])
     if send.user_id != user_id and send.channel_id != channel_id:
         return _("camp.elsewhere")
-    store.campaigns.report_again(send.id)
-    return _("camp.report_coming", channel=send.channel_id)
+    store.campaigns.queue_results_again(send.id)
+    return _("camp.results_coming", channel=send.channel_id)

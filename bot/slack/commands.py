@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.core.chart_period import ChartCommand
 from bot.core.command_text import (
     BalanceLookup,
     CampaignCommand,
@@ -29,7 +30,6 @@ from bot.core.i18n import _, plural
 from bot.core.message import ViberMessage
 from bot.core.model import Approval
 from bot.core.phones import normalize_phone
-from bot.core.report_period import ReportCommand
 from bot.core.sms_text import fallback_text
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
@@ -37,7 +37,7 @@ from bot.intake import Draft, Intake, Refused, Surface
 from bot.posts.common import escape, help_text
 from bot.posts.composer import ComposerContext
 from bot.posts.lookup import approval_trail, lookup_text, send_summary
-from bot.slack import campaigns, exports, optouts, reports, templates
+from bot.slack import campaigns, charts, exports, optouts, templates
 from bot.slack.binding import bind
 from bot.slack.compose import open_composer
 from bot.slack.people import People, PeopleList
@@ -95,9 +95,9 @@ def viber(
         export_args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
         exports.answer(*export_args, ack, respond, client)
         return
-    if isinstance(request, ReportCommand):
-        report_args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
-        reports.answer(*report_args, ack, respond, client)
+    if isinstance(request, ChartCommand):
+        chart_args = (needs.settings, needs.store, needs.people, needs.lookups, request, command)
+        charts.answer(*chart_args, ack, respond, client)
         return
     if isinstance(request, StatusLookup | HistoryLookup):
         ack(text=_look_up(needs, request, command), response_type="ephemeral")
@@ -123,8 +123,8 @@ def _campaign(
     client: WebClient,
     respond: Respond,
 ) -> None:
-    if request.action == "report":
-        text = campaigns.report_command(
+    if request.action == "results":
+        text = campaigns.results_command(
             needs.store, request.send_id, command["user_id"], command["channel_id"]
         )
         ack(text=text, response_type="ephemeral")

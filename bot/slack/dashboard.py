@@ -18,12 +18,12 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.core.chart import Tally
 from bot.core.formatting import VIETNAM
-from bot.core.report import Tally
 from bot.esms import codes
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
-from bot.store.reports import Reports
+from bot.store.charts import Charts
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def week_tally(store: Store, now: float | None = None) -> Tally:
     """Every channel's sends since Monday (test sends left out), as the database adds them up."""
     moment = time.time() if now is None else now
     # The range's end is exclusive: a second past now takes in a send stored this very moment.
-    return Reports(store.db).tally(week_start(moment), moment + 1)
+    return Charts(store.db).tally(week_start(moment), moment + 1)
 
 
 class BalanceCache:

@@ -36,7 +36,7 @@ def home_opened(
     client: WebClient,
 ) -> None:
     """The viewer's Home tab; the team's figures and the balance only for those who may use
-    the app (ALLOWED_USERS, when set), as `/viber report` and `/viber balance` are."""
+    the app (ALLOWED_USERS, when set), as `/viber chart` and `/viber balance` are."""
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
     user_id = str(event["user"])

@@ -1,4 +1,4 @@
-"""Work a listener acknowledged and left to the look-ups executor (an export, a report): its
+"""Work a listener acknowledged and left to the look-ups executor (an export, a chart): its
 outcome goes back to the asker through the response URL, whatever happens."""
 
 from __future__ import annotations

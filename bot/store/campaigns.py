@@ -199,7 +199,7 @@ class Campaigns:
 
     def finish_if_done(self, send_id: str) -> bool:
         """Mark a running campaign finished once every recipient is final, and queue its
-        report; True when it finished now."""
+        results file; True when it finished now."""
         marks = ", ".join("?" for _ in _FINAL)
         with self.db.transaction() as conn:
             row = conn.execute(
@@ -216,23 +216,23 @@ class Campaigns:
                 return False
             if row["state"] == CampaignState.RUNNING:
                 set_state(conn, send_id, CampaignState.FINISHED, finished_at=time.time())
-            elif not conn.execute(  # a cancelled campaign ends once: one report
+            elif not conn.execute(  # a cancelled campaign ends once: one results file
                 "UPDATE campaigns SET finished_at = ? WHERE send_id = ? AND finished_at IS NULL",
                 (time.time(), send_id),
             ).rowcount:
                 return False
-            enqueue(conn, JobKind.CAMPAIGN_REPORT, send_id)
+            enqueue(conn, JobKind.CAMPAIGN_RESULTS, send_id)
         self._wake()
         return True
 
-    def report_again(self, send_id: str) -> None:
+    def queue_results_again(self, send_id: str) -> None:
         with self.db.transaction() as conn:
-            enqueue(conn, JobKind.CAMPAIGN_REPORT, send_id)
+            enqueue(conn, JobKind.CAMPAIGN_RESULTS, send_id)
         self._wake()
 
-    def mark_report_uploaded(self, send_id: str, file_id: str) -> None:
+    def mark_results_uploaded(self, send_id: str, file_id: str) -> None:
         with self.db.transaction() as conn:
-            conn.execute(
+            conn.execute(  # `report_file_id`: the column's first name, kept rather than migrated
                 "UPDATE campaigns SET report_file_id = ? WHERE send_id = ?", (file_id, send_id)
             )
 
@@ -272,7 +272,7 @@ class Campaigns:
 
     def expire_previews(self, before: float, limit: int = 100) -> list[str]:
         """Cancel campaigns left in preview since before `before` (CAMPAIGN_PREVIEW_HOURS):
-        their rows never go out and can be purged; no report is made of them."""
+        their rows never go out and can be purged; no results file is made of them."""
         now = time.time()
         with self.db.transaction() as conn:
             rows = conn.execute(

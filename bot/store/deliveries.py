@@ -1,8 +1,8 @@
 """Deliveries: what eSMS said of each recipient (its answer to the submission, callbacks,
-polled reports), merged so a recipient's state only moves forward; the raw callbacks are kept.
+polled statuses), merged so a recipient's state only moves forward; the raw callbacks are kept.
 
-Each report is merged in one transaction with the recipient's row locked (PostgreSQL), so
-reports arriving together on several processes never go back.
+Each delivery status is merged in one transaction with the recipient's row locked
+(PostgreSQL), so statuses arriving together on several processes never go back.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import time
 
 from bot.core import fallback
 from bot.core.callback import parse_callback
-from bot.core.delivery import State, is_final, merge, state_for_report
+from bot.core.delivery import State, is_final, merge, state_for_status
 from bot.core.model import Callback, CallbackOutcome, Recipient
 from bot.db import Connection, Database, Row
 from bot.store.fallbacks import queue_fallback
@@ -31,7 +31,7 @@ def _outcome(row: Row | None, changed: bool) -> str:
 
 
 def _match_and_merge(conn: Connection, callback: Callback, lock: str) -> tuple[Row | None, bool]:
-    """The recipient a callback names (locked), and whether its report moved it."""
+    """The recipient a callback names (locked), and whether its delivery status moved it."""
     row = None
     if callback.sms_id:
         row = conn.execute(
@@ -44,7 +44,7 @@ def _match_and_merge(conn: Connection, callback: Callback, lock: str) -> tuple[R
         ).fetchone()
     if row is None:
         return None, False
-    changed = _merge_report(
+    changed = _merge_status(
         conn,
         row,
         callback.send_status,
@@ -57,7 +57,7 @@ def _match_and_merge(conn: Connection, callback: Callback, lock: str) -> tuple[R
     return row, changed
 
 
-def _merge_report(
+def _merge_status(
     conn: Connection,
     row: Row,
     send_status: int,
@@ -68,8 +68,8 @@ def _merge_report(
     telco_id: int | None = None,
     price: float | None = None,
 ) -> bool:
-    """Merge one eSMS status report (callback or poll) into a recipient; True when it moved."""
-    new_state = merge(row["state"], state_for_report(send_status, success, failed))
+    """Merge one eSMS delivery status (callback or poll) into a recipient; True when it moved."""
+    new_state = merge(row["state"], state_for_status(send_status, success, failed))
     if new_state == row["state"]:
         return False
     conn.execute(
@@ -156,7 +156,7 @@ class Deliveries:
         self, *, settled_before: float, polled_before: float, limit: int
     ) -> list[Recipient]:
         """Recipients eSMS has not settled, quiet since `settled_before`, least recently polled
-        first. Test sends are left out: eSMS never reports on them."""
+        first. Test sends are left out: eSMS never gives their status."""
         # A row being submitted is its submit job's: that job settles it, whatever happens.
         mine = (State.QUEUED, State.SUBMITTING)
         waiting = [state.value for state in State if not is_final(state) and state not in mine]
@@ -170,13 +170,13 @@ class Deliveries:
         )
         return [recipient_from(row) for row in rows]
 
-    def apply_report(
+    def apply_status(
         self, recipient_id: int, send_status: int, success: int | None, failed: int | None
     ) -> bool:
         """Merge a polled status exactly as a callback would be merged."""
         with self.db.transaction() as conn:
             row = _recipient_row(conn, recipient_id, self._lock)
-            return row is not None and _merge_report(conn, row, send_status, success, failed)
+            return row is not None and _merge_status(conn, row, send_status, success, failed)
 
     def mark_polled(self, recipient_id: int, at: float) -> None:
         with self.db.transaction() as conn:

@@ -70,8 +70,8 @@ class Fallbacks:
 
     def queue_late(self, submitted_before: float, limit: int = 200) -> int:
         """SMS for Viber recipients still undelivered since `submitted_before` (the customer
-        may then receive both), within eSMS's 7 days and never for test sends (eSMS reports
-        nothing on them); returns how many were queued."""
+        may then receive both), within eSMS's 7 days and never for test sends (eSMS gives
+        no status for them); returns how many were queued."""
         waiting = [s.value for s in State if not is_final(s) and s != State.QUEUED]
         marks = ", ".join("?" for _ in waiting)
         candidates = self.db.fetch_all(

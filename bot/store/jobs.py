@@ -90,12 +90,12 @@ def enqueue(
 
 def enqueue_sync(conn: Connection, send_id: str, *, progress: bool = False) -> None:
     """One queued refresh per thread is enough: it reads the latest state when it runs, and it
-    waits a moment so that reports arriving together become one update and one reply; longer
-    for `progress` only, and news that is not progress brings a refresh queued for later
+    waits a moment so that delivery statuses arriving together become one update and one reply;
+    longer for `progress` only, and news that is not progress brings a refresh queued for later
     forward.
 
     On PostgreSQL two transactions may each add one at the same moment; that costs a refresh,
-    not a duplicate reply, since a refresh reports only what was not reported yet."""
+    not a duplicate reply, since a refresh tells only what was not told yet."""
     now = time.time()
     due = now + (PROGRESS_DEBOUNCE_SECONDS if progress else SYNC_DEBOUNCE_SECONDS)
     if not progress:

@@ -1,5 +1,5 @@
 """The work in figures, read from the database at scrape time with a few aggregate queries, so
-that any web process reports the whole deployment (worker processes included); and the one
+that any web process shows the whole deployment (worker processes included); and the one
 count that has no row of its own elsewhere, `count_event` (Slack's 429s).
 
 Nothing here changes the app's data: the reads are plain SELECTs, and `count_event` touches
@@ -37,8 +37,8 @@ _ACCEPTED_STATES = frozenset(State) - {
     State.SKIPPED,
     State.UNAVAILABLE,
 }
-# Accepted and waiting for eSMS's report, which a callback brings.
-_AWAITING_REPORT = (State.ACCEPTED, State.WAITING, State.SENDING, State.SENT)
+# Accepted and waiting for their delivery status, which a callback brings.
+_AWAITING_STATUS = (State.ACCEPTED, State.WAITING, State.SENDING, State.SENT)
 _OUTCOMES = {"applied": "applied", "no_change": "duplicate", "unmatched": "unmatched"}
 _UNFINISHED = (JobState.QUEUED, JobState.RUNNING)
 
@@ -217,18 +217,18 @@ def oldest_due_seconds(db: Database, now: float) -> float:
 
 def read_health(db: Database, now: float, silence_seconds: float, window_seconds: float) -> Health:
     """The figures `/healthz?deep=1` judges: the queue's oldest due job, the latest callback,
-    and how many recipients (test sends aside: eSMS never reports on them) were accepted
-    between `window_seconds` and `silence_seconds` ago and still wait for eSMS's report."""
+    and how many recipients (test sends aside: eSMS never gives theirs) were accepted
+    between `window_seconds` and `silence_seconds` ago and still wait for their delivery status."""
     latest = db.fetch_one("SELECT received_at FROM callbacks ORDER BY id DESC LIMIT 1")
-    marks = ", ".join("?" for _ in _AWAITING_REPORT)
+    marks = ", ".join("?" for _ in _AWAITING_STATUS)
     waiting = db.fetch_one(
         f"""SELECT COUNT(*) AS n FROM recipients r JOIN sends s ON s.id = r.send_id
             WHERE r.state IN ({marks}) AND s.test_send = 0
               AND r.submitted_at < ? AND r.submitted_at >= ?""",
-        (*_AWAITING_REPORT, now - silence_seconds, now - window_seconds),
+        (*_AWAITING_STATUS, now - silence_seconds, now - window_seconds),
     )
     return Health(
         oldest_due_seconds=oldest_due_seconds(db, now),
         last_callback_at=None if latest is None else latest["received_at"],
-        awaiting_report=int(waiting["n"]) if waiting else 0,
+        awaiting_status=int(waiting["n"]) if waiting else 0,
     )

@@ -1,4 +1,4 @@
-"""A thread's outcome replies: stored with the recipients they report before any is posted,
+"""A thread's outcome replies: stored with the recipients they tell of before any is posted,
 then posted in order, each once (its ts recorded), or refused for good (Slack's word kept)."""
 
 from __future__ import annotations

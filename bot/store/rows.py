@@ -78,6 +78,6 @@ def campaign_from(row: Row) -> Campaign:
         started_by=row["started_by"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
-        report_file_id=row["report_file_id"],
+        results_file_id=row["report_file_id"],  # the column keeps its first name: no migration
         reported=row["reported"],
     )

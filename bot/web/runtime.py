@@ -39,8 +39,8 @@ class Services:
     esms: EsmsClient
     worker: Worker
     people: People
-    # Answers that need eSMS (the balance) and files that take seconds (reports, exports) are
-    # made here, never on Slack's listener threads; four, so that two reports being drawn
+    # Answers that need eSMS (the balance) and files that take seconds (charts, exports) are
+    # made here, never on Slack's listener threads; four, so that two charts being drawn
     # leave the balance answering.
     lookups: ThreadPoolExecutor = field(
         default_factory=lambda: ContextExecutor(4, thread_name_prefix="lookup")

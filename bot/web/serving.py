@@ -206,7 +206,7 @@ def dev(args: argparse.Namespace) -> None:
         else f"status polling every {settings.status_poll_seconds} s"
     )
     log.info(
-        "connecting to Slack in Socket Mode; delivery reports by %s%s",
+        "connecting to Slack in Socket Mode; delivery statuses by %s%s",
         mode,
         "" if run_jobs else "; the jobs are left to viber-bot worker processes (RUN_JOBS=web)",
     )

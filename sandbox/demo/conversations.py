@@ -1,6 +1,6 @@
 """The conversations the page shows, read from the Slack stand-in: #support's messages, each
 followed by its thread's replies, and the app's direct messages with the person on the page
-(what the app uploads or posts in their `D…` conversation: a report's chart and summary, an
+(what the app uploads or posts in their `D…` conversation: a chart and its summary, an
 export's CSV file), which Slack would show under *Direct messages* in the sidebar.
 """
 
@@ -17,7 +17,7 @@ from sandbox.standins.slack_api import Message, SlackApiStandIn
 # Everyone and every channel a message may mention, as the page names them.
 NAMES = {**PEOPLE, **PAST_AGENTS, CHANNEL_ID: CHANNEL_NAME}
 NO_DMS = (
-    '<div class="dm-empty">Nothing here yet: <code>/viber report 30d</code> in #support '
+    '<div class="dm-empty">Nothing here yet: <code>/viber chart 30d</code> in #support '
     "sends its chart here, as <code>/viber export</code> sends its file.</div>"
 )
 

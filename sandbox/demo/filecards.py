@@ -1,5 +1,5 @@
 """A file shared in a message, as Slack shows it: a card with its name, type, size and a link
-to download it; a picture (a report's chart) shown as itself, above the same line.
+to download it; a picture (a chart) shown as itself, above the same line.
 
 Both point at the demo server's `/files/<id>`, which hands out the bytes the Slack stand-in
 holds: the page shows a picture from this machine, never one from the internet. Pure: a Slack

@@ -1,4 +1,4 @@
-"""What the page's eSMS panel does to the eSMS stand-in: choose what it reports for a number,
+"""What the page's eSMS panel does to the eSMS stand-in: choose what it gives for a number,
 or make it refuse the next send with an error code."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from sandbox.standins.esms import OUTCOMES, EsmsStandIn
 
 
 def choose_outcome(esms: EsmsStandIn, data: dict[str, Any]) -> dict[str, Any]:
-    """What eSMS reports for a number from now on: `outcome` for its Viber messages, `sms`
+    """What eSMS gives for a number from now on: `outcome` for its Viber messages, `sms`
     (delivered unless said) for the SMS that stands in for a failed one."""
     phone = str(data.get("phone", "")).strip()
     viber, sms = str(data.get("outcome", "")), str(data.get("sms") or "deliver")

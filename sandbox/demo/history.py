@@ -1,9 +1,9 @@
-"""Past sends for a report to show: days of varied agents, channels, brandnames and outcomes
+"""Past sends for a chart to show: days of varied agents, channels, brandnames and outcomes
 (delivered, failed with eSMS's reasons, SMS fallbacks, opted-out numbers, test sends), the same
 for the same seed.
 
 They are written straight into the database as finished history — no thread, no job, nothing
-for eSMS, an SMS fallback not linked to its Viber line — so the demo's `/viber report` and Home tab have a month to show, and the tests a
+for eSMS, an SMS fallback not linked to its Viber line — so the demo's `/viber chart` and Home tab have a month to show, and the tests a
 month whose every figure they can count from the list itself.
 """
 

@@ -36,7 +36,7 @@ class Page:
         self.workspace = payloads.Workspace(team_id=TEAM_ID, api_app_id=APP_ID)
         self.user = AGENT
         # What commands answered straight away, and when: shown among the app's later notes
-        # (a report's "⏳ Preparing…" before its "📊 … in your direct messages").
+        # (a chart's "⏳ Preparing…" before its "📊 … in your direct messages").
         self.answers: list[tuple[float, dict[str, Any]]] = []
         self.closed_at = 0.0  # a modal opened or updated after this is on screen
         self.view_errors: dict[str, str] = {}

@@ -28,12 +28,12 @@ def run(args: argparse.Namespace) -> None:
     print("Starting the app and its local stand-ins for Slack and eSMS …", flush=True)
     try:
         world.start()
-        # Once the app has created the schema, before anyone looks: a month for the reports.
+        # Once the app has created the schema, before anyone looks: a month for the charts.
         seeded = seed_history(world.database_url, CHANNEL_ID, time.time(), TEAM_ID)
         if seeded:
             print(
                 f"#{CHANNEL_NAME} has {HISTORY_DAYS} days of past sends ({seeded}) by four other "
-                "agents, for /viber report and the Home tab.",
+                "agents, for /viber chart and the Home tab.",
                 flush=True,
             )
         page = Page(world)

@@ -1,4 +1,4 @@
-"""The month of past sends the demo starts with, so that `/viber report 30d` and the Home tab's
+"""The month of past sends the demo starts with, so that `/viber chart 30d` and the Home tab's
 week have figures: `history.past_month` for the demo's channel, by four agents other than the
 demo's people, up to the moment the demo starts, written once into its database (a database
 kept with `--db` from an earlier run has them already and is left as it is).
@@ -16,7 +16,7 @@ from bot.core.formatting import VIETNAM
 from bot.store import Store
 from sandbox.demo.history import AGENTS, PastRecipient, past_month, write_history
 
-HISTORY_DAYS = 30  # today and the 29 days before: what `/viber report 30d` covers
+HISTORY_DAYS = 30  # today and the 29 days before: what `/viber chart 30d` covers
 HISTORY_SEED = 7
 # A send's rows are stamped up to a minute after it (updated_at): all of it before the start.
 SETTLED_SECONDS = 60.0

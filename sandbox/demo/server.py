@@ -1,6 +1,6 @@
 """The demo page's HTTP server on 127.0.0.1: the page's files, its state, what the person did,
 for the page alone (another site's form cannot post here), and the files the Slack stand-in
-holds, read-only under /files/<id> (a campaign's report, a file picked in a form)."""
+holds, read-only under /files/<id> (a campaign's results file, a file picked in a form)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs,
 marketing hours that are closed when the demo starts, a campaign from the example file
 (`examples/campaign.csv`, offered in the campaign form), and a month of other agents' sends for
-`/viber report` and the Home tab. The page's hints say which is which.
+`/viber chart` and the Home tab. The page's hints say which is which.
 
 Pure: the numbers, the marketing hours for a moment, the outcome choices the page offers, and
 the hints as HTML (every text escaped).
@@ -29,9 +29,9 @@ SMS_EXAMPLE = "Don hang A123 da san sang. Chi tiet: https://shop.example/a123"
 # The example file's columns, put in the campaign's message.
 CAMPAIGN_COMMAND = "/viber campaign"
 CAMPAIGN_TEXT = "Chào {Tên khách}, đơn {Mã đơn} giao ngày {Ngày giao}"
-# A month of history is in #support from the start (`seeding`): its report, by direct message.
-REPORT_COMMAND = "/viber report 30d"
-REPORT_PUBLIC_COMMAND = "/viber report 30d public"
+# A month of history is in #support from the start (`seeding`): its chart, by direct message.
+CHART_COMMAND = "/viber chart 30d"
+CHART_PUBLIC_COMMAND = "/viber chart 30d public"
 MARKETING_OPENS_AFTER_MINUTES = 120
 MARKETING_OPEN_MINUTES = 60
 _DAY = 24 * 60
@@ -39,7 +39,7 @@ _DAY = 24 * 60
 
 @dataclass(frozen=True)
 class Choice:
-    """One outcome the page offers for a number: what eSMS reports for Viber, then for the SMS."""
+    """One outcome the page offers for a number: what eSMS gives for Viber, then for the SMS."""
 
     viber: str
     sms: str
@@ -110,7 +110,7 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
     hours = html.escape(marketing.replace("-", "–"))
     out = [
         f"{_code(f'/viber {DELIVERED} Xin chào!')}: <b>{DELIVERED}</b> gets its Viber message, "
-        f"reported delivered {seconds} later.",
+        f"delivered {seconds} later, as eSMS calls back.",
         f"<b>{FALLBACK}</b>: its Viber message fails, then an SMS as "
         f"{html.escape(SMS_BRANDNAME)} is delivered instead: "
         f"{_code(f'/viber {FALLBACK} {SMS_EXAMPLE}')}. eSMS takes only an SMS that fits a "
@@ -127,16 +127,16 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         "(or upload a CSV of your own), write the message "
         f"<code>{html.escape(CAMPAIGN_TEXT)}</code> and <i>Read the file</i>. The thread shows "
         f"a preview of its 5 rows; <i>Start</i> sends them ({OPTED_OUT} is skipped, "
-        f"{FALLBACK}'s Viber message fails), and the report arrives in the thread as a CSV "
-        "file.",
+        f"{FALLBACK}'s Viber message fails), and the results file arrives in the thread "
+        "as a CSV.",
         "Workflow Builder (the panel on the right) runs the app's step <i>Send a Viber "
         f"message</i>: <i>Run the step</i> with {_step_phones(DELIVERED)} and the thread "
         "appears in #support, the run completing once eSMS accepts (or, waiting for "
         f"<i>delivered</i>, once it is delivered); try {_step_phones(INVALID_STEP_PHONE)} to "
         "see how a workflow author is told what is wrong.",
-        f"#support has a month of past sends by four other agents: {_code(REPORT_COMMAND)} "
+        f"#support has a month of past sends by four other agents: {_code(CHART_COMMAND)} "
         "brings its chart and summary to your direct messages with the app (<i>💬 Viber</i> "
-        f"in the sidebar), {_code(REPORT_PUBLIC_COMMAND)} posts them in #support; the "
+        f"in the sidebar), {_code(CHART_PUBLIC_COMMAND)} posts them in #support; the "
         "<i>Home</i> tab shows the whole team's week and the eSMS balance.",
     ]
     if approvals:

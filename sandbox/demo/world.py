@@ -49,7 +49,7 @@ class DemoWorld:
         self.slack = SlackApiStandIn(token=BOT_TOKEN)
         self.slack.users.update(PEOPLE)
         # The agents of the month of history the demo starts with (`seeding`), and the channel's
-        # name, for the names in the report's chart and summary.
+        # name, for the names in the chart and its summary.
         self.slack.users.update(PAST_AGENTS)
         self.slack.channel_names[CHANNEL_ID] = CHANNEL_NAME
         self.esms = EsmsStandIn(

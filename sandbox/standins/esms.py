@@ -10,7 +10,7 @@ phone with a code. `callback()` plays eSMS calling the app's CallbackUrl with a 
 string (TypeId 23 for Viber, 2 for SMS).
 
 Off by default, it can also play along on its own (for the demo): with `auto_deliver_seconds`
-set, each accepted submission is reported back that long after it was accepted, with the outcome
+set, each accepted submission is called back that long after it was accepted, with the outcome
 chosen for its phone (`choose()`, `choose_sms()`); `force_next()` refuses the next send, on
 either endpoint, with a result code (160 for too many requests per second, say).
 """
@@ -254,7 +254,7 @@ class EsmsStandIn(EsmsPlayAlong, EsmsSms, StandIn):
     def settle(
         self, submission: Submission, send_status: int, *, success: int = 0, failed: int = 0
     ) -> None:
-        """Change what GetSendStatus reports, without calling back (a lost callback)."""
+        """Change what GetSendStatus gives, without calling back (a lost callback)."""
         with self.lock:
             self.status[submission.sms_id].update(
                 SendStatus=send_status,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# The price eSMS reports for one message (VND), as in its documented Viber callback; the stand-in
+# The price eSMS gives for one message (VND), as in its documented Viber callback; the stand-in
 # charges a customer-care SMS the same.
 PRICE = 470.0
 
@@ -48,7 +48,7 @@ def refusal(code: int, message: str | None = None) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Report:
+class DeliveryStatus:
     """What eSMS says about one phone once it knows: SendStatus and the counts."""
 
     send_status: int
@@ -59,11 +59,11 @@ class Report:
 
 
 # "silent" is delivered without a callback: only the app's reconciliation finds it.
-OUTCOMES: dict[str, Report] = {
-    "deliver": Report(5, 1, 0, PRICE, True),
-    "fail": Report(5, 0, 1, PRICE, True),
-    "reject": Report(4, 0, 1, 0.0, True),
-    "silent": Report(5, 1, 0, PRICE, False),
+OUTCOMES: dict[str, DeliveryStatus] = {
+    "deliver": DeliveryStatus(5, 1, 0, PRICE, True),
+    "fail": DeliveryStatus(5, 0, 1, PRICE, True),
+    "reject": DeliveryStatus(4, 0, 1, 0.0, True),
+    "silent": DeliveryStatus(5, 1, 0, PRICE, False),
 }
 DEFAULT_OUTCOME = "deliver"
 
@@ -74,17 +74,17 @@ def checked_outcome(outcome: str) -> str:
     return outcome
 
 
-def combined(reports: list[Report]) -> dict[str, Any]:
+def combined(statuses: list[DeliveryStatus]) -> dict[str, Any]:
     """GetSendStatus for one SMSID covering these phones (one, as the app sends)."""
-    success = sum(r.success for r in reports)
-    failed = sum(r.failed for r in reports)
-    finished = any(r.send_status == 5 for r in reports)
+    success = sum(s.success for s in statuses)
+    failed = sum(s.failed for s in statuses)
+    finished = any(s.send_status == 5 for s in statuses)
     return {
         "SendStatus": 5 if finished else 4,
         "SendSuccess": success,
         "SendFailed": failed,
         "TotalSent": success + failed,
-        "TotalPrice": sum(r.price for r in reports),
+        "TotalPrice": sum(s.price for s in statuses),
     }
 
 

@@ -2,10 +2,10 @@
 
 Part of `esms.py` (mixed into `EsmsStandIn`), kept apart for its size. `callback()` is eSMS's GET
 of a submission's CallbackUrl (TypeId 23 for Viber, 2 for SMS). Playing along is off until
-`auto_deliver_seconds` is set: then each accepted submission, Viber or SMS, is reported that long
-after it was accepted, as eSMS would report it, with the outcome chosen for its phone on that
-channel (`choose()` for Viber, `choose_sms()` for SMS, so one phone can fail on Viber and get its
-SMS). GetSendStatus changes first, then the callback GET (one per phone), so the two always
+`auto_deliver_seconds` is set: then each accepted submission, Viber or SMS, gets its delivery
+status that long after it was accepted, as eSMS would give it, with the outcome chosen for its
+phone on that channel (`choose()` for Viber, `choose_sms()` for SMS, so one phone can fail on
+Viber and get its SMS). GetSendStatus changes first, then the callback GET (one per phone), so the two always
 agree; a `silent` phone gets no callback, only the status, which the app's reconciliation finds.
 A callback the app does not take (down, slow, an error) is logged and dropped, as eSMS drops it
 after its retries.
@@ -27,7 +27,7 @@ from bot.core.phones import normalize_phone
 from sandbox.standins.esms_outcomes import (
     DEFAULT_OUTCOME,
     OUTCOMES,
-    Report,
+    DeliveryStatus,
     checked_outcome,
     combined,
     status_word,
@@ -47,9 +47,9 @@ class Submission:
     code: int = 0
     sms_id: str | None = None
     # When playing along: per phone, the outcome chosen on acceptance and what became of its
-    # report ("HTTP 200", "dropped (ConnectTimeout)", "silent" …).
+    # callback ("HTTP 200", "dropped (ConnectTimeout)", "silent" …).
     outcomes: dict[str, str] = field(default_factory=dict)
-    reported: dict[str, str] = field(default_factory=dict)
+    callback_results: dict[str, str] = field(default_factory=dict)
     channel: str = VIBER  # the endpoint it came to: VIBER or SMS
 
     @property
@@ -73,7 +73,7 @@ class Recent:
     code: int
     status: str  # no answer | refused | duplicate | waiting | delivered | failed | rejected …
     outcome: str | None
-    reported: str | None
+    callback_result: str | None
     channel: str = VIBER  # VIBER or SMS
 
 
@@ -103,13 +103,13 @@ class EsmsPlayAlong:
             self.choose_sms(phone, outcome)
 
     def choose(self, phone: str, outcome: str) -> None:
-        """What eSMS reports for `phone` from now on: deliver, fail, reject or silent."""
+        """What eSMS gives for `phone` from now on: deliver, fail, reject or silent."""
         checked_outcome(outcome)
         with self.lock:
             self.outcomes[normalize_phone(phone) or phone] = outcome
 
     def choose_sms(self, phone: str, outcome: str) -> None:
-        """What eSMS reports for an SMS to `phone` from now on (Viber keeps its own choice)."""
+        """What eSMS gives for an SMS to `phone` from now on (Viber keeps its own choice)."""
         checked_outcome(outcome)
         with self.lock:
             self.sms_outcomes[normalize_phone(phone) or phone] = outcome
@@ -133,7 +133,7 @@ class EsmsPlayAlong:
                     code=submission.code,
                     status=status_word(submission.code, self.status.get(submission.sms_id or "")),
                     outcome=submission.outcomes.get(phone),
-                    reported=submission.reported.get(phone),
+                    callback_result=submission.callback_results.get(phone),
                     channel=submission.channel,
                 )
                 for submission in reversed(self.submissions)
@@ -185,31 +185,32 @@ class EsmsPlayAlong:
         self._timers.call_later(delay, lambda: self._deliver(submission))
 
     def _deliver(self, submission: Submission) -> None:
-        """Report a submission as eSMS would: GetSendStatus first, then the callback GET."""
+        """Give a submission's delivery status as eSMS would: GetSendStatus first, then the
+        callback GET."""
         with self.lock:
-            reports = {phone: OUTCOMES[word] for phone, word in submission.outcomes.items()}
+            given = {phone: OUTCOMES[word] for phone, word in submission.outcomes.items()}
             if submission.sms_id in self.status:  # a test may have made eSMS forget it (105)
-                self.status[submission.sms_id].update(combined(list(reports.values())))
+                self.status[submission.sms_id].update(combined(list(given.values())))
         url = submission.body.get("CallbackUrl")
-        for phone, report in reports.items():
-            if not report.calls_back:
+        for phone, status in given.items():
+            if not status.calls_back:
                 result = "silent"
             elif not url:
                 result = "no CallbackUrl"
             else:
-                result = self._report(submission, phone, report)
+                result = self._call_back(submission, phone, status)
             with self.lock:
-                submission.reported[phone] = result
+                submission.callback_results[phone] = result
 
-    def _report(self, submission: Submission, phone: str, report: Report) -> str:
+    def _call_back(self, submission: Submission, phone: str, status: DeliveryStatus) -> str:
         try:
             answer = self.callback(
                 submission,
-                report.send_status,
-                success=report.success,
-                failed=report.failed,
-                TotalSent=report.success + report.failed,
-                TotalPrice=f"{report.price:.4f}",
+                status.send_status,
+                success=status.success,
+                failed=status.failed,
+                TotalSent=status.success + status.failed,
+                TotalPrice=f"{status.price:.4f}",
                 phonenumber=phone,
             )
         except requests.RequestException as error:

@@ -1,7 +1,7 @@
 """Delayed actions for the stand-ins: one scheduler thread, each action on a daemon thread.
 
-The eSMS stand-in reports deliveries through it. An action that blocks (a callback to an app that
-is slow or down) holds up only itself, and `stop()` drops whatever has not started yet.
+The eSMS stand-in calls back with delivery statuses through it. An action that blocks (a
+callback to an app that is slow or down) holds up only itself, and `stop()` drops whatever has not started yet.
 """
 
 from __future__ import annotations

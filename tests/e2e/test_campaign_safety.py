@@ -33,18 +33,20 @@ def test_no_file_the_app_writes_holds_a_formula(app, slack_api, esms, tmp_path):
     parent = preview_of(app, slack_api, upload)
     invalid = wait_for(lambda: [u for u in slack_api.uploads if u.filename == "invalid-rows.csv"])
     press(app, wait_for(lambda: _with(slack_api, parent, "campaign_cancel")), "campaign_cancel")
-    report = wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=15)
+    results = wait_for(
+        lambda: [u for u in slack_api.uploads if "results" in u.filename], timeout=15
+    )
     opt_out = app.command(f"optout add 0912345678 {EVIL}")
     assert opt_out.status_code == 200
     exported = run_cli(app.env, "optout", "export").stdout.encode()
     for name, content in (
-        ("report", report[0].content),
+        ("results", results[0].content),
         ("invalid rows", invalid[0].content),
         ("opt-outs", exported),
     ):
         found = cells(content)
         assert not [c for c in found if c.startswith(FORMULA_STARTS)], (name, found)
-    assert "'" + EVIL in cells(report[0].content)  # kept, readable, never computed
+    assert "'" + EVIL in cells(results[0].content)  # kept, readable, never computed
     assert any(c.startswith("'=") for c in cells(exported))
 
 
@@ -59,7 +61,7 @@ def test_a_retried_file_of_invalid_rows_never_repeats_the_preview(app, slack_api
     assert thread(slack_api, parent).count("*Preview*") == 1
 
 
-def test_a_cancelled_campaign_uploads_its_report_once(app_factory, slack_api, esms):
+def test_a_cancelled_campaign_uploads_its_results_file_once(app_factory, slack_api, esms):
     app = app_factory(ESMS_MAX_PER_SECOND="2")
     upload = slack_api.add_file("list.csv", sheet(8))
     parent = preview_of(app, slack_api, upload)
@@ -67,15 +69,15 @@ def test_a_cancelled_campaign_uploads_its_report_once(app_factory, slack_api, es
     wait_for(lambda: len(accepted_phones(esms)) >= 3, timeout=15)
     press(app, wait_for(lambda: _with(slack_api, parent, "campaign_pause")), "campaign_cancel")
     wait_for(lambda: "Cancelled" in thread(slack_api, parent), timeout=15)
-    # The rows already out are reported afterwards, each refreshing the thread; the last one
-    # ends the campaign, and its report is uploaded once, whatever refreshes follow.
+    # The rows already out are called back afterwards, each refreshing the thread; the last one
+    # ends the campaign, and its results file is uploaded once, whatever refreshes follow.
     for submission in list(esms.accepted.values()):
         esms.callback(submission, 5, success=1)
-    wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=20)
+    wait_for(lambda: [u for u in slack_api.uploads if "results" in u.filename], timeout=20)
     for submission in list(esms.accepted.values()):
         esms.callback(submission, 5, success=1)  # duplicates, as eSMS sends them
     time.sleep(7)  # past the thread's refresh interval, twice
-    assert len([u for u in slack_api.uploads if "report" in u.filename]) == 1
+    assert len([u for u in slack_api.uploads if "results" in u.filename]) == 1
 
 
 def test_an_author_who_lost_the_right_to_send_cannot_start_the_campaign(

@@ -26,13 +26,15 @@ def test_purge_keeps_statistics_and_forgets_content(app, slack_api, esms, tmp_pa
     assert states == [("delivered", 470.0)]
 
 
-def test_purge_forgets_test_sends_and_unmatched_reports_too(app_factory, slack_api, esms, tmp_path):
+def test_purge_forgets_test_sends_and_unmatched_callbacks_too(
+    app_factory, slack_api, esms, tmp_path
+):
     app = app_factory(ESMS_SANDBOX="true")
     app.command("0901234567 Mã giảm giá bí mật 123")
     (accepted,) = wait_for(lambda: [s for s in esms.accepted_for("0901234567") if s.sms_id])
     state = "SELECT state FROM recipients"
     wait_for(lambda: sqlite_value(tmp_path / "app.db", state) == "accepted")  # and never settles
-    # The sandbox never reports a delivery; a report nobody asked for names another number.
+    # The sandbox never calls back; a callback nobody asked for names another number.
     stray = requests.get(
         accepted.body["CallbackUrl"] + "?SMSID=UNKNOWN42&SendStatus=5&SendSuccess=1"
         "&phonenumber=0987654321",
@@ -46,7 +48,7 @@ def test_purge_forgets_test_sends_and_unmatched_reports_too(app_factory, slack_a
     for private in ("bí mật", "0901234567", "0987654321"):
         assert private not in dump
     assert "of 1 send older than 1 day" in result.stdout
-    assert "unmatched delivery reports" in result.stdout
+    assert "unmatched callbacks" in result.stdout
 
 
 def test_purge_forgets_why_a_send_was_rejected(app_factory, slack_api, esms, tmp_path):
@@ -97,7 +99,7 @@ def test_purge_refuses_less_than_a_day(app, days):
 
 
 def age_everything(path, *, days: float) -> None:
-    """Every send and delivery report of the database as if made `days` ago."""
+    """Every send and callback of the database as if made `days` ago."""
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE sends SET created_at = created_at - ?", (days * 86400,))
         conn.execute("UPDATE callbacks SET received_at = received_at - ?", (days * 86400,))

@@ -36,7 +36,7 @@ def test_a_copied_database_keeps_every_thread_and_its_pending_work(
     assert sorted(threads.values()) == sorted(parent.ts for parent in parents)
 
     after = app_factory(DATABASE_URL=shared_url)
-    # The second number's report arrives after the move, at the new deployment: it lands in
+    # The second number's callback arrives after the move, at the new deployment: it lands in
     # the thread the old one started.
     (late,) = esms.accepted_for(PHONES[1])
     assert esms.callback(late, 5, success=1, via=after.base_url).status_code == 200

@@ -122,7 +122,7 @@ def option_for(markup: str, label: str) -> str:
     return found.group(1)
 
 
-def report_rows(demo: Page, name_pattern: str) -> list[dict[str, str]]:
+def shared_rows(demo: Page, name_pattern: str) -> list[dict[str, str]]:
     """The CSV file shared in the thread whose name matches, downloaded from the page."""
     found = re.search(rf'href="(/files/F\w+)" download="({name_pattern})"', demo.shown())
     assert found, demo.shown()[-3000:]
@@ -254,7 +254,7 @@ def test_a_marketing_send_waits_for_the_marketing_hours(demo):
     assert demo.state()["gateway"] == []
 
 
-def test_a_campaign_from_the_example_file_runs_to_its_report(demo):
+def test_a_campaign_from_the_example_file_runs_to_its_results_file(demo):
     assert "examples/campaign.csv" in demo.hints() and stories.CAMPAIGN_COMMAND in demo.hints()
     demo.do("command", text="/viber campaign")
     view_id, modal = demo.modal_of("viber_campaign")
@@ -270,7 +270,7 @@ def test_a_campaign_from_the_example_file_runs_to_its_report(demo):
     assert demo.state()["gateway"] == []  # nothing before Start
     demo.click_in('data-action-id="campaign_start"', "campaign_start")
     rows = wait_for(
-        lambda: "report.csv" in demo.shown() and report_rows(demo, r"campaign-\w+-report\.csv"),
+        lambda: "results.csv" in demo.shown() and shared_rows(demo, r"campaign-\w+-results\.csv"),
         timeout=40,
     )
     assert "✅ finished" in demo.state()["messages"] and "Finished" in demo.state()["messages"]
@@ -446,14 +446,14 @@ def figure(pattern: str, markup: str) -> int:
     return int(re.sub(r"[.,]", "", found.group(1)))
 
 
-def test_a_report_of_the_month_arrives_in_the_direct_messages(demo):
+def test_a_chart_of_the_month_arrives_in_the_direct_messages(demo):
     hints = demo.hints()
-    assert stories.REPORT_COMMAND in hints and stories.REPORT_PUBLIC_COMMAND in hints
+    assert stories.CHART_COMMAND in hints and stories.CHART_PUBLIC_COMMAND in hints
     first = demo.state()
     assert first["dm_count"] == 0 and "Nothing here yet" in first["dms"]
-    demo.do("command", text=stories.REPORT_COMMAND)
+    demo.do("command", text=stories.CHART_COMMAND)
     dms = wait_for(lambda: (state := demo.state())["dm_count"] and state["dms"], timeout=60)
-    assert "📊 Viber report · " in dms and 'data-id="C0SUPPORT">#support</span>' in dms
+    assert "📊 Viber chart · " in dms and 'data-id="C0SUPPORT">#support</span>' in dms
     assert figure(r"<b>([\d.,]+)</b> sends", dms) > 200  # the month the demo starts with
     assert "@Nguyễn Thị Lan" in dms  # its agents, by the names the Slack stand-in gives
     picture = re.search(r'<img class="sk-file-picture" src="(/files/F\w+)"', dms)
@@ -463,11 +463,11 @@ def test_a_report_of_the_month_arrives_in_the_direct_messages(demo):
     image = Image.open(io.BytesIO(answer.content))
     assert image.format == "PNG" and image.size == (1920, 1440)
     told = wait_for(lambda: "in your direct messages" in (shown := demo.shown()) and shown)
-    assert told.index("Preparing the report") < told.index("The report is in your direct")
+    assert told.index("Preparing the chart") < told.index("The chart is in your direct")
     assert "sk-file-image" not in demo.state()["messages"]  # nothing in #support
 
-    # The same report in #support, for everyone there; the direct messages stay as they were.
-    demo.do("command", text=stories.REPORT_PUBLIC_COMMAND)
+    # The same chart in #support, for everyone there; the direct messages stay as they were.
+    demo.do("command", text=stories.CHART_PUBLIC_COMMAND)
     wait_for(lambda: "sk-file-image" in demo.state()["messages"], timeout=60)
     assert demo.state()["dm_count"] == 1
     # The month's numbers are none of the stories': nothing was sent to them yet.

@@ -1,8 +1,8 @@
 """`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
 to two numbers, approve, and watch one delivered and the other's failed Viber message followed
 by a delivered SMS in the thread; then record that customer's opt-out from its reply. A
-campaign from a CSV file chosen on this computer, run to its report; and the month's report,
-its chart shown in the direct messages with the app."""
+campaign from a CSV file chosen on this computer, run to its results file; and the month's
+chart, shown in the direct messages with the app."""
 
 from __future__ import annotations
 
@@ -170,7 +170,7 @@ def test_compose_approve_and_see_the_delivery_and_the_sms_fallback(demo, browser
     print(f"screenshot: {shot}")
 
 
-def test_a_campaign_from_a_file_on_this_computer_runs_to_its_report(
+def test_a_campaign_from_a_file_on_this_computer_runs_to_its_results_file(
     demo_without_approvals, browser
 ):
     browser.get(demo_without_approvals)
@@ -209,13 +209,13 @@ def test_a_campaign_from_a_file_on_this_computer_runs_to_its_report(
     )
     click(browser, '[data-action-id="campaign_start"]')
     wait_for(lambda: "✅ finished" in text_of(browser, ".sk-message"), timeout=40)
-    wait_for(lambda: "report.csv" in text_of(browser, ".sk-file-card"), timeout=20)
-    assert "Campaign report" in text_of(browser, ".sk-file-card")
+    wait_for(lambda: "results.csv" in text_of(browser, ".sk-file-card"), timeout=20)
+    assert "Campaign results" in text_of(browser, ".sk-file-card")
     href = browser.execute_script(
         "return document.querySelector('.sk-file-card a.sk-file-download').href"
     )
-    report = requests.get(href, timeout=5)  # the page's own link, still there to follow
-    assert len(report.content.decode("utf-8-sig").splitlines()) == 6  # the header and 5 rows
+    results = requests.get(href, timeout=5)  # the page's own link, still there to follow
+    assert len(results.content.decode("utf-8-sig").splitlines()) == 6  # the header and 5 rows
     assert "submitted 4 · delivered 3 · failed 1" in text_of(browser, ".sk-message")
     SHOTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(SHOTS / "demo-campaign.png"))
@@ -254,12 +254,12 @@ def test_workflow_builder_runs_the_step_from_the_panel(demo_without_approvals, b
     browser.save_screenshot(str(SHOTS / "demo-workflow-step.png"))
 
 
-def test_the_months_report_is_shown_in_the_direct_messages(demo_without_approvals, browser):
+def test_the_months_chart_is_shown_in_the_direct_messages(demo_without_approvals, browser):
     browser.get(demo_without_approvals)
-    wait_for(lambda: stories.REPORT_COMMAND in text_of(browser, ".try"))
-    click(browser, f'.try-command[data-command="{stories.REPORT_COMMAND}"]')  # into the box
+    wait_for(lambda: stories.CHART_COMMAND in text_of(browser, ".try"))
+    click(browser, f'.try-command[data-command="{stories.CHART_COMMAND}"]')  # into the box
     box = browser.find_element(By.ID, "command")
-    assert box.get_attribute("value") == stories.REPORT_COMMAND
+    assert box.get_attribute("value") == stories.CHART_COMMAND
     box.send_keys("\n")
     unread = "const b = document.getElementById('dm-unread'); return !b.hidden && b.textContent;"
     assert wait_for(lambda: browser.execute_script(unread), timeout=60) == "1"
@@ -270,10 +270,10 @@ def test_the_months_report_is_shown_in_the_direct_messages(demo_without_approval
         "return i && i.complete && i.naturalWidth;"
     )
     assert wait_for(lambda: browser.execute_script(drawn), timeout=15) == 1920  # the PNG itself
-    assert "📊 Viber report · #support" in text_of(browser, "#dm-messages")
+    assert "📊 Viber chart · #support" in text_of(browser, "#dm-messages")
     assert not browser.execute_script(unread)  # read now
     assert "in your direct messages" in text_of(browser, "#ephemeral")
     SHOTS.mkdir(exist_ok=True)
-    browser.save_screenshot(str(SHOTS / "demo-report.png"))
+    browser.save_screenshot(str(SHOTS / "demo-chart.png"))
     click(browser, "#dm-layer .dm-close")
     wait_for(lambda: browser.find_element(By.ID, "dm-layer").get_attribute("hidden") is not None)

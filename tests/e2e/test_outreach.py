@@ -102,7 +102,7 @@ def test_a_failed_viber_message_is_followed_by_exactly_one_sms(app_factory, slac
     assert body["Phone"] == PHONE and body["Content"] == f"{ORDER} {LINK}"
     assert body["IsUnicode"] == "0" and body["Sandbox"] == "0"
     assert body["RequestId"] != viber.body["RequestId"] and body["CallbackUrl"]
-    # The same failure reported again, and by reconciliation's kind of report: still one SMS.
+    # The same failure called back again, and as reconciliation's poll gives it: still one SMS.
     esms.callback(viber, 5, success=0, failed=1)
     esms.callback(viber, 4)
     wait_for(lambda: "SMS" in replies(slack_api, parent))

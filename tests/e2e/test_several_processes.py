@@ -84,7 +84,7 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
     assert decisions == dict.fromkeys(send_ids, 1)
 
     # Callbacks through both processes, each one twice and out of order: delivered, then the
-    # earlier "sent" report arriving late.
+    # earlier "sent" status arriving late.
     callbacks = [
         lambda sub=sub, app=app, status=status, extra=extra: (
             esms.callback(sub, status, via=app.base_url, **extra).status_code
@@ -185,7 +185,7 @@ def test_two_processes_keep_one_pace_per_channel_between_them(
     )
     time.sleep(1.2)
     slack_api.rate_limit_per_channel = 1.0  # Slack's pace for posting, from here on
-    # Every delivery is reported at once, half through each process: six replies, one channel.
+    # Every delivery is called back at once, half through each process: six replies, one channel.
     all_at_once(
         len(phones),
         lambda i: (

@@ -96,7 +96,7 @@ def test_a_web_process_leaves_the_jobs_to_a_worker(
     assert "no HTTP" in worker.log() and shared_url in worker.log()
     wait_for(lambda: one_acceptance_each(esms), timeout=15)
     (parent,) = wait_for(lambda: slack_api.parents())
-    # The reports reach the web process (PUBLIC_URL); the worker updates the thread.
+    # The callbacks reach the web process (PUBLIC_URL); the worker updates the thread.
     deliver_all(esms)
     wait_for(lambda: "✅ Delivered 2/2" in status(slack_api, parent), timeout=15)
     assert len(esms.submissions) == 2 and "Traceback" not in worker.log()

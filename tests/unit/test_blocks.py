@@ -47,7 +47,10 @@ def test_status_line_moves_from_queued_to_delivered():
         == "⏳ Accepted by eSMS 2/2"
     )
     mixed = [make_recipient(two[0], State.DELIVERED), make_recipient(two[1], State.SENT)]
-    assert status_line(send, mixed) == "⏳ Delivered 1/2 · sent, awaiting the operator's report 1/2"
+    assert (
+        status_line(send, mixed)
+        == "⏳ Delivered 1/2 · sent, awaiting the operator's delivery status 1/2"
+    )
     assert (
         status_line(send, [make_recipient(p, State.DELIVERED) for p in two]) == "✅ Delivered 2/2"
     )

@@ -103,7 +103,7 @@ def test_a_cancel_after_the_row_left_lets_esms_answer_for_it(store: Store, tasks
     assert store.campaigns.cancel(send_id, "U")
     sending.join(10)
     assert [s.body["Phones"] for s in esms.submissions] == [[row.phone]]
-    assert store.sends.recipient(row.id).state == State.ACCEPTED  # the report says it went
+    assert store.sends.recipient(row.id).state == State.ACCEPTED  # the delivery status says it went
 
 
 def test_a_cancel_before_the_row_left_sends_nothing(store: Store, tasks, esms):
@@ -164,7 +164,7 @@ def test_a_preview_nobody_started_expires_and_its_rows_can_be_purged(store: Stor
     assert not store.campaigns.start(stale, "U", approval_seconds=None)  # too late to start
     said = milestone_text(store.sends.get(stale), ended, {})
     assert said and "CAMPAIGN_PREVIEW_HOURS" in said
-    assert not store.campaigns.finish_if_done(stale)  # no report of rows nobody sent
+    assert not store.campaigns.finish_if_done(stale)  # no results file of rows nobody sent
     assert store.privacy.purge(72 * 3600) == 1  # the expired one; the fresh one still waits
     assert all("•" in r.phone for r in store.sends.recipients(stale))
 
@@ -246,7 +246,7 @@ def test_a_send_whose_step_ended_never_falls_back_to_sms(store: Store):
     (viber,) = store.sends.recipients(send_id)
     store.deliveries.record_submission(viber.id, State.ACCEPTED, sms_id="S1")
     assert store.steps.end_send(send_id, "the workflow step ended: timed out") is False
-    store.deliveries.apply_report(viber.id, 5, 0, 1)  # the Viber message failed afterwards
+    store.deliveries.apply_status(viber.id, 5, 0, 1)  # the Viber message failed afterwards
     assert [r.channel for r in store.sends.recipients(send_id)] == ["viber"]
 
 

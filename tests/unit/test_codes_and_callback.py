@@ -53,7 +53,7 @@ def test_malformed_callbacks_are_refused_with_a_reason(query):
 @pytest.mark.parametrize(
     "phone", ["<script>", "unknown", "090-188-8484", "12345", "%EF%BC%90901888484"]
 )
-def test_an_odd_phonenumber_is_left_out_and_the_report_kept(phone):
+def test_an_odd_phonenumber_is_left_out_and_the_callback_kept(phone):
     callback = parse_callback(f"SMSID=abc&SendStatus=5&SendSuccess=1&phonenumber={phone}")
     assert (callback.sms_id, callback.send_status, callback.success) == ("abc", 5, 1)
     assert callback.phone is None

@@ -69,6 +69,17 @@ def test_template_commands():
     assert parse_command("template frobnicate") == TemplateCommand("")
 
 
+@pytest.mark.parametrize("action", ["results", "Results", "report", "REPORT"])
+def test_a_campaigns_results_file_is_asked_for_again_with_results_or_report(action):
+    # `/viber campaign report ID`: the older word, which people keep typing.
+    from bot.core.command_text import CampaignCommand
+
+    assert parse_command(f"campaign {action} abc123") == CampaignCommand("results", "abc123")
+    assert parse_command(f"campaigns {action}  abc123 ") == CampaignCommand("results", "abc123")
+    assert parse_command(f"campaign {action}") == CampaignCommand("help")
+    assert parse_command("campaign") == CampaignCommand("")
+
+
 def test_unrecognised_words_are_given_back_as_typed_not_as_entities():
     assert parse_command("&lt;@U123&gt; hi").unrecognised == "<@U123>"
     assert parse_command("history &lt;!here&gt;").unrecognised == "history <!here>"

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.core.delivery import FINAL_STATES, State, is_final, merge, state_for_report
+from bot.core.delivery import FINAL_STATES, State, is_final, merge, state_for_status
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from bot.core.delivery import FINAL_STATES, State, is_final, merge, state_for_re
     ],
 )
 def test_esms_statuses_map_to_states(status, success, failed, state):
-    assert state_for_report(status, success, failed) is state
+    assert state_for_status(status, success, failed) is state
 
 
 def test_a_final_state_never_moves():
@@ -35,12 +35,12 @@ def test_pending_states_only_move_forward():
     assert merge(State.SENT, State.OTHER) == State.SENT
 
 
-def test_a_late_report_settles_an_unconfirmed_recipient():
+def test_a_late_status_settles_an_unconfirmed_recipient():
     assert merge(State.UNCONFIRMED, State.DELIVERED) == State.DELIVERED
     assert merge(State.UNCONFIRMED, State.ACCEPTED) == State.ACCEPTED
 
 
 def test_five_then_seven_stays_five():
-    state = merge(State.ACCEPTED, state_for_report(5, 1, 0))
-    assert merge(state, state_for_report(7)) == State.DELIVERED
+    state = merge(State.ACCEPTED, state_for_status(5, 1, 0))
+    assert merge(state, state_for_status(7)) == State.DELIVERED
     assert is_final(state)

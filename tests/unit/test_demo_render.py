@@ -17,6 +17,7 @@ import yaml
 from slack_sdk import WebClient
 
 from bot.core import i18n
+from bot.core.chart import Tally
 from bot.core.delivery import REPORTED_STATES, State, is_final
 from bot.core.formatting import VIETNAM, format_vnd
 from bot.core.marketing import parse_hours
@@ -31,7 +32,6 @@ from bot.core.model import (
     Send,
     ThreadState,
 )
-from bot.core.report import Tally
 from bot.core.sms_text import SmsTemplate, template_matches
 from bot.posts.approval import approval_request, reject_view
 from bot.posts.campaign import (
@@ -238,7 +238,7 @@ def make_campaign(state: str, **changes: Any) -> Campaign:
         started_by="U1" if state != CampaignState.PREVIEW else None,
         started_at=NOW + 60 if state != CampaignState.PREVIEW else None,
         finished_at=NOW + 600 if state == CampaignState.FINISHED else None,
-        report_file_id=None,
+        results_file_id=None,
     )
     return replace(campaign, **changes)
 
@@ -306,12 +306,12 @@ def campaign_modals() -> dict[str, dict[str, Any]]:
     }
 
 
-def shared_file(file_id: str = "F000000042", name: str = "campaign-abc123-report.csv", **more):
+def shared_file(file_id: str = "F000000042", name: str = "campaign-abc123-results.csv", **more):
     """A thread reply as a file share makes it (what the Slack stand-in posts)."""
     file = {
         "id": file_id,
         "name": name,
-        "title": more.pop("title", "Campaign report"),
+        "title": more.pop("title", "Campaign results"),
         "filetype": "csv",
         "pretty_type": "CSV",
         "mimetype": "text/csv",
@@ -375,7 +375,7 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
     yield "campaign preview", "message", {"text": preview, "ts": "1.51", "thread_ts": "1.5"}
     unpriced = preview_reply(make_campaign(CampaignState.PREVIEW), 5, 0, 2, [], None)
     yield "campaign preview: no price yet", "message", {"text": unpriced, "thread_ts": "1.5"}
-    yield "file share: a campaign report", "message", shared_file()
+    yield "file share: a campaign's results file", "message", shared_file()
     yield "file share: invalid rows", "message", shared_file(name="invalid-rows.csv", title="x")
     for name, view in campaign_modals().items():
         yield name, "view", view
@@ -843,7 +843,7 @@ def test_the_hints_say_which_number_does_what() -> None:
     commands = [attrs.get("data-command") for tag, attrs in page.tags if tag == "code"]
     assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
     assert stories.CAMPAIGN_COMMAND in commands and None in commands  # the text is no command
-    assert stories.REPORT_COMMAND in commands and stories.REPORT_PUBLIC_COMMAND in commands
+    assert stories.CHART_COMMAND in commands and stories.CHART_PUBLIC_COMMAND in commands
     assert "brings its chart and summary to your direct messages with the app (💬 Viber" in shown
     assert "Acting as" not in visible(
         "".join(stories.hints(marketing="x", approvals=False, delay=0))
@@ -916,18 +916,18 @@ def test_the_campaigns_replies_and_its_shared_files() -> None:
     assert finished
     markup = render_message({"text": finished, "thread_ts": "1.5", "ts": "1.7"})
     assert '<code class="sk-code">████████████████████ 5/5</code>' in markup
-    assert "The report follows" in visible(markup)
+    assert "The results file follows" in visible(markup)
 
     share = render_message(shared_file(), now=NOW)
     page = Page(share)
     assert page.visible().endswith(
-        "📄Campaign reportcampaign-abc123-report.csv · CSV · 1,234 bytesDownload"
+        "📄Campaign resultscampaign-abc123-results.csv · CSV · 1,234 bytesDownload"
     )
     [link] = [a for tag, a in page.tags if tag == "a"]
     assert link == {
         "class": "sk-button sk-file-download",
         "href": "/files/F000000042",
-        "download": "campaign-abc123-report.csv",
+        "download": "campaign-abc123-results.csv",
     }
     assert "sk-text" not in share  # a file shared without a comment: only the file
     commented = render_message({**shared_file(), "text": "Here it is <@U1>"}, names={"U1": "Linh"})
@@ -1124,30 +1124,30 @@ def test_the_hint_runs_the_step_with_a_good_and_a_wrong_number() -> None:
 
 
 def chart_file(file_id: str = "F000000007", **more: Any) -> dict[str, Any]:
-    """A report's chart as the Slack stand-in shares it in a direct message."""
-    name = "viber-report-2026-11-03-2026-12-02.png"
+    """A chart as the Slack stand-in shares it in a direct message."""
+    name = "viber-chart-2026-11-03-2026-12-02.png"
     picture = {"filetype": "png", "pretty_type": "PNG", "mimetype": "image/png", "size": 245993}
-    shared = shared_file(file_id, name, title="Viber report 2026-11-03 – 2026-12-02", **picture)
+    shared = shared_file(file_id, name, title="Viber chart 2026-11-03 – 2026-12-02", **picture)
     shared["files"][0].update(more)
     return {**shared, "thread_ts": None}
 
 
 def test_a_picture_shared_as_a_file_is_shown_and_anything_else_is_a_card() -> None:
-    comment = "*📊 Viber report · <#C0SUPPORT> · 2026-11-03 – 2026-12-02*\n• *303* sends"
+    comment = "*📊 Viber chart · <#C0SUPPORT> · 2026-11-03 – 2026-12-02*\n• *303* sends"
     markup = render_message({**chart_file(), "text": comment}, names={"C0SUPPORT": "support"})
     page = Page(markup)
     [picture] = [a for tag, a in page.tags if tag == "img"]
     assert picture == {
         "class": "sk-file-picture",
         "src": "/files/F000000007",
-        "alt": "Viber report 2026-11-03 – 2026-12-02",
+        "alt": "Viber chart 2026-11-03 – 2026-12-02",
     }
     [link] = [a for tag, a in page.tags if tag == "a"]
     assert link["href"] == "/files/F000000007" and link["class"] == "sk-button sk-file-download"
     shown = page.visible()
-    assert "📊 Viber report · #support · 2026-11-03 – 2026-12-02 • 303 sends" in shown
+    assert "📊 Viber chart · #support · 2026-11-03 – 2026-12-02 • 303 sends" in shown
     assert shown.endswith(
-        "2026-12-02viber-report-2026-11-03-2026-12-02.png · PNG · 245,993 bytesDownload"
+        "2026-12-02viber-chart-2026-11-03-2026-12-02.png · PNG · 245,993 bytesDownload"
     )
     assert "📄" not in shown and "sk-file-card" not in markup
     # Not a picture to show: an SVG (it may carry a script), types that disagree, an odd id.
@@ -1186,9 +1186,9 @@ def test_the_direct_messages_are_the_apps_conversation_with_the_person() -> None
         client.files_upload_v2(
             channel=dm,
             content=b"\x89PNG\r\n\x1a\n not drawn here",
-            filename="viber-report.png",
-            title="Viber report",
-            initial_comment="*📊 Viber report* · <#C0SUPPORT> · <@U0LAN>",
+            filename="viber-chart.png",
+            title="Viber chart",
+            initial_comment="*📊 Viber chart* · <#C0SUPPORT> · <@U0LAN>",
         )
         client.files_upload_v2(
             channel=dm, content="a,b\n1,2\n", filename="viber-sends.csv", title="Viber sends"
@@ -1199,16 +1199,16 @@ def test_the_direct_messages_are_the_apps_conversation_with_the_person() -> None
         uploads = {upload.filename: upload.file_id for upload in slack.uploads}
     finally:
         slack.stop()
-    assert count == 2 and markup.index("Viber report") < markup.index("Viber sends")
+    assert count == 2 and markup.index("Viber chart") < markup.index("Viber sends")
     page = Page(markup)
     shown = page.visible()
-    assert "📊 Viber report · #support · @Nguyễn Thị Lan" in shown  # the history's agents
+    assert "📊 Viber chart · #support · @Nguyễn Thị Lan" in shown  # the history's agents
     assert "for Minh only" not in shown and "in #support" not in shown
     [picture] = [a["src"] for tag, a in page.tags if tag == "img"]
-    assert picture == FILES_PATH + uploads["viber-report.png"]
+    assert picture == FILES_PATH + uploads["viber-chart.png"]
     downloads = [a["href"] for tag, a in page.tags if tag == "a"]
     assert downloads == [
-        FILES_PATH + uploads["viber-report.png"],
+        FILES_PATH + uploads["viber-chart.png"],
         FILES_PATH + uploads["viber-sends.csv"],
     ]
     assert 'class="sk-file-card" data-file-id="' + uploads["viber-sends.csv"] in markup

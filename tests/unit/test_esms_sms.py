@@ -361,7 +361,7 @@ def test_playing_along_a_phone_can_fail_on_viber_and_get_its_sms(esms, client, r
     by_type = {q["TypeId"][0]: q for q in receiver.queries}
     assert (by_type["23"]["SendSuccess"], by_type["23"]["SendFailed"]) == (["0"], ["1"])
     assert (by_type["2"]["SendSuccess"], by_type["2"]["SendFailed"]) == (["1"], ["0"])
-    wait_for(lambda: all(row.reported for row in esms.recent(2)), timeout=5)
+    wait_for(lambda: all(row.callback_result for row in esms.recent(2)), timeout=5)
     rows = [(r.channel, r.phone, r.status, r.outcome) for r in esms.recent(2)]
     assert rows == [("sms", PHONE, "delivered", "deliver"), ("viber", PHONE, "failed", "fail")]
 

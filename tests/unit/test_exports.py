@@ -58,8 +58,8 @@ def set_times(store, send_id: str, created: str, *, decided: str | None = None) 
 
 def delivered(store, recipient_id: int, sms_id: str, telco: int = 2, price: float = 470.0):
     store.deliveries.record_submission(recipient_id, State.ACCEPTED, sms_id=sms_id)
-    report = Callback(sms_id, None, 5, 1, 0, None, telco, price)
-    store.deliveries.apply_callback(report, f"SMSID={sms_id}&SendStatus=5")
+    callback = Callback(sms_id, None, 5, 1, 0, None, telco, price)
+    store.deliveries.apply_callback(callback, f"SMSID={sms_id}&SendStatus=5")
 
 
 # -- the command -------------------------------------------------------------------------------

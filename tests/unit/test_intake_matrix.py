@@ -373,7 +373,7 @@ def test_a_late_sms_is_not_sent_once_its_viber_message_was_delivered(store: Stor
     (viber,) = store.sends.recipients(send_id)
     store.deliveries.record_submission(viber.id, State.ACCEPTED, sms_id="S1")
     assert store.fallbacks.queue_late(time.time() + 1) == 1
-    store.deliveries.apply_report(viber.id, 5, 1, 0)  # delivered after all
+    store.deliveries.apply_status(viber.id, 5, 1, 0)  # delivered after all
     send, (viber, sms) = store.sends.get(send_id), store.sends.recipients(send_id)
     assert viber.state == State.DELIVERED and sms.is_sms
     assert not leaving.check(FALLBACK, store, send, sms).go

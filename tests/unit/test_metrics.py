@@ -119,7 +119,9 @@ def test_every_figure_matches_the_rows_it_counts(store):
     for kind, state, count in rows(store, "SELECT kind, state, COUNT(*) FROM jobs GROUP BY 1, 2"):
         assert one(samples, "viber_jobs", kind=kind, state=state) == count
     assert one(samples, "viber_jobs", kind="submit", state="failed") == 1
-    assert one(samples, "viber_jobs", kind="campaign_report", state="queued") == 0
+    assert (
+        one(samples, "viber_jobs", kind="campaign_report", state="queued") == 0
+    )  # the stored kind keeps its name
     assert one(samples, "viber_job_retries_total", kind="submit") == 1
     assert one(samples, "viber_job_give_ups_total", kind="submit") == 1
     assert one(samples, "viber_job_give_ups_total", kind="post_parent") == 0
@@ -196,7 +198,7 @@ def test_a_database_that_does_not_answer_is_a_figure_not_a_failed_scrape():
         assert "viber_database_up 0.0" in text
 
 
-def test_silent_callbacks_are_reported_only_while_reports_are_awaited(store):
+def test_silent_callbacks_are_a_problem_only_while_delivery_statuses_are_awaited(store):
     ids = seed(store)
     now = time.time()
     recipient = store.sends.recipients(ids["approved"])[0]
@@ -207,7 +209,7 @@ def test_silent_callbacks_are_reported_only_while_reports_are_awaited(store):
         )
         conn.execute("UPDATE callbacks SET received_at = ?", (now - 2 * 3600,))
     health = read_health(store.db, now, CALLBACK_SILENCE_SECONDS, 6 * 3600)
-    assert health.awaiting_report == 1 and health.last_callback_at == pytest.approx(now - 7200)
+    assert health.awaiting_status == 1 and health.last_callback_at == pytest.approx(now - 7200)
     problems = judge(health, now=now, callbacks_expected=True)
     assert len(problems) == 1 and "No eSMS callback has arrived for 120 min" in problems[0]
     assert "1 recipient accepted more than 30 min ago" in problems[0]
@@ -218,9 +220,9 @@ def test_silent_callbacks_are_reported_only_while_reports_are_awaited(store):
 
 
 def test_the_deep_check_answers_in_sentences():
-    calm = Health(oldest_due_seconds=3.0, last_callback_at=None, awaiting_report=0)
+    calm = Health(oldest_due_seconds=3.0, last_callback_at=None, awaiting_status=0)
     assert deep_check(lambda: True, lambda now: calm, callbacks_expected=True) == []
-    stalled = Health(oldest_due_seconds=612.4, last_callback_at=None, awaiting_report=2)
+    stalled = Health(oldest_due_seconds=612.4, last_callback_at=None, awaiting_status=2)
     problems = deep_check(lambda: True, lambda now: stalled, callbacks_expected=True)
     assert problems[0].startswith("The oldest due job has waited 612 s (more than 120 s)")
     assert problems[1].startswith("No eSMS callback has ever arrived while 2 recipients")

@@ -187,15 +187,15 @@ def test_an_import_with_one_bad_row_changes_nothing(store):
 
 def failed_callback(store, recipient_id: int, sms_id: str) -> None:
     store.deliveries.record_submission(recipient_id, State.ACCEPTED, sms_id=sms_id)
-    report = Callback(sms_id, None, 5, 0, 1, PHONE, 1, 0.0)
-    store.deliveries.apply_callback(report, f"SMSID={sms_id}&SendStatus=5")
+    callback = Callback(sms_id, None, 5, 0, 1, PHONE, 1, 0.0)
+    store.deliveries.apply_callback(callback, f"SMSID={sms_id}&SendStatus=5")
 
 
-def test_a_failure_queues_one_sms_however_often_it_is_reported(store):
+def test_a_failure_queues_one_sms_however_often_it_arrives(store):
     send_id = new_send(store, sms_fallback=True, sms_text="Don hang da san sang")
     (viber,) = store.sends.recipients(send_id)
     failed_callback(store, viber.id, "S1")
-    store.deliveries.apply_report(viber.id, 4, None, None)  # a poll saying so too
+    store.deliveries.apply_status(viber.id, 4, None, None)  # a poll saying so too
     all_at_once(4, lambda _: store.fallbacks.queue_late(time.time() + 60))
     recipients = store.sends.recipients(send_id)
     assert [(r.channel, r.state) for r in recipients] == [
@@ -345,7 +345,7 @@ def test_a_purge_keeps_the_numbers_the_cap_still_counts(store):
     (recipient,) = store.sends.recipients(send_id)
     assert store.marketing_cap.take_slot(recipient.id, PHONE, 1, 86400)
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
-    store.deliveries.apply_report(recipient.id, 5, 1, 0)
+    store.deliveries.apply_status(recipient.id, 5, 1, 0)
     assert store.privacy.purge(0) == 0
     later = store.sends.recipients(new_send(store, category=Category.MARKETING))[0].id
     assert not store.marketing_cap.take_slot(later, PHONE, 1, 86400)

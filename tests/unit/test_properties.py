@@ -17,7 +17,7 @@ from bot.core.command_text import (
     parse_command,
     slack_markup_to_text,
 )
-from bot.core.delivery import FINAL_STATES, State, merge, state_for_report
+from bot.core.delivery import FINAL_STATES, State, merge, state_for_status
 from bot.core.draft import check_draft
 from bot.core.message import ViberMessage, validate_message
 from bot.core.phones import normalize_phone, parse_recipients
@@ -144,7 +144,7 @@ def test_callback_queries_parse_or_are_refused_with_a_reason(fields):
 
 
 @given(anything)
-def test_whatever_phonenumber_comes_the_smsid_report_is_applied(phone):
+def test_whatever_phonenumber_comes_the_smsid_callback_is_applied(phone):
     callback = parse_callback("SMSID=abc&SendStatus=5&" + urlencode({"phonenumber": phone}))
     assert callback.sms_id == "abc" and callback.send_status == 5
     assert callback.phone is None or callback.phone.lstrip("+").isdigit()
@@ -163,11 +163,11 @@ states = st.sampled_from(list(State))
     states,
     st.lists(st.tuples(st.integers(0, 9), st.integers(0, 1), st.integers(0, 1)), max_size=12),
 )
-def test_reports_in_any_order_never_leave_a_final_state(start, reports):
+def test_statuses_in_any_order_never_leave_a_final_state(start, statuses):
     state = start
     seen_final = start in FINAL_STATES
-    for status, success, failed in reports:
-        new_state = merge(state, state_for_report(status, success, failed))
+    for status, success, failed in statuses:
+        new_state = merge(state, state_for_status(status, success, failed))
         if seen_final:
             assert new_state == state
         seen_final = seen_final or new_state in FINAL_STATES

@@ -115,7 +115,7 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
         "SMSID=S1&SendStatus=7",
     ]
 
-    def report(index: int) -> bool:
+    def call_back(index: int) -> bool:
         query = queries[index % len(queries)]
         return (
             stores[index % PROCESSES]
@@ -123,10 +123,10 @@ def test_callbacks_for_one_recipient_through_several_processes_never_go_back(sto
             .changed
         )
 
-    changed = all_at_once(12, report)
+    changed = all_at_once(12, call_back)
     assert stores[2].sends.recipient(recipient.id).state == State.DELIVERED
     assert stores[1].deliveries.count_callbacks() == 12
-    # Each distinct report moves the recipient at most once (four copies of each arrive), and
+    # Each distinct status moves the recipient at most once (four copies of each arrive), and
     # the table records exactly the moves that happened.
     assert 1 <= changed.count(True) <= len(queries)
     assert stores[0].deliveries.count_callbacks("applied") == changed.count(True)

@@ -101,39 +101,39 @@ def test_files_info_answers_a_known_file_and_refuses_an_unknown_one(slack_api, c
     assert error_of(lambda: client.files_info(file="F0NOSUCH")) == "file_not_found"
 
 
-# -- the bot uploading a report ------------------------------------------------------------------
+# -- the bot uploading a results file ------------------------------------------------------------
 
 
-def test_files_upload_v2_shares_the_report_in_the_thread(slack_api, client):
+def test_files_upload_v2_shares_the_results_file_in_the_thread(slack_api, client):
     parent = client.chat_postMessage(channel="C0001", text="Sending to 2 numbers")["ts"]
     done = client.files_upload_v2(
         channel="C0001",
         thread_ts=parent,
         content=CSV,
-        filename="report.csv",
-        title="Delivery report",
-        initial_comment="Here is the report",
+        filename="results.csv",
+        title="Campaign results",
+        initial_comment="Here are the results",
     )
 
     file = done["file"]
     assert (file["name"], file["title"], file["size"]) == (
-        "report.csv",
-        "Delivery report",
+        "results.csv",
+        "Campaign results",
         len(CSV),
     )
     assert (file["filetype"], file["mimetype"], file["user"]) == ("csv", "text/csv", BOT_USER_ID)
     [step1] = slack_api.calls_to("files.getUploadURLExternal")
-    assert (step1.args["filename"], step1.args["length"]) == ("report.csv", str(len(CSV)))
+    assert (step1.args["filename"], step1.args["length"]) == ("results.csv", str(len(CSV)))
     [upload] = slack_api.uploads
     assert (upload.file_id, upload.filename, upload.title) == (
         file["id"],
-        "report.csv",
-        "Delivery report",
+        "results.csv",
+        "Campaign results",
     )
     assert (upload.content, upload.channel_id, upload.thread_ts) == (CSV, "C0001", parent)
-    assert upload.initial_comment == "Here is the report"
+    assert upload.initial_comment == "Here are the results"
     [reply] = slack_api.replies(parent)
-    assert (reply.channel, reply.text) == ("C0001", "Here is the report")
+    assert (reply.channel, reply.text) == ("C0001", "Here are the results")
     assert [f["id"] for f in reply.files] == [file["id"]]
     assert [m.ts for m in slack_api.parents("C0001")] == [parent]  # not a new parent
     shares = client.files_info(file=file["id"])["file"]["shares"]
@@ -143,7 +143,7 @@ def test_files_upload_v2_shares_the_report_in_the_thread(slack_api, client):
 
 
 def test_a_length_that_does_not_match_the_bytes_fails_the_completion(slack_api, client):
-    step1 = client.files_getUploadURLExternal(filename="report.csv", length=len(CSV) + 5)
+    step1 = client.files_getUploadURLExternal(filename="results.csv", length=len(CSV) + 5)
     assert step1["file_id"].startswith("F")
     assert step1["upload_url"].startswith(slack_api.url + "upload/")
 
@@ -152,7 +152,7 @@ def test_a_length_that_does_not_match_the_bytes_fails_the_completion(slack_api, 
     assert posted.headers["Content-Type"] == "text/plain"
     with pytest.raises(SlackApiError) as raised:
         client.files_completeUploadExternal(
-            files=[{"id": step1["file_id"], "title": "Report"}], channel_id="C0001"
+            files=[{"id": step1["file_id"], "title": "Results"}], channel_id="C0001"
         )
     assert raised.value.response["error"] == "invalid_arguments"
     [message] = raised.value.response["response_metadata"]["messages"]
@@ -162,14 +162,14 @@ def test_a_length_that_does_not_match_the_bytes_fails_the_completion(slack_api, 
 
 
 def test_by_hand_with_a_multipart_body_and_no_channel_the_file_stays_private(slack_api, client):
-    step1 = client.files_getUploadURLExternal(filename="report.csv", length=len(CSV))
+    step1 = client.files_getUploadURLExternal(filename="results.csv", length=len(CSV))
     posted = requests.post(
-        step1["upload_url"], files={"file": ("report.csv", CSV, "text/csv")}, timeout=5
+        step1["upload_url"], files={"file": ("results.csv", CSV, "text/csv")}, timeout=5
     )
     assert posted.text == f"OK - {len(CSV)}"
 
     done = client.files_completeUploadExternal(files=[{"id": step1["file_id"]}])
-    assert [(f["id"], f["title"]) for f in done["files"]] == [(step1["file_id"], "report.csv")]
+    assert [(f["id"], f["title"]) for f in done["files"]] == [(step1["file_id"], "results.csv")]
     [upload] = slack_api.uploads
     assert (upload.content, upload.channel_id, upload.thread_ts) == (CSV, None, None)
     assert slack_api.messages == {}
@@ -199,7 +199,7 @@ def test_ids_never_uploaded_and_bad_arguments_are_refused(slack_api, client):
 def test_a_failing_upload_url_makes_files_upload_v2_raise(slack_api, client):
     slack_api.fail_next(UPLOAD, status=500)
     with pytest.raises(HTTPError) as raised:
-        client.files_upload_v2(channel="C0001", content=CSV, filename="report.csv")
+        client.files_upload_v2(channel="C0001", content=CSV, filename="results.csv")
     assert raised.value.code == 500
     assert slack_api.uploads == [] and slack_api.calls_to("files.completeUploadExternal") == []
 
@@ -217,23 +217,23 @@ def test_a_thread_of_another_channel_is_not_found(slack_api, client):
 
 
 def test_not_in_channel_then_join_then_the_upload_succeeds(slack_api, client):
-    slack_api.not_member.add("C0REPORTS")
+    slack_api.not_member.add("C0RESULTS")
     upload = lambda: client.files_upload_v2(  # noqa: E731
-        channel="C0REPORTS", content=CSV, filename="report.csv", initial_comment="Report"
+        channel="C0RESULTS", content=CSV, filename="results.csv", initial_comment="Results"
     )
     assert error_of(upload) == "not_in_channel"
-    assert client.conversations_info(channel="C0REPORTS")["channel"]["is_member"] is False
+    assert client.conversations_info(channel="C0RESULTS")["channel"]["is_member"] is False
 
-    joined = client.conversations_join(channel="C0REPORTS")
-    assert joined["channel"]["id"] == "C0REPORTS" and joined["channel"]["is_member"] is True
-    assert "warning" not in joined.data and slack_api.joined == ["C0REPORTS"]
+    joined = client.conversations_join(channel="C0RESULTS")
+    assert joined["channel"]["id"] == "C0RESULTS" and joined["channel"]["is_member"] is True
+    assert "warning" not in joined.data and slack_api.joined == ["C0RESULTS"]
     file_id = upload()["file"]["id"]
-    [share] = slack_api.parents("C0REPORTS")
-    assert (share.text, [f["id"] for f in share.files]) == ("Report", [file_id])
-    assert slack_api.uploads[0].channel_id == "C0REPORTS"
+    [share] = slack_api.parents("C0RESULTS")
+    assert (share.text, [f["id"] for f in share.files]) == ("Results", [file_id])
+    assert slack_api.uploads[0].channel_id == "C0RESULTS"
 
-    again = client.conversations_join(channel="C0REPORTS")
-    assert again["warning"] == "already_in_channel" and slack_api.joined == ["C0REPORTS"]
+    again = client.conversations_join(channel="C0RESULTS")
+    assert again["warning"] == "already_in_channel" and slack_api.joined == ["C0RESULTS"]
 
 
 def test_a_private_channel_cannot_be_joined_and_an_unknown_one_is_not_found(slack_api, client):
@@ -271,8 +271,8 @@ def test_a_direct_message_is_opened_and_takes_messages_and_files(slack_api, clie
     info = client.conversations_info(channel=dm)["channel"]
     assert (info["is_im"], info["user"]) == (True, "U0042")
 
-    ts = client.chat_postMessage(channel=dm, text="Your report is ready")["ts"]
-    done = client.files_upload_v2(channel=dm, thread_ts=ts, content=CSV, filename="report.csv")
+    ts = client.chat_postMessage(channel=dm, text="Your export is ready")["ts"]
+    done = client.files_upload_v2(channel=dm, thread_ts=ts, content=CSV, filename="results.csv")
     [reply] = slack_api.replies(ts)
     assert (reply.channel, [f["id"] for f in reply.files]) == (dm, [done["file"]["id"]])
     assert (slack_api.uploads[0].channel_id, slack_api.uploads[0].content) == (dm, CSV)

@@ -1,4 +1,4 @@
-"""The stand-ins playing along for the demo: eSMS reporting deliveries on its own, and Slack
+"""The stand-ins playing along for the demo: eSMS calling back on its own, and Slack
 keeping what a person would see. A loopback receiver stands for the app's callback route."""
 
 from __future__ import annotations
@@ -73,14 +73,14 @@ def send(client: EsmsClient, phone: str = PHONE, callback_url: str | None = None
 
 
 def status_of(client: EsmsClient, sms_id: str) -> tuple[int, int, int]:
-    report = client.send_status(sms_id)
-    return report.send_status, report.success, report.failed
+    status = client.send_status(sms_id)
+    return status.send_status, status.success, status.failed
 
 
-# -- eSMS playing along: reports on its own, a refusal on demand, the latest submissions --------
+# -- eSMS playing along: calls back on its own, a refusal on demand, the latest submissions --------
 
 
-def test_off_by_default_nothing_is_reported(esms, client, receiver):
+def test_off_by_default_nothing_is_called_back(esms, client, receiver):
     sms_id = send(client, callback_url=receiver.callback_url)
     time.sleep(1.0)
     assert receiver.hits == []
@@ -88,11 +88,11 @@ def test_off_by_default_nothing_is_reported(esms, client, receiver):
 
 
 @pytest.mark.parametrize(
-    ("outcome", "reported", "send_result"),
+    ("outcome", "given", "send_result"),
     [("deliver", (5, 1, 0), 1), ("fail", (5, 0, 1), 0), ("reject", (4, 0, 1), 0)],
 )
-def test_each_submission_is_reported_after_the_delay_and_the_status_agrees(
-    esms, client, receiver, outcome, reported, send_result
+def test_each_submission_is_called_back_after_the_delay_and_the_status_agrees(
+    esms, client, receiver, outcome, given, send_result
 ):
     esms.auto_deliver_seconds = DELAY
     if outcome != "deliver":  # deliver is what a phone nobody chose for gets
@@ -105,8 +105,8 @@ def test_each_submission_is_reported_after_the_delay_and_the_status_agrees(
     assert method == "GET" and at - started >= DELAY
     callback = parse_callback(query)
     assert (callback.sms_id, callback.phone) == (sms_id, PHONE)
-    assert (callback.send_status, callback.success, callback.failed) == reported
-    assert status_of(client, sms_id) == reported
+    assert (callback.send_status, callback.success, callback.failed) == given
+    assert status_of(client, sms_id) == given
     [record] = client.sent_data(
         datetime.now(VIETNAM) - timedelta(minutes=1), datetime.now(VIETNAM) + timedelta(minutes=1)
     )
@@ -124,7 +124,7 @@ def test_a_silent_phone_gets_no_callback_but_its_status_settles_as_delivered(
     wait_for(lambda: status_of(client, sms_id) == (5, 1, 0), timeout=5)
     time.sleep(DELAY)
     assert receiver.hits == []
-    assert esms.recent(1)[0].reported == "silent"
+    assert esms.recent(1)[0].callback_result == "silent"
 
 
 def test_outcomes_are_per_phone_and_any_spelling_of_the_number_counts(receiver):
@@ -156,8 +156,8 @@ def test_a_callback_the_app_is_down_for_is_dropped_and_the_next_still_arrives(
     esms.auto_deliver_seconds = DELAY
     down = f"http://127.0.0.1:{free_port()}/esms/callback/secret"
     lost = send(client, PHONE, down)
-    wait_for(lambda: esms.recent(1)[0].reported, timeout=5)
-    assert esms.recent(1)[0].reported.startswith("dropped")
+    wait_for(lambda: esms.recent(1)[0].callback_result, timeout=5)
+    assert esms.recent(1)[0].callback_result.startswith("dropped")
     assert status_of(client, lost) == (5, 1, 0)  # eSMS knows; reconciliation finds it
 
     found = send(client, OTHER, receiver.callback_url)
@@ -175,8 +175,8 @@ def test_a_slow_app_holds_up_only_its_own_callback(esms, client, receiver):
         send(client, OTHER, receiver.callback_url)
         ((_method, _query, at),) = wait_for(lambda: receiver.hits, timeout=5)
         assert at - started < DELAY + 1.0  # not behind the slow one's timeout
-        wait_for(lambda: esms.recent(2)[1].reported, timeout=5)
-        assert esms.recent(2)[1].reported == "dropped (ReadTimeout)"
+        wait_for(lambda: esms.recent(2)[1].callback_result, timeout=5)
+        assert esms.recent(2)[1].callback_result == "dropped (ReadTimeout)"
     finally:
         slow.stop()
 
@@ -204,7 +204,7 @@ def test_force_next_refuses_one_send_with_the_code_then_sends_go_through(
     assert send(client, callback_url=receiver.callback_url)
     wait_for(lambda: receiver.hits, timeout=5)
     time.sleep(DELAY)
-    assert len(receiver.hits) == 1  # the refused one is never reported
+    assert len(receiver.hits) == 1  # the refused one is never called back
 
 
 def test_recent_lists_the_latest_submissions_newest_first(esms, client, receiver):
@@ -224,8 +224,8 @@ def test_recent_lists_the_latest_submissions_newest_first(esms, client, receiver
     assert rows[0].request_id == esms.submissions[-1].body["RequestId"]
     assert rows[0].outcome == "fail"
     wait_for(lambda: len(receiver.hits) == 2, timeout=5)
-    wait_for(lambda: all(r.reported for r in esms.recent(2)), timeout=5)
-    assert [(r.status, r.reported) for r in esms.recent(3)] == [
+    wait_for(lambda: all(r.callback_result for r in esms.recent(2)), timeout=5)
+    assert [(r.status, r.callback_result) for r in esms.recent(3)] == [
         ("failed", "HTTP 200"),
         ("delivered", "HTTP 200"),
         ("refused", None),

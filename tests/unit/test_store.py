@@ -294,7 +294,7 @@ def test_purge_erases_the_reasons_of_decisions(store):
     assert store.sends.get(pending).message.text == "Hi"  # still waits for its approver
 
 
-def test_a_refresh_waits_a_moment_so_reports_that_arrive_together_make_one(store, monkeypatch):
+def test_a_refresh_waits_a_moment_so_statuses_that_arrive_together_make_one(store, monkeypatch):
     from bot.store import jobs as store_module
 
     monkeypatch.setattr(store_module, "SYNC_DEBOUNCE_SECONDS", 0.5)

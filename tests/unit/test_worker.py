@@ -213,21 +213,21 @@ def give_up_reading_the_campaign_file(world):
     return send_id
 
 
-def give_up_uploading_the_report(world):
+def give_up_uploading_the_results_file(world):
     store, worker, slack_api, _ = world
     send_id = campaign(store, slack_api)
     run_all(store, worker)
     slack_api.fail_next("files.getUploadURLExternal", times=50, error="internal_error")
-    store.campaigns.report_again(send_id)
+    store.campaigns.queue_results_again(send_id)
     run_all(store, worker)
     (parent,) = slack_api.parents()
-    assert any("report could not be uploaded" in m.text for m in slack_api.replies(parent.ts))
+    assert any("results file could not be uploaded" in m.text for m in slack_api.replies(parent.ts))
     return send_id
 
 
 GIVING_UP = {
     JobKind.READ_CAMPAIGN: give_up_reading_the_campaign_file,
-    JobKind.CAMPAIGN_REPORT: give_up_uploading_the_report,
+    JobKind.CAMPAIGN_RESULTS: give_up_uploading_the_results_file,
     JobKind.POST_PARENT: give_up_posting_the_parent,
     JobKind.POST_APPROVAL: give_up_posting_the_approval_request,
     JobKind.SUBMIT: give_up_submitting,
@@ -410,7 +410,7 @@ def test_a_job_taken_over_once_runs_again(world):
     store, worker, slack_api, _ = world
     send_id = campaign(store, slack_api)
     run_all(store, worker)
-    store.campaigns.report_again(send_id)
+    store.campaigns.queue_results_again(send_id)
     job = store.jobs.claim()
     with store.db.transaction() as conn:
         conn.execute("UPDATE jobs SET lease_until = 0 WHERE id = ?", (job.id,))
@@ -419,7 +419,7 @@ def test_a_job_taken_over_once_runs_again(world):
     worker._run(taken)
     assert store.jobs.pending() == 0
     (parent,) = slack_api.parents()
-    assert any(m.files for m in slack_api.replies(parent.ts))  # the report, uploaded
+    assert any(m.files for m in slack_api.replies(parent.ts))  # the results file, uploaded
 
 
 def test_a_campaign_is_previewed_and_its_opt_outs_skipped_a_batch_at_a_time(world, monkeypatch):

@@ -69,7 +69,8 @@ function refresh() {
 function row(entry) {
   const channel = entry.channel === "sms" ? "SMS" : "Viber";
   const text = `${channel} · ${entry.phone} · ${entry.status} · code ${entry.code}` +
-    (entry.outcome ? ` · ${entry.outcome}` : "") + (entry.reported ? ` · ${entry.reported}` : "");
+    (entry.outcome ? ` · ${entry.outcome}` : "") +
+    (entry.callback_result ? ` · ${entry.callback_result}` : "");
   const div = document.createElement("div");
   div.className = "gateway-row gateway-" + entry.channel;
   div.textContent = text;

@@ -1,5 +1,5 @@
 // The sidebar's other places, each shown over the channel: the app's Home tab (the app
-// publishes it when it is opened), and the direct messages with the app (a report's chart, an
+// publishes it when it is opened), and the direct messages with the app (a chart, an
 // export's file), which the sidebar counts until they are looked at, as Slack does.
 "use strict";
 

@@ -1,16 +1,16 @@
 """Figures the database adds up itself: the Home tab's week, one query however many rows.
 
-Read-only. The full report folds the export's rows instead (`bot/reports/gather.py`), since it
+Read-only. The full chart folds the export's rows instead (`bot/charts/gather.py`), since it
 needs them per day, agent, channel, brandname and failure reason.
 """
 
 from __future__ import annotations
 
-from bot.core.report import Tally
+from bot.core.chart import Tally
 from bot.db import Database
 
 
-class Reports:
+class Charts:
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -26,7 +26,7 @@ class Reports:
         )
         for group in groups:
             tally.add(group["channel"], group["state"], group["cost"], count=int(group["count"]))
-        sends = self.db.fetch_one(  # counted as the report counts them: those with recipients
+        sends = self.db.fetch_one(  # counted as the chart counts them: those with recipients
             f"""SELECT COUNT(DISTINCT r.send_id) AS count
                 FROM recipients r JOIN sends s ON s.id = r.send_id WHERE {in_range}""",
             (start, end),

@@ -1,12 +1,12 @@
-"""A report's figures: what went out, what arrived, what failed and why, what it cost — in
+"""A chart's figures: what went out, what arrived, what failed and why, what it cost — in
 total, per day, per agent, per Slack channel and per brandname.
 
 Folded one recipient at a time (`Figures.add`), so any number of rows fits in memory: the
-report reads them a batch at a time, the Home tab adds counts already grouped by the database.
+chart reads them a batch at a time, the Home tab adds counts already grouped by the database.
 Test sends are counted apart and in nothing else (no customer received them, eSMS charged
 nothing).
 
-The words, as the report prints them:
+The words, as the chart prints them:
 - *recipients*: Viber messages (one per number per send); *SMS fallbacks* are counted apart;
 - *delivered %*: delivered Viber messages out of those that went out (neither skipped nor
   cancelled);
@@ -14,7 +14,7 @@ The words, as the report prints them:
   (an SMS fallback's failures are counted with the SMS fallbacks; the reasons cover both);
 - *not sent*: skipped (opted out, over the marketing cap) or cancelled;
 - *pending*: everything else (queued, accepted, on its way);
-- *cost*: the prices eSMS reported, Viber and SMS together.
+- *cost*: the prices eSMS gave with the delivery statuses, Viber and SMS together.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Tally:
 
 @dataclass
 class Figures:
-    """Every figure of a report, each group a Tally; `reasons` counts failures by their words."""
+    """Every figure of a chart, each group a Tally; `reasons` counts failures by their words."""
 
     total: Tally = field(default_factory=Tally)
     days: dict[date, Tally] = field(default_factory=dict)

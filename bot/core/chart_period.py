@@ -1,5 +1,6 @@
-"""`/viber report [today|7d|30d|month|YYYY-MM] [all] [public]`: which days, which channels,
-where the report goes. Days are Vietnamese days, as everywhere in the app."""
+"""`/viber chart [today|7d|30d|month|YYYY-MM] [all] [public]` (or `/viber report`, the older
+word): which days, which channels, where the chart goes. Days are Vietnamese days, as
+everywhere in the app."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 9998  # months a calendar and an epoch both hold
 
 
 @dataclass(frozen=True)
-class ReportCommand:
-    """What was asked; `problem` is a catalog key (`report.*`) with `detail` the words at fault,
+class ChartCommand:
+    """What was asked; `problem` is a catalog key (`chart.*`) with `detail` the words at fault,
     empty when the request is good."""
 
     period: str = DEFAULT_PERIOD
@@ -42,8 +43,8 @@ class Period:
         return str(first) if first == last else f"{first} – {last}"
 
 
-def report_command(rest: str) -> ReportCommand:
-    """The words after `/viber report`, in any order."""
+def chart_command(rest: str) -> ChartCommand:
+    """The words after `/viber chart` (or `/viber report`), in any order."""
     period = ""
     every_channel = public = False
     for word in rest.split():
@@ -54,15 +55,15 @@ def report_command(rest: str) -> ReportCommand:
             public = True
         elif lowered in PERIODS or _MONTH.match(lowered):
             if period:
-                return ReportCommand(problem="report.two_periods", detail=f"{period} {word}")
+                return ChartCommand(problem="chart.two_periods", detail=f"{period} {word}")
             period = lowered
         else:
-            return ReportCommand(problem="report.unknown_word", detail=word[:40])
+            return ChartCommand(problem="chart.unknown_word", detail=word[:40])
     if period and (match := _MONTH.match(period)):
         year, month = int(match.group(1)), int(match.group(2))
         if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
-            return ReportCommand(problem="report.bad_month", detail=period)
-    return ReportCommand(period or DEFAULT_PERIOD, every_channel, public)
+            return ChartCommand(problem="chart.bad_month", detail=period)
+    return ChartCommand(period or DEFAULT_PERIOD, every_channel, public)
 
 
 def period_bounds(period: str, now: float) -> Period | None:

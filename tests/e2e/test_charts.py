@@ -1,6 +1,7 @@
-"""Reports and the Home dashboard through the real app: `/viber report` over a seeded month (the
-PNG and the summary checked against the seed), who may ask for `all`, `public` in a channel the
-app must join or cannot, and the Home tab's week and balance that never wait on eSMS."""
+"""Charts and the Home dashboard through the real app: `/viber chart` over a seeded month (the
+PNG and the summary checked against the seed), `/viber report` still understood, who may ask
+for `all`, `public` in a channel the app must join or cannot, and the Home tab's week and
+balance that never wait on eSMS."""
 
 from __future__ import annotations
 
@@ -61,16 +62,17 @@ def home_text(slack_api, user) -> str:
     )
 
 
-def test_a_months_report_arrives_by_direct_message_with_its_figures(app, slack_api, esms):
+def test_a_months_chart_arrives_by_direct_message_with_its_figures(app, slack_api, esms):
     slack_api.users.update(NAMES)
     slack_api.channel_names["C0001"] = "hỗ-trợ"
     month, rows = seed(app)
-    url = slack_api.response_url("report")
-    answer = app.command(f"report {month}", user=AGENT, response_url=url).json()
-    assert answer["response_type"] == "ephemeral" and "Preparing the report" in answer["text"]
+    url = slack_api.response_url("chart")
+    answer = app.command(f"chart {month}", user=AGENT, response_url=url).json()
+    assert answer["response_type"] == "ephemeral" and "Preparing the chart" in answer["text"]
     (upload,) = wait_for(lambda: slack_api.uploads, timeout=30)
     assert upload.channel_id.startswith("D") and slack_api.dms[upload.channel_id] == AGENT
-    assert upload.filename.endswith(".png") and month in upload.filename
+    assert upload.filename.startswith("viber-chart-") and upload.filename.endswith(".png")
+    assert month in upload.filename
     image = Image.open(io.BytesIO(upload.content))
     assert image.format == "PNG" and image.width <= 2000 and len(upload.content) < 1_000_000
     # The channel's own rows only, test sends left out, counted from the seed itself.
@@ -93,44 +95,59 @@ def test_a_months_report_arrives_by_direct_message_with_its_figures(app, slack_a
 def test_every_channel_is_for_report_admins(app_factory, slack_api, esms):
     app = app_factory(REPORT_ADMINS=ADMIN)
     month, rows = seed(app)
-    refused = app.command(f"report {month} all", user=AGENT).json()
+    refused = app.command(f"chart {month} all", user=AGENT).json()
     assert "Only the people in REPORT_ADMINS may see every channel" in refused["text"]
-    app.command(f"report all {month}", user=ADMIN, response_url=slack_api.response_url("r"))
+    app.command(f"chart all {month}", user=ADMIN, response_url=slack_api.response_url("r"))
     (upload,) = wait_for(lambda: slack_api.uploads, timeout=30)
     counted = [r for r in rows if r.channel == "viber" and not r.test_send]
     assert f"*{len(counted):,}* recipients" in upload.initial_comment
     assert "every channel" in upload.initial_comment
-    everyone = app.command(f"report {month} all public", user=ADMIN).json()["text"]
+    everyone = app.command(f"chart {month} all public", user=ADMIN).json()["text"]
     assert "comes by direct message only" in everyone
     nobody = app_factory()  # neither REPORT_ADMINS nor TEMPLATE_ADMINS
-    assert "nobody is set yet" in nobody.command(f"report {month} all", user=ADMIN).json()["text"]
+    assert "nobody is set yet" in nobody.command(f"chart {month} all", user=ADMIN).json()["text"]
 
 
 def test_public_joins_a_public_channel_and_explains_a_private_one(app, slack_api, esms):
     month, _rows = seed(app, channels=("C0001", "C0PRIV"))
     slack_api.unjoined.add("C0001")
-    app.command(f"report {month} public", user=AGENT, response_url=slack_api.response_url("a"))
+    app.command(f"chart {month} public", user=AGENT, response_url=slack_api.response_url("a"))
     (upload,) = wait_for(lambda: slack_api.uploads, timeout=30)
     assert upload.channel_id == "C0001" and slack_api.joined == ["C0001"]
     wait_for(lambda: any("posted in the channel" in r["text"] for r in slack_api.responses))
     slack_api.private_channels.add("C0PRIV")
     slack_api.not_member.add("C0PRIV")
     url = slack_api.response_url("b")
-    app.command(f"report {month} public", channel="C0PRIV", user=AGENT, response_url=url)
+    app.command(f"chart {month} public", channel="C0PRIV", user=AGENT, response_url=url)
     told = wait_for(lambda: [r for r in slack_api.responses if "invite" in r["text"]], timeout=30)
     assert "not a member of this private channel" in told[0]["text"]
     assert len(slack_api.uploads) == 1
 
 
 def test_bad_words_and_empty_periods_are_answered_and_send_nothing(app, slack_api, esms):
-    assert "is not something a report understands" in app.command("report weekly").json()["text"]
-    assert "Pick one period" in app.command("report 7d today").json()["text"]
+    assert "is not something a chart understands" in app.command("chart weekly").json()["text"]
+    assert "Pick one period" in app.command("chart 7d today").json()["text"]
     future = (date.fromisoformat(vietnam_day(time.time())) + timedelta(days=40)).strftime("%Y-%m")
-    assert "has not begun yet" in app.command(f"report {future}").json()["text"]
-    app.command("report 30d", response_url=slack_api.response_url("e"))
+    assert "has not begun yet" in app.command(f"chart {future}").json()["text"]
+    app.command("chart 30d", response_url=slack_api.response_url("e"))
     (told,) = wait_for(lambda: slack_api.responses)
-    assert "there is nothing to report" in told["text"]
+    assert "there is nothing to chart" in told["text"]
     assert slack_api.uploads == []
+
+
+def test_report_7d_still_brings_this_weeks_chart(app, slack_api, esms):
+    # `/viber report`: the older word for `/viber chart`, which people keep typing.
+    app.command("0987654321 Xin chào", user=AGENT)
+    wait_for(lambda: esms.accepted_for("0987654321"))
+    url = slack_api.response_url("older")
+    answer = app.command("report 7d", user=AGENT, response_url=url).json()
+    assert "Preparing the chart of this channel" in answer["text"]
+    (upload,) = wait_for(lambda: slack_api.uploads, timeout=30)
+    assert upload.filename.startswith("viber-chart-") and upload.filename.endswith(".png")
+    assert slack_api.dms[upload.channel_id] == AGENT
+    assert "*1* sends · *1* recipients" in upload.initial_comment
+    (told,) = wait_for(lambda: slack_api.responses)
+    assert "The chart is in your direct messages" in told["text"]
 
 
 def test_the_home_tab_shows_the_week_and_never_waits_on_esms(app_factory, slack_api, esms):

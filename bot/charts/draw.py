@@ -1,8 +1,8 @@
-"""The report as one PNG: sends per day, then who sent, where, under which brandname, and why
+"""The chart as one PNG: sends per day, then who sent, where, under which brandname, and why
 messages failed.
 
 matplotlib draws it with its Agg backend (no display needed) in DejaVu Sans, which it ships
-and which has every Vietnamese letter; it is imported on the first report only, so processes
+and which has every Vietnamese letter; it is imported on the first chart only, so processes
 that never draw one do not carry it. The picture is 1,920 × 1,440 px (Slack's limit for a
 readable preview is 2,000 px wide), flat colours, well under 1 MB.
 """
@@ -14,10 +14,10 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from bot.core.chart import Figures, Tally
+from bot.core.chart_period import Period
 from bot.core.formatting import format_number, format_percent, format_vnd
 from bot.core.i18n import _, language
-from bot.core.report import Figures, Tally
-from bot.core.report_period import Period
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -48,13 +48,13 @@ def render_png(
         known = names or {}
         chart = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI, layout="constrained")
         FigureCanvasAgg(chart)
-        title = _("report.title", scope=_plain(scope), period=period.label)
+        title = _("chart.title", scope=_plain(scope), period=period.label)
         chart.suptitle(title, fontsize=16)
         grid = chart.add_gridspec(3, 2, height_ratios=(1.3, 1, 1))
         _days(chart.add_subplot(grid[0, :]), figures, period)
-        _groups(chart.add_subplot(grid[1, 0]), _("report.by_agent"), figures.agents, known)
-        _groups(chart.add_subplot(grid[1, 1]), _("report.by_channel"), figures.channels, known)
-        _groups(chart.add_subplot(grid[2, 0]), _("report.by_brandname"), figures.brandnames, known)
+        _groups(chart.add_subplot(grid[1, 0]), _("chart.by_agent"), figures.agents, known)
+        _groups(chart.add_subplot(grid[1, 1]), _("chart.by_channel"), figures.channels, known)
+        _groups(chart.add_subplot(grid[2, 0]), _("chart.by_brandname"), figures.brandnames, known)
         _reasons(chart.add_subplot(grid[2, 1]), figures)
         out = io.BytesIO()
         chart.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
@@ -70,12 +70,12 @@ def _days(axes: Axes, figures: Figures, period: Period) -> None:
         [tally.sms for tally in tallies],
         color=COLOURS["sms"],
         marker="o",
-        label=_("report.legend_sms"),
+        label=_("chart.legend_sms"),
     )
     total = figures.total
     axes.set_title(
         _(
-            "report.totals",
+            "chart.totals",
             sends=format_number(total.sends, language()),
             recipients=format_number(total.recipients, language()),
             delivered=_share(total),
@@ -88,7 +88,7 @@ def _days(axes: Axes, figures: Figures, period: Period) -> None:
     highest = max((tally.recipients + tally.sms for tally in tallies), default=0)
     axes.set_ylim(0, max(highest * 1.3, 1))  # room for the legend above the bars
     axes.set_xticks(positions[::step], [day.strftime("%d/%m") for day in period.days][::step])
-    axes.set_ylabel(_("report.messages"))
+    axes.set_ylabel(_("chart.messages"))
     axes.legend(loc="upper left", fontsize=8, ncols=5)
     cost_axes = axes.twinx()
     cost_axes.plot(
@@ -96,7 +96,7 @@ def _days(axes: Axes, figures: Figures, period: Period) -> None:
         [tally.cost for tally in tallies],
         color=COLOURS["cost"],
         linestyle="--",
-        label=_("report.legend_cost"),
+        label=_("chart.legend_cost"),
     )
     cost_axes.set_ylabel("₫")
     cost_axes.set_ylim(bottom=0)
@@ -111,7 +111,7 @@ def _groups(axes: Axes, title: str, groups: Mapping[str, Tally], names: Mapping[
         others = Tally()
         for _key, tally in ranked[TOP_GROUPS:]:
             _merge(others, tally)
-        shown.append((_("report.others", count=len(ranked) - TOP_GROUPS), others))
+        shown.append((_("chart.others", count=len(ranked) - TOP_GROUPS), others))
     shown.reverse()  # the largest on top
     positions = list(range(len(shown)))
     _stack(axes, positions, [tally for _key, tally in shown], horizontal=True)
@@ -130,10 +130,10 @@ def _groups(axes: Axes, title: str, groups: Mapping[str, Tally], names: Mapping[
 
 
 def _reasons(axes: Axes, figures: Figures) -> None:
-    axes.set_title(_("report.failures"), fontsize=11, loc="left")
+    axes.set_title(_("chart.failures"), fontsize=11, loc="left")
     top = figures.reasons.most_common(TOP_REASONS)
     if not top:
-        axes.text(0.5, 0.5, _("report.no_failures"), ha="center", va="center", fontsize=11)
+        axes.text(0.5, 0.5, _("chart.no_failures"), ha="center", va="center", fontsize=11)
         axes.set_axis_off()
         return
     top.reverse()
@@ -152,7 +152,7 @@ def _stack(axes: Axes, positions: list[int], tallies: list[Tally], *, horizontal
     for part in ("delivered", "failed", "pending", "not_sent"):
         values = [getattr(tally, part) for tally in tallies]
         offset = {"left": base, "height": 0.6} if horizontal else {"bottom": base}
-        draw(positions, values, color=COLOURS[part], label=_(f"report.legend_{part}"), **offset)
+        draw(positions, values, color=COLOURS[part], label=_(f"chart.legend_{part}"), **offset)
         base = [low + value for low, value in zip(base, values, strict=True)]
 
 
@@ -172,5 +172,5 @@ def _shorten(text: str, limit: int = 28) -> str:
 
 def _plain(text: str) -> str:
     """Text drawn as typed: matplotlib reads what stands between two `$` as a formula (a name
-    like `$$ Sales $$` would fail the whole report)."""
+    like `$$ Sales $$` would fail the whole chart)."""
     return text.replace("$", r"\$")

@@ -1,4 +1,4 @@
-"""A campaign's report: one CSV line per row of its file, with what became of it."""
+"""A campaign's results file: one CSV line per row of its file, with what became of it."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.esms import codes
 from bot.store import Store
 
 
-def campaign_report_csv(store: Store, send: Send, campaign: Campaign) -> bytes:
+def campaign_results_csv(store: Store, send: Send, campaign: Campaign) -> bytes:
     """One line per row of the file: its own columns, then what became of it."""
     columns = list(campaign.columns)
     head = [*columns, "state", "error", "sms_id", "network", "price", "submitted_at"]

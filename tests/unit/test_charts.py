@@ -1,4 +1,4 @@
-"""Reports: the command's words, the periods, the figures of a seeded month counted again from
+"""Charts: the command's words, the periods, the figures of a seeded month counted again from
 the seed itself, the chart as a real image, and the Home tab's week."""
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ from datetime import date, datetime
 import pytest
 from PIL import Image
 
+from bot.charts.draw import render_png
+from bot.charts.gather import gather
 from bot.core import i18n
+from bot.core.chart_period import ChartCommand, chart_command, period_bounds
 from bot.core.command_text import parse_command
 from bot.core.formatting import VIETNAM
-from bot.core.report_period import ReportCommand, period_bounds, report_command
 from bot.esms.client import EsmsError
+from bot.posts.chart import chart_summary
 from bot.posts.home import team_figures
-from bot.posts.report import report_summary
-from bot.reports.chart import render_png
-from bot.reports.gather import gather
 from bot.slack.dashboard import Balance, BalanceCache
-from bot.store.reports import Reports
+from bot.store.charts import Charts
 from sandbox.demo.history import NAMES, past_month, write_history
 
 FAILED = {"failed", "rejected", "refused", "unavailable"}
@@ -37,21 +37,28 @@ def vietnam(day: str, hour: int = 0) -> float:
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
-        ("", ReportCommand("7d")),
-        ("today", ReportCommand("today")),
-        ("30D public", ReportCommand("30d", public=True)),
-        ("all 2026-11", ReportCommand("2026-11", every_channel=True)),
-        ("public all month", ReportCommand("month", True, True)),
-        ("7d 30d", ReportCommand(problem="report.two_periods", detail="7d 30d")),
-        ("2026-13", ReportCommand(problem="report.bad_month", detail="2026-13")),
-        ("yesterday", ReportCommand(problem="report.unknown_word", detail="yesterday")),
-        ("0000-01", ReportCommand(problem="report.bad_month", detail="0000-01")),
-        ("1999-12", ReportCommand(problem="report.bad_month", detail="1999-12")),
+        ("", ChartCommand("7d")),
+        ("today", ChartCommand("today")),
+        ("30D public", ChartCommand("30d", public=True)),
+        ("all 2026-11", ChartCommand("2026-11", every_channel=True)),
+        ("public all month", ChartCommand("month", True, True)),
+        ("7d 30d", ChartCommand(problem="chart.two_periods", detail="7d 30d")),
+        ("2026-13", ChartCommand(problem="chart.bad_month", detail="2026-13")),
+        ("yesterday", ChartCommand(problem="chart.unknown_word", detail="yesterday")),
+        ("0000-01", ChartCommand(problem="chart.bad_month", detail="0000-01")),
+        ("1999-12", ChartCommand(problem="chart.bad_month", detail="1999-12")),
     ],
 )
-def test_the_words_of_a_report(words, expected):
-    assert report_command(words) == expected
-    assert parse_command(f"report {words}") == expected
+def test_the_words_of_a_chart(words, expected):
+    assert chart_command(words) == expected
+    assert parse_command(f"chart {words}") == expected
+
+
+@pytest.mark.parametrize("word", ["chart", "Charts", "report", "REPORTS"])
+def test_report_still_asks_for_a_chart_as_it_always_did(word):
+    # `/viber report 7d`: the command's first word, which people keep typing.
+    assert parse_command(f"{word} 7d") == ChartCommand("7d")
+    assert parse_command(f"{word} all public 2026-11") == ChartCommand("2026-11", True, True)
 
 
 def test_periods_are_whole_vietnamese_days():
@@ -125,7 +132,7 @@ def test_a_seeded_month_is_counted_as_the_rows_say(store, november):
 def test_the_summary_says_the_figures(store, november):
     period = period_bounds("2026-11", vietnam("2026-12-15"))
     figures = gather(store, period)
-    text = report_summary(figures, "<#C0001>", period.label)
+    text = chart_summary(figures, "<#C0001>", period.label)
     total = figures.total
     assert "2026-11-01 – 2026-11-30" in text
     assert f"*{total.sends:,}* sends · *{total.recipients:,}* recipients" in text
@@ -134,7 +141,7 @@ def test_the_summary_says_the_figures(store, november):
     assert "<@U0" in text and "<#C000" in text
     assert "insufficient balance (103)" in text and "test send(s) left out" in text
     # Posted in a channel: names in plain text, no mention that would notify anyone.
-    public = report_summary(figures, "#hỗ-trợ", period.label, {**NAMES, "C0001": "#hỗ-trợ"})
+    public = chart_summary(figures, "#hỗ-trợ", period.label, {**NAMES, "C0001": "#hỗ-trợ"})
     assert "<@" not in public and "<#" not in public
     assert "Nguyễn Thị Lan" in public and "#hỗ-trợ" in public
 
@@ -168,13 +175,13 @@ def test_a_period_with_nothing_is_empty(store):
 def test_the_home_week_is_what_the_database_adds_up(store, november):
     period = period_bounds("2026-11", vietnam("2026-12-15"))
     folded = gather(store, period).total
-    added = Reports(store.db).tally(period.start, period.end)
+    added = Charts(store.db).tally(period.start, period.end)
     assert vars(added) == pytest.approx(vars(folded))
     text = team_figures(added, 1_234_567, vietnam("2026-12-02", 9), None)
     assert f"*{added.sends:,}* sends" in text and "1.234.567 ₫" in text
     assert "being checked" in team_figures(added, None, None, None)
     assert "unknown (eSMS timed out)" in team_figures(added, None, None, "eSMS timed out")
-    assert "No send yet this week" in team_figures(Reports(store.db).tally(0, 1), None, None, None)
+    assert "No send yet this week" in team_figures(Charts(store.db).tally(0, 1), None, None, None)
 
 
 class SlowlyFailingEsms:

@@ -1,6 +1,7 @@
-"""`/viber report [today|7d|30d|month|YYYY-MM] [all] [public]`: a period's figures as a chart
-and a short summary, by direct message to the asker (`conversations.open`: an ephemeral
-message cannot carry a file) or, with `public`, in the channel.
+"""`/viber chart [today|7d|30d|month|YYYY-MM] [all] [public]` (`/viber report` too, the older
+word): a period's figures as a chart and a short summary, by direct message to the asker
+(`conversations.open`: an ephemeral message cannot carry a file) or, with `public`, in the
+channel.
 
 The listener only checks and acknowledges; the figures are read, drawn and uploaded on the
 look-ups executor, never on Slack's listener threads, and whatever goes wrong there is told
@@ -20,16 +21,16 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.charts.draw import TOP_GROUPS, render_png
+from bot.charts.gather import gather
 from bot.config import Settings
+from bot.core.chart import Figures
+from bot.core.chart_period import ChartCommand, Period, period_bounds
 from bot.core.i18n import _
-from bot.core.report import Figures
-from bot.core.report_period import Period, ReportCommand, period_bounds
 from bot.posts.channels import join_channel
+from bot.posts.chart import chart_summary
 from bot.posts.common import escape
 from bot.posts.errors import slack_error
-from bot.posts.report import report_summary
-from bot.reports.chart import TOP_GROUPS, render_png
-from bot.reports.gather import gather
 from bot.slack.compose import display_names
 from bot.slack.exports import report_admins
 from bot.slack.later import answer_later
@@ -54,91 +55,89 @@ def answer(
     store: Store,
     people: People | None,
     lookups: Executor,
-    request: ReportCommand,
+    request: ChartCommand,
     command: dict[str, Any],
     ack: Ack,
     respond: Respond,
     client: WebClient,
 ) -> None:
-    """Refuse at once what can be refused; otherwise acknowledge and report off this thread."""
+    """Refuse at once what can be refused; otherwise acknowledge and draw off this thread."""
     if request.problem:
-        text = _(request.problem, detail=escape(request.detail), usage=_("report.usage"))
+        text = _(request.problem, detail=escape(request.detail), usage=_("chart.usage"))
         ack(text=text, response_type="ephemeral")
         return
     period = period_bounds(request.period, time.time())
     if period is None:
-        ack(text=_("report.future", detail=request.period), response_type="ephemeral")
+        ack(text=_("chart.future", detail=request.period), response_type="ephemeral")
         return
     if request.every_channel and request.public:  # private channels' figures, for all to see
-        ack(text=_("report.all_public"), response_type="ephemeral")
+        ack(text=_("chart.all_public"), response_type="ephemeral")
         return
     admins = None
     if request.every_channel:
         admins = report_admins(settings, people)
         if admins is None:
-            ack(text=_("report.all_no_admins"), response_type="ephemeral")
+            ack(text=_("chart.all_no_admins"), response_type="ephemeral")
             return
         if admins.contains(command["user_id"], fresh=False) is False:
-            ack(text=_("report.all_not_admin"), response_type="ephemeral")
+            ack(text=_("chart.all_not_admin"), response_type="ephemeral")
             return
-    scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
-    key = "report.preparing_public" if request.public else "report.preparing_dm"
+    scope = _("chart.scope_all" if request.every_channel else "chart.scope_channel")
+    key = "chart.preparing_public" if request.public else "chart.preparing_dm"
     ack(text=_(key, scope=scope, period=period.label), response_type="ephemeral")
     work = partial(_deliver, store, admins, client, request, period, command)
-    keys = {"slack_failed": "report.slack_failed", "failed": "report.failed"}
-    lookups.submit(answer_later, respond, command["user_id"], "report", work, **keys)
+    keys = {"slack_failed": "chart.slack_failed", "failed": "chart.failed"}
+    lookups.submit(answer_later, respond, command["user_id"], "chart", work, **keys)
 
 
 def _deliver(
     store: Store,
     admins: PeopleList | None,
     client: WebClient,
-    request: ReportCommand,
+    request: ChartCommand,
     period: Period,
     command: dict[str, Any],
 ) -> str:
-    """What to tell the asker once the report is where it was asked for (or why it is not)."""
+    """What to tell the asker once the chart is where it was asked for (or why it is not)."""
     user, channel = command["user_id"], command["channel_id"]
     if admins is not None:  # read afresh: leaving a REPORT_ADMINS group takes the right at once
         allowed = admins.contains(user, fresh=True)
         if allowed is not True:
-            return _("report.cannot_check" if allowed is None else "report.all_not_admin")
+            return _("chart.cannot_check" if allowed is None else "chart.all_not_admin")
     figures = gather(store, period, None if request.every_channel else channel)
     if figures.empty:
-        scope = _("report.scope_all" if request.every_channel else "report.scope_channel")
+        scope = _("chart.scope_all" if request.every_channel else "chart.scope_channel")
         if figures.test_sends:
-            return _(
-                "report.only_tests", scope=scope, period=period.label, count=figures.test_sends
-            )
-        return _("report.empty", scope=scope, period=period.label)
+            return _("chart.only_tests", scope=scope, period=period.label, count=figures.test_sends)
+        return _("chart.empty", scope=scope, period=period.label)
     names = chart_names(client, figures)
-    scope_name = _("report.scope_all") if request.every_channel else names.get(channel, channel)
+    scope_name = _("chart.scope_all") if request.every_channel else names.get(channel, channel)
     picture = render_png(figures, period, scope_name, names)
-    mention = _("report.scope_all") if request.every_channel else f"<#{channel}>"
+    mention = _("chart.scope_all") if request.every_channel else f"<#{channel}>"
     upload: _Upload = {
         "content": picture,
-        "filename": f"viber-report-{period.days[0]}-{period.days[-1]}.png",
-        "title": _("report.file_title", period=period.label),
-        # Posted in the channel, names rather than mentions: a report pings nobody.
-        "initial_comment": report_summary(
+        "filename": f"viber-chart-{period.days[0]}-{period.days[-1]}.png",
+        "title": _("chart.file_title", period=period.label),
+        # Posted in the channel, names rather than mentions: a chart pings nobody.
+        "initial_comment": chart_summary(
             figures, mention, period.label, names if request.public else None
         ),
     }
     if not request.public:
         dm = client.conversations_open(users=user)["channel"]["id"]
         client.files_upload_v2(channel=dm, **upload)
-        log.info("report of %d sends sent to %s", figures.total.sends, user)
-        return _("report.sent_dm")
+        log.info("chart of %d sends sent to %s", figures.total.sends, user)
+        return _("chart.sent_dm")
     try:
         client.files_upload_v2(channel=channel, **upload)
     except SlackApiError as error:
         if slack_error(error) not in _NOT_MEMBER:
             raise
         if not join_channel(client, channel):
-            return _("report.private_channel")
+            return _("chart.private_channel")
         client.files_upload_v2(channel=channel, **upload)
-    log.info("report of %d sends posted in %s", figures.total.sends, channel)
-    return _("report.sent_public")
+    log.info("chart of %d sends posted in %s", figures.total.sends, channel)
+    return _("chart.sent_public")
 
 
 def chart_names(client: WebClient, figures: Figures) -> dict[str, str]:
@@ -149,7 +148,7 @@ def chart_names(client: WebClient, figures: Figures) -> dict[str, str]:
         try:
             info = client.conversations_info(channel=channel_id).get("channel") or {}
         except Exception as error:
-            log.info("conversations.info failed for the report: %s", type(error).__name__)
+            log.info("conversations.info failed for the chart: %s", type(error).__name__)
             continue
         if info.get("name"):
             names[channel_id] = f"#{info['name']}"

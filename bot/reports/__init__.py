@@ -1,1 +1,0 @@
-"""Reports: a period's figures read from the store, drawn as a chart people read at a glance."""
