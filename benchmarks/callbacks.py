@@ -13,6 +13,7 @@ from bot.config import derive_callback_secret
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
+from bot.jobs.parent import after_parent
 from bot.store import Store
 from sandbox.standins.esms import SECRET_KEY
 from sandbox.standins.slack_api import Message
@@ -53,7 +54,7 @@ def populate(database_url: str, slack: SlackApiStandIn, sends: int, channels: in
         )
         parent_ts = f"{1600000000 + index}.000100"
         slack.messages[parent_ts] = Message(channel, parent_ts, "parent", [])
-        store.sends.mark_parent_posted(send_id, parent_ts)
+        store.sends.mark_parent_posted(send_id, parent_ts, then=after_parent)
         (recipient,) = store.sends.recipients(send_id)
         sms_id = f"{index:032x}250"
         store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id=sms_id)

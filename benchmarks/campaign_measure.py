@@ -16,7 +16,7 @@ from pathlib import Path
 from benchmarks.campaign_drive import CHANNEL, is_row
 from benchmarks.common import percentiles, resident_memory_mb
 from bot.core.delivery import FINAL_STATES
-from bot.jobs.campaign import REFRESH_SECONDS
+from bot.jobs.campaign_thread import REFRESH_SECONDS
 from sandbox.standins.esms import Submission
 from sandbox.standins.slack_api import SlackCall
 

@@ -1,54 +1,31 @@
-"""A campaign's jobs: read its file after Slack's acknowledgement, keep its thread to a progress
-bar and milestones (never one reply per recipient), and upload its results file."""
+"""A campaign's file, read after Slack's acknowledgement: downloaded, planned in the core and
+stored as one recipient per row, in one transaction (`store.campaigns.save_plan`)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
 import requests
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
 from bot.core.campaign import Plan, plan_campaign
-from bot.core.csv_cells import csv_bytes
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
-from bot.core.marketing import DAILY_WINDOW_SECONDS
-from bot.core.message import ViberMessage
-from bot.core.model import Campaign, CampaignState, Category, Job, Send
+from bot.core.model import CampaignState, Job
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
-from bot.jobs.campaign_results import campaign_results_csv
 from bot.jobs.retry import RetryLater
-from bot.posts.campaign import campaign_parent, milestone_text, preview_reply
-from bot.posts.channels import join_channel
-from bot.posts.errors import is_transient, retry_after, slack_error
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024  # what Slack's file_input accepts
-REFRESH_SECONDS = 5.0  # a campaign's parent is refreshed at most this often
-# The turn is taken a moment before the call reaches Slack, and that moment varies: a little
-# margin keeps the updates Slack sees at least REFRESH_SECONDS apart.
-_TURN_SECONDS = REFRESH_SECONDS + 0.25
-SAMPLES = 3
 
 
-_TEXT_TOLD = "+text"  # the preview's reply is posted; its file of invalid rows may not be
+class CampaignReading:
+    """The job that reads a campaign's file; it downloads with the bot token, and a file of
+    more than `max_rows` rows is refused whole."""
 
-
-class CampaignTasks:
-    """The campaign jobs' half of `Tasks`."""
-
-    settings: Settings
-    store: Store
-    slack: WebClient
-    _slack_call: Callable[..., str | None]  # Tasks': Slack's error code when it refused for good
-
-    # -- read the file -----------------------------------------------------------------------
+    def __init__(self, store: Store, *, slack_bot_token: str, max_rows: int) -> None:
+        self.store, self.slack_bot_token, self.max_rows = store, slack_bot_token, max_rows
 
     def read_campaign(self, job: Job) -> None:
         send = self.store.sends.get(job.send_id)
@@ -62,7 +39,7 @@ class CampaignTasks:
         if isinstance(data, str):
             self.store.campaigns.unreadable(send.id, data)
             return
-        limit = self.settings.campaign_max_rows
+        limit = self.max_rows
         try:
             plan = plan_campaign(read_sheet(data, limit), send.message, limit)
         except TooManyRows as over:  # refused whole: never a part of the file sent
@@ -83,7 +60,7 @@ class CampaignTasks:
     def _download(self, url: str) -> bytes | str:
         """The file's bytes, or what is wrong with it in words (RetryLater when Slack may
         answer later)."""
-        headers = {"Authorization": f"Bearer {self.settings.slack_bot_token}"}
+        headers = {"Authorization": f"Bearer {self.slack_bot_token}"}
         try:
             answer = requests.get(url, headers=headers, timeout=30, stream=True)
         except requests.RequestException as error:
@@ -113,146 +90,8 @@ class CampaignTasks:
                         recipient.id, _("skip.opted_out", day=day, reason=reason)
                     )
 
-    # -- the thread --------------------------------------------------------------------------
-
-    def sync_campaign(self, send: Send) -> None:
-        """A milestone (started, paused …) is told in a reply at once; the parent (its progress
-        and its buttons) is refreshed at most every REFRESH_SECONDS."""
-        campaign = self.store.campaigns.get(send.id)
-        if campaign is None or not send.parent_ts:
-            return
-        if self.store.campaigns.finish_if_done(send.id):
-            campaign = self.store.campaigns.get(send.id) or campaign
-        counts = self.store.campaigns.counts(send.id)
-        self._tell_milestone(send, campaign, counts)
-        wait = self.store.leases.take_turn(f"campaign-refresh:{send.id}", _TURN_SECONDS)
-        if wait:  # refreshed a moment ago: once more when its turn comes
-            raise RetryLater("campaign refreshed a moment ago", wait)
-        text, blocks = campaign_parent(send, campaign, counts, self.settings.approvers)
-        self._slack_call(
-            "chat_update", channel=send.channel_id, ts=send.parent_ts, text=text, blocks=blocks
-        )
-        if send.approval_ts and send.approval_channel:
-            approvers = self.settings.approvers
-            text, blocks = campaign_parent(send, campaign, counts, approvers, approving=True)
-            self._slack_call(
-                "chat_update",
-                channel=send.approval_channel,
-                ts=send.approval_ts,
-                text=text,
-                blocks=blocks,
-            )
-
-    def _tell_milestone(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> bool:
-        """Reply for a milestone not told yet; True when there was one."""
-        held = ":held" if send.held_until else ""
-        milestone = f"{campaign.state}:{campaign.pause_reason}{held}"
-        if send.awaiting_approval:
-            milestone = "awaiting"
-        if milestone == campaign.reported:
-            return False
-        if milestone == "awaiting":  # the approval buttons are the news
-            self.store.campaigns.mark_milestone(send.id, milestone)
-            return True
-        previous = campaign.reported or ""
-        waited = previous.startswith(CampaignState.PAUSED) or previous.endswith(":held")
-        if campaign.state == CampaignState.PREVIEW:
-            # Once per read: a retried upload of the invalid rows never posts it again.
-            if previous != milestone + _TEXT_TOLD:
-                self._post_preview(send, campaign, counts)
-                self.store.campaigns.mark_milestone(send.id, milestone + _TEXT_TOLD)
-            if campaign.invalid:
-                self._upload_invalid(send, campaign)
-        elif campaign.state == CampaignState.RUNNING and not held and waited:
-            self._reply(send, _("camp.m_resumed"))
-        elif reply := milestone_text(send, campaign, counts):
-            self._reply(send, reply)
-        self.store.campaigns.mark_milestone(send.id, milestone)
-        return True
-
-    def _post_preview(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> None:
-        total = over_cap = 0
-        samples: list[tuple[str, ViberMessage]] = []
-        cap = self.settings.outreach.marketing_daily_cap
-        for recipients in self.store.campaigns.rows(send.id):  # a batch at a time
-            total += len(recipients)
-            samples += [(r.phone, r.message_in(send)) for r in recipients[: SAMPLES - len(samples)]]
-            if send.category == Category.MARKETING:
-                phones = [r.phone for r in recipients]
-                full = self.store.marketing_cap.full(phones, cap, DAILY_WINDOW_SECONDS)
-                over_cap += sum(phone in full for phone in phones)
-        price = self.store.deliveries.average_price()
-        text = preview_reply(campaign, total, counts.get("skipped", 0), over_cap, samples, price)
-        self._reply(send, text)
-
-    def _upload_invalid(self, send: Send, campaign: Campaign) -> None:
-        lines = [["row", "reason"], *[[str(n), reason] for n, reason in campaign.invalid]]
-        self._upload(send, "invalid-rows.csv", csv_bytes(lines), _("camp.invalid_file"))
-
-    def _reply(self, send: Send, text: str) -> None:
-        self._slack_call(
-            "chat_postMessage",
-            channel=send.channel_id,
-            thread_ts=send.reply_ts,
-            text=text,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-
     def give_up_reading(self, job: Job, reason: str) -> None:
         self.store.campaigns.unreadable(job.send_id, _("camp.file_failed", reason=reason))
-
-    def give_up_results(self, job: Job, reason: str) -> None:
-        send = self.store.sends.get(job.send_id)
-        if send and send.parent_ts:
-            try:
-                self._reply(send, _("camp.results_failed", reason=reason, send_id=send.id))
-            except RetryLater:
-                log.error("campaign %s: results file not uploaded: %s", job.send_id, reason)
-
-    # -- the results file --------------------------------------------------------------------
-
-    def campaign_results(self, job: Job) -> None:
-        send = self.store.sends.get(job.send_id)
-        campaign = self.store.campaigns.get(job.send_id)
-        if send is None or campaign is None or not send.parent_ts:
-            return
-        content = campaign_results_csv(self.store, send, campaign)
-        name = f"campaign-{send.id}-results.csv"
-        file_id = self._upload(send, name, content, _("camp.results_file"))
-        if file_id:
-            self.store.campaigns.mark_results_uploaded(send.id, file_id)
-
-    def _upload(self, send: Send, filename: str, content: bytes, title: str) -> str | None:
-        """Share a file in the send's thread, joining a public channel first if need be; a
-        private channel the app is not in is told how to invite it."""
-        arguments: dict[str, Any] = {
-            "channel": send.channel_id,
-            "thread_ts": send.reply_ts,
-            "file": content,
-            "filename": filename,
-            "title": title,
-        }
-        for attempt in range(2):
-            try:
-                answer = self.slack.files_upload_v2(**arguments)
-                return str((answer.get("file") or {}).get("id") or "") or None
-            except SlackApiError as error:
-                code = slack_error(error)
-                if is_transient(error):
-                    raise RetryLater(f"Slack: {code}", retry_after(error)) from None
-                if (
-                    code == "not_in_channel"
-                    and attempt == 0
-                    and join_channel(self.slack, send.channel_id)
-                ):
-                    continue
-                log.error("file not shared in %s: %s", send.channel_id, code)
-                self._reply(send, _("camp.cannot_share", code=code))
-                return None
-            except Exception as error:
-                raise RetryLater(f"Slack unreachable ({type(error).__name__})") from None
-        return None
 
 
 def _plan_problem(plan: Plan) -> str | None:

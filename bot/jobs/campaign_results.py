@@ -1,17 +1,51 @@
-"""A campaign's results file: one CSV line per row of its file, with what became of it."""
+"""A campaign's results file: one CSV line per row of its file, with what became of it,
+uploaded into its thread when it ends or when asked for again."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 from datetime import datetime
 
 from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
-from bot.core.model import Campaign, Recipient, Send
+from bot.core.i18n import _
+from bot.core.model import Campaign, Job, Recipient, Send
 from bot.core.networks import network_name
 from bot.esms import codes
+from bot.jobs.in_thread import reply, share_file
+from bot.jobs.retry import RetryLater
+from bot.jobs.slack_calls import SlackCalls
 from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class CampaignResults:
+    """The job that uploads a campaign's results file into its thread."""
+
+    def __init__(self, store: Store, slack: SlackCalls) -> None:
+        self.store, self.slack = store, slack
+
+    def campaign_results(self, job: Job) -> None:
+        send = self.store.sends.get(job.send_id)
+        campaign = self.store.campaigns.get(job.send_id)
+        if send is None or campaign is None or not send.parent_ts:
+            return
+        content = campaign_results_csv(self.store, send, campaign)
+        name = f"campaign-{send.id}-results.csv"
+        file_id = share_file(self.slack, send, name, content, _("camp.results_file"))
+        if file_id:
+            self.store.campaigns.mark_results_uploaded(send.id, file_id)
+
+    def give_up_results(self, job: Job, reason: str) -> None:
+        send = self.store.sends.get(job.send_id)
+        if send and send.parent_ts:
+            try:
+                reply(self.slack, send, _("camp.results_failed", reason=reason, send_id=send.id))
+            except RetryLater:
+                log.error("campaign %s: results file not uploaded: %s", job.send_id, reason)
 
 
 def campaign_results_csv(store: Store, send: Send, campaign: Campaign) -> bytes:

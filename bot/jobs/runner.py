@@ -11,15 +11,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from bot.config.logs import request_id
 from bot.core.i18n import _
 from bot.core.model import Job, JobKind
-from bot.jobs.policies import POLICIES
+from bot.jobs.policies import JobPolicy
 from bot.jobs.retry import RetryLater
-from bot.jobs.tasks import Tasks
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -51,15 +50,15 @@ class Worker:
     def __init__(
         self,
         store: Store,
-        tasks: Tasks,
         *,
+        policies: Mapping[JobKind, JobPolicy],
         threads: int = 4,
         retry_base: float = 2.0,
         periodic: Sequence[Periodic] = (),
         max_crashes: int = 3,
     ):
         self.store = store
-        self.tasks = tasks
+        self.policies = policies  # what runs each kind of job, bound to its task object
         self.thread_count = threads
         self.retry_base = retry_base
         self.periodic = list(periodic)
@@ -185,7 +184,7 @@ class Worker:
 
     def _run(self, job: Job) -> None:
         request_id.set(f"job-{job.id}")
-        if job.kind not in POLICIES:  # written by a newer version of the app
+        if job.kind not in self.policies:  # written by a newer version of the app
             log.error("job %s has an unknown kind %r; left failed", job.id, job.kind)
             self.store.jobs.fail(job.id, f"unknown job kind {job.kind!r}")
             return
@@ -193,7 +192,7 @@ class Worker:
             self._give_up(job, _("job.crashed", count=job.crashes))
             return
         try:
-            POLICIES[JobKind(job.kind)].run(self.tasks, job)
+            self.policies[JobKind(job.kind)].run(job)
         except RetryLater as retry:
             self._retry(job, retry.reason, retry.delay)
             return
@@ -206,7 +205,7 @@ class Worker:
         self.wake()  # the next job of its thread may run now
 
     def _retry(self, job: Job, reason: str, delay: float | None) -> None:
-        policy = POLICIES[JobKind(job.kind)]
+        policy = self.policies[JobKind(job.kind)]
         # A wait that Slack asked for (429 Retry-After) is not a failed attempt.
         server_directed = delay is not None
         if not server_directed and job.attempts >= policy.attempts:
@@ -240,7 +239,7 @@ class Worker:
                 job.crashes,
             )
         try:
-            POLICIES[JobKind(job.kind)].give_up(self.tasks, job, reason)
+            self.policies[JobKind(job.kind)].give_up(job, reason)
         finally:  # whatever giving up could show, the job must not stay running
             if not self.store.jobs.fail(job.id, reason):
                 self._lost(job)

@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.delivery import FINAL_STATES, State
 from bot.core.i18n import _
 from bot.core.model import Approval, Recipient, Send, ThreadState
 from bot.esms import codes
-from bot.posts.errors import is_transient, slack_error
+from bot.jobs.slack_calls import failure_of
 from bot.posts.lookup import thread_url
 from bot.store import Store
 from bot.store.steps import ABANDONED, COMPLETED, FAILED, GAVE_UP, StepRun
@@ -34,8 +33,9 @@ _TOKEN_REFUSED = frozenset({"invalid_auth", "not_authed", "token_expired", "toke
 MAX_COMPLETION_ATTEMPTS = 10  # then the run is given up, with a log line
 MAX_BACKOFF_SECONDS = 300.0
 WAITING_LOOK_SECONDS = 1.0  # a run whose send is still on its way is looked at again after
-# Slack unreachable or busy (bot.posts.errors.is_transient) is no refusal: tried again without
-# counting, for this long past the run's own timeout, then given up.
+# Slack unreachable or busy (read as the other jobs read it, `bot.jobs.slack_calls.failure_of`)
+# is no refusal: tried again without counting, for this long past the run's own timeout, then
+# given up. Not through RetryLater: a step run is no job, and keeps its own clock (`due_at`).
 TRANSIENT_GRACE_SECONDS = 24 * 3600.0
 
 
@@ -126,10 +126,9 @@ class StepRuns:
             try:
                 getattr(client, method)(function_execution_id=run.execution_id, **args)
                 return None
-            except SlackApiError as error:
-                refused = slack_error(error), is_transient(error)
-            except Exception as error:  # Slack unreachable
-                refused = type(error).__name__, True
+            except Exception as error:  # Slack's refusal, or Slack unreachable
+                failed = failure_of(error)
+                refused = failed.code, failed.transient
             if refused[0] not in _TOKEN_REFUSED:
                 return refused
             if token == run.token:

@@ -32,11 +32,11 @@ BULK_PACE_WAIT_SECONDS = 0.1  # how far ahead a campaign's row may book
 
 
 class Submissions:
-    """The submit job's half of `Tasks`."""
+    """The submit job. It hands the settings to the one submit check, and reads eSMS's pace
+    (ESMS_MAX_PER_SECOND), the callback URL and the SMS fallback's brandname and alphabet."""
 
-    settings: Settings
-    store: Store
-    esms: EsmsClient
+    def __init__(self, settings: Settings, store: Store, esms: EsmsClient) -> None:
+        self.settings, self.store, self.esms = settings, store, esms
 
     def mark_unconfirmed(self, job: Job, reason: str) -> None:
         if job.recipient_id is not None:

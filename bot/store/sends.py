@@ -4,7 +4,7 @@ a thread, cancelled while still held for later."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from bot.core.delivery import State
 from bot.core.model import (
@@ -42,6 +42,9 @@ def release_recipients(conn: Connection, send_id: str) -> None:
             conn, JobKind.SUBMIT, send_id, recipient_id=row["id"], run_after=at, bulk=bool(pace)
         )
 
+
+# What follows a stored fact, as the job that stored it decides (`Sends.mark_parent_posted`).
+FollowUps = Callable[[Send], Collection[JobKind]]
 
 PARKED_AFTER_SECONDS = 365 * 86400.0  # a paused campaign's rows wait further away than this
 
@@ -143,8 +146,13 @@ class Sends:
         )
         return [send_from(row) for row in rows]
 
-    def mark_parent_posted(self, send_id: str, parent_ts: str) -> None:
-        """Record the thread; release the recipients to eSMS unless an approval must come first."""
+    def mark_parent_posted(self, send_id: str, parent_ts: str, *, then: FollowUps) -> None:
+        """Record the thread and queue, in the same transaction, the jobs `then` names for the
+        send as it now stands: `SUBMIT` stands for one submission per queued recipient
+        (`release_recipients`), any other kind for one job on the thread's line. Asked inside
+        the transaction, so a decision taken while Slack was being asked (an approval that
+        expired, a step that withdrew it) is seen, and a crash loses the thread and its
+        follow-ups together or neither. A repeat changes nothing."""
         with self.db.transaction() as conn:
             updated = conn.execute(
                 """UPDATE sends SET parent_ts = ?, thread_state = ?, updated_at = ?
@@ -153,12 +161,11 @@ class Sends:
             ).rowcount
             if not updated:
                 return
-            send = conn.execute("SELECT * FROM sends WHERE id = ?", (send_id,)).fetchone()
-            if send["approval"] == Approval.PENDING:
-                if send["approval_channel"]:
-                    enqueue(conn, JobKind.POST_APPROVAL, send_id)
-            elif send["approval"] in (Approval.NONE, Approval.APPROVED):
-                release_recipients(conn, send_id)
+            for kind in then(reload_send(conn, send_id)):
+                if kind == JobKind.SUBMIT:
+                    release_recipients(conn, send_id)
+                else:
+                    enqueue(conn, kind, send_id)
 
     def mark_not_posted(self, send_id: str, note: str) -> None:
         """Slack would not take the thread parent: nothing goes to any customer."""

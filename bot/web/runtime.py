@@ -13,14 +13,22 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.config.logs import ContextExecutor
 from bot.core import i18n
+from bot.core.model import JobKind
 from bot.db import tallies
 from bot.esms.client import EsmsClient
+from bot.jobs.campaign import CampaignReading
+from bot.jobs.campaign_results import CampaignResults
+from bot.jobs.campaign_thread import CampaignThread
 from bot.jobs.late import LateFallbacks
-from bot.jobs.pacing import ChannelPacer, SharedPacer
+from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
+from bot.jobs.parent import ParentPosts
+from bot.jobs.policies import JobPolicy, job_policies
 from bot.jobs.reconcile import Reconciler
+from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.runner import Worker
+from bot.jobs.slack_calls import SlackCalls
 from bot.jobs.steps import StepRuns
-from bot.jobs.tasks import Tasks
+from bot.jobs.submit import Submissions
 from bot.slack.app import build_bolt_app
 from bot.slack.people import People
 from bot.store import Store
@@ -72,7 +80,6 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
     )
     # With several processes, one pace per channel between them all, kept in the database.
     pacer = SharedPacer(store) if settings.shared_database else ChannelPacer()
-    tasks = Tasks(settings=settings, store=store, slack=slack, esms=esms, pacer=pacer)
     # Expiry runs even with approvals switched off: requests posted before still need it.
     # Often enough to expire close to the deadline, rarely enough to cost nothing.
     expiry_interval = min(30.0, max(0.5, settings.approval_ttl_hours * 3600 / 4))
@@ -111,7 +118,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         periodic.append((min(60.0, max(1.0, minutes * 60 / 4)), late.queue))
     worker = Worker(
         store,
-        tasks,
+        policies=wire_jobs(settings, store, slack, esms, pacer),
         threads=worker_threads or settings.job_threads,
         retry_base=settings.retry_base_seconds,
         periodic=periodic,
@@ -121,6 +128,30 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
     people = People(slack, cache_seconds=settings.user_group_cache_seconds)
     return Services(
         settings=settings, store=store, slack=slack, esms=esms, worker=worker, people=people
+    )
+
+
+def wire_jobs(
+    settings: Settings, store: Store, slack: WebClient, esms: EsmsClient, pacer: Pacer
+) -> dict[JobKind, JobPolicy]:
+    """The task objects, each given what it uses, and every kind of job's policy bound to the
+    one that runs it."""
+    calls = SlackCalls(slack, store, pacer)  # one pacer: the refresh's turns and Slack's 429s
+    approvers = settings.approvers
+    campaign_thread = CampaignThread(
+        store,
+        calls,
+        approvers=approvers,
+        marketing_daily_cap=settings.outreach.marketing_daily_cap,
+    )
+    return job_policies(
+        parents=ParentPosts(store, calls, approvers=approvers),
+        threads=ThreadRefresh(store, calls, pacer, campaign_thread, approvers=approvers),
+        submissions=Submissions(settings, store, esms),
+        reading=CampaignReading(
+            store, slack_bot_token=settings.slack_bot_token, max_rows=settings.campaign_max_rows
+        ),
+        results=CampaignResults(store, calls),
     )
 
 

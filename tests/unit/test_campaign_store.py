@@ -8,7 +8,6 @@ import threading
 import time
 
 import pytest
-from slack_sdk import WebClient
 
 from bot.core.campaign import plan_campaign
 from bot.core.delivery import State
@@ -17,9 +16,9 @@ from bot.core.model import Category, JobKind, JobState, NewSend
 from bot.core.spreadsheet import read_sheet
 from bot.esms.client import EsmsClient
 from bot.intake.leaving import PAUSED_RECHECK_SECONDS
-from bot.jobs.pacing import ChannelPacer
+from bot.jobs.parent import after_parent
 from bot.jobs.retry import RetryLater
-from bot.jobs.tasks import Tasks
+from bot.jobs.submit import Submissions
 from bot.store import Store
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
 from tests.e2e.harness import wait_for
@@ -42,7 +41,9 @@ def campaign(store: Store, count: int, *, category: str = Category.CARE) -> str:
             campaign_file=("F1", "list.csv", "https://files.example/list.csv"),
         )
     )
-    store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
+    store.sends.mark_parent_posted(
+        send_id, "1.1", then=after_parent
+    )  # read once its thread is posted
     sheet = "Số điện thoại,Tên\n" + "".join(f"09{i:08d},Khách {i}\n" for i in range(count))
     plan = plan_campaign(read_sheet(sheet.encode(), 10_000), ViberMessage(text="Chào {Tên}"), count)
     assert store.campaigns.save_plan(send_id, plan, plan.invalid)
@@ -73,11 +74,10 @@ def test_a_held_campaign_goes_on_at_its_pace_from_the_opening(store: Store):
 
 
 @pytest.fixture
-def tasks(store: Store, slack_api, esms):
+def submissions(store: Store, slack_api, esms):
     settings = app_settings(slack_api, esms)
-    slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     esms_client = EsmsClient(settings.esms_api_url, API_KEY, SECRET_KEY, timeout_seconds=5)
-    return Tasks(settings, store, slack, esms_client, pacer=ChannelPacer(0))
+    return Submissions(settings, store, esms_client)
 
 
 def _claimed_submit(store: Store):
@@ -90,13 +90,13 @@ def _claimed_submit(store: Store):
     raise AssertionError("no submit job")
 
 
-def test_a_cancel_after_the_row_left_lets_esms_answer_for_it(store: Store, tasks, esms):
+def test_a_cancel_after_the_row_left_lets_esms_answer_for_it(store: Store, submissions, esms):
     """Claimed, handed to eSMS, then Cancel: the row ends as eSMS said, never `cancelled`."""
     send_id = campaign(store, 1)
     store.campaigns.start(send_id, "U", approval_seconds=None)
     job = _claimed_submit(store)
     esms.send_delay = 1.0  # the call is on its way while Cancel commits
-    sending = threading.Thread(target=tasks.submit, args=(job,))
+    sending = threading.Thread(target=submissions.submit, args=(job,))
     sending.start()
     (row,) = store.sends.recipients(send_id)
     wait_for(lambda: store.sends.recipient(row.id).state == State.SUBMITTING)
@@ -106,18 +106,18 @@ def test_a_cancel_after_the_row_left_lets_esms_answer_for_it(store: Store, tasks
     assert store.sends.recipient(row.id).state == State.ACCEPTED  # the delivery status says it went
 
 
-def test_a_cancel_before_the_row_left_sends_nothing(store: Store, tasks, esms):
+def test_a_cancel_before_the_row_left_sends_nothing(store: Store, submissions, esms):
     """Claimed, then Cancel, then the submit runs: nothing reaches eSMS."""
     send_id = campaign(store, 1)
     store.campaigns.start(send_id, "U", approval_seconds=None)
     job = _claimed_submit(store)
     assert store.campaigns.cancel(send_id, "U")
-    tasks.submit(job)
+    submissions.submit(job)
     (row,) = store.sends.recipients(send_id)
     assert esms.submissions == [] and row.state == State.CANCELLED
 
 
-def test_no_row_reaches_esms_after_its_cancel_committed(store: Store, tasks, esms):
+def test_no_row_reaches_esms_after_its_cancel_committed(store: Store, submissions, esms):
     """Eight rows submitted by four threads while Cancel lands among them: every row eSMS
     received is recorded as sent, and every row recorded cancelled never reached it."""
     send_id = campaign(store, 8)
@@ -128,7 +128,7 @@ def test_no_row_reaches_esms_after_its_cancel_committed(store: Store, tasks, esm
     def submit(job) -> None:  # as the runner does: a row told to wait for its slot tries again
         while True:
             try:
-                return tasks.submit(job)
+                return submissions.submit(job)
             except RetryLater as retry:
                 time.sleep(retry.delay or 0.01)
 
@@ -169,7 +169,9 @@ def test_a_preview_nobody_started_expires_and_its_rows_can_be_purged(store: Stor
     assert all("•" in r.phone for r in store.sends.recipients(stale))
 
 
-def test_a_row_that_meets_its_campaign_paused_comes_back_to_look_again(store: Store, tasks, esms):
+def test_a_row_that_meets_its_campaign_paused_comes_back_to_look_again(
+    store: Store, submissions, esms
+):
     """Pause parks the queued rows and Resume brings them back; a row running meanwhile is in
     neither, so it looks again a few minutes later instead of waiting for years."""
     send_id = campaign(store, 2)
@@ -177,19 +179,21 @@ def test_a_row_that_meets_its_campaign_paused_comes_back_to_look_again(store: St
     job = _claimed_submit(store)
     assert store.campaigns.pause(send_id, "person")
     with pytest.raises(RetryLater) as waiting:
-        tasks.submit(job)
+        submissions.submit(job)
     assert 0 < waiting.value.delay <= PAUSED_RECHECK_SECONDS
     assert store.sends.recipient(job.recipient_id).state == State.QUEUED
     assert esms.submissions == []
 
 
-def test_an_empty_balance_pauses_the_campaign_and_the_row_waits_queued(store: Store, tasks, esms):
+def test_an_empty_balance_pauses_the_campaign_and_the_row_waits_queued(
+    store: Store, submissions, esms
+):
     send_id = campaign(store, 2)
     store.campaigns.start(send_id, "U", approval_seconds=None)
     job = _claimed_submit(store)
     esms.balance = 0
     with pytest.raises(RetryLater) as waiting:
-        tasks.submit(job)
+        submissions.submit(job)
     assert 0 < waiting.value.delay <= PAUSED_RECHECK_SECONDS
     assert store.campaigns.is_paused(send_id)
     # eSMS took nothing: the row is queued again, so a Cancel now holds for it too.
@@ -198,7 +202,9 @@ def test_an_empty_balance_pauses_the_campaign_and_the_row_waits_queued(store: St
     assert store.sends.recipient(job.recipient_id).state == State.CANCELLED
 
 
-def test_a_row_whose_answer_was_lost_ends_as_esms_answers_even_after_cancel(store, tasks, esms):
+def test_a_row_whose_answer_was_lost_ends_as_esms_answers_even_after_cancel(
+    store, submissions, esms
+):
     """Handed to eSMS, its answer lost (HTTP 500): Cancel leaves its retry alone, and the retry
     (same RequestId) settles it: never left `submitting` for ever."""
     send_id = campaign(store, 1)
@@ -206,14 +212,14 @@ def test_a_row_whose_answer_was_lost_ends_as_esms_answers_even_after_cancel(stor
     job = _claimed_submit(store)
     esms.next_failures.append("http500")
     with pytest.raises(RetryLater):
-        tasks.submit(job)
+        submissions.submit(job)
     (row,) = store.sends.recipients(send_id)
     assert row.state == State.SUBMITTING
     store.jobs.retry(job.id, 0, "eSMS 500")
     assert store.campaigns.pause(send_id, "person") and store.campaigns.cancel(send_id, "U")
     retry = _claimed_submit(store)  # neither parked by Pause nor dropped by Cancel
     assert retry.recipient_id == row.id
-    tasks.submit(retry)
+    submissions.submit(retry)
     assert store.sends.recipient(row.id).state == State.ACCEPTED
     assert store.campaigns.finish_if_done(send_id) is False  # accepted is not final yet
 
@@ -260,7 +266,7 @@ def test_an_agents_send_goes_before_a_campaign_behind_its_schedule(store: Store)
     first = store.jobs.claim()
     assert (first.send_id, first.kind) == (agents, JobKind.POST_PARENT)
     store.jobs.finish(first.id)
-    store.sends.mark_parent_posted(agents, "2.2")  # its submit is queued now
+    store.sends.mark_parent_posted(agents, "2.2", then=after_parent)  # its submit is queued now
     second = store.jobs.claim()
     assert (second.send_id, second.kind) == (agents, JobKind.SUBMIT)
     assert store.jobs.claim().send_id == send_id  # then the campaign goes on

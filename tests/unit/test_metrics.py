@@ -15,6 +15,7 @@ from bot import metrics
 from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.model import Approval, JobKind, JobState
+from bot.jobs.parent import after_parent
 from bot.metrics.database import DatabaseCollector
 from bot.metrics.figures import Health
 from bot.metrics.health import CALLBACK_SILENCE_SECONDS, deep_check, judge
@@ -51,7 +52,7 @@ def seed(store) -> dict[str, str]:
     approval approved and one pending; a job that retried and gave up; 429s and forgeries."""
     plain = new_send(store, ["0901234567", "0912345678"])
     drain(store)
-    store.sends.mark_parent_posted(plain, "1.1")
+    store.sends.mark_parent_posted(plain, "1.1", then=after_parent)
     accepted, refused = store.sends.recipients(plain)
     store.deliveries.record_submission(accepted.id, State.ACCEPTED, sms_id="S1")
     store.deliveries.record_submission(refused.id, State.REFUSED, error_code=101, error_detail="x")
@@ -77,7 +78,7 @@ def seed(store) -> dict[str, str]:
     pending = new_send(store, ["0961234567"], approval_ttl_seconds=3600.0)
     drain(store)
     for send_id in (approved, pending):
-        store.sends.mark_parent_posted(send_id, f"2.{send_id}")
+        store.sends.mark_parent_posted(send_id, f"2.{send_id}", then=after_parent)
     store.approvals.decide(approved, Approval.APPROVED, "U0BOSS")
     for _ in range(3):
         count_event(store, SLACK_RATE_LIMITED)

@@ -9,6 +9,7 @@ from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
 from bot.esms.client import EsmsClient, EsmsRefused, SentRecord
+from bot.jobs.parent import after_parent
 from bot.jobs.reconcile import ESMS_HORIZON_SECONDS, RECOVERY_WINDOW, Reconciler
 from bot.jobs.submit import content_sent
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY
@@ -45,7 +46,7 @@ def submitted(store, client, phones=("0901234567",), *, keep_sms_id=True, text="
             test_send=False,
         )
     )
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     for recipient in store.sends.recipients(send_id):
         accepted = client.send_viber(
             sent or ViberMessage(text=text),
@@ -270,7 +271,9 @@ def campaign_rows(store, phones, text="Chào {Tên}, đơn của bạn đã sẵ
         )
     )
     sheet = "Số điện thoại,Tên\n" + "".join(f"{p},Khách {i}\n" for i, p in enumerate(phones))
-    store.sends.mark_parent_posted(send_id, "1.1")  # read once its thread is posted
+    store.sends.mark_parent_posted(
+        send_id, "1.1", then=after_parent
+    )  # read once its thread is posted
     plan = plan_campaign(read_sheet(sheet.encode(), 10_000), ViberMessage(text=text))
     assert store.campaigns.save_plan(send_id, plan, plan.invalid)
     return send_id, store.sends.recipients(send_id)

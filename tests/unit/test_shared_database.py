@@ -12,6 +12,7 @@ from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.model import Approval, JobKind
 from bot.db import SCHEMA_VERSION
+from bot.jobs.parent import after_parent
 from bot.store import Store
 from tests.helpers import all_at_once, drain, new_send
 
@@ -72,7 +73,7 @@ def test_a_thread_s_jobs_never_run_together_across_processes(stores):
     send_id = new_send(stores[0])
     first = stores[0].jobs.claim()
     assert first.kind == JobKind.POST_PARENT
-    stores[0].sends.mark_parent_posted(send_id, "1.1")
+    stores[0].sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     (recipient,) = stores[0].sends.recipients(send_id)
     stores[0].deliveries.record_submission(
         recipient.id, State.ACCEPTED, sms_id="S1"
@@ -85,7 +86,7 @@ def test_a_thread_s_jobs_never_run_together_across_processes(stores):
 
 def test_one_decision_wins_across_processes(stores):
     send_id = new_send(stores[0], approval_ttl_seconds=3600.0)
-    stores[0].sends.mark_parent_posted(send_id, "1.1")
+    stores[0].sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     decisions = all_at_once(
         12,
         lambda i: stores[i % PROCESSES].approvals.decide(send_id, Approval.APPROVED, f"U{i}").won,
@@ -99,7 +100,7 @@ def test_one_decision_wins_across_processes(stores):
 def test_expiry_sweeps_racing_each_other_settle_each_request_once(stores):
     send_ids = [new_send(stores[0], approval_ttl_seconds=-1) for _ in range(5)]
     for send_id in send_ids:
-        stores[0].sends.mark_parent_posted(send_id, "1.1")
+        stores[0].sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     swept = all_at_once(PROCESSES, lambda i: stores[i].approvals.expire())
     assert sorted(send_id for ids in swept for send_id in ids) == sorted(send_ids)
     assert all(len(stores[0].approvals.events(send_id)) == 1 for send_id in send_ids)
@@ -140,7 +141,9 @@ def test_cancel_racing_a_claim_either_cancels_everything_or_nothing(stores):
     for _ in range(10):
         send_id = new_send(stores[0], ("0901234567", "0912345678"), scheduled_at=time.time() - 1)
         assert drain_sends() == [JobKind.POST_PARENT]
-        stores[0].sends.mark_parent_posted(send_id, "1.1")  # both submits are due now
+        stores[0].sends.mark_parent_posted(
+            send_id, "1.1", then=after_parent
+        )  # both submits are due now
 
         def race(index: int, send_id: str = send_id) -> object:
             if index == 0:

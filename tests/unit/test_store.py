@@ -1,11 +1,14 @@
 import threading
 import time
 
+import pytest
+
 from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Approval, JobKind, NewSend, ThreadState
 from bot.db import SCHEMA_VERSION
+from bot.jobs.parent import after_parent
 from tests.helpers import drain, new_send
 
 TWO_PHONES = ("0901234567", "0912345678")
@@ -27,9 +30,30 @@ def test_a_send_is_stored_with_one_request_id_per_recipient_and_a_post_job(store
 def test_posting_the_parent_releases_one_submit_per_recipient_once(store):
     send_id = new_send(store, TWO_PHONES)
     drain(store)
-    store.sends.mark_parent_posted(send_id, "1.1")
-    store.sends.mark_parent_posted(send_id, "1.2")  # a repeat changes nothing
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
+    store.sends.mark_parent_posted(send_id, "1.2", then=after_parent)  # a repeat changes nothing
     assert store.sends.get(send_id).parent_ts == "1.1"
+    assert drain(store) == [JobKind.SUBMIT, JobKind.SUBMIT]
+
+
+def test_posting_the_parent_queues_exactly_what_the_job_names(store):
+    send_id = new_send(store, TWO_PHONES)
+    drain(store)
+    store.sends.mark_parent_posted(send_id, "1.1", then=lambda send: ())
+    assert store.sends.get(send_id).parent_ts == "1.1" and drain(store) == []
+
+
+def test_the_thread_and_what_follows_it_are_stored_together(store):
+    send_id = new_send(store, TWO_PHONES)
+    drain(store)
+
+    def crash(send):
+        raise RuntimeError("the process died here")
+
+    with pytest.raises(RuntimeError):
+        store.sends.mark_parent_posted(send_id, "1.1", then=crash)
+    assert store.sends.get(send_id).thread_state == ThreadState.NEW  # neither was stored
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)  # the job's next attempt
     assert drain(store) == [JobKind.SUBMIT, JobKind.SUBMIT]
 
 
@@ -44,7 +68,7 @@ def test_thread_jobs_run_in_order_and_never_together(store):
     send_id = new_send(store, ["0901234567"])
     first = store.jobs.claim()
     assert first.kind == JobKind.POST_PARENT
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     recipient = store.sends.recipients(send_id)[0]
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")  # queues a sync
     # The submit may run, but the sync must wait until the parent job is done.
@@ -58,7 +82,7 @@ def test_thread_jobs_run_in_order_and_never_together(store):
 def test_waiting_refreshes_coalesce(store):
     send_id = new_send(store, ["0901234567"])
     drain(store)
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     drain(store)
     recipient = store.sends.recipients(send_id)[0]
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
@@ -69,7 +93,7 @@ def test_waiting_refreshes_coalesce(store):
 
 def test_callbacks_merge_idempotently_and_never_go_back(store):
     send_id = new_send(store, ["0901234567"])
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     recipient = store.sends.recipients(send_id)[0]
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
     delivered = parse_callback("SMSID=S1&SendStatus=5&SendSuccess=1")
@@ -137,12 +161,27 @@ def test_retry_with_server_directed_wait_does_not_count_as_an_attempt(store):
 def approval_send(store, ttl=3600.0):
     send_id = new_send(store, approval_ttl_seconds=ttl)
     drain(store)
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     return send_id
 
 
 def test_a_pending_approval_holds_back_every_submit(store):
     approval_send(store)
+    assert drain(store) == []
+
+
+def test_a_pending_approval_with_a_channel_is_asked_there_first(store):
+    send_id = new_send(store, approval_ttl_seconds=3600.0, approval_channel="CAPPROVE")
+    drain(store)
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
+    assert drain(store) == [JobKind.POST_APPROVAL]
+
+
+def test_an_approval_that_expired_while_the_parent_was_posted_releases_nothing(store):
+    send_id = new_send(store, approval_ttl_seconds=-1.0, approval_channel="CAPPROVE")
+    assert store.approvals.expire() == [send_id]
+    drain(store)
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)  # asked of the send now
     assert drain(store) == []
 
 
@@ -196,7 +235,7 @@ def test_a_click_after_the_deadline_expires_the_request_itself(store):
 def test_purge_erases_content_and_numbers_of_settled_sends_only(store):
     settled = new_send(store, ["0901234567"])
     in_flight = new_send(store, ["0912345678"])
-    store.sends.mark_parent_posted(settled, "1.1")
+    store.sends.mark_parent_posted(settled, "1.1", then=after_parent)
     (done,) = store.sends.recipients(settled)
     store.deliveries.record_submission(done.id, State.ACCEPTED, sms_id="S1")
     store.deliveries.apply_callback(
@@ -252,7 +291,7 @@ def test_purge_takes_old_test_sends_whatever_their_state_once_submitted(store):
         return new_send(store, (phone,), test_send=True)
 
     accepted, waiting = test_send("0901234567"), test_send("0912345678")
-    store.sends.mark_parent_posted(accepted, "1.1")
+    store.sends.mark_parent_posted(accepted, "1.1", then=after_parent)
     (recipient,) = store.sends.recipients(accepted)
     store.deliveries.record_submission(
         recipient.id, State.ACCEPTED, sms_id="S1"
@@ -300,7 +339,7 @@ def test_a_refresh_waits_a_moment_so_statuses_that_arrive_together_make_one(stor
     monkeypatch.setattr(store_module, "SYNC_DEBOUNCE_SECONDS", 0.5)
     send_id = new_send(store, ["0901234567"])
     drain(store)
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     drain(store)  # the submit
     (recipient,) = store.sends.recipients(send_id)
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
@@ -315,7 +354,7 @@ def test_progress_waits_longer_for_its_refresh_and_an_outcome_brings_it_forward(
     monkeypatch.setattr(store_module, "PROGRESS_DEBOUNCE_SECONDS", 30)
     send_id = new_send(store, ["0901234567"])
     drain(store)
-    store.sends.mark_parent_posted(send_id, "1.1")
+    store.sends.mark_parent_posted(send_id, "1.1", then=after_parent)
     drain(store)  # the submit
     (recipient,) = store.sends.recipients(send_id)
     store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")

@@ -8,6 +8,7 @@ import random
 from bot.core.callback import parse_callback
 from bot.core.delivery import State
 from bot.db import open_database, tallies
+from bot.jobs.parent import after_parent
 from bot.store import Store
 from tests.helpers import new_send
 from tests.unit.test_schema import schema_up_to
@@ -54,7 +55,7 @@ def test_the_tallies_follow_every_change(store: Store):
                 store.deliveries.record_submission(
                     recipient.id, State.REFUSED, error_code=99, error_detail="blocked"
                 )
-    store.sends.mark_parent_posted(sends[0], "1.1")
+    store.sends.mark_parent_posted(sends[0], "1.1", then=after_parent)
     job = store.jobs.claim()
     store.jobs.retry(job.id, 0, "Slack: busy")  # a retry, then a give-up
     store.jobs.fail(store.jobs.claim().id, "gave up")

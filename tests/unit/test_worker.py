@@ -13,10 +13,9 @@ from bot.core.message import ViberMessage
 from bot.core.model import JobKind
 from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer
-from bot.jobs.policies import POLICIES
 from bot.jobs.runner import Worker, backoff_seconds
-from bot.jobs.tasks import Tasks
 from bot.store.jobs import enqueue_sync
+from bot.web.runtime import wire_jobs
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from sandbox.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
 from tests.e2e.harness import wait_for
@@ -38,18 +37,35 @@ def app_settings(slack_api, esms):
     )
 
 
+class Pacing:
+    """A channel pacer a test may swap: none in unit tests, unless a test sets one."""
+
+    def __init__(self) -> None:
+        self.pacer = ChannelPacer(0)
+
+    def reserve(self, channel):
+        return self.pacer.reserve(channel)
+
+    def back_off(self, channel, seconds):
+        self.pacer.back_off(channel, seconds)
+
+
 @pytest.fixture
-def world(store):
+def pacing():
+    return Pacing()
+
+
+@pytest.fixture
+def world(store, pacing):
     slack_api, esms = SlackApiStandIn().start(), EsmsStandIn().start()
     settings = app_settings(slack_api, esms)
     slack = WebClient(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, retry_handlers=[]
     )
     esms_client = EsmsClient(settings.esms_api_url, API_KEY, SECRET_KEY, timeout_seconds=1)
-    tasks = Tasks(
-        settings, store, slack, esms_client, pacer=ChannelPacer(0)
-    )  # no pacing in unit tests
-    worker = Worker(store, tasks, retry_base=0)
+    worker = Worker(
+        store, policies=wire_jobs(settings, store, slack, esms_client, pacing), retry_base=0
+    )
     yield store, worker, slack_api, esms
     slack_api.stop()
     esms.stop()
@@ -86,29 +102,25 @@ def test_a_send_runs_to_an_accepted_thread(world):
 
 def test_a_thread_update_that_keeps_failing_gives_up_with_a_note(world):
     store, worker, slack_api, _ = world
+    attempts = worker.policies[JobKind.SYNC_THREAD].attempts
     send_id = send(store)
     run_all(store, worker)
     (parent,) = slack_api.parents()
-    slack_api.fail_next("chat.update", times=POLICIES[JobKind.SYNC_THREAD].attempts, status=500)
+    slack_api.fail_next("chat.update", times=attempts, status=500)
     (recipient,) = store.sends.recipients(send_id)
     store.deliveries.apply_callback(
         parse_callback(f"SMSID={recipient.sms_id}&SendStatus=5&SendSuccess=1"), "q"
     )
     run_all(store, worker)
     notes = [m.text for m in slack_api.replies(parent.ts)]
-    assert any(
-        f"after {POLICIES[JobKind.SYNC_THREAD].attempts} attempts" in note
-        and "Delivered 1/1" in note
-        for note in notes
-    )
+    assert any(f"after {attempts} attempts" in note and "Delivered 1/1" in note for note in notes)
     assert store.jobs.pending() == 0
 
 
 def test_a_parent_slack_never_takes_tells_the_agent_and_sends_nothing(world):
     store, worker, slack_api, esms = world
-    slack_api.fail_next(
-        "chat.postMessage", times=POLICIES[JobKind.POST_PARENT].attempts, status=503
-    )
+    attempts = worker.policies[JobKind.POST_PARENT].attempts
+    slack_api.fail_next("chat.postMessage", times=attempts, status=503)
     send_id = send(store)
     run_all(store, worker)
     assert store.sends.get(send_id).thread_state == "not_posted"
@@ -237,7 +249,7 @@ GIVING_UP = {
 
 @pytest.mark.parametrize("kind", list(JobKind))
 def test_every_job_kind_retries_a_bounded_number_of_times_then_gives_up_visibly(world, kind):
-    policy = POLICIES[kind]
+    policy = world[1].policies[kind]
     assert policy.attempts >= 1 and 0 < policy.max_backoff_seconds <= 300
     store = world[0]
     send_id = GIVING_UP[kind](world)  # a kind added without a scenario here fails
@@ -258,11 +270,10 @@ def test_every_job_kind_retries_a_bounded_number_of_times_then_gives_up_visibly(
 def test_a_call_slower_than_the_lease_is_not_run_twice(store, slack_api, esms):
     settings = app_settings(slack_api, esms)
     slack = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=30)
-    tasks = Tasks(
-        settings, store, slack, EsmsClient(esms.url, API_KEY, SECRET_KEY), pacer=ChannelPacer(0)
-    )
+    esms_client = EsmsClient(esms.url, API_KEY, SECRET_KEY)
+    policies = wire_jobs(settings, store, slack, esms_client, ChannelPacer(0))
     store.jobs.lease_seconds = 1.0  # Slack holds the post for four leases
-    worker = Worker(store, tasks, retry_base=0)
+    worker = Worker(store, policies=policies, retry_base=0)
     slack_api.delay["chat.postMessage"] = 4
     send_id = send(store)
     worker.start()
@@ -310,7 +321,7 @@ def test_a_periodic_duty_longer_than_its_lease_keeps_it(database_url):
         running.pop()
 
     workers = [
-        Worker(store, tasks=None, threads=0, periodic=[(0.3, reconcile)]) for store in stores
+        Worker(store, policies={}, threads=0, periodic=[(0.3, reconcile)]) for store in stores
     ]
     try:
         for worker in workers:
@@ -347,7 +358,9 @@ def test_outcomes_slack_refuses_are_posted_smaller_or_told_never_hidden(world, r
     assert store.jobs.pending() == 0
 
 
-def test_outcomes_too_many_for_one_message_go_in_parts_each_posted_once_across_retries(world):
+def test_outcomes_too_many_for_one_message_go_in_parts_each_posted_once_across_retries(
+    world, pacing
+):
     store, worker, slack_api, _ = world
     phones = [f"0904{number:06d}" for number in range(50)]
     send_id = send(store, phones)
@@ -362,14 +375,14 @@ def test_outcomes_too_many_for_one_message_go_in_parts_each_posted_once_across_r
         enqueue_sync(conn, send_id)
     # The channel's next turn is a minute away once the first part is posted: the job stops
     # there and is tried again later, without counting it as a failure.
-    worker.tasks.pacer = ChannelPacer(60)
+    pacing.pacer = ChannelPacer(60)
     wait_for(lambda: (worker.run_once(), slack_api.replies(parent.ts))[1])
     (first,) = slack_api.replies(parent.ts)
     staged = store.replies.pending(send_id)
     assert staged and staged[0].seq == 2
     assert all(r.reported_state == State.REFUSED for r in store.sends.recipients(send_id))
 
-    worker.tasks.pacer = ChannelPacer(0)
+    pacing.pacer = ChannelPacer(0)
     with store.db.transaction() as conn:
         conn.execute("UPDATE jobs SET run_after = 0 WHERE state = 'queued'")
     run_all(store, worker)
