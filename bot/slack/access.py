@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.config import Settings
 from bot.core.i18n import _
 from bot.posts.campaign import CAMPAIGN_CALLBACK_ID
 from bot.posts.common import INPUT_ACTION_ID
@@ -21,21 +21,29 @@ from bot.slack.people import PeopleList
 log = logging.getLogger(__name__)
 
 
-def register(app: App, settings: Settings, allowed_users: PeopleList | None) -> None:
-    """`allowed_users` is None when ALLOWED_USERS is not set (everyone may start a send)."""
-    app.middleware(bind(guard, settings, allowed_users))
+@dataclass(frozen=True)
+class AccessNeeds:
+    """What the access checks read."""
+
+    team_id: str | None  # SLACK_TEAM_ID: requests from any other workspace are refused
+    app_id: str | None  # SLACK_APP_ID: and those for any other app
+    allowed_channels: tuple[str, ...]  # ALLOWED_CHANNELS; () lets every channel
+    allowed_users: PeopleList | None  # ALLOWED_USERS; None when unset: everyone may send
+
+
+def register(app: App, needs: AccessNeeds) -> None:
+    app.middleware(bind(guard, needs))
 
 
 def guard(
-    settings: Settings,
-    allowed_users: PeopleList | None,
+    needs: AccessNeeds,
     body: dict[str, Any],
     context: BoltContext,
     next: Callable[[], BoltResponse],
 ) -> BoltResponse | None:
-    problem = _wrong_origin(settings, body, context)
+    problem = _wrong_origin(needs, body, context)
     if problem is None and _starts_a_send(body):
-        problem = _not_allowed(settings, allowed_users, body, context)
+        problem = _not_allowed(needs, body, context)
     if problem is None:
         return next()
     log.warning(
@@ -48,10 +56,10 @@ def guard(
     return _refusal(body, context, problem)
 
 
-def _wrong_origin(settings: Settings, body: dict[str, Any], context: BoltContext) -> str | None:
-    if settings.slack_team_id and context.team_id != settings.slack_team_id:
+def _wrong_origin(needs: AccessNeeds, body: dict[str, Any], context: BoltContext) -> str | None:
+    if needs.team_id and context.team_id != needs.team_id:
         return _("access.workspace")
-    if settings.slack_app_id and body.get("api_app_id") != settings.slack_app_id:
+    if needs.app_id and body.get("api_app_id") != needs.app_id:
         return _("access.workspace")
     return None
 
@@ -69,12 +77,11 @@ def _starts_a_send(body: dict[str, Any]) -> bool:
     return body.get("type") == "view_submission" and view.get("callback_id") in starts
 
 
-def _not_allowed(
-    settings: Settings, people: PeopleList | None, body: dict[str, Any], context: BoltContext
-) -> str | None:
+def _not_allowed(needs: AccessNeeds, body: dict[str, Any], context: BoltContext) -> str | None:
+    people = needs.allowed_users
     if people is not None and not people.contains(context.user_id or "", fresh=False):
         return _("access.user")
-    if settings.allowed_channels:
+    if needs.allowed_channels:
         channel = body.get("channel_id")
         if channel is None and isinstance(body.get("channel"), dict):  # the message shortcut
             channel = body["channel"].get("id")
@@ -84,7 +91,7 @@ def _not_allowed(
             channel = stored.channel_id if stored else None
             if not channel:  # a campaign from the Home tab: the channel chosen in the modal
                 channel = _chosen_channel(view)
-        if channel not in settings.allowed_channels:
+        if channel not in needs.allowed_channels:
             return _("access.channel")
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -26,10 +27,25 @@ from bot.slack import (
     scheduling,
     workflow,
 )
+from bot.slack.access import AccessNeeds
+from bot.slack.approvals import ApprovalNeeds
+from bot.slack.campaigns import CampaignNeeds
+from bot.slack.charts import ChartNeeds
 from bot.slack.commands import CommandNeeds
+from bot.slack.compose import ComposeNeeds
 from bot.slack.dashboard import BalanceCache
-from bot.slack.people import People
-from bot.slack.sms_choice import SmsTemplates
+from bot.slack.exports import ExportNeeds
+from bot.slack.failures import FailureNeeds
+from bot.slack.home import HomeNeeds
+from bot.slack.lookup import LookupNeeds
+from bot.slack.optouts import OptOutNeeds
+from bot.slack.people import People, PeopleList
+from bot.slack.pickers import PickerNeeds
+from bot.slack.quick_send import QuickSendNeeds
+from bot.slack.scheduling import SchedulingNeeds
+from bot.slack.sms_choice import SmsFallback, SmsTemplates
+from bot.slack.templates import TemplateNeeds
+from bot.slack.workflow import StepNeeds
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -59,9 +75,9 @@ def build_bolt_app(
     lookups: Executor,
     people: People,
 ) -> App:
-    """Every listener registered with the collaborators it uses. `esms` answers the balance
-    look-up, which runs on `lookups`, never on a listener thread; `people` holds the configured
-    lists (APPROVERS, ALLOWED_USERS, TEMPLATE_ADMINS)."""
+    """Every listener module registered with its dependencies (`listener_needs`). `esms`
+    answers the balance look-up, which runs on `lookups`, never on a listener thread; `people`
+    holds the configured lists (APPROVERS, ALLOWED_USERS, TEMPLATE_ADMINS …)."""
     bolt_log = logging.getLogger("bot.slack.bolt")
     bolt_log.addFilter(_DropTokenNotices())
     token = settings.slack_bot_token
@@ -78,30 +94,128 @@ def build_bolt_app(
         listener_executor=ContextExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         logger=bolt_log,
     )
+    sms_templates = SmsTemplates(esms, settings.outreach.sms_brandname)
+    sms_templates.warm(SMS_TEMPLATES_WAIT_SECONDS)
+    needs = listener_needs(
+        settings,
+        store=store,
+        people=people,
+        esms=esms,
+        lookups=lookups,
+        sms_templates=sms_templates,
+    )
+    access.register(app, needs.access)  # first: a refused request reaches no listener
+    commands.register(app, needs.commands)
+    compose.register(app, needs.compose)
+    approvals.register(app, needs.approvals)
+    scheduling.register(app, needs.scheduling)
+    optouts.register(app, needs.optouts)
+    campaigns.register(app, needs.campaigns)
+    workflow.register(app, needs.workflow)
+    home.register(app, needs.home)
+    pickers.register(app, needs.pickers)
+    failures.register(app, needs.failures)
+    return app
+
+
+@dataclass(frozen=True)
+class ListenerNeeds:
+    """Each listener module's dependencies, as `register` takes them."""
+
+    access: AccessNeeds
+    commands: CommandNeeds
+    compose: ComposeNeeds
+    approvals: ApprovalNeeds
+    scheduling: SchedulingNeeds
+    optouts: OptOutNeeds
+    campaigns: CampaignNeeds
+    workflow: StepNeeds
+    home: HomeNeeds
+    pickers: PickerNeeds
+    failures: FailureNeeds
+
+
+def listener_needs(
+    settings: Settings,
+    *,
+    store: Store,
+    people: People,
+    esms: EsmsClient,
+    lookups: Executor,
+    sms_templates: SmsTemplates,
+) -> ListenerNeeds:
+    """The one place that reads Settings for the listeners: each module gets the few values it
+    reads and the collaborators it uses, shared where two read the same (one intake, one list
+    per configured setting: APPROVERS for approvals, cancels, campaigns and look-ups alike).
+    `sms_templates` comes built: warming it up calls eSMS, which is the caller's to decide."""
+
+    def listed(ids: tuple[str, ...]) -> PeopleList | None:
+        """The configured list; None when the setting is unset (which means "everyone" for
+        ALLOWED_USERS and MARKETING_SENDERS, "no one" for the admins)."""
+        return people.list_of(ids) if ids else None
+
+    outreach = settings.outreach
     approvers = people.list_of(settings.approvers)
-    allowed_users = people.list_of(settings.allowed_users) if settings.allowed_users else None
-    admins = people.list_of(settings.template_admins) if settings.template_admins else None
-    access.register(app, settings, allowed_users)  # first: a refused request reaches no listener
-    optout_admins = settings.outreach.optout_admins
-    removers = people.list_of(optout_admins) if optout_admins else None
-    sms = SmsTemplates(esms, settings.outreach.sms_brandname)
-    sms.warm(SMS_TEMPLATES_WAIT_SECONDS)
-    senders = settings.outreach.marketing_senders
+    allowed_users = listed(settings.allowed_users)
+    report_admins = listed(settings.report_admins)
     intake = Intake(
         settings,
         store,
         allowed_users=allowed_users,
-        marketing_senders=people.list_of(senders) if senders else None,
+        marketing_senders=listed(outreach.marketing_senders),
     )
-    needs = CommandNeeds(settings, store, esms, lookups, admins, removers, sms, intake, people)
-    commands.register(app, needs)
-    compose.register(app, settings, store, intake, sms)
-    approvals.register(app, store, approvers)
-    scheduling.register(app, store, approvers)
-    optouts.register(app, store, allowed_users)
-    campaigns.register(app, settings, store, intake, approvers)
-    workflow.register(app, store, intake)
-    home.register(app, store, BalanceCache(esms, lookups), allowed_users)
-    pickers.register(app, store, sms)
-    failures.register(app, store)
-    return app
+    sms = SmsFallback(outreach.sms_brandname, outreach.sms_fallback, outreach.sms_ascii)
+    composer = ComposeNeeds(
+        store=store,
+        intake=intake,
+        sms_templates=sms_templates,
+        sms=sms,
+        brandnames=settings.esms_brandnames,
+        test_mode=settings.esms_sandbox,
+        allow_test_sends=settings.esms_allow_test_sends,
+    )
+    optout = OptOutNeeds(store, senders=allowed_users, admins=listed(outreach.optout_admins))
+    campaign = CampaignNeeds(
+        store=store,
+        intake=intake,
+        approvers=approvers,
+        sms_brandname=outreach.sms_brandname,
+        approval_required=settings.approval_required,
+        approval_ttl_hours=settings.approval_ttl_hours,
+        approval_channel=settings.approval_channel,
+        max_per_second=settings.esms_max_per_second,
+    )
+    command = CommandNeeds(
+        composer=composer,
+        quick_send=QuickSendNeeds(
+            intake,
+            sms_templates,
+            sms,
+            test_mode=settings.esms_sandbox,
+            approval_required=settings.approval_required,
+        ),
+        lookup=LookupNeeds(store, approvers, esms, lookups, low_balance=settings.esms_low_balance),
+        templates=TemplateNeeds(store, admins=listed(settings.template_admins)),
+        optouts=optout,
+        campaigns=campaign,
+        exports=ExportNeeds(store, report_admins, lookups),
+        charts=ChartNeeds(store, report_admins, lookups),
+    )
+    return ListenerNeeds(
+        access=AccessNeeds(
+            team_id=settings.slack_team_id,
+            app_id=settings.slack_app_id,
+            allowed_channels=settings.allowed_channels,
+            allowed_users=allowed_users,
+        ),
+        commands=command,
+        compose=composer,
+        approvals=ApprovalNeeds(store, approvers),
+        scheduling=SchedulingNeeds(store, approvers),
+        optouts=optout,
+        campaigns=campaign,
+        workflow=StepNeeds(store, intake),
+        home=HomeNeeds(store, BalanceCache(esms, lookups), allowed_users),
+        pickers=PickerNeeds(store, sms_templates),
+        failures=FailureNeeds(store),
+    )

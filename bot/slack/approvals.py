@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -26,10 +27,18 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
-def register(app: App, store: Store, approvers: PeopleList) -> None:
-    app.action(APPROVE_ACTION)(bind(approve, store, approvers))
-    app.action(REJECT_ACTION)(bind(reject, store, approvers))
-    app.view(REJECT_CALLBACK_ID)(bind(reject_submitted, store, approvers))
+@dataclass(frozen=True)
+class ApprovalNeeds:
+    """What Approve and Reject read."""
+
+    store: Store
+    approvers: PeopleList  # APPROVERS, read afresh on every decision
+
+
+def register(app: App, needs: ApprovalNeeds) -> None:
+    app.action(APPROVE_ACTION)(bind(approve, needs))
+    app.action(REJECT_ACTION)(bind(reject, needs))
+    app.view(REJECT_CALLBACK_ID)(bind(reject_submitted, needs))
 
 
 def refusal(
@@ -51,19 +60,14 @@ def refusal(
 
 
 def approve(
-    store: Store,
-    approvers: PeopleList,
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
+    needs: ApprovalNeeds, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
 ) -> None:
     ack()
     user_id = body["user"]["id"]
-    send = store.sends.get(str(action.get("value", "")))
-    problem = refusal(approvers, send, user_id)
+    send = needs.store.sends.get(str(action.get("value", "")))
+    problem = refusal(needs.approvers, send, user_id)
     if problem is None and send is not None:
-        decision = store.approvals.decide(send.id, Approval.APPROVED, user_id)
+        decision = needs.store.approvals.decide(send.id, Approval.APPROVED, user_id)
         if decision and decision.won:
             log.info("send %s approved by %s", send.id, user_id)
             return
@@ -73,8 +77,7 @@ def approve(
 
 
 def reject(
-    store: Store,
-    approvers: PeopleList,
+    needs: ApprovalNeeds,
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -84,8 +87,8 @@ def reject(
     """Open the form that asks for a reason; the decision is taken when it is submitted."""
     ack()
     user_id = body["user"]["id"]
-    send = store.sends.get(str(action.get("value", "")))
-    problem = refusal(approvers, send, user_id)
+    send = needs.store.sends.get(str(action.get("value", "")))
+    problem = refusal(needs.approvers, send, user_id)
     if problem is None and send is not None:
         try:
             client.views_open(trigger_id=body["trigger_id"], view=reject_view(send.id))
@@ -97,16 +100,16 @@ def reject(
 
 
 def reject_submitted(
-    store: Store, approvers: PeopleList, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    needs: ApprovalNeeds, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     user_id = body["user"]["id"]
-    send = store.sends.get(str(view.get("private_metadata", "")))
+    send = needs.store.sends.get(str(view.get("private_metadata", "")))
     values = (view.get("state") or {}).get("values") or {}
     reason = ((values.get("reason") or {}).get("value") or {}).get("value") or ""
     reason = reason.strip()[:500]
-    problem = refusal(approvers, send, user_id, plain=True)
+    problem = refusal(needs.approvers, send, user_id, plain=True)
     if problem is None and send is not None:
-        decision = store.approvals.decide(send.id, Approval.REJECTED, user_id, reason or None)
+        decision = needs.store.approvals.decide(send.id, Approval.REJECTED, user_id, reason or None)
         if decision and decision.won:
             log.info("send %s rejected by %s", send.id, user_id)
             ack()

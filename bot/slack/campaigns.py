@@ -7,13 +7,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
 from bot.core.model import Send
@@ -39,23 +39,35 @@ log = logging.getLogger(__name__)
 CSV_NAMES = (".csv", ".txt")
 
 
-def register(
-    app: App, settings: Settings, store: Store, intake: Intake, approvers: PeopleList
-) -> None:
-    app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, settings, intake))
-    app.action(OPEN_ACTION)(bind(open_from_home, settings, store))
+@dataclass(frozen=True)
+class CampaignNeeds:
+    """What the campaign modal, its controls and `/viber campaign …` read."""
+
+    store: Store
+    intake: Intake  # the modal's submission, and Start and Resume asked again
+    approvers: PeopleList  # APPROVERS may control anyone's campaign
+    sms_brandname: str | None  # ESMS_SMS_BRANDNAME: the modal offers the SMS fallback
+    approval_required: bool  # APPROVAL_REQUIRED: Start asks the approvers
+    approval_ttl_hours: float  # APPROVAL_TTL_HOURS: how long that request stays open
+    approval_channel: str | None  # APPROVAL_CHANNEL: where it is posted, if not in the thread
+    max_per_second: float  # ESMS_MAX_PER_SECOND: the rows' pace
+
+
+def register(app: App, needs: CampaignNeeds) -> None:
+    app.view(CAMPAIGN_CALLBACK_ID)(bind(submit, needs))
+    app.action(OPEN_ACTION)(bind(open_from_home, needs))
     for action in (START_ACTION, PAUSE_ACTION, RESUME_ACTION, STOP_ACTION):
-        app.action(action)(bind(control, settings, store, intake, approvers))
+        app.action(action)(bind(control, needs))
 
 
 def open_modal(
-    settings: Settings, store: Store, client: WebClient, trigger_id: str, channel_id: str
+    needs: CampaignNeeds, client: WebClient, trigger_id: str, channel_id: str
 ) -> str | None:
     """Open the campaign modal; Slack's error code when it would not."""
     view = campaign_modal(
         ComposerContext(channel_id).dump(),
-        tuple(store.templates.all()),
-        sms_brandname=settings.outreach.sms_brandname,
+        tuple(needs.store.templates.all()),
+        sms_brandname=needs.sms_brandname,
         ask_channel=not channel_id,
     )
     try:
@@ -65,11 +77,9 @@ def open_modal(
     return None
 
 
-def open_from_home(
-    settings: Settings, store: Store, ack: Ack, body: dict[str, Any], client: WebClient
-) -> None:
+def open_from_home(needs: CampaignNeeds, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
-    problem = open_modal(settings, store, client, body.get("trigger_id", ""), "")
+    problem = open_modal(needs, client, body.get("trigger_id", ""), "")
     if problem:
         log.warning("campaign modal not opened from Home: %s", problem)
 
@@ -98,9 +108,7 @@ def _values(state: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def submit(
-    settings: Settings, intake: Intake, ack: Ack, body: dict[str, Any], view: dict[str, Any]
-) -> None:
+def submit(needs: CampaignNeeds, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Check what can be checked at once (the file is read after the acknowledgement)."""
     values = _values((view.get("state") or {}).get("values") or {})
     context = ComposerContext.load(view.get("private_metadata", ""))
@@ -138,7 +146,7 @@ def submit(
         sms_fallback="yes" in values["sms_fallback"].split(","),
         campaign_file=campaign_file,
     )
-    outcome = intake.accept(draft, also=errors)
+    outcome = needs.intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):
         blocks = {block["block_id"] for block in view.get("blocks", []) if "block_id" in block}
         shown = {k if k in blocks else "file": v for k, v in outcome.errors.items()}
@@ -149,53 +157,36 @@ def submit(
 
 
 def control(
-    settings: Settings,
-    store: Store,
-    intake: Intake,
-    approvers: PeopleList,
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
+    needs: CampaignNeeds, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
 ) -> None:
     """Start, Pause, Resume, Cancel: for the campaign's author and the approvers."""
     ack()
     user_id = (body.get("user") or {}).get("id", "")
-    send = store.sends.get(str(action.get("value", "")))
-    problem = _control(
-        settings, store, intake, approvers, send, user_id, action.get("action_id", "")
-    )
+    send = needs.store.sends.get(str(action.get("value", "")))
+    problem = _control(needs, send, user_id, action.get("action_id", ""))
     if problem:
         respond(text=problem, response_type="ephemeral", replace_original=False)
 
 
-def _control(
-    settings: Settings,
-    store: Store,
-    intake: Intake,
-    approvers: PeopleList,
-    send: Send | None,
-    user_id: str,
-    action: str,
-) -> str | None:
+def _control(needs: CampaignNeeds, send: Send | None, user_id: str, action: str) -> str | None:
     if send is None or not send.campaign:
         return _("camp.gone")
-    approver = approvers.contains(user_id, fresh=True)
+    approver = needs.approvers.contains(user_id, fresh=True)
     if user_id != send.user_id and not approver:
         return _("camp.not_allowed", user=send.user_id)
     # What sends is asked again, whoever clicks (the author, or an approver for them): the
     # author may have lost the right to send, or to send marketing, since the preview.
-    if action in (START_ACTION, RESUME_ACTION) and (problem := intake.still_allowed(send)):
+    if action in (START_ACTION, RESUME_ACTION) and (problem := needs.intake.still_allowed(send)):
         return problem
-    campaigns = store.campaigns
+    campaigns = needs.store.campaigns
     if action == START_ACTION:
-        ttl = settings.approval_ttl_hours * 3600 if settings.approval_required else None
+        ttl = needs.approval_ttl_hours * 3600 if needs.approval_required else None
         started = campaigns.start(
             send.id,
             user_id,
             approval_seconds=ttl,
-            approval_channel=settings.approval_channel,
-            spacing=1.0 / settings.esms_max_per_second,
+            approval_channel=needs.approval_channel,
+            spacing=1.0 / needs.max_per_second,
         )
         done = started is not None
     elif action == PAUSE_ACTION:
@@ -210,13 +201,13 @@ def _control(
     return _("camp.not_now")
 
 
-def results_command(store: Store, send_id: str, user_id: str, channel_id: str) -> str:
+def results_command(needs: CampaignNeeds, send_id: str, user_id: str, channel_id: str) -> str:
     """`/viber campaign results ID` (or `report ID`, the older word): the results file is
     uploaded into the campaign's thread again."""
-    send = store.sends.get(send_id.strip())
+    send = needs.store.sends.get(send_id.strip())
     if send is None or not send.campaign:
         return _("camp.no_such", send_id=send_id[:40])
     if send.user_id != user_id and send.channel_id != channel_id:
         return _("camp.elsewhere")
-    store.campaigns.queue_results_again(send.id)
+    needs.store.campaigns.queue_results_again(send.id)
     return _("camp.results_coming", channel=send.channel_id)

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypedDict
 
@@ -23,7 +24,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.charts.draw import TOP_GROUPS, render_png
 from bot.charts.gather import gather
-from bot.config import Settings
 from bot.core.chart import Figures
 from bot.core.chart_period import ChartCommand, Period, period_bounds
 from bot.core.i18n import _
@@ -32,9 +32,8 @@ from bot.posts.chart import chart_summary
 from bot.posts.common import escape
 from bot.posts.errors import slack_error
 from bot.slack.compose import display_names
-from bot.slack.exports import report_admins
 from bot.slack.later import answer_later
-from bot.slack.people import People, PeopleList
+from bot.slack.people import PeopleList
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,17 @@ class _Upload(TypedDict):  # files_upload_v2's arguments, wherever the chart goe
     initial_comment: str
 
 
+@dataclass(frozen=True)
+class ChartNeeds:
+    """What `/viber chart …` reads."""
+
+    store: Store
+    admins: PeopleList | None  # REPORT_ADMINS (TEMPLATE_ADMINS by default); None: unset
+    lookups: Executor  # the chart is drawn and uploaded here, off Slack's listener threads
+
+
 def answer(
-    settings: Settings,
-    store: Store,
-    people: People | None,
-    lookups: Executor,
+    needs: ChartNeeds,
     request: ChartCommand,
     command: dict[str, Any],
     ack: Ack,
@@ -75,7 +80,7 @@ def answer(
         return
     admins = None
     if request.every_channel:
-        admins = report_admins(settings, people)
+        admins = needs.admins
         if admins is None:
             ack(text=_("chart.all_no_admins"), response_type="ephemeral")
             return
@@ -85,9 +90,9 @@ def answer(
     scope = _("chart.scope_all" if request.every_channel else "chart.scope_channel")
     key = "chart.preparing_public" if request.public else "chart.preparing_dm"
     ack(text=_(key, scope=scope, period=period.label), response_type="ephemeral")
-    work = partial(_deliver, store, admins, client, request, period, command)
+    work = partial(_deliver, needs.store, admins, client, request, period, command)
     keys = {"slack_failed": "chart.slack_failed", "failed": "chart.failed"}
-    lookups.submit(answer_later, respond, command["user_id"], "chart", work, **keys)
+    needs.lookups.submit(answer_later, respond, command["user_id"], "chart", work, **keys)
 
 
 def _deliver(

@@ -6,19 +6,17 @@ import logging
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config import Settings
 from bot.core.command_text import slack_markup_to_text, unnamed_mentions
 from bot.core.i18n import _
 from bot.core.message import MAX_TEXT, ViberMessage
 from bot.core.schedule import check_send_at
-from bot.core.sms_text import SmsTemplate
 from bot.intake import Draft, Intake, Refused, Surface
 from bot.posts.common import escape
 from bot.posts.composer import (
@@ -30,7 +28,7 @@ from bot.posts.composer import (
     submitted_values,
 )
 from bot.slack.binding import bind
-from bot.slack.sms_choice import SmsTemplates, choose_sms
+from bot.slack.sms_choice import SmsFallback, SmsTemplates, choose_sms
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,39 +40,46 @@ NAME_LOOKUPS = 5
 NAME_SECONDS = 1.0
 
 
-def register(app: App, settings: Settings, store: Store, intake: Intake, sms: SmsTemplates) -> None:
-    app.shortcut(SHORTCUT_CALLBACK_ID)(bind(from_message, settings, store, sms))
-    app.action(PICK_TEMPLATE_ACTION)(bind(pick_template, settings, store, sms))
-    app.view(COMPOSER_CALLBACK_ID)(bind(submit, settings, intake, sms))
+@dataclass(frozen=True)
+class ComposeNeeds:
+    """What the composer reads (`/viber` alone opens it with these too)."""
+
+    store: Store  # the Viber templates it offers
+    intake: Intake  # every submission goes through it
+    sms_templates: SmsTemplates  # the SMS fallback's registered templates
+    sms: SmsFallback
+    brandnames: tuple[str, ...]  # ESMS_BRANDNAMES, offered in the composer
+    test_mode: bool  # ESMS_SANDBOX: every send is a test send
+    allow_test_sends: bool  # ESMS_ALLOW_TEST_SENDS: the composer offers a test send
 
 
-def composer_options(
-    settings: Settings, store: Store, sms_templates: Sequence[SmsTemplate] | None = ()
-) -> ComposerOptions:
-    outreach = settings.outreach
+def register(app: App, needs: ComposeNeeds) -> None:
+    app.shortcut(SHORTCUT_CALLBACK_ID)(bind(from_message, needs))
+    app.action(PICK_TEMPLATE_ACTION)(bind(pick_template, needs))
+    app.view(COMPOSER_CALLBACK_ID)(bind(submit, needs))
+
+
+def composer_options(needs: ComposeNeeds) -> ComposerOptions:
     return ComposerOptions(
-        brandnames=settings.esms_brandnames,
-        test_mode=settings.esms_sandbox,
-        allow_test_sends=settings.esms_allow_test_sends,
-        templates=tuple(store.templates.all()),
-        sms_brandname=outreach.sms_brandname,
-        sms_default=outreach.sms_fallback,
-        sms_templates=tuple(sms_templates or ()),
+        brandnames=needs.brandnames,
+        test_mode=needs.test_mode,
+        allow_test_sends=needs.allow_test_sends,
+        templates=tuple(needs.store.templates.all()),
+        sms_brandname=needs.sms.brandname,
+        sms_default=needs.sms.ticked,
+        sms_templates=tuple(needs.sms_templates.get() or ()),
     )
 
 
 def open_composer(
-    settings: Settings,
-    store: Store,
-    sms: SmsTemplates,
+    needs: ComposeNeeds,
     client: WebClient,
     trigger_id: str,
     context: ComposerContext,
     prefill: ViberMessage | None = None,
 ) -> str | None:
     """Open the modal; returns Slack's error code when it would not."""
-    options = composer_options(settings, store, sms.get())
-    view = composer_view(context, options, prefill=prefill)
+    view = composer_view(context, composer_options(needs), prefill=prefill)
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:
@@ -107,9 +112,7 @@ def _display_name(client: WebClient, user_id: str) -> str | None:
 
 
 def from_message(
-    settings: Settings,
-    store: Store,
-    sms: SmsTemplates,
+    needs: ComposeNeeds,
     ack: Ack,
     shortcut: dict[str, Any],
     client: WebClient,
@@ -125,17 +128,13 @@ def from_message(
     raw = str(message.get("text") or "")
     names = display_names(client, unnamed_mentions(raw)[:NAME_LOOKUPS])
     text = ViberMessage.from_fields(text=slack_markup_to_text(raw, names)).text[:MAX_TEXT]
-    problem = open_composer(
-        settings, store, sms, client, shortcut["trigger_id"], context, ViberMessage(text=text)
-    )
+    problem = open_composer(needs, client, shortcut["trigger_id"], context, ViberMessage(text=text))
     if problem and shortcut.get("response_url"):
         respond(_("cmd.no_composer", code=escape(problem)))
 
 
 def pick_template(
-    settings: Settings,
-    store: Store,
-    sms: SmsTemplates,
+    needs: ComposeNeeds,
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -146,18 +145,18 @@ def pick_template(
     view = body.get("view") or {}
     context = ComposerContext.load(view.get("private_metadata", ""))
     name = (action.get("selected_option") or {}).get("value", "")
-    template = store.templates.all().get(name)
+    templates = needs.store.templates
+    template = templates.all().get(name)
     if context is None or template is None:
         return
     values, _block_ids = submitted_values((view.get("state") or {}).get("values") or {})
     refilled = replace(context, version=context.version + 1, template=name)
-    options = composer_options(settings, store, sms.get())
     new_view = composer_view(
         refilled,
-        options,
+        composer_options(needs),
         recipients=values["recipients"],
         prefill=template,
-        category=store.templates.category(name),
+        category=templates.category(name),
     )
     try:
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
@@ -165,14 +164,7 @@ def pick_template(
         log.info("template not applied: %s", error.response.get("error"))
 
 
-def submit(
-    settings: Settings,
-    intake: Intake,
-    sms: SmsTemplates,
-    ack: Ack,
-    body: dict[str, Any],
-    view: dict[str, Any],
-) -> None:
+def submit(needs: ComposeNeeds, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Hand the submission to the intake; its problems go back under their input blocks."""
     context = ComposerContext.load(view.get("private_metadata", ""))
     values, block_ids = submitted_values((view.get("state") or {}).get("values") or {})
@@ -185,8 +177,8 @@ def submit(
         button_label=values["button_label"],
         button_url=values["button_url"],
     )
-    kind = intake.kind(context.template, values["category"])
-    choice = choose_sms(values, message, kind, settings.outreach, sms.get())
+    kind = needs.intake.kind(context.template, values["category"])
+    choice = choose_sms(values, message, kind, needs.sms, needs.sms_templates.get())
     errors = dict(choice.errors)
     scheduled_at, problem = check_send_at(values["send_at"], time.time())
     if problem:
@@ -209,7 +201,7 @@ def submit(
         response_url=context.response_url,
         thread_ts=context.thread_ts,
     )
-    outcome = intake.accept(draft, also=errors)
+    outcome = needs.intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):
         shown = {
             block_ids.get(_SHOWN_UNDER.get(k, k), block_ids["recipients"]): v

@@ -1,6 +1,5 @@
 """`/viber export FROM TO [number]`: every recipient of those days' sends as a CSV file, sent to
-the asker by direct message; for REPORT_ADMINS only. And who reads the approval trail in
-`/viber status`: the approvers.
+the asker by direct message; for REPORT_ADMINS only.
 
 The listener only checks and acknowledges; the file is written (a batch at a time, into a
 temporary file) and uploaded on the look-ups executor, never on Slack's listener threads, and
@@ -12,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -19,38 +19,28 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.config import Settings
 from bot.core.command_text import ExportCommand
 from bot.core.i18n import _, plural
 from bot.exports import problem_sentence, records, write_csv
 from bot.posts.common import escape
 from bot.slack.later import answer_later
-from bot.slack.people import People, PeopleList
+from bot.slack.people import PeopleList
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def report_admins(settings: Settings, people: People | None) -> PeopleList | None:
-    """REPORT_ADMINS (TEMPLATE_ADMINS by default); None when nobody is configured."""
-    if people is None or not settings.report_admins:
-        return None
-    return people.list_of(settings.report_admins)
+@dataclass(frozen=True)
+class ExportNeeds:
+    """What `/viber export …` reads."""
 
-
-def is_approver(settings: Settings, people: People | None, user_id: str) -> bool:
-    """Whether `user_id` is one of the APPROVERS (a user group as last read: this only decides
-    what a look-up shows)."""
-    if people is None or not settings.approvers:
-        return False
-    return people.list_of(settings.approvers).contains(user_id, fresh=False) is True
+    store: Store
+    admins: PeopleList | None  # REPORT_ADMINS (TEMPLATE_ADMINS by default); None: unset
+    lookups: Executor  # the file is written and uploaded here, off Slack's listener threads
 
 
 def answer(
-    settings: Settings,
-    store: Store,
-    people: People | None,
-    lookups: Executor,
+    needs: ExportNeeds,
     request: ExportCommand,
     command: dict[str, Any],
     ack: Ack,
@@ -59,7 +49,7 @@ def answer(
 ) -> None:
     """Refuse at once what can be refused; otherwise acknowledge and export off this thread."""
     user = command["user_id"]
-    admins = report_admins(settings, people)
+    admins = needs.admins
     if admins is None:
         ack(text=_("export.no_admins"), response_type="ephemeral")
         return
@@ -70,9 +60,9 @@ def answer(
         ack(text=problem_sentence(request, escape), response_type="ephemeral")
         return
     ack(text=_("export.preparing", **_words(request)), response_type="ephemeral")
-    work = partial(_export_to_dm, store, admins, client, request, user)
+    work = partial(_export_to_dm, needs.store, admins, client, request, user)
     keys = {"slack_failed": "export.slack_failed", "failed": "export.failed"}
-    lookups.submit(answer_later, respond, user, "export", work, **keys)
+    needs.lookups.submit(answer_later, respond, user, "export", work, **keys)
 
 
 def _words(request: ExportCommand) -> dict[str, str]:

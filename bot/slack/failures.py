@@ -12,6 +12,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
@@ -26,12 +27,19 @@ log = logging.getLogger(__name__)
 _JSON: dict[str, str | Sequence[str]] = {"content-type": "application/json"}  # Bolt's type
 
 
-def register(app: App, store: Store) -> None:
-    app.error(bind(on_error, store))
+@dataclass(frozen=True)
+class FailureNeeds:
+    """What the error handler reads."""
+
+    store: Store  # the channel a reject form came from, by its send
+
+
+def register(app: App, needs: FailureNeeds) -> None:
+    app.error(bind(on_error, needs))
 
 
 def on_error(
-    store: Store,
+    needs: FailureNeeds,
     error: Exception,
     body: dict[str, Any],
     context: BoltContext,
@@ -47,7 +55,7 @@ def on_error(
             answer = _answer(body, text)
             if answer is not None:
                 return answer
-        tell(client, store, body, context.user_id or _user(body), text)
+        tell(client, needs.store, body, context.user_id or _user(body), text)
     except Exception as failure:  # a body odd enough to break a listener may break this too
         log.warning("could not tell anyone about failure %s: %s", reference, type(failure).__name__)
     # Bolt keeps a returned answer only while the request is unacknowledged.

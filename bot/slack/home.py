@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -22,24 +23,26 @@ log = logging.getLogger(__name__)
 HOME_SENDS = 10
 
 
-def register(
-    app: App, store: Store, balances: BalanceCache, allowed_users: PeopleList | None
-) -> None:
-    app.event("app_home_opened")(bind(home_opened, store, balances, allowed_users))
+@dataclass(frozen=True)
+class HomeNeeds:
+    """What the Home tab reads."""
+
+    store: Store  # the viewer's sends, the team's week
+    balances: BalanceCache  # the eSMS balance, never waited on
+    allowed_users: PeopleList | None  # None when ALLOWED_USERS is unset: everyone is a member
 
 
-def home_opened(
-    store: Store,
-    balances: BalanceCache,
-    allowed_users: PeopleList | None,
-    event: dict[str, Any],
-    client: WebClient,
-) -> None:
+def register(app: App, needs: HomeNeeds) -> None:
+    app.event("app_home_opened")(bind(home_opened, needs))
+
+
+def home_opened(needs: HomeNeeds, event: dict[str, Any], client: WebClient) -> None:
     """The viewer's Home tab; the team's figures and the balance only for those who may use
     the app (ALLOWED_USERS, when set), as `/viber chart` and `/viber balance` are."""
     if event.get("tab", "home") != "home" or not event.get("user"):
         return
     user_id = str(event["user"])
+    store, allowed_users = needs.store, needs.allowed_users
     lines = [
         send_summary(send, store.sends.recipients(send.id))
         for send in store.sends.by_user(user_id, HOME_SENDS)
@@ -56,7 +59,7 @@ def home_opened(
         except SlackApiError as error:
             log.warning("Home tab not published for %s: %s", user_id, error.response.get("error"))
 
-    shown = balances.current()
+    shown = needs.balances.current()
     publish(shown)
     if member:  # after the first view: a quick answer must not be overtaken
-        balances.refresh_if_stale(publish, shown)
+        needs.balances.refresh_if_stale(publish, shown)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -27,9 +28,17 @@ log = logging.getLogger(__name__)
 LIST_LIMIT = 50
 
 
-def register(app: App, store: Store, senders: PeopleList | None) -> None:
-    """`senders` is None when ALLOWED_USERS is not set (everyone may add a number)."""
-    app.action(OPT_OUT_ACTION)(bind(stop_recipient, store, senders))
+@dataclass(frozen=True)
+class OptOutNeeds:
+    """What "Customer asked to stop" and `/viber optout …` read."""
+
+    store: Store
+    senders: PeopleList | None  # ALLOWED_USERS; None when unset: everyone may add a number
+    admins: PeopleList | None  # OPTOUT_ADMINS; None when unset: no one may remove a number
+
+
+def register(app: App, needs: OptOutNeeds) -> None:
+    app.action(OPT_OUT_ACTION)(bind(stop_recipient, needs))
 
 
 def _entry(opt_out: OptOut) -> str:
@@ -38,8 +47,9 @@ def _entry(opt_out: OptOut) -> str:
     return f"• {opt_out.phone} · {vietnam_day(opt_out.added_at)}{by}{reason}"
 
 
-def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user_id: str) -> str:
-    """The reply to `/viber optout …`; `admins` is None when no one may remove numbers."""
+def answer(needs: OptOutNeeds, request: OptOutCommand, user_id: str) -> str:
+    """The reply to `/viber optout …`."""
+    store, admins = needs.store, needs.admins
     if request.action == "list":
         total = store.optouts.count()
         if not total:
@@ -73,8 +83,7 @@ def answer(store: Store, admins: PeopleList | None, request: OptOutCommand, user
 
 
 def stop_recipient(
-    store: Store,
-    senders: PeopleList | None,
+    needs: OptOutNeeds,
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -87,6 +96,7 @@ def stop_recipient(
     user_id = (body.get("user") or {}).get("id", "")
     value = str(action.get("value", ""))
     valid = re.fullmatch(r"[0-9]{1,18}", value)  # a row id, nothing a database would choke on
+    store, senders = needs.store, needs.senders
     recipient = store.sends.recipient(int(value)) if valid else None
     if senders is not None and not senders.contains(user_id, fresh=True):
         problem: str | None = _("access.user")

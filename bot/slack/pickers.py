@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -16,18 +17,26 @@ from bot.store import Store
 EVERY_SELECT = re.compile(".*")  # one listener: which list answers is read from the block
 
 
-def register(app: App, store: Store, sms: SmsTemplates) -> None:
-    app.options(EVERY_SELECT)(bind(suggest, store, sms))
+@dataclass(frozen=True)
+class PickerNeeds:
+    """What the searchable selects list."""
+
+    store: Store  # the Viber templates
+    sms_templates: SmsTemplates  # the SMS fallback's registered templates
 
 
-def suggest(store: Store, sms: SmsTemplates, ack: Ack, body: dict[str, Any]) -> None:
+def register(app: App, needs: PickerNeeds) -> None:
+    app.options(EVERY_SELECT)(bind(suggest, needs))
+
+
+def suggest(needs: PickerNeeds, ack: Ack, body: dict[str, Any]) -> None:
     """The choices matching what the person typed; none for a select the app does not know."""
     field = field_of(str(body.get("block_id") or ""))
     query = str(body.get("value") or "")
     if field in VIBER_TEMPLATE_BLOCKS:
-        choices = [(name, name) for name in store.templates.all()]
+        choices = [(name, name) for name in needs.store.templates.all()]
     elif field == SMS_TEMPLATE_BLOCK:
-        choices = sms_template_choices(sms.get() or [])
+        choices = sms_template_choices(needs.sms_templates.get() or [])
     else:
         choices = []
     ack(options=suggestions(choices, query))

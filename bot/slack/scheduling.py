@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,13 +17,20 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
-def register(app: App, store: Store, approvers: PeopleList) -> None:
-    app.action(CANCEL_ACTION)(bind(cancel, store, approvers))
+@dataclass(frozen=True)
+class SchedulingNeeds:
+    """What Cancel reads."""
+
+    store: Store
+    approvers: PeopleList  # APPROVERS may cancel anyone's scheduled send
+
+
+def register(app: App, needs: SchedulingNeeds) -> None:
+    app.action(CANCEL_ACTION)(bind(cancel, needs))
 
 
 def cancel(
-    store: Store,
-    approvers: PeopleList,
+    needs: SchedulingNeeds,
     ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
@@ -31,12 +39,12 @@ def cancel(
     """The sender or an approver may cancel; anyone else is told so, privately."""
     ack()
     user_id = body["user"]["id"]
-    send = store.sends.get(str(action.get("value", "")))
+    send = needs.store.sends.get(str(action.get("value", "")))
     if send is None:
         problem = _("cancel.gone")
-    elif user_id != send.user_id and not approvers.contains(user_id, fresh=True):
+    elif user_id != send.user_id and not needs.approvers.contains(user_id, fresh=True):
         problem = _("cancel.not_allowed", user=send.user_id)
-    elif store.sends.cancel_scheduled(send.id, user_id) is None:
+    elif needs.store.sends.cancel_scheduled(send.id, user_id) is None:
         problem = _("cancel.too_late")
     else:
         log.info("send %s cancelled by %s", send.id, user_id)

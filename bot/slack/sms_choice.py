@@ -10,7 +10,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from bot.config.outreach import Outreach
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
 from bot.core.model import Category
@@ -72,6 +71,20 @@ class SmsTemplates:
 
 
 @dataclass(frozen=True)
+class SmsFallback:
+    """The SMS fallback's settings, as the composer and the quick send read them."""
+
+    brandname: str | None  # ESMS_SMS_BRANDNAME, a customer-care brandname; None: no SMS
+    ticked: bool  # SMS_FALLBACK: the composer's "SMS if Viber fails" box, at first
+    ascii_only: bool  # SMS_ASCII: Vietnamese diacritics stripped from SMS texts
+
+    @property
+    def available(self) -> bool:
+        """Whether an SMS can stand in for a Viber message at all."""
+        return bool(self.brandname)
+
+
+@dataclass(frozen=True)
 class SmsChoice:
     wanted: bool
     text: str | None
@@ -82,15 +95,15 @@ def choose_sms(
     values: dict[str, str],
     message: ViberMessage,
     category: str,
-    outreach: Outreach,
+    fallback: SmsFallback,
     templates: list[SmsTemplate] | None,
 ) -> SmsChoice:
     """What the composer's SMS fields ask for, or the errors to show under them. A marketing
     message never falls back (not over a customer-care brandname), whatever the box says."""
     ticked = set(values["sms_fallback"].split(","))
-    if "yes" not in ticked or not outreach.sms_available or category == Category.MARKETING:
+    if "yes" not in ticked or not fallback.available or category == Category.MARKETING:
         return SmsChoice(False, None, {})
-    ascii_only = outreach.sms_ascii
+    ascii_only = fallback.ascii_only
     text = values["sms_text"].strip()
     chosen = next(
         (t for t in templates or () if str(t.template_id) == values["sms_template"]), None
@@ -106,16 +119,16 @@ def choose_sms(
         return SmsChoice(True, None, {"sms_text": _("err.sms_empty")})
     if _SLOT.search(text):
         return SmsChoice(True, text, {"sms_text": _("err.sms_slots", text=text[:300])})
-    if ANYWAY not in ticked and (warning := template_warning(text, outreach, templates)):
+    if ANYWAY not in ticked and (warning := template_warning(text, fallback, templates)):
         return SmsChoice(True, text, {"sms_text": warning})
     return SmsChoice(True, text, {})
 
 
 def template_warning(
-    text: str, outreach: Outreach, templates: list[SmsTemplate] | None
+    text: str, fallback: SmsFallback, templates: list[SmsTemplate] | None
 ) -> str | None:
     """Why eSMS would refuse this SMS text (146), or None when a registered template fits."""
-    brandname, count = outreach.sms_brandname or "", segments(text)
+    brandname, count = fallback.brandname or "", segments(text)
     if templates is None:
         return _("err.sms_templates_unknown", brandname=brandname, segments=count)
     if matching_template(templates, text):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from bot.core.command_text import TemplateCommand
 from bot.core.i18n import _
@@ -15,8 +16,17 @@ from bot.store import Store
 _NAME = re.compile(r"^[\w.-]{1,40}$")
 
 
-def answer(store: Store, admins: PeopleList | None, request: TemplateCommand, user_id: str) -> str:
-    """The reply to a template command; `admins` is None when TEMPLATE_ADMINS is not set."""
+@dataclass(frozen=True)
+class TemplateNeeds:
+    """What `/viber template …` reads."""
+
+    store: Store
+    admins: PeopleList | None  # TEMPLATE_ADMINS; None when unset: no one may change them
+
+
+def answer(needs: TemplateNeeds, request: TemplateCommand, user_id: str) -> str:
+    """The reply to a template command."""
+    store, admins = needs.store, needs.admins
     if request.action == "list":
         stored = store.templates.all()
         if not stored:

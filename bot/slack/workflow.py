@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, Fail
@@ -30,8 +31,16 @@ DEFAULT_TIMEOUT_MINUTES = 60
 MAX_TIMEOUT_MINUTES = 7 * 24 * 60
 
 
-def register(app: App, store: Store, intake: Intake) -> None:
-    app.function(STEP_CALLBACK_ID)(bind(run_step, store, intake))
+@dataclass(frozen=True)
+class StepNeeds:
+    """What the workflow step reads."""
+
+    store: Store  # the run, known or not
+    intake: Intake  # the send, through the one door
+
+
+def register(app: App, needs: StepNeeds) -> None:
+    app.function(STEP_CALLBACK_ID)(bind(run_step, needs))
 
 
 def _text(inputs: dict[str, Any], name: str) -> str:
@@ -65,19 +74,18 @@ def step_problem(inputs: dict[str, Any]) -> str | None:
 
 
 def run_step(
-    store: Store,
-    intake: Intake,
+    needs: StepNeeds,
     event: dict[str, Any],
     inputs: dict[str, Any],
     fail: Fail,
     body: dict[str, Any],
 ) -> None:
     execution_id = str(event.get("function_execution_id") or "")
-    if not execution_id or store.steps.known(execution_id):  # Slack retried the event
+    if not execution_id or needs.store.steps.known(execution_id):  # Slack retried the event
         return
     inputs = inputs if isinstance(inputs, dict) else {}
     if "sent_by" not in inputs and "sender" in inputs:  # a step added before sent_by existed
-        note_moment(store, OLD_STEP_SEEN_AT)
+        note_moment(needs.store, OLD_STEP_SEEN_AT)
         log.warning("workflow step %s: built with the old manifest (Send as)", execution_id)
         fail(_("step.old_manifest"))
         return
@@ -110,7 +118,7 @@ def run_step(
         sms_fallback=bool(inputs.get("sms_fallback")) if "sms_fallback" in inputs else None,
         step_run=run,
     )
-    outcome = intake.accept(draft)
+    outcome = needs.intake.accept(draft)
     if isinstance(outcome, Refused):
         problem = "; ".join(outcome.errors.values())
         log.info("workflow step %s refused: %s", execution_id, problem[:120])

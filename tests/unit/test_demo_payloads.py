@@ -34,7 +34,6 @@ from bot.core.message import ViberMessage
 from bot.core.model import CampaignState
 from bot.core.schedule import check_send_at
 from bot.core.spreadsheet import read_sheet
-from bot.intake import Intake
 from bot.posts.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
 from bot.posts.buttons import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.posts.campaign import (
@@ -64,7 +63,6 @@ from bot.slack import workflow as step
 from bot.slack.binding import bind
 from bot.slack.compose import composer_options
 from bot.slack.http import parse_slack_body
-from bot.slack.people import PeopleList
 from bot.store import Store
 from sandbox.demo import stories, workflow
 from sandbox.demo.files import MAX_UPLOAD_BYTES, DemoFiles, examples
@@ -92,7 +90,7 @@ from tests.unit.test_demo_render import (
     parent_cases,
     surfaces,
 )
-from tests.unit.test_listeners import NO_SMS, acknowledged, run
+from tests.unit.test_listeners import SETTINGS, acknowledged, needs_of, run
 
 NOW = 1_700_000_000.0
 WORKSPACE = Workspace(team_id="T0DEMO", api_app_id="A0DEMO")
@@ -413,9 +411,9 @@ def test_an_untouched_composer_is_refused_as_slack_refuses_it() -> None:
         assert list(refused.value.errors) == list(wrong)
 
 
-def run_listener(listener: Any, *collaborators: Any, body: dict[str, Any]) -> Any:
+def run_listener(listener: Any, needs: Any, *, body: dict[str, Any]) -> Any:
     """Call a listener as Bolt does (see tests/unit/test_listeners.py); returns its ack."""
-    bound = bind(listener, *collaborators)
+    bound = bind(listener, needs)
     request = BoltRequest(body=body, mode="socket_mode")
     logger = Mock(spec=logging.Logger)
     kwargs = build_required_kwargs(
@@ -452,7 +450,7 @@ def test_the_app_stores_a_composer_submission_from_the_page(store: Store) -> Non
         person=AGENT,
         now=now,
     )
-    ack = run_listener(compose.submit, settings, Intake(settings, store), NO_SMS, body=payload)
+    ack = run_listener(compose.submit, needs_of(settings, store, Mock()).compose, body=payload)
     assert ack.response.status == 200 and not ack.response.body  # the modal closes
     [send] = store.sends.by_user("U0LINH", 10)
     assert (send.channel_id, send.team_id, send.brandname, send.test_send) == (
@@ -483,7 +481,8 @@ SMS_SETTINGS = Settings(
 
 
 def sms_composer() -> dict[str, Any]:
-    options = composer_options(SMS_SETTINGS, Mock(**{"templates.all.return_value": []}))
+    no_templates = Mock(**{"templates.all.return_value": []})
+    options = composer_options(needs_of(SMS_SETTINGS, no_templates, Mock()).compose)
     options = replace(options, sms_templates=SMS_TEMPLATES)
     return composer_view(ComposerContext("C0SUPPORT", RESPONSE_URL), options)
 
@@ -502,9 +501,8 @@ def submit_from_page(store: Store, view: dict[str, Any], **typed: Any) -> Any:
         now=time.time(),
     )
     templates = Mock(**{"get.return_value": list(SMS_TEMPLATES)})
-    return run_listener(
-        compose.submit, SMS_SETTINGS, Intake(SMS_SETTINGS, store), templates, body=payload
-    )
+    needs = replace(needs_of(SMS_SETTINGS, store, Mock()).compose, sms_templates=templates)
+    return run_listener(compose.submit, needs, body=payload)
 
 
 def test_the_sms_fallback_chosen_on_the_page_is_stored(store: Store) -> None:
@@ -573,7 +571,8 @@ def test_customer_asked_to_stop_on_the_page_adds_the_number(
         now=NOW,
     )
     assert payload["actions"][0]["value"] == str(recipient.id)
-    acknowledged(run(optouts.stop_recipient, store, None, body=payload, client=client))
+    needs = needs_of(SETTINGS, store, client).optouts  # no ALLOWED_USERS: anyone may record it
+    acknowledged(run(optouts.stop_recipient, needs, body=payload, client=client))
     opted_out = store.optouts.get("0901234567")
     assert opted_out is not None and opted_out.added_by == "U0LINH"
     [note] = slack_api.replies(parent)
@@ -901,6 +900,10 @@ CAMPAIGN_SETTINGS = Settings(
 )
 
 
+def campaign_needs(store: Store, client: WebClient | None = None) -> campaigns.CampaignNeeds:
+    return needs_of(CAMPAIGN_SETTINGS, store, client or Mock()).campaigns
+
+
 def offered_select(markup: str, block_id: str) -> dict[str, Any]:
     [select] = [s for s in Controls(markup).selects if s.get("name") == block_id]
     return select
@@ -942,9 +945,7 @@ def test_a_campaign_from_the_example_file_reads_back_as_slack_sends_it(
     request = bolt_request(interactive_body(payload))
     assert request.body == payload
     assert matches(builtins.view_submission(CAMPAIGN_CALLBACK_ID), request)
-    ack = run_listener(
-        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
-    )
+    ack = run_listener(campaigns.submit, campaign_needs(store), body=payload)
     assert ack.response.status == 200 and not ack.response.body  # the modal closes
     [send] = store.sends.by_user("U0LINH", 10)
     assert send.campaign and send.channel_id == "C0SUPPORT"
@@ -1014,9 +1015,7 @@ def test_the_home_tabs_campaign_button_and_the_channel_the_modal_asks_for(
     assert payload["view"]["state"]["values"]["channel"] == {
         "value": {"type": "conversations_select", "selected_conversation": "C0SUPPORT"}
     }
-    ack = run_listener(
-        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
-    )
+    ack = run_listener(campaigns.submit, campaign_needs(store), body=payload)
     assert ack.response.status == 200 and not ack.response.body
     [send] = store.sends.by_user("U0LINH", 10)
     assert send.channel_id == "C0SUPPORT"  # from the select: the modal had no channel
@@ -1051,9 +1050,7 @@ def test_start_on_a_campaigns_parent_reaches_the_app(
         person=AGENT,
         now=time.time(),
     )
-    run_listener(
-        campaigns.submit, CAMPAIGN_SETTINGS, Intake(CAMPAIGN_SETTINGS, store), body=payload
-    )
+    run_listener(campaigns.submit, campaign_needs(store), body=payload)
     [send] = store.sends.by_user("U0LINH", 10)
     message = ViberMessage(text=stories.CAMPAIGN_TEXT)
     plan = plan_campaign(read_sheet(examples()[0].content, 10_000), message, 100)
@@ -1078,18 +1075,8 @@ def test_start_on_a_campaigns_parent_reaches_the_app(
     )
     assert click["actions"][0]["value"] == send.id
     client = WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
-    approvers = PeopleList(client, [])
-    acknowledged(
-        run(
-            campaigns.control,
-            CAMPAIGN_SETTINGS,
-            store,
-            Intake(CAMPAIGN_SETTINGS, store),
-            approvers,
-            body=click,
-            client=client,
-        )
-    )
+    needs = campaign_needs(store, client)  # no APPROVERS: the author starts it
+    acknowledged(run(campaigns.control, needs, body=click, client=client))
     campaign = store.campaigns.get(send.id)
     assert campaign is not None and campaign.state == CampaignState.RUNNING
     assert campaign.started_by == "U0LINH" and slack_api.responses == []  # no complaint
@@ -1225,7 +1212,7 @@ def test_the_step_event_from_the_page_reaches_the_apps_step(store: Store) -> Non
     assert "Sent by" in str(step.step_problem({"channel": "C0SUPPORT"}))
     wait = step.step_problem(step_inputs(timeout_minutes="-1"))
     assert wait and "minutes" in wait
-    run_listener(step.run_step, store, Intake(settings, store), body=body)
+    run_listener(step.run_step, needs_of(settings, store, Mock()).workflow, body=body)
     [send] = store.sends.by_user("U0LINH", 10)
     assert (send.channel_id, send.team_id, send.message.text) == ("C0SUPPORT", "T0DEMO", "Xin chào")
     [run] = store.steps.open_runs()

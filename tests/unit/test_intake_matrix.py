@@ -31,10 +31,11 @@ from bot.intake import Accepted, Draft, Intake, Surface, leaving
 from bot.posts.campaign import START_ACTION
 from bot.posts.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack import campaigns, commands, compose, workflow
+from bot.slack.app import ListenerNeeds
 from bot.slack.people import PeopleList
-from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store
 from tests.helpers import new_send
+from tests.unit.test_listeners import needs_of
 
 AGENT, MARKETER, OUTSIDER = "U0AGENT", "U0MARKETER", "U0OUTSIDER"
 CHANNEL, TEAM = "C0SUPPORT", "T0TEAM"
@@ -81,6 +82,12 @@ class World:
         )
         store.templates.save(PROMO, ViberMessage("Sale 50% for you"), AGENT, Category.MARKETING)
 
+    @property
+    def needs(self) -> ListenerNeeds:
+        """The listeners' dependencies, as the app builds them from the settings as they are now
+        (user IDs only: a list never asks Slack about them)."""
+        return needs_of(self.settings, self.store, Mock())
+
     def leave(self, send_id: str) -> list[tuple[str, leaving.Verdict, str]]:
         """Each queued message asked the submit check, as the submit job asks it."""
         send = self.store.sends.get(send_id)
@@ -119,7 +126,7 @@ def _composer(world: World, user: str, phones: str, *, thread_ts: str | None = N
     body = {"team": {"id": TEAM}, "user": {"id": user}, "view": view}
     before = {s.id for s in world.store.sends.by_user(user, 100)}
     ack = Ack()
-    compose.submit(world.settings, world.intake, NO_SMS, ack, body, view)
+    compose.submit(world.needs.compose, ack, body, view)
     after = [s.id for s in world.store.sends.by_user(user, 100) if s.id not in before]
     return _made(ack, after)
 
@@ -130,9 +137,6 @@ def _shortcut(world: World, user: str, phones: str, **kw) -> Made:
 
 def _quick_send(world: World, user: str, phones: str, **kw) -> Made:
     """`/viber NUMBERS TEXT`: no template and no kind to choose, always care."""
-    needs = commands.CommandNeeds(
-        world.settings, world.store, Mock(), Mock(), None, None, NO_SMS, world.intake
-    )
     command = {
         "text": f"{phones.replace(' ', '')} {kw.get('text', 'Hello')}",
         "channel_id": CHANNEL,
@@ -142,7 +146,7 @@ def _quick_send(world: World, user: str, phones: str, **kw) -> Made:
     }
     before = {s.id for s in world.store.sends.by_user(user, 100)}
     ack = Ack()
-    commands.viber(needs, ack, command, Mock(), Mock())
+    commands.viber(world.needs.commands, ack, command, Mock(), Mock())
     after = [s.id for s in world.store.sends.by_user(user, 100) if s.id not in before]
     return _made(ack, after)
 
@@ -167,7 +171,7 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
     body = {"team": {"id": TEAM}, "user": {"id": user}, "view": view}
     before = {s.id for s in world.store.sends.by_user(user, 100)}
     ack = Ack()
-    campaigns.submit(world.settings, world.intake, ack, body, view)
+    campaigns.submit(world.needs.campaigns, ack, body, view)
     after = [s.id for s in world.store.sends.by_user(user, 100) if s.id not in before]
     if not after:
         return _made(ack, after)
@@ -180,13 +184,10 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
         writer.writerow([phone, f"Khách {index}"])
     plan = plan_campaign(read_sheet(sheet.getvalue().encode(), 10_000), send.message)
     assert world.store.campaigns.save_plan(send.id, plan, plan.invalid)
-    approvers = PeopleList(Mock(), world.settings.approvers)
     start = {"user": {"id": user}}
     respond = Mock()
-    campaigns.control(
-        world.settings, world.store, world.intake, approvers, Ack(), start,
-        {"action_id": START_ACTION, "value": send.id}, respond,
-    )  # fmt: skip
+    click = {"action_id": START_ACTION, "value": send.id}
+    campaigns.control(world.needs.campaigns, Ack(), start, click, respond)
     assert not respond.called, respond.call_args
     return Made(None, send.id)
 
@@ -201,12 +202,11 @@ def _workflow_step(world: World, user: str, phones: str, **kw) -> Made:
     execution = uuid.uuid4().hex
     failed: list[str] = []
     event = {"function_execution_id": execution, "bot_access_token": "xwfp-test"}
-    workflow.run_step(world.store, world.intake, event, inputs, failed.append, {"team_id": TEAM})
+    workflow.run_step(world.needs.workflow, event, inputs, failed.append, {"team_id": TEAM})
     runs = [r for r in world.store.steps.open_runs() if r.execution_id == execution]
     return Made(failed[0] if failed else None, runs[0].send_id if runs else None)
 
 
-NO_SMS = SmsTemplates(Mock(), None)
 DRIVERS: dict[Surface, Driver] = {
     Surface.COMPOSER: _composer,
     Surface.SHORTCUT: _shortcut,

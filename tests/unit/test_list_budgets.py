@@ -9,6 +9,8 @@ from bot.core.command_text import OptOutCommand, TemplateCommand, parse_command
 from bot.core.message import ViberMessage
 from bot.core.slack_limits import ANSWER_TEXT
 from bot.slack import optouts, templates
+from bot.slack.optouts import OptOutNeeds
+from bot.slack.templates import TemplateNeeds
 from bot.store import Store
 
 
@@ -31,7 +33,8 @@ def test_150_long_templates_are_listed_whole_within_the_budget(store: Store):
         store.templates.save(f"mau-{index:03d}", ViberMessage(text[:400]), "U0ADMIN")
 
     def answer_of(start: int) -> str:
-        return templates.answer(store, None, TemplateCommand("list", start=start), "U0AGENT")
+        needs = TemplateNeeds(store, admins=None)
+        return templates.answer(needs, TemplateCommand("list", start=start), "U0AGENT")
 
     answers = pages(answer_of, "template list")
     assert len(answers) > 1 and all(len(answer) <= ANSWER_TEXT for answer in answers)
@@ -46,7 +49,8 @@ def test_60_opt_outs_with_long_reasons_are_listed_whole_within_the_budget(store:
         store.optouts.add(f"0901{index:06d}", "U0AGENT", reason)
 
     def answer_of(start: int) -> str:
-        return optouts.answer(store, None, OptOutCommand("list", start=start), "U0AGENT")
+        needs = OptOutNeeds(store, senders=None, admins=None)
+        return optouts.answer(needs, OptOutCommand("list", start=start), "U0AGENT")
 
     answers = pages(answer_of, "optout list")
     assert len(answers) > 1 and all(len(answer) <= ANSWER_TEXT for answer in answers)
@@ -57,7 +61,8 @@ def test_60_opt_outs_with_long_reasons_are_listed_whole_within_the_budget(store:
 
 def test_a_page_past_the_end_says_where_to_start(store: Store):
     store.optouts.add("0901234567", "U0AGENT", "x")
-    answer = optouts.answer(store, None, OptOutCommand("list", start=99), "U0AGENT")
+    needs = OptOutNeeds(store, senders=None, admins=None)
+    answer = optouts.answer(needs, OptOutCommand("list", start=99), "U0AGENT")
     assert "`/viber optout list`" in answer
 
 

@@ -1,13 +1,15 @@
-"""Listeners called the way Bolt calls them, without a server: collaborators bound as
-`register` binds them, Bolt's own argument injection for the rest, a real `Ack`, a real store
-and a real WebClient talking to the loopback Slack stand-in."""
+"""Listeners called the way Bolt calls them, without a server: their module's dependencies, as
+the app builds them from Settings, bound as `register` binds them, Bolt's own argument
+injection for the rest, a real `Ack`, a real store and a real WebClient talking to the loopback
+Slack stand-in."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from unittest.mock import Mock
 
@@ -18,10 +20,10 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.config.outreach import Outreach
 from bot.core.i18n import _
 from bot.core.message import ViberMessage
 from bot.core.model import NewSend
-from bot.intake import Intake
 from bot.posts.approval import APPROVE_ACTION, REJECT_ACTION, REJECT_CALLBACK_ID
 from bot.posts.buttons import CANCEL_ACTION, OPT_OUT_ACTION
 from bot.posts.campaign import (
@@ -34,9 +36,9 @@ from bot.posts.campaign import (
 )
 from bot.posts.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
 from bot.slack import approvals, compose, pickers, scheduling
-from bot.slack.app import build_bolt_app
+from bot.slack.app import ListenerNeeds, build_bolt_app, listener_needs
 from bot.slack.binding import bind
-from bot.slack.people import People, PeopleList
+from bot.slack.people import People
 from bot.slack.sms_choice import SmsTemplates
 from bot.store import Store
 from sandbox.standins.slack_api import TEAM_ID, SlackApiStandIn
@@ -60,9 +62,17 @@ def client(slack_api: SlackApiStandIn) -> WebClient:
     return WebClient(token=slack_api.token, base_url=slack_api.url + "api/")
 
 
+def needs_of(settings: Settings, store: Store, client: WebClient | Mock) -> ListenerNeeds:
+    """Every listener module's dependencies, built from `settings` as the app builds them."""
+    people = People(client)
+    return listener_needs(
+        settings, store=store, people=people, esms=Mock(), lookups=Mock(), sms_templates=NO_SMS
+    )
+
+
 @pytest.fixture
-def approvers(client: WebClient) -> PeopleList:
-    return People(client).list_of(SETTINGS.approvers)
+def needs(store: Store, client: WebClient) -> ListenerNeeds:
+    return needs_of(SETTINGS, store, client)
 
 
 def bolt_kwargs(func: Callable[..., Any], request: BoltRequest, **extra: Any) -> dict[str, Any]:
@@ -81,10 +91,10 @@ def bolt_kwargs(func: Callable[..., Any], request: BoltRequest, **extra: Any) ->
 
 
 def run(
-    listener: Callable[..., Any], *collaborators: Any, body: dict[str, Any], client: WebClient
+    listener: Callable[..., Any], needs: Any, *, body: dict[str, Any], client: WebClient
 ) -> Ack:
     """Bind `listener` as `register` does, call it as Bolt would; returns its `Ack`."""
-    bound = bind(listener, *collaborators)
+    bound = bind(listener, needs)
     request = BoltRequest(body=body, mode="socket_mode", context={"client": client})
     bound(**bolt_kwargs(bound, request, next_keys_required=False))
     return request.context.ack
@@ -154,16 +164,10 @@ def stored_send(store: Store, **new: Any) -> str:
 
 @pytest.mark.parametrize("version", [0, 2])
 def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is_stored(
-    store: Store, client: WebClient, version: int
+    store: Store, client: WebClient, needs: ListenerNeeds, version: int
 ):
-    ack = run(
-        compose.submit,
-        SETTINGS,
-        Intake(SETTINGS, store),
-        NO_SMS,
-        body=submission("12345", version=version),
-        client=client,
-    )
+    body = submission("12345", version=version)
+    ack = run(compose.submit, needs.compose, body=body, client=client)
     answer = acknowledged(ack)
     block_id = "recipients" if version == 0 else f"recipients~{version}"
     assert answer["response_action"] == "errors"
@@ -172,9 +176,11 @@ def test_an_invalid_number_is_answered_under_the_recipients_block_and_nothing_is
     assert store.sends.by_user(SENDER, 10) == []
 
 
-def test_a_valid_submission_stores_the_send_and_closes_the_modal(store: Store, client: WebClient):
+def test_a_valid_submission_stores_the_send_and_closes_the_modal(
+    store: Store, client: WebClient, needs: ListenerNeeds
+):
     body = submission("0901234567, 0912 345 678", text="Đơn hàng đã sẵn sàng")
-    ack = run(compose.submit, SETTINGS, Intake(SETTINGS, store), NO_SMS, body=body, client=client)
+    ack = run(compose.submit, needs.compose, body=body, client=client)
     assert acknowledged(ack) == {}  # an empty answer closes the modal
     [send] = store.sends.by_user(SENDER, 10)
     assert (send.channel_id, send.team_id, send.brandname) == (CHANNEL, TEAM_ID, "BRAND")
@@ -184,7 +190,7 @@ def test_a_valid_submission_stores_the_send_and_closes_the_modal(store: Store, c
 
 
 def test_a_template_pick_refills_the_open_modal_through_views_update(
-    store: Store, client: WebClient, slack_api: SlackApiStandIn
+    store: Store, client: WebClient, needs: ListenerNeeds, slack_api: SlackApiStandIn
 ):
     store.templates.save("welcome", ViberMessage(text="Chào mừng quý khách"), "U0ADMIN")
     body = click(PICK_TEMPLATE_ACTION, SENDER, slack_api, selected_option={"value": "welcome"})
@@ -196,7 +202,7 @@ def test_a_template_pick_refills_the_open_modal_through_views_update(
         "private_metadata": ComposerContext(CHANNEL, thread_ts="1699.1").dump(),
         "state": {"values": {"recipients": {"value": {"value": "0901234567"}}}},
     }
-    acknowledged(run(compose.pick_template, SETTINGS, store, NO_SMS, body=body, client=client))
+    acknowledged(run(compose.pick_template, needs.compose, body=body, client=client))
 
     [call] = slack_api.calls_to("views.update")
     assert (call.args["view_id"], call.args["hash"]) == ("V0COMPOSER", "1700000000.abc")
@@ -219,12 +225,12 @@ def test_a_template_pick_refills_the_open_modal_through_views_update(
 
 
 def test_the_sender_cannot_approve_their_own_send(
-    store: Store, client: WebClient, approvers: PeopleList, slack_api: SlackApiStandIn
+    store: Store, client: WebClient, needs: ListenerNeeds, slack_api: SlackApiStandIn
 ):
     send_id = stored_send(store, approval_ttl_seconds=3600)
     events = store.approvals.events(send_id)
     body = click(APPROVE_ACTION, SENDER, slack_api, value=send_id)
-    acknowledged(run(approvals.approve, store, approvers, body=body, client=client))
+    acknowledged(run(approvals.approve, needs.approvals, body=body, client=client))
 
     assert slack_api.responses == [privately(_("approve.own"))]
     send = store.sends.get(send_id)
@@ -233,18 +239,18 @@ def test_the_sender_cannot_approve_their_own_send(
 
     # An approver (a member of the user group) decides it with the same click.
     body = click(APPROVE_ACTION, APPROVER, slack_api, value=send_id)
-    acknowledged(run(approvals.approve, store, approvers, body=body, client=client))
+    acknowledged(run(approvals.approve, needs.approvals, body=body, client=client))
     send = store.sends.get(send_id)
     assert send is not None and not send.awaiting_approval and send.decided_by == APPROVER
     assert len(slack_api.responses) == 1
 
 
 def test_someone_else_cannot_cancel_a_scheduled_send(
-    store: Store, client: WebClient, approvers: PeopleList, slack_api: SlackApiStandIn
+    store: Store, client: WebClient, needs: ListenerNeeds, slack_api: SlackApiStandIn
 ):
     send_id = stored_send(store, scheduled_at=time.time() + 3600)
     body = click(CANCEL_ACTION, BYSTANDER, slack_api, value=send_id)
-    acknowledged(run(scheduling.cancel, store, approvers, body=body, client=client))
+    acknowledged(run(scheduling.cancel, needs.scheduling, body=body, client=client))
 
     assert slack_api.responses == [privately(_("cancel.not_allowed", user=SENDER))]
     assert [c.args["usergroup"] for c in slack_api.calls_to("usergroups.users.list")] == ["S0LEADS"]
@@ -252,7 +258,7 @@ def test_someone_else_cannot_cancel_a_scheduled_send(
     assert send is not None and send.cancelled_at is None
 
     body = click(CANCEL_ACTION, SENDER, slack_api, value=send_id)
-    acknowledged(run(scheduling.cancel, store, approvers, body=body, client=client))
+    acknowledged(run(scheduling.cancel, needs.scheduling, body=body, client=client))
     send = store.sends.get(send_id)
     assert send is not None and send.cancelled_by == SENDER
     assert len(slack_api.responses) == 1
@@ -327,3 +333,21 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
             bolt_kwargs(func, request, next_func=lambda: None)
         else:
             bolt_kwargs(func, request, next_keys_required=False, error=RuntimeError())
+
+
+def _parts(needs: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """Every dependencies object inside `needs` and every value they hold, by where it is."""
+    for field in dataclasses.fields(needs):
+        value = getattr(needs, field.name)
+        yield f"{where}.{field.name}", value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            yield from _parts(value, f"{where}.{field.name}")
+
+
+def test_each_module_is_given_a_frozen_object_of_values_never_the_settings(needs: ListenerNeeds):
+    objects = [(where, v) for where, v in _parts(needs, "needs") if dataclasses.is_dataclass(v)]
+    assert len(objects) > len(dataclasses.fields(needs))  # /viber's are inside its own
+    for where, value in objects:
+        assert type(value).__dataclass_params__.frozen, where
+    for where, value in _parts(needs, "needs"):
+        assert not isinstance(value, Settings | Outreach), where
