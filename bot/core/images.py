@@ -9,6 +9,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -18,11 +19,44 @@ MAX_IMAGE_BYTES = 1024 * 1024  # a common provider maximum for a Viber picture
 # file that would take gigabytes once decoded. 50 megapixels is past any phone's photo.
 MAX_PIXELS = 25_000_000
 FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+# What the composer's file input offers (Slack's `filetype` words); the content decides later.
+FILE_TYPES = ("jpg", "jpeg", "png", "gif", "webp")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Stands for an uploaded picture while the shape rules are checked: it has not been hosted yet.
+UPLOADED = "https://upload.invalid/picture.jpg"
 _QUALITIES = (85, 75, 65, 50)  # tried in turn until the JPEG fits
 _SHRINK = 0.8  # then the picture gets smaller, a bounded number of times
 _MAX_SHRINKS = 8
 
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
+@dataclass(frozen=True)
+class ImageUpload:
+    """A picture chosen in a modal's file input, as Slack describes it."""
+
+    url: str  # url_private_download: where the bot token fetches it
+    filetype: str  # Slack's word for its type, from its name: jpg, png …
+    size: int  # bytes
+
+
+def upload_problem(upload: ImageUpload) -> tuple[str, dict[str, object]] | None:
+    """The catalogue key and values of what is wrong with an upload before it is downloaded:
+    what its name and size already say."""
+    if upload.filetype.lower() not in FILE_TYPES:
+        return "err.image_file_type", {"filetype": upload.filetype[:20] or "?"}
+    if upload.size > MAX_SOURCE_BYTES:
+        return "err.image_file_big", {"megabytes": round(upload.size / 1024 / 1024, 1)}
+    return None
+
+
+def can_host(public_url: str | None) -> bool:
+    """Whether eSMS can fetch a picture the app hosts: an https PUBLIC_URL, or http on this
+    machine's loopback (the demo and the tests), which `viber-bot check` warns about."""
+    if not public_url:
+        return False
+    parts = urlsplit(public_url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
 
 
 class ImageProblem(Exception):

@@ -247,6 +247,8 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
         "CREATE UNIQUE INDEX idx_images_source_key ON images (source_key)",
         "ALTER TABLE sends ADD COLUMN image_file TEXT",
         "ALTER TABLE sends ADD COLUMN image_token TEXT",
+        "ALTER TABLE sends ADD COLUMN image_problem TEXT",
+        "ALTER TABLE sends ADD COLUMN image_first_frame INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX idx_sends_image_token ON sends (image_token)",
     ),
 }

@@ -153,6 +153,8 @@ def send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
         sms = escape(send.sms_text[:300])
         notes.append(_("parent.sms_fallback", text=sms, segments=segments(send.sms_text)))
     blocks.append(context(" · ".join(notes)))
+    if send.image_first_frame:
+        blocks.append(context(_("image.first_frame")))
     return blocks
 
 

@@ -7,7 +7,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from bot.core.delivery import State
 from bot.core.images import PreparedImage
+from bot.core.model import Approval
 from bot.db import Connection, Database, Row
 
 # At least 128 bits, as the URL is the only thing that keeps a picture from strangers.
@@ -86,6 +88,24 @@ class Images:
         )
         return _hosted(row) if row else None
 
+    def refuse(self, send_id: str, problem: str) -> None:
+        """The uploaded picture cannot be used: the send ends before anything leaves, and its
+        thread says why."""
+        now = time.time()
+        with self.db.transaction() as conn:
+            conn.execute(
+                "UPDATE sends SET image_problem = ?, updated_at = ? WHERE id = ?",
+                (problem, now, send_id),
+            )
+            conn.execute(  # nothing to decide: no approver is asked
+                "UPDATE sends SET approval = ? WHERE id = ? AND approval = ?",
+                (Approval.WITHDRAWN, send_id, Approval.PENDING),
+            )
+            conn.execute(
+                "UPDATE recipients SET state = ?, updated_at = ? WHERE send_id = ? AND state = ?",
+                (State.CANCELLED, now, send_id, State.QUEUED),
+            )
+
     def get(self, token: str) -> HostedImage | None:
         row = self.db.fetch_one(
             """SELECT token, content_type, extension, data, first_frame_only FROM images
@@ -122,8 +142,9 @@ def media_url(public_url: str, hosted: HostedImage) -> str:
 
 def _attach(conn: Connection, send_id: str, hosted: HostedImage, public_url: str) -> None:
     conn.execute(
-        "UPDATE sends SET image_token = ?, image_url = ?, image_file = NULL WHERE id = ?",
-        (hosted.token, media_url(public_url, hosted), send_id),
+        """UPDATE sends SET image_token = ?, image_url = ?, image_file = NULL,
+               image_first_frame = ? WHERE id = ?""",
+        (hosted.token, media_url(public_url, hosted), int(hosted.first_frame_only), send_id),
     )
 
 

@@ -151,6 +151,7 @@ DEFAULTS = {
     ("recipients", "channel"): "viber",
     ("jobs", "crashes"): 0,
     ("jobs", "bulk"): 0,
+    ("sends", "image_first_frame"): 0,
 }
 
 
