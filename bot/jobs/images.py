@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
+from bot.config import Settings
 from bot.core.i18n import _
 from bot.core.images import MAX_SOURCE_BYTES, ImageProblem, prepare, source_digest
 from bot.core.model import Job
@@ -68,3 +70,23 @@ class ImageHosting:
         if got.status is None:
             return _("image.no_files_read")
         return _("image.not_downloaded", reason=f"HTTP {got.status}")
+
+
+class _Tasks(Protocol):
+    store: Store
+    settings: Settings
+
+
+def _hosting(tasks: _Tasks) -> ImageHosting:
+    settings = tasks.settings
+    return ImageHosting(
+        tasks.store, settings.slack_bot_token, settings.public_url or "", settings.image_max_side
+    )
+
+
+def host_image(tasks: _Tasks, job: Job) -> None:
+    _hosting(tasks).host_image(job)
+
+
+def give_up_image(tasks: _Tasks, job: Job, reason: str) -> None:
+    _hosting(tasks).give_up(job, reason)

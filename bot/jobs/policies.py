@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core.model import Job, JobKind
+from bot.jobs.images import give_up_image, host_image
 from bot.jobs.tasks import Tasks
 
 
@@ -29,6 +30,7 @@ POLICIES: dict[JobKind, JobPolicy] = {
     JobKind.SYNC_THREAD: JobPolicy(Tasks.sync_thread, 12, 300.0, Tasks.note_out_of_date),
     JobKind.READ_CAMPAIGN: JobPolicy(Tasks.read_campaign, 6, 120.0, Tasks.give_up_reading),
     JobKind.CAMPAIGN_RESULTS: JobPolicy(Tasks.campaign_results, 8, 300.0, Tasks.give_up_results),
+    JobKind.HOST_IMAGE: JobPolicy(host_image, 6, 60.0, give_up_image),
 }
 # A kind without a policy would crash the runner the first time it fails: refuse to start.
 if set(POLICIES) != set(JobKind):
