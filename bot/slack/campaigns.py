@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.core.i18n import _
+from bot.core.images import can_host
 from bot.core.message import ViberMessage
 from bot.core.model import Send
 from bot.core.schedule import check_send_at
@@ -28,7 +29,7 @@ from bot.posts.campaign import (
     STOP_ACTION,
     campaign_modal,
 )
-from bot.posts.common import INPUT_ACTION_ID
+from bot.posts.common import INPUT_ACTION_ID, uploaded_image
 from bot.posts.composer import ComposerContext
 from bot.slack.binding import bind
 from bot.slack.people import PeopleList
@@ -57,6 +58,8 @@ def open_modal(
         tuple(store.templates.all()),
         sms_brandname=settings.outreach.sms_brandname,
         ask_channel=not channel_id,
+        image_upload=can_host(settings.public_url),
+        image_max_side=settings.image_max_side,
     )
     try:
         client.views_open(trigger_id=trigger_id, view=view)
@@ -137,6 +140,7 @@ def submit(
         scheduled_at=scheduled_at,
         sms_fallback="yes" in values["sms_fallback"].split(","),
         campaign_file=campaign_file,
+        image_upload=uploaded_image(values["image_file"] or None),
     )
     outcome = intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):

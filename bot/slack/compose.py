@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.core.command_text import slack_markup_to_text, unnamed_mentions
 from bot.core.i18n import _
+from bot.core.images import can_host
 from bot.core.message import MAX_TEXT, ViberMessage
 from bot.core.schedule import check_send_at
 from bot.core.sms_text import SmsTemplate
@@ -27,6 +28,7 @@ from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
+    submitted_image,
     submitted_values,
 )
 from bot.slack.binding import bind
@@ -60,6 +62,8 @@ def composer_options(
         sms_brandname=outreach.sms_brandname,
         sms_default=outreach.sms_fallback,
         sms_templates=tuple(sms_templates or ()),
+        image_upload=can_host(settings.public_url),
+        image_max_side=settings.image_max_side,
     )
 
 
@@ -175,7 +179,8 @@ def submit(
 ) -> None:
     """Hand the submission to the intake; its problems go back under their input blocks."""
     context = ComposerContext.load(view.get("private_metadata", ""))
-    values, block_ids = submitted_values((view.get("state") or {}).get("values") or {})
+    state = (view.get("state") or {}).get("values") or {}
+    values, block_ids = submitted_values(state)
     if context is None:
         ack(response_action="errors", errors={block_ids["recipients"]: _("err.form_expired")})
         return
@@ -208,6 +213,7 @@ def submit(
         sms_text=choice.text,
         response_url=context.response_url,
         thread_ts=context.thread_ts,
+        image_upload=submitted_image(state),
     )
     outcome = intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):
