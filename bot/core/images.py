@@ -99,9 +99,13 @@ def prepare(source: bytes, max_side: int) -> PreparedImage:
                 raise ImageProblem("not_an_image")
             animated = bool(getattr(picture, "is_animated", False))
             if picture.format == "JPEG":
-                # Decode at a fraction of the size straight from the JPEG's own scaling: a
+                # Decode at a fraction of the size straight from the JPEG's own scaling (1/2,
+                # 1/4, 1/8 — the smallest still at least `max_side` on its longest side): a
                 # 12-megapixel photo then never exists in memory at full size.
-                picture.draft("RGB", (max_side * 2, max_side * 2))
+                width, height = picture.size
+                longest = max(width, height, 1)
+                wanted = (-(-max_side * width // longest), -(-max_side * height // longest))
+                picture.draft("RGB", wanted)
             picture.load()  # a truncated or corrupt file fails here, not later
             oriented = ImageOps.exif_transpose(picture)  # the first frame, turned upright
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):

@@ -6,8 +6,11 @@ anything leaves."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,9 +23,22 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-# One picture decoded at a time per process: a few uploads at once must not take a small
-# dyno's memory (a 12-megapixel photo is decoded at a fraction of its size, but PNGs are not).
-_ONE_AT_A_TIME = threading.Semaphore(1)
+
+def _lowest_priority() -> None:
+    """The re-encoding thread yields the CPU to everything else in the process: Slack's
+    acknowledgements must not wait for a photo (Linux: a thread has a niceness of its own)."""
+    # Elsewhere the thread keeps the process's priority.
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+
+
+# One picture re-encoded at a time per process, on a thread of its own: a few uploads at once
+# cannot take a small dyno's memory (a 12-megapixel photo is decoded at a fraction of its size,
+# but a PNG is not), and Pillow works with the interpreter's lock released, at the lowest
+# priority.
+_ENCODER = ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix="image", initializer=_lowest_priority
+)
 
 
 @dataclass(frozen=True)
@@ -46,8 +62,7 @@ class ImageHosting:
             self.store.images.attach(send.id, stored, self.public_url)
             return
         try:
-            with _ONE_AT_A_TIME:
-                prepared = prepare(source, self.max_side)
+            prepared = _ENCODER.submit(prepare, source, self.max_side).result()
         except ImageProblem as problem:
             self.store.images.refuse(send.id, _(f"image.{problem.reason}"))
             return
