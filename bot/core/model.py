@@ -181,6 +181,7 @@ class Send:
     held_until: float | None = None  # a marketing send waits for the marketing hours until then
     campaign: bool = False  # recipients from a spreadsheet, each with its own message
     image_file: str | None = None  # an uploaded picture still to be hosted (its Slack file id)
+    image_token: str | None = None  # the uploaded picture, hosted: image_url is the app's own
     image_problem: str | None = None  # why the uploaded picture cannot be used: nothing is sent
     image_first_frame: bool = False  # the uploaded picture was animated: its first frame is sent
 

@@ -58,13 +58,17 @@ class CampaignTasks:
         if not send.parent_ts:  # Slack refused the thread: nothing will be sent
             self.store.campaigns.unreadable(send.id, _("camp.no_thread"))
             return
+        if send.image_problem:  # its uploaded picture cannot be used: no row goes without it
+            self.store.campaigns.unreadable(send.id, send.image_problem)
+            return
         data = self._download(campaign.file_url or "")
         if isinstance(data, str):
             self.store.campaigns.unreadable(send.id, data)
             return
         limit = self.settings.campaign_max_rows
         try:
-            plan = plan_campaign(read_sheet(data, limit), send.message, limit)
+            hosted = send.message.image_url if send.image_token else None
+            plan = plan_campaign(read_sheet(data, limit), send.message, limit, hosted_image=hosted)
         except TooManyRows as over:  # refused whole: never a part of the file sent
             self.store.campaigns.unreadable(
                 send.id, _("camp.too_many_rows", seen=over.seen, limit=limit)

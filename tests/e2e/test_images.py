@@ -13,6 +13,7 @@ from PIL import Image
 from sandbox.standins.slack_api import block_text
 from sandbox.standins.slack_files import DOWNLOAD
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
+from tests.e2e.test_campaigns import current, press, submit_campaign
 
 ORIENTATION, GPS_INFO = 0x0112, 0x8825
 BUTTON = {"button_label": "Xem đơn", "button_url": "https://shop.example/a123"}
@@ -162,3 +163,49 @@ def test_two_processes_sharing_postgresql_serve_the_same_picture(
     one = requests.get(f"{first.base_url}/media/{path}", timeout=5)
     two = requests.get(f"{second.base_url}/media/{path}", timeout=5)
     assert one.status_code == two.status_code == 200 and one.content == two.content
+
+
+def test_an_animation_is_sent_as_its_first_frame_and_the_thread_says_so(app, slack_api, esms):
+    frames = [Image.new("RGB", (120, 90), color) for color in ((255, 0, 0), (0, 0, 255))]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    file = slack_api.add_file("wave.gif", out.getvalue(), filetype="gif")
+    assert compose_with(app, file).status_code == 200
+    (sent,) = wait_for(lambda: esms.submissions, timeout=20)
+    assert sent.body["OttImgUrl"].endswith(".jpg")
+    (parent,) = slack_api.parents()
+    assert "animated: Viber shows its first frame" in block_text(parent.blocks)
+
+
+def test_a_campaign_sends_every_row_with_the_uploaded_picture(app, slack_api, esms):
+    rows = "Số điện thoại;Tên khách\n0901234567;Lan\n0912345678;Đức\n".encode()
+    sheet = slack_api.add_file("khach.csv", rows)
+    picture = slack_api.add_file("banner.png", banner(), filetype="png")
+    extra = {"image_file": {"value": {"type": "file_input", "files": [picture]}}}
+    answer = submit_campaign(
+        app,
+        sheet,
+        text="Chào {Tên khách}",
+        label="Xem",
+        link="https://shop.example/sale",
+        extra_state=extra,
+    )
+    assert answer.status_code == 200 and not json_or_empty(answer).get("errors"), answer.text
+    parent = wait_for(lambda: slack_api.parents() and slack_api.parents()[0], timeout=20)
+    wait_for(lambda: "2 rows read" in thread_text(slack_api, parent), timeout=20)
+    press(app, current(slack_api, parent), "campaign_start")
+    sent = wait_for(lambda: len(esms.submissions) == 2 and esms.submissions, timeout=30)
+    urls = {s.body["OttImgUrl"] for s in sent}
+    (url,) = urls  # one picture, hosted once, for every row
+    assert url.startswith(app.base_url + "/media/") and url.endswith(".jpg")
+    assert all(s.image_usable for s in sent)
+
+
+def banner() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 400), (20, 120, 200)).save(out, "PNG")
+    return out.getvalue()
+
+
+def thread_text(slack_api, parent) -> str:
+    return "\n".join(m.text + block_text(m.blocks) for m in slack_api.replies(parent.ts))
