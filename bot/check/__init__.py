@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
+from urllib.parse import urlsplit
 
 from bot.check.line import Check
 from bot.check.outreach import marketing_rules, sms_fallback
@@ -11,6 +12,7 @@ from bot.check.slack import old_workflow_step, slack_token
 from bot.config import ConfigError, Settings, load_settings
 from bot.config.processes import RUN_JOBS_CHOICES, on_heroku, run_jobs_choice
 from bot.core.formatting import format_vnd
+from bot.core.images import can_host
 from bot.db import SCHEMA_VERSION
 from bot.esms.client import EsmsClient, EsmsError, EsmsRefused
 from bot.store import Store
@@ -53,6 +55,7 @@ def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Chec
     yield database
     yield _job_runner(settings, env)
     yield _callbacks(settings)
+    yield _pictures(settings.public_url)
     if database.ok and (old := old_workflow_step(settings)):
         yield old
 
@@ -179,4 +182,27 @@ def _callbacks(settings: Settings) -> Check:
         True,
         f"PUBLIC_URL is not set: no callbacks; statuses are polled every {settings.status_poll_seconds} s "
         "(set PUBLIC_URL to the app's public address for instant updates)",
+    )
+
+
+def _pictures(public_url: str | None) -> Check:
+    """eSMS fetches an uploaded picture from the app: Viber wants it over https."""
+    name = "Uploaded pictures"
+    if not public_url:
+        return Check(name, True, "off: PUBLIC_URL is not set (the composer takes image links)")
+    if urlsplit(public_url).scheme == "https":
+        return Check(name, True, f"hosted under {public_url}/media/… for eSMS to fetch")
+    if can_host(public_url):
+        return Check(
+            name,
+            True,
+            f"warning: {public_url} is http on this machine: fine for the demo and tests, but "
+            "eSMS cannot fetch pictures from here",
+        )
+    return Check(
+        name,
+        False,
+        f"PUBLIC_URL {public_url} is http: Viber needs its pictures over https, so the "
+        "composer hides the upload",
+        "set PUBLIC_URL to the app's https address (Heroku: https://<app>.herokuapp.com)",
     )

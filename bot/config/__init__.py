@@ -83,6 +83,7 @@ class Settings:
     campaign_max_rows: int = whole_default("CAMPAIGN_MAX_ROWS")
     campaign_preview_hours: float = number_default("CAMPAIGN_PREVIEW_HOURS")
     job_threads: int = whole_default("JOB_THREADS")
+    image_max_side: int = whole_default("IMAGE_MAX_SIDE")
     report_admins: tuple[str, ...] = ()  # REPORT_ADMINS: who may chart every channel and export
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
 
@@ -254,6 +255,7 @@ def load_settings(
         campaign_max_rows=int(env.number("CAMPAIGN_MAX_ROWS")),
         campaign_preview_hours=env.number("CAMPAIGN_PREVIEW_HOURS"),
         job_threads=int(env.number("JOB_THREADS")),
+        image_max_side=int(env.number("IMAGE_MAX_SIDE")),
         report_admins=env.id_list("REPORT_ADMINS", *_PEOPLE) or template_admins,
         metrics_token=env.text("METRICS_TOKEN") or None,
     )

@@ -312,6 +312,15 @@ VARIABLES: tuple[Variable, ...] = (
         "MARKETING_PREFIX",
         "put in front of every marketing text, e.g. `[QC]` (at most 20 characters)",
     ),
+    _number(
+        "IMAGE_MAX_SIDE",
+        800,
+        200,
+        1600,
+        "a picture uploaded in the composer or the campaign form is hosted by the app at most "
+        "this many pixels on its longest side (Viber recommends about 800 × 800)",
+        whole=True,
+    ),
     # Campaigns
     _number(
         "CAMPAIGN_MAX_ROWS",

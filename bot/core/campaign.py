@@ -7,10 +7,11 @@ the whole campaign."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import quote
 
 from bot.core.i18n import _
+from bot.core.images import UPLOADED
 from bot.core.message import ViberMessage, validate_message
 from bot.core.phones import normalize_phone
 from bot.core.spreadsheet import Sheet, header_key, phone_column
@@ -57,8 +58,16 @@ def fill(text: str, values: dict[str, str], *, link: bool = False) -> str:
     return _PLACEHOLDER.sub(value, text or "")
 
 
-def plan_campaign(sheet: Sheet, message: ViberMessage, max_rows: int = DEFAULT_MAX_ROWS) -> Plan:
-    """Every row of the sheet as a message, or the reason it cannot be one."""
+def plan_campaign(
+    sheet: Sheet,
+    message: ViberMessage,
+    max_rows: int = DEFAULT_MAX_ROWS,
+    *,
+    hosted_image: str | None = None,
+) -> Plan:
+    """Every row of the sheet as a message, or the reason it cannot be one. `hosted_image`: the
+    picture uploaded with the campaign, where the app hosts it (its own address, checked when
+    it was uploaded, is every row's image)."""
     column = phone_column(sheet)
     used = {
         *placeholders(message.text),
@@ -85,11 +94,12 @@ def plan_campaign(sheet: Sheet, message: ViberMessage, max_rows: int = DEFAULT_M
             continue
         personal = ViberMessage(
             text=fill(message.text, values),
-            image_url=fill(message.image_url, values, link=True),
+            image_url=hosted_image or fill(message.image_url, values, link=True),
             button_label=fill(message.button_label, values),
             button_url=fill(message.button_url, values, link=True),
         )
-        if problems := validate_message(personal):
+        checked = replace(personal, image_url=UPLOADED) if hosted_image else personal
+        if problems := validate_message(checked):
             invalid.append((number, "; ".join(problems.values())))
             continue
         seen.add(phone)

@@ -57,6 +57,7 @@ class JobKind(StrEnum):
     # Upload the campaign's results file into its thread. The stored kind keeps its first
     # name: queued and finished jobs already carry it, and /metrics labels it.
     CAMPAIGN_RESULTS = "campaign_report"
+    HOST_IMAGE = "host_image"  # download an uploaded picture, re-encode it, host it
 
 
 class CampaignState(StrEnum):
@@ -96,6 +97,7 @@ class NewSend:
     held_until: float | None = None  # marketing: scheduled_at moved to the next opening
     campaign_file: tuple[str, str, str] | None = None  # a campaign's (file id, name, download URL)
     step_run: StepRunStart | None = None  # the Workflow Builder run that asked for it
+    image_file: str | None = None  # a Slack file to host as the message's image, by its id
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,10 @@ class Send:
     sms_text: str | None = None
     held_until: float | None = None  # a marketing send waits for the marketing hours until then
     campaign: bool = False  # recipients from a spreadsheet, each with its own message
+    image_file: str | None = None  # an uploaded picture still to be hosted (its Slack file id)
+    image_token: str | None = None  # the uploaded picture, hosted: image_url is the app's own
+    image_problem: str | None = None  # why the uploaded picture cannot be used: nothing is sent
+    image_first_frame: bool = False  # the uploaded picture was animated: its first frame is sent
 
     @property
     def awaiting_approval(self) -> bool:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from bot.db import TABLES, Database, DatabaseError
 
 BATCH_ROWS = 1000
+# An image row holds up to a megabyte: fewer at a time keep the copy's memory bounded.
+BATCH_BYTES_ROWS = {"images": 16}
 
 
 def copy_database(
@@ -48,10 +50,11 @@ def _copy_rows(
         for table, key in TABLES.items():
             copied[table] = 0
             last = None
+            batch = BATCH_BYTES_ROWS.get(table, BATCH_ROWS)
             while True:
                 after = "" if last is None else f" WHERE {key} > ?"
                 rows = source.fetch_all(
-                    f"SELECT * FROM {table}{after} ORDER BY {key} LIMIT {BATCH_ROWS}",
+                    f"SELECT * FROM {table}{after} ORDER BY {key} LIMIT {batch}",
                     () if last is None else (last,),
                 )
                 if not rows:

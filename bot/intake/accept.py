@@ -15,6 +15,7 @@ from bot.core.campaign import fill
 from bot.core.draft import check_draft
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
+from bot.core.images import UPLOADED, ImageUpload, can_host, upload_problem
 from bot.core.marketing import with_prefix
 from bot.core.message import ViberMessage, validate_message
 from bot.core.model import Category, NewSend, Send
@@ -57,6 +58,8 @@ class Intake:
             return Refused({"access": problem})
         errors: dict[str, str] = dict(also or {})
         message, category = self._resolve(draft, errors)
+        if draft.image_upload is not None:
+            message = self._upload(draft.image_upload, message, errors)
         if category == Category.MARKETING:
             message = self._marketing(draft, message, errors, fresh=fresh)
         campaign = draft.campaign_file is not None
@@ -100,7 +103,7 @@ class Intake:
             draft.user_id,
             draft.channel_id,
         )
-        return Accepted(send_id, phones, category, message)
+        return Accepted(send_id, phones, category, new.message)
 
     def opted_out_error(self, phones: tuple[str, ...]) -> str | None:
         """The sentence naming the numbers that asked to be left alone, if any."""
@@ -174,6 +177,20 @@ class Intake:
             category = Category.MARKETING
         return message, category
 
+    def _upload(
+        self, upload: ImageUpload, message: ViberMessage, errors: dict[str, str]
+    ) -> ViberMessage:
+        """The message with the uploaded picture standing in for its image, so that the shape
+        rules see it; the picture's own problems, as far as Slack describes it."""
+        if message.image_url:
+            errors["image_file"] = _("err.image_both")
+        elif not can_host(self.settings.public_url):
+            errors["image_file"] = _("composer.image_upload_off")
+        elif problem := upload_problem(upload):
+            key, values = problem
+            errors["image_file"] = _(key, **values)
+        return replace(message, image_url=UPLOADED)
+
     def _marketing(
         self, draft: Draft, message: ViberMessage, errors: dict[str, str], *, fresh: bool
     ) -> ViberMessage:
@@ -212,11 +229,13 @@ class Intake:
             sms_text = fallback_text(message, ascii_only=outreach.sms_ascii)
         # A campaign asks its approvers when it is started, with its rows known.
         approval = settings.approval_required and draft.campaign_file is None
+        upload = draft.image_upload
         return NewSend(
             team_id=draft.team_id,
             channel_id=draft.channel_id,
             user_id=draft.user_id,
-            message=message,
+            # The picture's own address comes once it is hosted (bot.jobs.images).
+            message=replace(message, image_url="") if upload else message,
             phones=phones,
             brandname=brandname,
             test_send=settings.esms_sandbox or (draft.test_send and settings.esms_allow_test_sends),
@@ -231,6 +250,7 @@ class Intake:
             held_until=held_until,
             campaign_file=draft.campaign_file,
             step_run=draft.step_run,
+            image_file=upload.url if upload else None,
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from bot.core.i18n import _
+from bot.core.images import ImageUpload
 from bot.core.message import ViberMessage
 from bot.core.model import StepRunStart
 
@@ -42,6 +43,7 @@ class Draft:
     thread_ts: str | None = None
     campaign_file: tuple[str, str, str] | None = None  # (file id, name, download URL)
     step_run: StepRunStart | None = None  # recorded with the send: once per execution
+    image_upload: ImageUpload | None = None  # a picture to host as the message's image
 
 
 @dataclass(frozen=True)

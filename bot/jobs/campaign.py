@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 
-import requests
-
 from bot.core.campaign import Plan, plan_campaign
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.model import CampaignState, Job
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
-from bot.jobs.retry import RetryLater
+from bot.jobs.slack_files import NotDownloaded, download
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -35,13 +33,17 @@ class CampaignReading:
         if not send.parent_ts:  # Slack refused the thread: nothing will be sent
             self.store.campaigns.unreadable(send.id, _("camp.no_thread"))
             return
+        if send.image_problem:  # its uploaded picture cannot be used: no row goes without it
+            self.store.campaigns.unreadable(send.id, send.image_problem)
+            return
         data = self._download(campaign.file_url or "")
         if isinstance(data, str):
             self.store.campaigns.unreadable(send.id, data)
             return
         limit = self.max_rows
         try:
-            plan = plan_campaign(read_sheet(data, limit), send.message, limit)
+            hosted = send.message.image_url if send.image_token else None
+            plan = plan_campaign(read_sheet(data, limit), send.message, limit, hosted_image=hosted)
         except TooManyRows as over:  # refused whole: never a part of the file sent
             self.store.campaigns.unreadable(
                 send.id, _("camp.too_many_rows", seen=over.seen, limit=limit)
@@ -58,25 +60,15 @@ class CampaignReading:
             log.info("campaign %s planned: %d rows to send", send.id, len(plan.rows))
 
     def _download(self, url: str) -> bytes | str:
-        """The file's bytes, or what is wrong with it in words (RetryLater when Slack may
-        answer later)."""
-        headers = {"Authorization": f"Bearer {self.slack_bot_token}"}
-        try:
-            answer = requests.get(url, headers=headers, timeout=30, stream=True)
-        except requests.RequestException as error:
-            raise RetryLater(f"file download failed ({type(error).__name__})") from None
-        with answer:
-            if answer.status_code == 429 or answer.status_code >= 500:
-                delay = _seconds(answer.headers.get("Retry-After"))
-                raise RetryLater(f"file download: HTTP {answer.status_code}", delay)
-            if answer.status_code != 200:
-                return _("camp.file_gone", status=answer.status_code)
-            if "text/html" in answer.headers.get("Content-Type", ""):
-                return _("camp.file_login")  # Slack's sign-in page: no files:read scope
-            data = answer.raw.read(MAX_FILE_BYTES + 1, decode_content=True)
-        if len(data) > MAX_FILE_BYTES:
+        """The file's bytes, or what is wrong with it in words."""
+        got = download(url, self.slack_bot_token, MAX_FILE_BYTES)
+        if not isinstance(got, NotDownloaded):
+            return got
+        if got.too_big:
             return _("camp.file_big")
-        return data
+        if got.status is None:
+            return _("camp.file_login")  # Slack's sign-in page: no files:read scope
+        return _("camp.file_gone", status=got.status)
 
     def _skip_opted_out(self, send_id: str) -> None:
         # In batches: never every row in memory, never more parameters than PostgreSQL takes.
@@ -101,10 +93,3 @@ def _plan_problem(plan: Plan) -> str | None:
     if not plan.rows:
         return _("camp.no_rows", invalid=len(plan.invalid))
     return None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.core.model import Job, JobKind
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
+from bot.jobs.images import ImageHosting
 from bot.jobs.parent import ParentPosts
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.submit import Submissions
@@ -33,6 +34,7 @@ def job_policies(
     submissions: Submissions,
     reading: CampaignReading,
     results: CampaignResults,
+    images: ImageHosting,
 ) -> dict[JobKind, JobPolicy]:
     """Each kind's policy, bound to the task object that runs it."""
     policies = {
@@ -47,6 +49,7 @@ def job_policies(
         JobKind.CAMPAIGN_RESULTS: JobPolicy(
             results.campaign_results, 8, 300.0, results.give_up_results
         ),
+        JobKind.HOST_IMAGE: JobPolicy(images.host_image, 6, 60.0, images.give_up),
     }
     # A kind without a policy would crash the runner the first time it fails: refuse to start.
     if missing := set(JobKind) - set(policies):

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 # The route families the request histogram is labelled with (anything else is "other").
-ROUTES = ("slack_events", "esms_callback", "healthz", "metrics", "other")
+ROUTES = ("slack_events", "esms_callback", "healthz", "metrics", "media", "other")
 _REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # eSMS answers in tens of milliseconds to seconds; ESMS_TIMEOUT_SECONDS is at most 60.
 _ESMS_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 15.0, 30.0, 60.0)

@@ -17,6 +17,7 @@ from bot.posts.common import (
     chunks,
     context,
     escape,
+    image_upload_blocks,
     input_block,
     option,
     preview_lines,
@@ -36,7 +37,13 @@ _DONE = ("delivered", "failed", "rejected", "refused", "cancelled", "skipped", "
 
 
 def campaign_modal(
-    metadata: str, templates: Sequence[str], *, sms_brandname: str | None, ask_channel: bool
+    metadata: str,
+    templates: Sequence[str],
+    *,
+    sms_brandname: str | None,
+    ask_channel: bool,
+    image_upload: bool = False,
+    image_max_side: int = 800,
 ) -> dict[str, Any]:
     """The modal; `ask_channel` when it was opened from the Home tab (no channel yet)."""
     upload = {
@@ -63,6 +70,7 @@ def campaign_modal(
             multiline=True,
         ),
         text_input("image_url", _("composer.image_url"), placeholder="https://…/banner.png"),
+        *image_upload_blocks("image_file", can_upload=image_upload, max_side=image_max_side),
         text_input(
             "button_label", _("composer.button_label"), placeholder="Xem", max_length=MAX_LABEL
         ),

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.formatting import VIETNAM
 from bot.core.i18n import _
+from bot.core.images import FILE_TYPES, ImageUpload
 from bot.core.message import ViberMessage, allowed_shapes
 from bot.core.model import Send
 from bot.core.phones import MAX_RECIPIENTS
@@ -153,6 +154,8 @@ def send_blocks(send: Send, headline: str) -> list[dict[str, Any]]:
         sms = escape(send.sms_text[:300])
         notes.append(_("parent.sms_fallback", text=sms, segments=segments(send.sms_text)))
     blocks.append(context(" · ".join(notes)))
+    if send.image_first_frame:
+        blocks.append(context(_("image.first_frame")))
     return blocks
 
 
@@ -208,3 +211,34 @@ def option(value: str, text: str) -> dict[str, Any]:
     if len(value) > OPTION_VALUE:
         raise ValueError(f"an option's value has {len(value)} characters, at most {OPTION_VALUE}")
     return {"text": {"type": "plain_text", "text": shorten(text, OPTION_TEXT)}, "value": value}
+
+
+def image_upload_blocks(block_id: str, *, can_upload: bool, max_side: int) -> list[dict[str, Any]]:
+    """The picture's file input under the image link, or, when eSMS could not fetch what the
+    app hosts (PUBLIC_URL), the sentence saying why there is none."""
+    if not can_upload:
+        return [context(_("composer.image_upload_off"))]
+    element = {
+        "type": "file_input",
+        "action_id": INPUT_ACTION_ID,
+        "filetypes": list(FILE_TYPES),
+        "max_files": 1,
+    }
+    hint = _("composer.image_file_hint", side=max_side)
+    return [input_block(block_id, _("composer.image_file"), element, hint=hint)]
+
+
+def uploaded_image(files: object) -> ImageUpload | None:
+    """The picture a file input holds, as Slack describes it; None without one."""
+    if not isinstance(files, list) or not files or not isinstance(files[0], dict):
+        return None
+    first = files[0]
+    url = first.get("url_private_download") or first.get("url_private")
+    size = first.get("size")
+    if not isinstance(url, str) or not url:
+        return None
+    return ImageUpload(
+        url=url,
+        filetype=str(first.get("filetype") or ""),
+        size=size if isinstance(size, int) and not isinstance(size, bool) else 0,
+    )

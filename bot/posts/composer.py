@@ -9,11 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.i18n import _
+from bot.core.images import ImageUpload
 from bot.core.message import MAX_LABEL, MAX_TEXT, ViberMessage, allowed_shapes
 from bot.core.model import Category
 from bot.core.phones import MAX_RECIPIENTS
 from bot.core.sms_text import SmsTemplate
-from bot.posts.common import INPUT_ACTION_ID, escape, input_block, option, text_input
+from bot.posts.common import (
+    INPUT_ACTION_ID,
+    escape,
+    image_upload_blocks,
+    input_block,
+    option,
+    text_input,
+    uploaded_image,
+)
 from bot.posts.pickers import picker
 
 COMPOSER_CALLBACK_ID = "viber_compose"
@@ -23,6 +32,7 @@ FIELD_BLOCKS = (
     "recipients",
     "text",
     "image_url",
+    "image_file",
     "button_label",
     "button_url",
     "send_at",
@@ -90,6 +100,8 @@ class ComposerOptions:
     sms_brandname: str | None = None  # None: no SMS fallback offered
     sms_default: bool = False  # SMS_FALLBACK: the box is ticked to begin with
     sms_templates: Sequence[SmsTemplate] = ()  # registered with eSMS for sms_brandname
+    image_upload: bool = False  # a picture may be uploaded (eSMS can fetch what the app hosts)
+    image_max_side: int = 800
 
 
 def field_block_id(field: str, version: int) -> str:
@@ -144,6 +156,11 @@ def composer_view(
             placeholder="https://example.com/banner.png",
             hint=_("composer.image_hint"),
             initial=message.image_url,
+        ),
+        *image_upload_blocks(
+            block_id("image_file"),
+            can_upload=options.image_upload,
+            max_side=options.image_max_side,
         ),
         text_input(
             block_id("button_label"),
@@ -247,6 +264,17 @@ def _sms_blocks(block_id: Callable[[str], str], options: ComposerOptions) -> lis
 
 def sms_template_choices(templates: Sequence[SmsTemplate]) -> list[tuple[str, str]]:
     return [(str(t.template_id), f"{t.template_id}: {t.content}") for t in templates]
+
+
+def submitted_image(state_values: dict[str, Any]) -> ImageUpload | None:
+    """The picture uploaded in the composer, if any."""
+    if not isinstance(state_values, dict):
+        return None
+    for block_id, block in state_values.items():
+        element = block.get(INPUT_ACTION_ID) if isinstance(block, dict) else None
+        if field_of(str(block_id)) == "image_file" and isinstance(element, dict):
+            return uploaded_image(element.get("files"))
+    return None
 
 
 def submitted_values(state_values: dict[str, Any]) -> tuple[dict[str, str], dict[str, str]]:

@@ -85,6 +85,8 @@ def status_line(send: Send, everyone: Sequence[Recipient], approvers: Sequence[s
 
 
 def _viber_status(send: Send, recipients: Sequence[Recipient], approvers: Sequence[str]) -> str:
+    if send.image_problem:
+        return _("status.not_sent", reason=escape(send.image_problem))
     if send.thread_state == ThreadState.NOT_POSTED:
         return _("status.not_sent", reason=escape(send.thread_note or _("status.slack_refused")))
     if send.awaiting_approval:
@@ -137,7 +139,7 @@ def parent_message(
     status = status_line(send, everyone, approvers)
     blocks = send_blocks(send, headline)
     blocks.append(section(_("parent.status", status=status)))
-    if send.awaiting_approval and not send.approval_channel:
+    if send.awaiting_approval and not send.approval_channel and not send.image_problem:
         if send.thread_note:  # why the buttons are here and not in the approval channel
             blocks.append(context(f"⚠️ {send.thread_note}"))
         blocks.append(approval_buttons(send, len(recipients)))

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.config.logs import ContextExecutor
+from bot.core.images import can_host
 from bot.esms.client import EsmsClient
 from bot.intake import Intake
 from bot.slack import (
@@ -173,6 +174,8 @@ def listener_needs(
         brandnames=settings.esms_brandnames,
         test_mode=settings.esms_sandbox,
         allow_test_sends=settings.esms_allow_test_sends,
+        image_upload=can_host(settings.public_url),
+        image_max_side=settings.image_max_side,
     )
     optout = OptOutNeeds(store, senders=allowed_users, admins=listed(outreach.optout_admins))
     campaign = CampaignNeeds(
@@ -184,6 +187,8 @@ def listener_needs(
         approval_ttl_hours=settings.approval_ttl_hours,
         approval_channel=settings.approval_channel,
         max_per_second=settings.esms_max_per_second,
+        image_upload=can_host(settings.public_url),
+        image_max_side=settings.image_max_side,
     )
     command = CommandNeeds(
         composer=composer,

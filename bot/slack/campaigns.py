@@ -28,7 +28,7 @@ from bot.posts.campaign import (
     STOP_ACTION,
     campaign_modal,
 )
-from bot.posts.common import INPUT_ACTION_ID
+from bot.posts.common import INPUT_ACTION_ID, uploaded_image
 from bot.posts.composer import ComposerContext
 from bot.slack.binding import bind
 from bot.slack.people import PeopleList
@@ -51,6 +51,8 @@ class CampaignNeeds:
     approval_ttl_hours: float  # APPROVAL_TTL_HOURS: how long that request stays open
     approval_channel: str | None  # APPROVAL_CHANNEL: where it is posted, if not in the thread
     max_per_second: float  # ESMS_MAX_PER_SECOND: the rows' pace
+    image_upload: bool  # a picture may be uploaded: eSMS can fetch what the app hosts
+    image_max_side: int  # IMAGE_MAX_SIDE, said in the upload's hint
 
 
 def register(app: App, needs: CampaignNeeds) -> None:
@@ -69,6 +71,8 @@ def open_modal(
         tuple(needs.store.templates.all()),
         sms_brandname=needs.sms_brandname,
         ask_channel=not channel_id,
+        image_upload=needs.image_upload,
+        image_max_side=needs.image_max_side,
     )
     try:
         client.views_open(trigger_id=trigger_id, view=view)
@@ -145,6 +149,7 @@ def submit(needs: CampaignNeeds, ack: Ack, body: dict[str, Any], view: dict[str,
         scheduled_at=scheduled_at,
         sms_fallback="yes" in values["sms_fallback"].split(","),
         campaign_file=campaign_file,
+        image_upload=uploaded_image(values["image_file"] or None),
     )
     outcome = needs.intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):

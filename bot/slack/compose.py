@@ -25,6 +25,7 @@ from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
+    submitted_image,
     submitted_values,
 )
 from bot.slack.binding import bind
@@ -51,6 +52,8 @@ class ComposeNeeds:
     brandnames: tuple[str, ...]  # ESMS_BRANDNAMES, offered in the composer
     test_mode: bool  # ESMS_SANDBOX: every send is a test send
     allow_test_sends: bool  # ESMS_ALLOW_TEST_SENDS: the composer offers a test send
+    image_upload: bool  # a picture may be uploaded: eSMS can fetch what the app hosts
+    image_max_side: int  # IMAGE_MAX_SIDE, said in the upload's hint
 
 
 def register(app: App, needs: ComposeNeeds) -> None:
@@ -68,6 +71,8 @@ def composer_options(needs: ComposeNeeds) -> ComposerOptions:
         sms_brandname=needs.sms.brandname,
         sms_default=needs.sms.ticked,
         sms_templates=tuple(needs.sms_templates.get() or ()),
+        image_upload=needs.image_upload,
+        image_max_side=needs.image_max_side,
     )
 
 
@@ -167,7 +172,8 @@ def pick_template(
 def submit(needs: ComposeNeeds, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     """Hand the submission to the intake; its problems go back under their input blocks."""
     context = ComposerContext.load(view.get("private_metadata", ""))
-    values, block_ids = submitted_values((view.get("state") or {}).get("values") or {})
+    state = (view.get("state") or {}).get("values") or {}
+    values, block_ids = submitted_values(state)
     if context is None:
         ack(response_action="errors", errors={block_ids["recipients"]: _("err.form_expired")})
         return
@@ -200,6 +206,7 @@ def submit(needs: ComposeNeeds, ack: Ack, body: dict[str, Any], view: dict[str, 
         sms_text=choice.text,
         response_url=context.response_url,
         thread_ts=context.thread_ts,
+        image_upload=submitted_image(state),
     )
     outcome = needs.intake.accept(draft, also=errors)
     if isinstance(outcome, Refused):

@@ -19,6 +19,7 @@ from bot.store.approvals import Approvals
 from bot.store.campaigns import Campaigns
 from bot.store.deliveries import Deliveries
 from bot.store.fallbacks import Fallbacks
+from bot.store.images import Images
 from bot.store.jobs import Jobs
 from bot.store.leases import Leases
 from bot.store.marketing import MarketingCap
@@ -56,6 +57,7 @@ class Store:
         self.pruning = Pruning(database)
         self.optouts = OptOuts(database)
         self.fallbacks = Fallbacks(database)
+        self.images = Images(database)
         self.marketing_cap = MarketingCap(database)
 
     @classmethod

@@ -48,6 +48,7 @@ def _send_row(send_id: str, now: float, new: NewSend) -> dict[str, object]:
         "sms_text": new.sms_text,
         "held_until": new.held_until,
         "campaign": int(new.campaign_file is not None),
+        **({"image_file": new.image_file} if new.image_file else {}),  # the column's default
     }
 
 
@@ -68,7 +69,8 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
     row = _send_row(send_id, now, new)
     request_ids = [str(uuid.uuid4()) for _ in new.phones]
     refused = sorted(set(new.phones)) if unless_opted_out else []
-    if db.kind == "postgres" and new.campaign_file is None and new.step_run is None:
+    one_job = new.campaign_file is None and new.step_run is None and new.image_file is None
+    if db.kind == "postgres" and one_job:
         return send_id if _in_one_statement(db, row, new.phones, request_ids, refused) else None
     with db.transaction() as conn:
         if refused and _any_opted_out(conn, refused):
@@ -85,6 +87,8 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
                 )
             ],
         )
+        if new.image_file:  # first on the thread's line: the parent shows the hosted image
+            enqueue(conn, JobKind.HOST_IMAGE, send_id)
         enqueue(conn, JobKind.POST_PARENT, send_id)
         if new.campaign_file:  # read after the thread is posted: the same line of jobs
             file_id, file_name, file_url = new.campaign_file

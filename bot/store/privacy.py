@@ -7,6 +7,7 @@ import time
 from bot.core.delivery import State, is_final
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.db import Database
+from bot.store.images import release_unused
 
 
 class Privacy:
@@ -49,7 +50,8 @@ class Privacy:
                 conn.execute(
                     """UPDATE sends SET text = '', image_url = '', button_label = '',
                            button_url = '', response_url = NULL, decision_reason = NULL,
-                           sms_text = NULL, purged_at = ? WHERE id = ?""",
+                           sms_text = NULL, image_file = NULL, image_token = NULL,
+                           purged_at = ? WHERE id = ?""",
                     (time.time(), send_id),
                 )
                 conn.execute(
@@ -82,4 +84,5 @@ class Privacy:
                    WHERE outcome = 'unmatched' AND received_at < ?""",
                 (cutoff,),
             )
-            return len(send_ids)
+        release_unused(self.db)  # an image lives as long as a send that keeps its content
+        return len(send_ids)

@@ -46,6 +46,10 @@ def send_from(row: Row) -> Send:
         sms_text=row["sms_text"],
         held_until=row["held_until"],
         campaign=bool(row["campaign"]),
+        image_file=row["image_file"],
+        image_token=row["image_token"],
+        image_problem=row["image_problem"],
+        image_first_frame=bool(row["image_first_frame"]),
     )
 
 

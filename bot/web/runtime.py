@@ -19,6 +19,7 @@ from bot.esms.client import EsmsClient
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
 from bot.jobs.campaign_thread import CampaignThread
+from bot.jobs.images import ImageHosting
 from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
 from bot.jobs.parent import ParentPosts
@@ -152,6 +153,12 @@ def wire_jobs(
             store, slack_bot_token=settings.slack_bot_token, max_rows=settings.campaign_max_rows
         ),
         results=CampaignResults(store, calls),
+        images=ImageHosting(
+            store,
+            bot_token=settings.slack_bot_token,
+            public_url=settings.public_url or "",
+            max_side=settings.image_max_side,
+        ),
     )
 
 

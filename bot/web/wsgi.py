@@ -20,6 +20,7 @@ from bot.metrics.figures import Figures, Health
 from bot.metrics.health import CALLBACK_SILENCE_SECONDS, CALLBACK_WINDOW_SECONDS, deep_check
 from bot.slack.http import HttpAnswer, SlackEndpoint
 from bot.store.metrics import read_figures, read_health
+from bot.web.media import MEDIA_PREFIX, MediaAnswer, MediaCache, media_answer
 from bot.web.runtime import Services, bolt_app, build_services
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ CALLBACK_PREFIX = "/esms/callback/"
 StartResponse = Callable[..., Any]
 _REASONS = {
     200: "OK",
+    304: "Not Modified",
     400: "Bad Request",
     401: "Unauthorized",
     404: "Not Found",
@@ -50,11 +52,15 @@ class WebApp:
         self.services = services
         self.slack = SlackEndpoint(bolt_app(services), services.settings.slack_signing_secret)
         self.collector = DatabaseCollector(self._figures)
+        self.media = MediaCache(services.store.images.get)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
         current = new_request_id(environ.get("HTTP_X_REQUEST_ID"))
         token = request_id.set(current)
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(MEDIA_PREFIX):
+            return self._media(path[len(MEDIA_PREFIX) :], environ, start_response, current)
         try:
             answer = self._route(environ)
         except Exception:
@@ -77,6 +83,28 @@ class WebApp:
         )
         observe_request(_route_family(environ.get("PATH_INFO", "")), time.perf_counter() - started)
         return [payload]
+
+    def _media(
+        self, name: str, environ: dict[str, Any], start_response: StartResponse, current: str
+    ) -> Iterable[bytes]:
+        started = time.perf_counter()
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            answer = MediaAnswer(405, b"use GET", (("Content-Type", "text/plain"),), 7)
+        else:
+            try:
+                answer = media_answer(
+                    self.media, name, method, environ.get("HTTP_IF_NONE_MATCH", "")
+                )
+            except Exception:
+                log.exception("unhandled error serving an image")
+                answer = MediaAnswer(500, b"internal error", (("Content-Type", "text/plain"),), 14)
+        start_response(
+            f"{answer.status} {_REASONS.get(answer.status, '')}".strip(),
+            [*answer.headers, ("Content-Length", str(answer.length)), ("X-Request-Id", current)],
+        )
+        observe_request("media", time.perf_counter() - started)
+        return [answer.body]
 
     def _route(self, environ: dict[str, Any]) -> HttpAnswer:
         method = environ.get("REQUEST_METHOD", "GET")

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from PIL import Image, ImageDraw, ImageFont
 
 from sandbox.demo.elements import OfferedFile
 from sandbox.demo.ids import with_ids
@@ -45,12 +48,33 @@ class Example:
 
 
 def examples(folder: Path = EXAMPLES) -> list[Example]:
-    """The example campaign file: the repository's, else the built-in copy."""
-    try:
-        content = (folder / "campaign.csv").read_bytes()
-    except OSError:
-        return [Example("campaign.csv", BUILT_IN_CAMPAIGN, "built in")]
-    return [Example("campaign.csv", content, "examples/campaign.csv")]
+    """The example campaign file and the example picture: the repository's, else built-in
+    copies. A file input offers those of the types it takes."""
+    found = []
+    for name, built_in in (("campaign.csv", lambda: BUILT_IN_CAMPAIGN), ("order.jpg", order_photo)):
+        try:
+            found.append(Example(name, (folder / name).read_bytes(), f"examples/{name}"))
+        except OSError:
+            found.append(Example(name, built_in(), "built in"))
+    return found
+
+
+def order_photo() -> bytes:
+    """The example picture: a parcel with its order number, taken sideways (its EXIF says to
+    turn it) and carrying a GPS position, as a phone's photo does; the app turns it upright and
+    drops both. examples/order.jpg was made by this."""
+    picture = Image.new("RGB", (1600, 1200), (236, 229, 214))
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((350, 250, 1250, 950), fill=(196, 152, 98), outline=(120, 84, 44), width=12)
+    draw.rectangle((760, 250, 840, 950), fill=(222, 200, 150))
+    draw.rectangle((420, 700, 740, 900), fill=(255, 255, 255), outline=(40, 40, 40), width=6)
+    draw.text((440, 720), "DON A123", fill=(20, 20, 20), font=ImageFont.load_default(size=64))
+    exif = Image.Exif()
+    exif[0x0112] = 8  # turned a quarter: the phone was held sideways
+    exif[0x8825] = {2: (10.0, 46.0, 30.0), 4: (106.0, 41.0, 0.0)}  # a GPS position
+    out = io.BytesIO()
+    picture.rotate(-90, expand=True).save(out, "JPEG", quality=88, exif=exif.tobytes())
+    return out.getvalue()
 
 
 def filetype_of(name: str) -> str:

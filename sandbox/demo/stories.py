@@ -129,6 +129,10 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         f"a preview of its 5 rows; <i>Start</i> sends them ({OPTED_OUT} is skipped, "
         f"{FALLBACK}'s Viber message fails), and the results file arrives in the thread "
         "as a CSV.",
+        "A picture from your computer: in the composer, <i>Or upload a picture</i> offers "
+        "<b>order.jpg</b> (a phone's photo, taken sideways, with its location), or choose one "
+        "of your own; the app hosts it upright, without its location, at most 800 px, and eSMS "
+        "fetches it from the app as it sends the message.",
         "Workflow Builder (the panel on the right) runs the app's step <i>Send a Viber "
         f"message</i>: <i>Run the step</i> with {_step_phones(DELIVERED)} and the thread "
         "appears in #support, the run completing once eSMS accepts (or, waiting for "

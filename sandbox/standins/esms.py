@@ -23,9 +23,18 @@ import re
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from sandbox.standins.esms_outcomes import OUTCOMES, refusal
-from sandbox.standins.esms_play import SMS, VIBER, EsmsPlayAlong, Recent, Submission
+from sandbox.standins.esms_play import (
+    LOOPBACK,
+    SMS,
+    VIBER,
+    EsmsPlayAlong,
+    Recent,
+    Submission,
+    fetch_image,
+)
 from sandbox.standins.esms_sent_data import PAGE_SIZE_MAX, sent_data_page
 from sandbox.standins.esms_sms import SMS_BRANDNAME, EsmsSms
 from sandbox.standins.http import Reply, StandIn
@@ -176,6 +185,11 @@ class EsmsStandIn(EsmsPlayAlong, EsmsSms, StandIn):
         if not isinstance(body, dict):
             return Reply(400, raw=b"<html>Request Error</html>")
         submission = Submission(body, channel=channel)
+        image = body.get("OttImgUrl") if channel == VIBER else None
+        if isinstance(image, str) and urlsplit(image).hostname in LOOPBACK:
+            # Fetched as eSMS does before it passes the message on (a picture on the internet
+            # is never fetched here: nothing beyond 127.0.0.1).
+            submission.image_fetch, submission.image_usable = fetch_image(image)
         with self.lock:
             self.submissions.append(submission)
             failure = self.next_failures.pop(0) if self.next_failures else None

@@ -51,6 +51,10 @@ class Submission:
     outcomes: dict[str, str] = field(default_factory=dict)
     callback_results: dict[str, str] = field(default_factory=dict)
     channel: str = VIBER  # the endpoint it came to: VIBER or SMS
+    # A Viber message's picture, fetched from its OttImgUrl as eSMS does: "HTTP 200 image/jpeg
+    # 81234 bytes", or why not. None: no picture, or one on the internet (never fetched here).
+    image_fetch: str | None = None
+    image_usable: bool = True  # False: eSMS could not show it, and the message fails
 
     @property
     def phones(self) -> list[str]:
@@ -186,8 +190,10 @@ class EsmsPlayAlong:
 
     def _deliver(self, submission: Submission) -> None:
         """Give a submission's delivery status as eSMS would: GetSendStatus first, then the
-        callback GET."""
+        callback GET. A picture eSMS cannot fetch fails the message."""
         with self.lock:
+            if not submission.image_usable:
+                submission.outcomes = dict.fromkeys(submission.outcomes, "fail")
             given = {phone: OUTCOMES[word] for phone, word in submission.outcomes.items()}
             if submission.sms_id in self.status:  # a test may have made eSMS forget it (105)
                 self.status[submission.sms_id].update(combined(list(given.values())))
@@ -220,3 +226,20 @@ class EsmsPlayAlong:
         if not answer.ok:
             log.warning("callback for %s answered HTTP %s", submission.sms_id, answer.status_code)
         return f"HTTP {answer.status_code}"
+
+
+LOOPBACK = {"127.0.0.1", "localhost"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+
+
+def fetch_image(url: str) -> tuple[str, bool]:
+    """GET a Viber message's picture as eSMS would: what came back, and whether it is a picture
+    it can show (a 200 with an image type and a body)."""
+    try:
+        with requests.get(url, timeout=5, stream=True) as answer:
+            data = answer.raw.read(MAX_IMAGE_BYTES + 1)
+            kind = answer.headers.get("Content-Type", "")
+            seen = f"HTTP {answer.status_code} {kind} {len(data)} bytes"
+            return seen, answer.status_code == 200 and kind.startswith("image/") and bool(data)
+    except requests.RequestException as error:
+        return f"unreachable ({type(error).__name__})", False

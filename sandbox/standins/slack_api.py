@@ -205,6 +205,8 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
             )
         if fault.status >= 500:
             return Reply(fault.status, raw=b"<html>upstream error</html>")
+        if fault.status >= 400:  # a file deleted, say: Slack's own page, not its JSON
+            return Reply(fault.status, raw=b"<html>not found</html>")
         return Reply(200, {"ok": False, "error": fault.error})
 
     def _new_ts(self) -> str:

@@ -33,6 +33,7 @@ def submit_campaign(app, upload, *, text="Chào {Tên khách}, đơn {Mã đơn}
     home = more.get("home_state")
     state = {
         **(home or {}),
+        **(more.get("extra_state") or {}),
         "file": {"value": {"type": "file_input", "files": [upload]}},
         "text": {"value": {"type": "plain_text_input", "value": text}},
         "button_label": {"value": {"type": "plain_text_input", "value": more.get("label")}},

@@ -19,14 +19,26 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 9 and "✗" not in out
+    assert out.count("✓") == 10 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
     assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
     assert (
         "✓ Job runner: jobs run inside the web process (RUN_JOBS=both); a separate worker "
         "needs PostgreSQL" in out
     )
-    assert "9 of 9 checks passed." in out
+    assert "10 of 10 checks passed." in out
+    assert "✓ Uploaded pictures: warning: http://127.0.0.1:" in out  # the tests' loopback
+
+
+def test_pictures_need_an_https_public_url(env, tmp_path):
+    env["PUBLIC_URL"] = "http://bot.example.com"
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert "✗ Uploaded pictures: PUBLIC_URL http://bot.example.com is http" in out
+    assert "Fix: set PUBLIC_URL to the app's https address" in out
+    env["PUBLIC_URL"] = "https://bot.example.com"
+    code, out = check(env, tmp_path)
+    assert "✓ Uploaded pictures: hosted under https://bot.example.com/media/" in out
 
 
 def test_the_sms_templates_are_listed(env, tmp_path):

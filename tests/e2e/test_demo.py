@@ -171,6 +171,29 @@ def test_the_composer_opens_and_its_submission_sends(demo):
     wait_for(lambda: "0901234567: delivered" in demo.shown(), timeout=30)
 
 
+def test_the_composer_sends_the_example_picture_hosted_by_the_app(demo):
+    assert "order.jpg" in demo.hints()
+    demo.do("command", text="/viber")
+    view_id, modal = demo.modal_of("viber_compose")
+    picture = option_for(modal, "order.jpg — the example (examples/order.jpg)")
+    values = {
+        "recipients": "0901234567",
+        "text": "Đơn A123 của chị đây",
+        "image_file": picture,
+        "button_label": "Xem đơn",
+        "button_url": "https://shop.example/a123",
+    }
+    demo.do("submit", view_id=view_id, values=values)
+    assert demo.state()["modal"] is None
+    wait_for(lambda: "0901234567: delivered" in demo.shown(), timeout=30)
+    hosted = re.search(r"(http://127\.0\.0\.1:\d+/media/[\w-]+\.jpg)", demo.shown())
+    assert hosted, demo.shown()[-2000:]
+    answer = requests.get(hosted.group(1), timeout=5)
+    assert answer.headers["Content-Type"] == "image/jpeg"
+    width, height = Image.open(io.BytesIO(answer.content)).size
+    assert (width, height) == (800, 600)  # upright again, at most 800 px
+
+
 def test_an_approver_approves_on_the_page(demo_with_approvals):
     demo = demo_with_approvals
     demo.do("command", text="/viber 0901234567 Cần duyệt")

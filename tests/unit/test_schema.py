@@ -4,6 +4,7 @@ upgrade in place with every row kept."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -13,8 +14,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from PIL import Image
 
 from bot.core.database_url import SQLITE_PREFIX
+from bot.core.images import prepare, source_digest
+from bot.core.message import ViberMessage
 from bot.core.model import JobKind
 from bot.db import SCHEMA_VERSION, TABLES, open_database, schema
 from bot.store import Store
@@ -31,13 +35,20 @@ DATA = Path(__file__).parent.parent / "data"
 UPGRADED_FROM = (6, 7, 8)  # the fixtures: schema-v6.sqlite.sql, schema-v6.postgres.sql, …
 # Column types in one vocabulary. A type missing here fails the comparison, so that a new one
 # is mapped on purpose. FLOAT: how sqlite-utils before 4 declared floats, in older files.
-SQLITE_TYPES = {"TEXT": "text", "INTEGER": "integer", "REAL": "real", "FLOAT": "real"}
+SQLITE_TYPES = {
+    "TEXT": "text",
+    "INTEGER": "integer",
+    "REAL": "real",
+    "FLOAT": "real",
+    "BLOB": "bytes",
+}
 POSTGRES_TYPES = {
     "text": "text",
     "integer": "integer",
     "bigint": "integer",
     "bigint identity": "integer",
     "double precision": "real",
+    "bytea": "bytes",
 }
 
 
@@ -140,6 +151,7 @@ DEFAULTS = {
     ("recipients", "channel"): "viber",
     ("jobs", "crashes"): 0,
     ("jobs", "bulk"): 0,
+    ("sends", "image_first_frame"): 0,
 }
 
 
@@ -307,5 +319,33 @@ def test_version_18_counts_no_crash_for_a_job_written_before(database_url):
         assert store.migrate() == SCHEMA_VERSION
         job = store.jobs.claim()
         assert (job.kind, job.attempts, job.crashes) == (JobKind.POST_PARENT, 1, 0)
+    finally:
+        store.close()
+
+
+def test_version_23_keeps_sends_written_before_images_could_be_uploaded(database_url):
+    """A send written by version 22 reads back whole, with no upload waiting and no image of
+    its own; a new send then hosts an image, and the copy to another database carries it."""
+    with schema_up_to(22):
+        db = open_database(database_url)
+        assert db.migrate() == 22
+        banner = ViberMessage(text="Hi", image_url="https://cdn.example.com/banner.png")
+        send_id = new_send(Store(db), message=banner)
+        db.close()
+    store = Store.open(database_url)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        send = store.sends.get(send_id)
+        assert send.message.image_url == "https://cdn.example.com/banner.png"
+        [row] = store.db.fetch_all("SELECT image_file, image_token FROM sends")
+        assert (row["image_file"], row["image_token"]) == (None, None)
+        picture = io.BytesIO()
+        Image.new("RGB", (20, 10), (1, 2, 3)).save(picture, "PNG")
+        source = picture.getvalue()
+        hosted = store.images.host(
+            send_id, source_digest(source), prepare(source, 800), "https://bot.example.com"
+        )
+        assert store.sends.get(send_id).message.image_url.endswith(f"/media/{hosted.token}.jpg")
+        assert store.images.release_unused() == 0
     finally:
         store.close()

@@ -33,6 +33,7 @@ def app_settings(slack_api, esms):
             "SLACK_API_URL": slack_api.url + "api/",
             "ESMS_API_URL": esms.url,
             "ESMS_TIMEOUT_SECONDS": "1",
+            "PUBLIC_URL": "http://127.0.0.1:9",  # where hosted pictures would be fetched
         }
     )
 
@@ -237,7 +238,22 @@ def give_up_uploading_the_results_file(world):
     return send_id
 
 
+def give_up_hosting_the_image(world):
+    store, worker, slack_api, esms = world
+    picture = slack_api.add_file("order.jpg", b"\xff\xd8\xff not downloaded anyway")
+    slack_api.fail_next(DOWNLOAD, times=50, status=500)
+    send_id = new_send(store, image_file=picture["url_private_download"])
+    run_all(store, worker)
+    stored = store.sends.get(send_id)
+    assert "could not download the uploaded picture" in stored.image_problem
+    (parent,) = slack_api.parents()
+    assert "could not download the uploaded picture" in block_text(parent.blocks)
+    assert esms.submissions == [] and store.sends.recipients(send_id)[0].state == "cancelled"
+    return send_id
+
+
 GIVING_UP = {
+    JobKind.HOST_IMAGE: give_up_hosting_the_image,
     JobKind.READ_CAMPAIGN: give_up_reading_the_campaign_file,
     JobKind.CAMPAIGN_RESULTS: give_up_uploading_the_results_file,
     JobKind.POST_PARENT: give_up_posting_the_parent,
