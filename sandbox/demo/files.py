@@ -96,16 +96,20 @@ class DemoFiles:
         self._lock = threading.Lock()
 
     def offered(self, view_id: str, view: Mapping[str, Any], user: str) -> list[OfferedFile]:
-        """What the view's file inputs offer. The examples go into the stand-in the first time
-        a view with a file input is shown, as picked by `user`."""
-        if not file_inputs(view):
+        """What the view's file inputs offer. The examples of the types they take go into the
+        stand-in the first time a view with a file input is shown, as picked by `user`."""
+        inputs = file_inputs(view)
+        if not inputs:
             return []
+        taken = {str(kind) for element in inputs.values() for kind in element.get("filetypes", ())}
         with self._lock:
             files = self._offered.get(view_id)
             if files is None:
                 files = self._offered[view_id] = {}
                 for example in self.examples:
                     kind = filetype_of(example.name)
+                    if taken and kind not in taken:
+                        continue
                     info = self.slack.add_file(example.name, example.content, kind, user)
                     files[info["id"]] = (info, f"the example ({example.origin})")
             return [

@@ -53,7 +53,7 @@ from bot.posts.thread import decision_reply, parent_message
 from sandbox.demo import seeding, stories, workflow
 from sandbox.demo.conversations import NO_DMS, render_dms
 from sandbox.demo.elements import OfferedFile
-from sandbox.demo.files import BUILT_IN_CAMPAIGN, examples
+from sandbox.demo.files import BUILT_IN_CAMPAIGN, examples, order_photo
 from sandbox.demo.history import AGENTS
 from sandbox.demo.render import (
     FILES_PATH,
@@ -966,11 +966,14 @@ def test_the_campaign_modal_offers_the_example_a_channel_and_an_upload() -> None
 
 
 def test_the_example_file_is_the_repositorys_or_the_same_built_in(tmp_path) -> None:
-    [example] = examples()
+    example, picture = examples()
     assert (example.name, example.origin) == ("campaign.csv", "examples/campaign.csv")
     assert example.content == BUILT_IN_CAMPAIGN  # the copy says exactly what the file says
-    [built_in] = examples(tmp_path)  # an installed package: no examples folder beside it
+    assert (picture.name, picture.origin) == ("order.jpg", "examples/order.jpg")
+    assert picture.content == order_photo()  # the file is what the function draws
+    built_in, built_in_picture = examples(tmp_path)  # an installed package: no examples folder
     assert (built_in.origin, built_in.content) == ("built in", BUILT_IN_CAMPAIGN)
+    assert (built_in_picture.origin, built_in_picture.content) == ("built in", order_photo())
     lines = BUILT_IN_CAMPAIGN.decode("utf-8-sig").splitlines()
     assert len(lines) == 6 and lines[0] == "Số điện thoại;Tên khách;Mã đơn;Ngày giao"
     assert stories.OPTED_OUT in BUILT_IN_CAMPAIGN.decode() and stories.FALLBACK in lines[2]
