@@ -6,37 +6,60 @@ anything leaves."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import multiprocessing
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 
 from bot.core.i18n import _
-from bot.core.images import MAX_SOURCE_BYTES, ImageProblem, prepare, source_digest
+from bot.core.images import (
+    MAX_SOURCE_BYTES,
+    ImageProblem,
+    PreparedImage,
+    prepare,
+    source_digest,
+)
 from bot.core.model import Job
+from bot.jobs.retry import RetryLater
 from bot.jobs.slack_files import NotDownloaded, download
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
 
-def _lowest_priority() -> None:
-    """The re-encoding thread yields the CPU to everything else in the process: Slack's
-    acknowledgements must not wait for a photo (Linux: a thread has a niceness of its own)."""
-    # Elsewhere the thread keeps the process's priority.
-    with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+class _Encoder:
+    """One picture re-encoded at a time per process, in a child process of its own at the
+    lowest CPU priority: a few uploads at once cannot take a small dyno's memory, and the web
+    process's interpreter, which acknowledges Slack, is never shared with the decoding (on one
+    interpreter, acknowledgements' p99 grew by half while photos were re-encoded). Started on
+    the first picture (spawned, not forked: the web process has threads), and again after a
+    child that died."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def prepare(self, source: bytes, max_side: int) -> PreparedImage:
+        with self._lock:
+            if self._pool is None:
+                spawn = multiprocessing.get_context("spawn")
+                self._pool = ProcessPoolExecutor(
+                    1, mp_context=spawn, initializer=os.nice, initargs=(19,)
+                )
+            pool = self._pool
+        try:
+            return pool.submit(prepare, source, max_side).result()
+        except BrokenProcessPool:  # killed (out of memory, say): a new child next time
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            raise RetryLater("the picture's re-encoding process stopped") from None
 
 
-# One picture re-encoded at a time per process, on a thread of its own: a few uploads at once
-# cannot take a small dyno's memory (a 12-megapixel photo is decoded at a fraction of its size,
-# but a PNG is not), and Pillow works with the interpreter's lock released, at the lowest
-# priority.
-_ENCODER = ThreadPoolExecutor(
-    max_workers=1, thread_name_prefix="image", initializer=_lowest_priority
-)
+_ENCODER = _Encoder()
 
 
 @dataclass(frozen=True)
@@ -60,7 +83,7 @@ class ImageHosting:
             self.store.images.attach(send.id, stored, self.public_url)
             return
         try:
-            prepared = _ENCODER.submit(prepare, source, self.max_side).result()
+            prepared = _ENCODER.prepare(source, self.max_side)
         except ImageProblem as problem:
             self.store.images.refuse(send.id, _(f"image.{problem.reason}"))
             return

@@ -120,3 +120,25 @@ def test_any_bytes_are_a_picture_or_a_reason(data, head):
         assert problem.reason in {"not_an_image", "too_big", "too_many_pixels"}
     else:
         assert opened(prepared.data).format in {"JPEG", "PNG"}
+
+
+def test_the_re_encoding_child_that_died_is_replaced_and_the_job_tried_again():
+    import os
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    from bot.jobs.images import _Encoder
+    from bot.jobs.retry import RetryLater
+
+    encoder = _Encoder()
+    first = encoder.prepare(photo(400, 300), 800)  # the child starts
+    assert first.content_type == "image/jpeg"
+    pool = encoder._pool
+    assert isinstance(pool, ProcessPoolExecutor)
+    (child,) = pool._processes
+    os.kill(child, signal.SIGKILL)
+    with pytest.raises(RetryLater):
+        encoder.prepare(photo(400, 300), 800)
+    again = encoder.prepare(photo(400, 300), 800)  # a new child
+    assert again.data and encoder._pool is not pool
+    encoder._pool.shutdown()
