@@ -58,7 +58,7 @@ def test_a_failure_in_an_open_modal_is_shown_in_the_modal(app, slack_api, tmp_pa
 def test_a_failed_message_shortcut_is_told_in_the_channel(app, slack_api, tmp_path):
     break_table(tmp_path, "templates")
     app.shortcut("Hello", channel="C0009", ts="1700000001.000200", user="U0AGENT")
-    (told,) = wait_for(lambda: slack_api.calls_to("chat.postEphemeral"))
+    (told,) = wait_for(lambda: slack_api.calls_to("chat.postEphemeral"), timeout=30)
     assert told.args["channel"] == "C0009" and told.args["user"] == "U0AGENT"
     reference_logged(app, told.args["text"])
     assert slack_api.calls_to("views.open") == []
