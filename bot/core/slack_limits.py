@@ -61,16 +61,7 @@ def shorten(text: str, limit: int) -> str:
     (`&amp;`), a mention or a link (`<…>`) or before a combining accent, with a visible "…"."""
     if len(text) <= limit:
         return text
-    cut = text[: max(0, limit - len(ELLIPSIS))]
-    amp, semi = cut.rfind("&"), cut.rfind(";")
-    if amp > semi:  # inside `&amp;`, `&lt;` or `&gt;`
-        cut = cut[:amp]
-    opened, closed = cut.rfind("<"), cut.rfind(">")
-    if opened > closed:  # inside `<@U…>` or `<https://…|…>`
-        cut = cut[:opened]
-    while cut and unicodedata.combining(text[len(cut)]):  # keep a letter with its accents
-        cut = cut[:-1]
-    return cut + ELLIPSIS
+    return text[: _safe_cut(text, max(0, limit - len(ELLIPSIS)))] + ELLIPSIS
 
 
 def _safe_cut(text: str, end: int) -> int:
