@@ -243,7 +243,8 @@ def test_the_modal_refuses_a_missing_file_and_a_message_without_text(app, slack_
 def test_approvers_decide_on_the_preview_and_four_eyes_hold(app_factory, slack_api, esms):
     app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS,U0AGENT")
     parent = preview_of(app, slack_api, slack_api.add_file("vip.csv", sheet(3)), user="U0AGENT")
-    press(app, current(slack_api, parent), "campaign_start", user="U0AGENT")
+    started = wait_for(lambda: _with(slack_api, parent, "campaign_start"))
+    press(app, started, "campaign_start", user="U0AGENT")
     pending = wait_for(lambda: _with(slack_api, parent, "approve_send"), timeout=15)
     assert "awaiting an approver" in block_text(pending.blocks)
     press(app, pending, "approve_send", user="U0AGENT")  # the author may not approve
