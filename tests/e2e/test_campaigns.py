@@ -15,6 +15,7 @@ from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlencode
 
+import pytest
 import requests
 
 from sandbox.standins.slack_api import DOWNLOAD, TEAM_ID, block_text
@@ -197,6 +198,7 @@ def _with(slack_api, parent, action_id):
     return message if found else None
 
 
+@pytest.mark.process
 def test_a_sigkill_halfway_loses_no_row_and_sends_none_twice(app_factory, slack_api, esms):
     app = app_factory(ESMS_MAX_PER_SECOND="10")
     parent = preview_of(app, slack_api, slack_api.add_file("big.csv", sheet(40)))
@@ -319,6 +321,7 @@ def group_rss_mb(leader: int) -> float:
     return total / 1024
 
 
+@pytest.mark.process
 def test_ten_megabytes_of_tiny_rows_are_refused_whole_even_after_a_kill_mid_read(
     app_factory, slack_api, esms
 ):
@@ -355,6 +358,7 @@ def test_ten_megabytes_of_tiny_rows_are_refused_whole_even_after_a_kill_mid_read
     assert esms.submissions == []
 
 
+@pytest.mark.process
 def test_a_file_whose_read_kills_the_app_three_times_is_given_up_with_a_sentence(
     app_factory, slack_api, esms, tmp_path
 ):

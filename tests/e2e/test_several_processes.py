@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 
+import pytest
+
 from bot.store import Store
 from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import AppProcess, composer_values, wait_for
@@ -17,6 +19,10 @@ from tests.e2e.test_reliability import (
     status,
 )
 from tests.helpers import all_at_once
+
+# Processes, each with its own interpreter and memory: two apps sharing one would not show that
+# they need nothing of each other but the database.
+pytestmark = pytest.mark.process
 
 AGENT, BOSS, DEPUTY = "U0AGENT", "U0BOSS", "U0DEPUTY"
 SENDS = 6
