@@ -10,7 +10,7 @@ import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.core.phones import ascii_digits, mask_phone
 
@@ -105,19 +105,34 @@ def gunicorn_logger(secrets: Iterable[str]) -> type[GunicornLogger]:
     return MaskingLogger
 
 
-def configure_logging(level: str, secrets: Iterable[str]) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
+LOG_FORMAT = "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+
+
+def log_handler(stream: TextIO, secrets: Iterable[str]) -> logging.Handler:
+    """The app's handler: one line per record on `stream`, tagged with its request (or job),
+    with secrets and phone numbers masked."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
     handler.addFilter(RedactSecrets(secrets))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    return handler
+
+
+def logger_levels(level: str) -> dict[str, int]:
+    """The level of the root logger (named "") and of the libraries' loggers that say too
+    much, for the app's LOG_LEVEL."""
+    chosen: int = logging.getLevelName(level)
+    levels = {"": chosen}
     # At DEBUG these print request and response bodies: eSMS keys, tokens, and look-up answers
     # and composer values full of phone numbers. Bolt logs through the logger the app gives it.
     for noisy in ("urllib3", "slack_sdk", "slack_bolt", "bot.slack.bolt"):
-        logging.getLogger(noisy).setLevel(max(logging.getLevelName(level), logging.INFO))
+        levels[noisy] = max(chosen, logging.INFO)
     # The Slack client logs every failed call at ERROR; the job runner already logs each
     # retry and each final failure with the send it concerns.
-    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+    levels["slack_sdk.web.base_client"] = logging.CRITICAL
+    return levels
+
+
+def configure_logging(level: str, secrets: Iterable[str]) -> None:
+    logging.getLogger().handlers[:] = [log_handler(sys.stderr, secrets)]
+    for name, value in logger_levels(level).items():
+        logging.getLogger(name).setLevel(value)

@@ -67,6 +67,11 @@ class _DropTokenNotices(logging.Filter):
         return "`token` will be unused" not in message and "will be ignored" not in message
 
 
+# One filter for every app built in this process: the logger is global, and adding a filter is
+# a no-op for one it already has.
+_DROP_TOKEN_NOTICES = _DropTokenNotices()
+
+
 def build_bolt_app(
     *,
     settings: Settings,
@@ -80,7 +85,7 @@ def build_bolt_app(
     answers the balance look-up, which runs on `lookups`, never on a listener thread; `people`
     holds the configured lists (APPROVERS, ALLOWED_USERS, TEMPLATE_ADMINS …)."""
     bolt_log = logging.getLogger("bot.slack.bolt")
-    bolt_log.addFilter(_DropTokenNotices())
+    bolt_log.addFilter(_DROP_TOKEN_NOTICES)
     token = settings.slack_bot_token
 
     # Bolt's single-workspace mode calls auth.test before the first request it serves; with

@@ -1,4 +1,5 @@
-"""Run the real app (`viber-bot serve`, gunicorn) as a process and talk to it as Slack does."""
+"""Talk to the real app as Slack does, and run it as a process (`viber-bot serve`, gunicorn);
+`tests.e2e.inprocess` serves it from a thread of the test instead."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ from slack_sdk.signature import SignatureVerifier
 from sandbox.launch import BOT_TOKEN, SIGNING_SECRET, AppLauncher, app_environment, free_port
 from sandbox.standins.slack_api import TEAM_ID
 
-__all__ = ["BOT_TOKEN", "AppProcess", "app_environment", "free_port", "run_cli", "wait_for"]
+__all__ = [
+    "BOT_TOKEN",
+    "AppProcess",
+    "SlackRequests",
+    "app_environment",
+    "free_port",
+    "run_cli",
+    "wait_for",
+]
 T = TypeVar("T")
 
 
@@ -49,10 +58,11 @@ def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float 
     return value
 
 
-class AppProcess(AppLauncher):
-    """The app under test, and what Slack sends it."""
+class SlackRequests:
+    """What Slack sends the app under test: signed requests to `base_url` over real HTTP,
+    whichever way the app is served."""
 
-    # -- speaking as Slack --------------------------------------------------------------------
+    base_url: str
 
     def post_signed(
         self,
@@ -244,6 +254,12 @@ class AppProcess(AppLauncher):
             },
         }
         return self.post_signed(urlencode({"payload": json.dumps(payload)}))
+
+
+class AppProcess(SlackRequests, AppLauncher):
+    """The app under test as its own process (`viber-bot serve`, gunicorn): for the tests that
+    kill, restart or signal it, run several, or read what only a process has (its log file,
+    gunicorn's options, its memory)."""
 
 
 def composer_values(

@@ -3,6 +3,8 @@
 import json
 import time
 
+import pytest
+
 from sandbox.standins.slack_api import block_text
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
 
@@ -70,6 +72,7 @@ def test_templates_are_managed_by_admins_and_fill_the_composer(app_factory, slac
     assert "No templates yet" in app.command("template list").json()["text"]
 
 
+@pytest.mark.process
 def test_a_scheduled_send_waits_survives_a_restart_and_goes_at_its_time(app, slack_api, esms):
     send_at = int(time.time()) + 6
     app.submit_composer(

@@ -162,6 +162,7 @@ def test_an_unanswered_request_expires_by_itself(app_factory, slack_api, esms):
     assert esms.submissions == []
 
 
+@pytest.mark.process
 def test_buttons_posted_before_a_restart_still_work(approval_app, slack_api, esms):
     parent, send_id = request_approval(approval_app, slack_api)
     approval_app.restart()

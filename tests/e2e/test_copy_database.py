@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import psycopg
+import pytest
 
 from tests.e2e.harness import run_cli, wait_for
 from tests.e2e.test_reliability import reply_lines, status
@@ -13,6 +14,7 @@ from tests.e2e.test_reliability import reply_lines, status
 PHONES = ["0901234567", "0912345678"]
 
 
+@pytest.mark.process
 def test_a_copied_database_keeps_every_thread_and_its_pending_work(
     app_factory, slack_api, esms, tmp_path, shared_url
 ):

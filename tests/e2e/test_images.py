@@ -137,6 +137,7 @@ def test_what_the_files_description_already_says_is_told_in_the_modal(
     assert slack_api.parents() == [] and esms.submissions == []
 
 
+@pytest.mark.process  # killed and started again
 def test_an_upload_survives_a_restart_between_the_acknowledgement_and_the_submit(
     app_factory, slack_api, esms
 ):
@@ -151,6 +152,7 @@ def test_an_upload_survives_a_restart_between_the_acknowledgement_and_the_submit
     assert len(esms.submissions) == 1
 
 
+@pytest.mark.process  # two processes, one database
 def test_two_processes_sharing_postgresql_serve_the_same_picture(
     app_factory, slack_api, esms, shared_url
 ):

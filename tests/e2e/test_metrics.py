@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -72,6 +73,7 @@ def test_a_missing_or_wrong_token_is_refused_and_never_logged(app_factory):
     assert TOKEN not in app.log()
 
 
+@pytest.mark.process
 def test_two_web_processes_report_the_whole_deployment_and_a_callback_moves_it(
     app_factory, esms, shared_url
 ):
@@ -103,6 +105,7 @@ def test_two_web_processes_report_the_whole_deployment_and_a_callback_moves_it(
     assert value(after, "viber_http_request_duration_seconds_count", **callbacks) == 0
 
 
+@pytest.mark.process
 def test_request_latency_adds_up_over_the_web_processes_of_one_run(app_factory, shared_url):
     app = app_factory(DATABASE_URL=shared_url, METRICS_TOKEN=TOKEN, WEB_CONCURRENCY="2")
     wait_for(lambda: app.log().count("Booting worker") == 2)
@@ -147,6 +150,7 @@ def test_deep_health_reports_a_stalled_queue(app_factory, slack_api, shared_url)
     assert slack_api.parents() == []
 
 
+@pytest.mark.process
 def test_deep_health_reports_a_database_that_is_gone(app_factory, shared_url):
     app = app_factory(DATABASE_URL=shared_url, METRICS_TOKEN=TOKEN)
     assert deep(app)[0] == 200

@@ -135,6 +135,7 @@ def test_a_delivered_viber_message_is_never_followed_by_an_sms(app_factory, slac
     assert "470 ₫" in shown(slack_api, parent)  # the send's total cost
 
 
+@pytest.mark.process
 def test_the_sms_goes_out_once_across_a_sigkill_while_it_is_being_sent(
     app_factory, slack_api, esms
 ):
@@ -155,6 +156,7 @@ def test_the_sms_goes_out_once_across_a_sigkill_while_it_is_being_sent(
     assert len([s for s in sms if s.code == 100]) == 1  # one accepted; the retry got 124
 
 
+@pytest.mark.process
 def test_the_sms_goes_out_once_when_the_process_dies_before_the_call(app_factory, slack_api, esms):
     app = app_factory(**FALLBACK)
     app.submit_composer(order_values(), extra_state=TICKED)

@@ -38,6 +38,7 @@ def deliver_all(esms, phones=PHONES):
 # -- crash safety: SIGKILL at each point of a send -------------------------------------------
 
 
+@pytest.mark.process
 def test_killed_before_the_esms_call(app, slack_api, esms):
     # Slack holds the thread parent for 5 s (and then fails): the process dies meanwhile.
     slack_api.fail_next("chat.postMessage", delay=5, status=500)
@@ -57,6 +58,7 @@ def test_killed_before_the_esms_call(app, slack_api, esms):
     )
 
 
+@pytest.mark.process
 def test_a_restart_while_slack_holds_the_parent_posts_it_once(app, slack_api, esms):
     # A deploy or a daily dyno restart is a SIGTERM: the post in flight finishes and is recorded
     # before the process ends, instead of being made again by the next one.
@@ -72,6 +74,7 @@ def test_a_restart_while_slack_holds_the_parent_posts_it_once(app, slack_api, es
     assert len(slack_api.parents()) == 1 and "still running" not in app.log()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("held_by", ["slack", "esms"])
 def test_work_a_killed_server_held_resumes_within_10_s_of_the_restart(
     app_factory, slack_api, esms, held_by
@@ -107,6 +110,7 @@ def test_a_slack_call_slower_than_the_lease_is_made_once(app_factory, slack_api,
     assert len(slack_api.calls_to("chat.postMessage")) == 1 and len(slack_api.parents()) == 1
 
 
+@pytest.mark.process
 def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory, slack_api, esms):
     app = app_factory(STATUS_POLL_SECONDS="1", STATUS_GRACE_SECONDS="0")
     esms.next_failures = ["timeout_after_accept"]  # accepts, then answers only after 3 s
@@ -124,6 +128,7 @@ def test_killed_after_esms_accepted_but_before_the_smsid_was_stored(app_factory,
     assert len(esms.accepted) == 1
 
 
+@pytest.mark.process
 def test_killed_after_the_smsid_was_stored_but_before_slack_was_updated(app, slack_api, esms):
     app.submit_composer(composer_values(",".join(PHONES), text="Hi"))
     parent = wait_for(lambda: slack_api.parents())[0]

@@ -272,6 +272,7 @@ def test_not_in_channel_after_the_modal_reaches_the_agent_too(app, slack_api, es
     assert esms.submissions == []
 
 
+@pytest.mark.process
 def test_a_restart_between_send_and_callback_still_updates_the_thread(app, slack_api, esms):
     app.command("0901234567 hi")
     sub = wait_for(lambda: esms.submissions and esms.submissions[0].sms_id and esms.submissions[0])
@@ -283,6 +284,7 @@ def test_a_restart_between_send_and_callback_still_updates_the_thread(app, slack
     assert len(esms.submissions) == 1
 
 
+@pytest.mark.process
 def test_a_send_stored_before_a_restart_is_finished_after_it(app, slack_api, esms):
     slack_api.fail_next("chat.postMessage", times=1, status=429, retry_after=2)
     app.command("0901234567 hi")

@@ -214,6 +214,7 @@ def test_log_lines_carry_the_request_id_send_id_and_a_masked_number(app, esms):
     assert echoed.headers["X-Request-Id"] == "router-abc-123"
 
 
+@pytest.mark.process
 def test_several_web_processes_asked_for_with_sqlite_run_as_one(app_factory):
     app = app_factory(WEB_CONCURRENCY="3", DYNO="web.1")
     assert "WEB_CONCURRENCY=3 ignored" in app.log()

@@ -78,6 +78,7 @@ def worker_factory(tmp_path: Path) -> Iterator:
         worker.stop(signal.SIGKILL)
 
 
+@pytest.mark.process
 def test_a_web_process_leaves_the_jobs_to_a_worker(
     shared_url, app_factory, worker_factory, slack_api, esms
 ):

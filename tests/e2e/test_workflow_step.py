@@ -7,6 +7,8 @@ import json
 import re
 import time
 
+import pytest
+
 from sandbox.standins.slack_api import TEAM_ID, block_text
 from tests.e2e.harness import run_cli, wait_for
 from tests.helpers import all_at_once
@@ -105,6 +107,7 @@ def test_a_step_that_waits_too_long_fails_with_the_reason(app_factory, slack_api
     assert "waiting for an approver's decision" in done.error
 
 
+@pytest.mark.process
 def test_a_restart_between_submission_and_completion_still_completes(app, slack_api, esms):
     esms.send_delay = 0.8  # the process dies while eSMS is answering
     execution = run_step(app, slack_api)
@@ -200,6 +203,7 @@ def test_one_event_delivered_twice_at_once_sends_once(app, slack_api, esms):
     _delivered_at_once(slack_api, esms, [app] * 4)
 
 
+@pytest.mark.process
 def test_one_event_delivered_to_two_processes_sends_once(app_factory, slack_api, esms, shared_url):
     first, second = app_factory(DATABASE_URL=shared_url), app_factory(DATABASE_URL=shared_url)
     _delivered_at_once(slack_api, esms, [first, second, first, second])
