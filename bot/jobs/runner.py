@@ -168,14 +168,15 @@ class Worker:
             try:
                 if self.run_once():
                     continue
-            except Exception:
+                # Sleep until the next job is due (a paced or debounced one), at most a poll
+                # interval. A job already due that no thread could claim waits behind an
+                # unfinished one of its thread: a finishing job wakes the threads, so polling
+                # for it would only spin.
+                due = self.store.jobs.next_due()
+            except Exception:  # the database gone for a moment: the thread must outlive it
                 log.exception("worker loop error; continuing")
                 self._stop.wait(IDLE_POLL_SECONDS)
                 continue
-            # Sleep until the next job is due (a paced or debounced one), at most a poll interval.
-            # A job already due that no thread could claim waits behind an unfinished one of
-            # its thread: a finishing job wakes the threads, so polling for it would only spin.
-            due = self.store.jobs.next_due()
             now = time.time()
             idle = LISTENING_POLL_SECONDS if self.store.db.kind == "postgres" else IDLE_POLL_SECONDS
             pause = idle if due is None or due <= now else min(idle, max(0.02, due - now))

@@ -1,6 +1,6 @@
 """Campaigns through the real app: a CSV uploaded in Slack's modal, read after the
 acknowledgement, previewed, started, paused, resumed, cancelled, killed and restarted, and
-reported in a file uploaded into its thread."""
+its results file uploaded into its thread."""
 
 from __future__ import annotations
 
@@ -107,6 +107,10 @@ def accepted_phones(esms) -> list[str]:
     return [p for s in esms.submissions if s.code == 100 for p in s.body.get("Phones", [])]
 
 
+def results_files(slack_api) -> list:
+    return [u for u in slack_api.uploads if u.filename.endswith("-results.csv")]
+
+
 def preview_of(app, slack_api, upload, **more):
     assert submit_campaign(app, upload, **more).status_code == 200
     parent = wait_for(lambda: slack_api.parents("C0001"))[0]
@@ -146,11 +150,9 @@ def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text
     for submission in list(esms.accepted.values()):
         esms.callback(submission, 5, success=1, TotalPrice="470.0000")
     wait_for(lambda: "Finished" in thread(slack_api, parent), timeout=20)
-    report = wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=15)[
-        0
-    ]
-    assert report.thread_ts == parent.ts
-    rows = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    results = wait_for(lambda: results_files(slack_api), timeout=15)[0]
+    assert results.thread_ts == parent.ts
+    rows = list(csv.DictReader(io.StringIO(results.content.decode("utf-8-sig"))))
     assert len(rows) == 5 and {r["state"] for r in rows} == {"delivered"}
     by_phone = {r["so_dien_thoai"]: r for r in rows}
     sms_ids = {s.body["Phones"][0]: s.sms_id for s in esms.accepted.values()}
@@ -161,6 +163,14 @@ def test_a_vietnamese_csv_is_previewed_then_each_row_sent_once_with_its_own_text
     )
     # No reply per recipient: the thread holds the preview, milestones and files only.
     assert len(slack_api.replies(parent.ts)) <= 6
+    # Asked for again: `/viber campaign results ID`, and `report ID`, the word people know.
+    match = re.fullmatch(r"campaign-(\w+)-results\.csv", results.filename)
+    assert match, results.filename
+    for count, action in enumerate(("results", "report"), start=2):
+        told = app.command(f"campaign {action} {match[1]}").json()["text"]
+        assert "The results file will be uploaded into the campaign's thread" in told
+        wait_for(lambda count=count: len(results_files(slack_api)) == count, timeout=15)
+    assert all(u.thread_ts == parent.ts for u in results_files(slack_api))
 
 
 def test_pause_resume_and_cancel(app_factory, slack_api, esms):
@@ -246,8 +256,9 @@ def test_the_modal_refuses_a_missing_file_and_a_message_without_text(app, slack_
 def test_approvers_decide_on_the_preview_and_four_eyes_hold(app_factory, slack_api, esms):
     app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS,U0AGENT")
     parent = preview_of(app, slack_api, slack_api.add_file("vip.csv", sheet(3)), user="U0AGENT")
-    started = wait_for(lambda: _with(slack_api, parent, "campaign_start"))
-    press(app, started, "campaign_start", user="U0AGENT")
+    # The preview's reply and the parent's Start button are two calls: wait for the button.
+    start = wait_for(lambda: _with(slack_api, parent, "campaign_start"), timeout=15)
+    press(app, start, "campaign_start", user="U0AGENT")
     pending = wait_for(lambda: _with(slack_api, parent, "approve_send"), timeout=15)
     assert "awaiting an approver" in block_text(pending.blocks)
     press(app, pending, "approve_send", user="U0AGENT")  # the author may not approve
@@ -275,7 +286,7 @@ def test_an_empty_balance_pauses_the_campaign_until_resume(app_factory, slack_ap
     wait_for(lambda: "Resumed" in thread(slack_api, parent), timeout=15)
 
 
-def test_the_report_joins_a_public_channel_the_app_was_not_in(app_factory, slack_api, esms):
+def test_the_results_file_joins_a_public_channel_the_app_was_not_in(app_factory, slack_api, esms):
     slack_api.unjoined.add("C0001")  # the thread was posted with chat:write.public
     app = app_factory()
     parent = preview_of(app, slack_api, slack_api.add_file("two.csv", sheet(2)))
@@ -287,7 +298,7 @@ def test_the_report_joins_a_public_channel_the_app_was_not_in(app_factory, slack
     wait_for(lambda: len(accepted_phones(esms)) == 2, timeout=15)
     for submission in list(esms.accepted.values()):
         esms.callback(submission, 5, success=0, failed=1)
-    wait_for(lambda: [u for u in slack_api.uploads if "report" in u.filename], timeout=20)
+    wait_for(lambda: results_files(slack_api), timeout=20)
     assert "C0001" in slack_api.joined
 
 

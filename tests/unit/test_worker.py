@@ -467,3 +467,24 @@ def test_a_campaign_is_previewed_and_its_opt_outs_skipped_a_batch_at_a_time(worl
     preview = next(m.text for m in slack_api.replies(parent.ts) if "Preview" in m.text)
     assert "7 rows read: 7 valid" in preview and "*4 to send*" in preview, preview
     assert esms.submissions == []
+
+
+def test_a_database_failing_between_jobs_does_not_end_the_worker_thread(world, monkeypatch):
+    store, worker, _, _ = world
+    real = store.jobs.next_due
+    met = []  # each thread meets one failure, as when the database drops every connection
+
+    def next_due():
+        if len(met) < worker.thread_count:
+            met.append(1)
+            raise RuntimeError("server closed the connection")
+        return real()
+
+    monkeypatch.setattr(store.jobs, "next_due", next_due)
+    worker.start()
+    try:
+        wait_for(lambda: len(met) == worker.thread_count)
+        send_id = send(store)  # stored after every thread met its failure
+        wait_for(lambda: store.sends.get(send_id).parent_ts, timeout=15)
+    finally:
+        worker.stop(timeout=5)
