@@ -6,46 +6,8 @@ printed (`python -m bot.config.variables`), and `app.json` is checked against it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from bot.core.marketing import DEFAULT_HOURS
-
-DAY = 86400
-_PEOPLE = "user IDs (`U…`, `W…`) and user-group IDs (`S…`)"
-
-
-@dataclass(frozen=True)
-class Variable:
-    name: str
-    meaning: str  # Markdown, for the documentation's table
-    required: str = "no"  # "yes", or when it is needed ("for `dev`", "with approval" …)
-    default: str | float | None = None  # None: unset (the meaning says what that does)
-    # Numbers only: the range accepted, and whether only whole numbers are.
-    low: float | None = None
-    high: float | None = None
-    whole: bool = False
-    # What app.json starts a new Heroku app with, where that differs from the default.
-    on_heroku: str | None = None
-
-    @property
-    def is_number(self) -> bool:
-        return self.low is not None
-
-
-def _number(
-    name: str,
-    default: float,
-    low: float,
-    high: float,
-    meaning: str,
-    *,
-    whole: bool = False,
-    on_heroku: str | None = None,
-) -> Variable:
-    return Variable(
-        name, meaning, default=default, low=low, high=high, whole=whole, on_heroku=on_heroku
-    )
-
+from bot.config.people_variables import PEOPLE_AND_OUTREACH
+from bot.config.variable import DAY, Variable, markdown_table, number
 
 VARIABLES: tuple[Variable, ...] = (
     # Slack
@@ -86,7 +48,7 @@ VARIABLES: tuple[Variable, ...] = (
         "`true`: the composer offers a *test send* box (sandbox for that send only)",
         default="false",
     ),
-    _number(
+    number(
         "ESMS_LOW_BALANCE",
         0,
         0,
@@ -94,8 +56,8 @@ VARIABLES: tuple[Variable, ...] = (
         "`/viber balance` warns below this many VND; 0: never",
         whole=True,
     ),
-    _number("ESMS_TIMEOUT_SECONDS", 15.0, 0.1, 60, "how long one eSMS call may take"),
-    _number(
+    number("ESMS_TIMEOUT_SECONDS", 15.0, 0.1, 60, "how long one eSMS call may take"),
+    number(
         "ESMS_MAX_PER_SECOND",
         10.0,
         0.1,
@@ -113,7 +75,7 @@ VARIABLES: tuple[Variable, ...] = (
         "(it goes in the URL as it is); several, comma-separated, during a rotation. Unset: "
         "derived from `ESMS_SECRET_KEY`",
     ),
-    _number(
+    number(
         "STATUS_POLL_SECONDS",
         60,
         1,
@@ -121,7 +83,7 @@ VARIABLES: tuple[Variable, ...] = (
         "how often recipients without a final state are looked up at eSMS (whole seconds)",
         whole=True,
     ),
-    _number(
+    number(
         "STATUS_GRACE_SECONDS",
         120.0,
         0,
@@ -138,7 +100,7 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     # Listener and job threads share it: with fewer, a burst of acknowledgements waits for a
     # connection (benchmarks/ack_latency.py on PostgreSQL: p99 3.5 × the baseline at 5).
-    _number(
+    number(
         "DATABASE_POOL_SIZE",
         10,
         1,
@@ -149,7 +111,7 @@ VARIABLES: tuple[Variable, ...] = (
         whole=True,
         on_heroku="5",
     ),
-    _number(
+    number(
         "WEB_CONCURRENCY",
         1,
         1,
@@ -165,8 +127,8 @@ VARIABLES: tuple[Variable, ...] = (
         "PostgreSQL; see *Deploying on Heroku* in `docs/operations.md`)",
         default="both",
     ),
-    _number("PORT", 3000, 1, 65535, "HTTP port for `viber-bot serve`", whole=True),
-    _number(
+    number("PORT", 3000, 1, 65535, "HTTP port for `viber-bot serve`", whole=True),
+    number(
         "JOB_THREADS",
         8,
         1,
@@ -175,7 +137,7 @@ VARIABLES: tuple[Variable, ...] = (
         "answering in T seconds, at least R × T + 2",
         whole=True,
     ),
-    _number(
+    number(
         "RETRY_BASE_SECONDS",
         2.0,
         0,
@@ -183,7 +145,7 @@ VARIABLES: tuple[Variable, ...] = (
         "first retry delay of a failed job (doubles each attempt, with jitter)",
     ),
     # Since the last heartbeat of a job's holder: a running call keeps its lease alive.
-    _number(
+    number(
         "JOB_LEASE_SECONDS",
         8.0,
         1,
@@ -191,7 +153,7 @@ VARIABLES: tuple[Variable, ...] = (
         "a running job's worker renews its lease every 2 s (a heartbeat); a job whose process "
         "stopped renewing is taken over this long after its last heartbeat",
     ),
-    _number(
+    number(
         "JOB_MAX_CRASHES",
         3,
         1,
@@ -201,7 +163,7 @@ VARIABLES: tuple[Variable, ...] = (
         "keep the app restarting; a graceful stop is not a crash",
         whole=True,
     ),
-    _number(
+    number(
         "JOB_RETENTION_HOURS",
         24.0,
         1,
@@ -209,7 +171,7 @@ VARIABLES: tuple[Variable, ...] = (
         "finished jobs and leases expired this long ago are deleted (every 10 minutes, in "
         "batches, by one process); `/metrics` keeps their retries and give-ups in counters first",
     ),
-    _number(
+    number(
         "CALLBACK_RETENTION_DAYS",
         14.0,
         1,
@@ -218,111 +180,9 @@ VARIABLES: tuple[Variable, ...] = (
         "stays, for `/healthz?deep=1`), their counts kept for `/metrics`; an unmatched callback "
         "older than this can no longer be matched to a send",
     ),
-    # Who may do what
-    Variable("ALLOWED_USERS", f"only these may send: {_PEOPLE} (members of the groups)"),
-    Variable("ALLOWED_CHANNELS", "sends may start only in these channels (`C…`, `G…`)"),
-    Variable("TEMPLATE_ADMINS", f"who may add and remove templates: {_PEOPLE}"),
-    # The name is older than the word *chart*; renaming it would break deployed settings.
-    Variable(
-        "REPORT_ADMINS",
-        f"who may export (`/viber export`) and chart every channel (`/viber chart all`): "
-        f"{_PEOPLE}; unset: `TEMPLATE_ADMINS`. The name dates from when charts were called "
-        "reports; it governs charts and exports",
-    ),
-    Variable(
-        "OPTOUT_ADMINS",
-        f"who may remove a number from the opt-outs: {_PEOPLE}; unset: `TEMPLATE_ADMINS`; "
-        "anyone allowed to send may add one",
-    ),
-    _number(
-        "USER_GROUP_CACHE_SECONDS",
-        60.0,
-        0,
-        DAY,
-        "how long a user group's membership is kept (for `ALLOWED_USERS`; for approvals only "
-        "while Slack cannot answer)",
-    ),
-    # Approvals
-    Variable(
-        "APPROVAL_REQUIRED",
-        "`true`: every send waits for an approver's decision",
-        default="false",
-    ),
-    Variable(
-        "APPROVERS",
-        f"who may approve: {_PEOPLE}, separated by commas or spaces",
-        required="with approval",
-    ),
-    Variable(
-        "APPROVAL_CHANNEL",
-        "channel ID (`C…`) where approval requests are posted; unset: on the send's own thread "
-        "parent",
-    ),
-    _number(
-        "APPROVAL_TTL_HOURS", 24.0, 0.0001, 720, "a request nobody decided expires after this long"
-    ),
-    # SMS fallback, opt-outs and marketing
-    Variable(
-        "SMS_FALLBACK",
-        "`true`: the composer's *SMS if Viber fails* box is ticked to begin with, and quick "
-        "sends fall back too (needs `ESMS_SMS_BRANDNAME`)",
-        default="false",
-    ),
-    Variable(
-        "ESMS_SMS_BRANDNAME",
-        "the customer-care (CSKH) brandname registered with eSMS that fallback SMS go out as; "
-        "without it no SMS is ever sent",
-        required="for SMS",
-    ),
-    _number(
-        "SMS_FALLBACK_AFTER_MINUTES",
-        0,
-        0,
-        7 * 24 * 60,  # eSMS keeps a message's status for 7 days
-        "also send the SMS when a Viber message is still undelivered this long after eSMS "
-        "accepted it (the thread says the customer may receive both); 0: off",
-    ),
-    Variable(
-        "SMS_ASCII",
-        "`true`: Vietnamese diacritics are stripped from SMS texts (cheaper: 160 characters per "
-        "SMS instead of 70, and how most registered templates are written)",
-        default="false",
-    ),
-    Variable(
-        "MARKETING_HOURS",
-        "when marketing messages may go out, Vietnamese time, `HH:MM-HH:MM` (Decree 91/2020/ND-CP)",
-        default=DEFAULT_HOURS,
-    ),
-    _number(
-        "MARKETING_DAILY_CAP",
-        3,
-        1,
-        100,
-        "marketing messages accepted by eSMS per number per rolling 24 hours (the decree "
-        "allows 3, `viber-bot check` warns above)",
-        whole=True,
-    ),
-    Variable(
-        "MARKETING_SENDERS",
-        f"who may send marketing messages: {_PEOPLE}; unset: everyone allowed to send. Others "
-        "see the marketing choice refused with a sentence, on every way of sending (composer, "
-        "campaign, workflow step)",
-    ),
-    Variable(
-        "MARKETING_PREFIX",
-        "put in front of every marketing text, e.g. `[QC]` (at most 20 characters)",
-    ),
-    _number(
-        "IMAGE_MAX_SIDE",
-        800,
-        200,
-        1600,
-        "a picture uploaded in the composer or the campaign form is hosted by the app at most "
-        "this many pixels on its longest side (Viber recommends about 800 × 800)",
-        whole=True,
-    ),
+    *PEOPLE_AND_OUTREACH,
     # Campaigns
-    _number(
+    number(
         "CAMPAIGN_MAX_ROWS",
         10_000,
         1,
@@ -330,7 +190,7 @@ VARIABLES: tuple[Variable, ...] = (
         "rows one campaign file may have; further rows are listed as not sent",
         whole=True,
     ),
-    _number(
+    number(
         "CAMPAIGN_PREVIEW_HOURS",
         72.0,
         1,
@@ -369,28 +229,5 @@ def _number_default(name: str) -> float:
     return default
 
 
-def _shown(value: float) -> str:
-    return f"{value:,}" if float(value).is_integer() and abs(value) >= 10_000 else f"{value:g}"
-
-
-def markdown_table() -> str:
-    """The documentation's table of every variable."""
-    lines = ["| variable | required | default | range | meaning |", "|---|---|---|---|---|"]
-    for variable in VARIABLES:
-        default = "" if variable.default is None else variable.default
-        if isinstance(default, float | int):
-            default = _shown(default)
-        shown = f"`{default}`" if default != "" else "—"
-        span = "—"
-        if variable.low is not None and variable.high is not None:
-            span = f"{_shown(variable.low)}–{_shown(variable.high)}"
-            if variable.whole:
-                span += ", whole"
-        lines.append(
-            f"| `{variable.name}` | {variable.required} | {shown} | {span} | {variable.meaning} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    print(markdown_table(), end="")
+if __name__ == "__main__":  # the table for docs/configuration.md
+    print(markdown_table(VARIABLES), end="")

@@ -25,9 +25,8 @@ from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
-    submitted_image,
-    submitted_values,
 )
+from bot.posts.composer_values import submitted_image, submitted_values
 from bot.slack.binding import bind
 from bot.slack.sms_choice import SmsFallback, SmsTemplates, choose_sms
 from bot.store import Store

@@ -8,8 +8,8 @@ from bot.posts.composer import (
     ComposerContext,
     ComposerOptions,
     composer_view,
-    submitted_values,
 )
+from bot.posts.composer_values import submitted_values
 from bot.posts.outcomes import outcome_replies
 from bot.posts.thread import parent_message, status_line
 from tests import helpers

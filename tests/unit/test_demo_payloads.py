@@ -53,8 +53,8 @@ from bot.posts.composer import (
     ComposerOptions,
     composer_view,
     field_of,
-    submitted_values,
 )
+from bot.posts.composer_values import submitted_values
 from bot.posts.home import home_view
 from bot.posts.outcomes import outcome_replies
 from bot.posts.thread import parent_message

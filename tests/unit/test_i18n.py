@@ -67,7 +67,7 @@ def test_numbers_and_money_for_each_language():
 
 def test_keys_built_at_run_time_exist():
     from bot.core.delivery import State
-    from bot.posts.composer import FIELD_BLOCKS
+    from bot.posts.composer_values import FIELD_BLOCKS
 
     assert {f"state.{state}" for state in State} <= set(i18n.CATALOG)
     assert {f"field.{field}" for field in FIELD_BLOCKS[:5]} <= set(i18n.CATALOG)
