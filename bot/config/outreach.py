@@ -23,6 +23,7 @@ class Outreach:
     marketing_daily_cap: int = whole_default("MARKETING_DAILY_CAP")
     marketing_prefix: str = ""
     marketing_senders: tuple[str, ...] = ()  # who may send marketing; () is everyone allowed
+    marketing_consent_required: bool = True  # marketing only to numbers with consent on record
 
     @property
     def sms_available(self) -> bool:
@@ -64,4 +65,5 @@ def load_outreach(
         marketing_daily_cap=int(env.number("MARKETING_DAILY_CAP")),
         marketing_prefix=prefix,
         marketing_senders=env.id_list("MARKETING_SENDERS", *people),
+        marketing_consent_required=env.boolean("MARKETING_CONSENT_REQUIRED"),
     )

@@ -101,6 +101,13 @@ PEOPLE_AND_OUTREACH: tuple[Variable, ...] = (
         "campaign, workflow step)",
     ),
     Variable(
+        "MARKETING_CONSENT_REQUIRED",
+        "`true`: a marketing message goes only to numbers with consent on record (`/viber "
+        "consent add`, `viber-bot consent import`); others are refused when the send is made "
+        "and skipped when it leaves. `false` turns the rule off for sends made from then on",
+        default="true",
+    ),
+    Variable(
         "MARKETING_PREFIX",
         "put in front of every marketing text, e.g. `[QC]` (at most 20 characters)",
     ),

@@ -64,10 +64,12 @@ def plan_campaign(
     max_rows: int = DEFAULT_MAX_ROWS,
     *,
     hosted_image: str | None = None,
+    stop_room: int = 0,
 ) -> Plan:
     """Every row of the sheet as a message, or the reason it cannot be one. `hosted_image`: the
     picture uploaded with the campaign, where the app hosts it (its own address, checked when
-    it was uploaded, is every row's image)."""
+    it was uploaded, is every row's image); `stop_room`: what an advertisement's stop line takes
+    of each row's text."""
     column = phone_column(sheet)
     used = {
         *placeholders(message.text),
@@ -99,7 +101,7 @@ def plan_campaign(
             button_url=fill(message.button_url, values, link=True),
         )
         checked = replace(personal, image_url=UPLOADED) if hosted_image else personal
-        if problems := validate_message(checked):
+        if problems := validate_message(checked, stop_room=stop_room):
             invalid.append((number, "; ".join(problems.values())))
             continue
         seen.add(phone)

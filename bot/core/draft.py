@@ -20,7 +20,7 @@ class Draft:
         return not self.errors
 
 
-def check_draft(recipients_raw: str, message: ViberMessage) -> Draft:
+def check_draft(recipients_raw: str, message: ViberMessage, *, stop_room: int = 0) -> Draft:
     recipients = parse_recipients(recipients_raw)
     errors: dict[str, str] = {}
     if recipients.invalid:
@@ -33,5 +33,5 @@ def check_draft(recipients_raw: str, message: ViberMessage) -> Draft:
         errors["recipients"] = _("err.too_many", count=len(recipients.phones), limit=MAX_RECIPIENTS)
     elif not recipients.phones:
         errors["recipients"] = _("err.no_numbers")
-    errors.update(validate_message(message))
+    errors.update(validate_message(message, stop_room=stop_room))
     return Draft(phones=recipients.phones, message=message, errors=errors)

@@ -35,6 +35,14 @@ def _(key: str, **params: object) -> str:
     return template.replace("{{", "{").replace("}}", "}")  # what format() would make of it
 
 
+def in_each(key: str, **params: object) -> dict[str, str]:
+    """The sentence in every language, whatever LANGUAGE says: for a page a customer reads."""
+    return {
+        language: template.format(**params)
+        for language, template in zip(LANGUAGES, CATALOG[key], strict=True)
+    }
+
+
 def plural(count: int, one_key: str, many_key: str) -> str:
     """Vietnamese has no plural forms; English picks by count."""
     return _(one_key if count == 1 else many_key)

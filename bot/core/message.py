@@ -116,11 +116,14 @@ def _url_problem(value: str, *, https_only: bool, what: str) -> str | None:
     return None
 
 
-def validate_message(message: ViberMessage) -> dict[str, str]:
-    """Return problems keyed by field name (text, image_url, button_label, button_url)."""
+def validate_message(message: ViberMessage, *, stop_room: int = 0) -> dict[str, str]:
+    """Return problems keyed by field name (text, image_url, button_label, button_url).
+    `stop_room`: the characters an advertisement's stop line takes from the text."""
     errors: dict[str, str] = {}
-    if len(message.text) > MAX_TEXT:
-        errors["text"] = _("err.text_long", count=len(message.text), limit=MAX_TEXT)
+    limit = MAX_TEXT - stop_room
+    if len(message.text) > limit:
+        key = "err.text_long_stop" if stop_room else "err.text_long"
+        errors["text"] = _(key, count=len(message.text), limit=limit, room=stop_room)
     if len(message.button_label) > MAX_LABEL:
         errors["button_label"] = _(
             "err.label_long", count=len(message.button_label), limit=MAX_LABEL

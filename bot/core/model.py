@@ -98,6 +98,8 @@ class NewSend:
     campaign_file: tuple[str, str, str] | None = None  # a campaign's (file id, name, download URL)
     step_run: StepRunStart | None = None  # the Workflow Builder run that asked for it
     image_file: str | None = None  # a Slack file to host as the message's image, by its id
+    consent_required: bool = False  # marketing: only to numbers with consent on record
+    stop_links: bool = False  # an advertisement: each recipient's text ends with its stop link
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ class Recipient:
     button_label: str | None = None
     button_url: str | None = None
     row_values: str | None = None  # the row's columns, as JSON
+    stop_token: str | None = None  # an advertisement's: the recipient's own stop link
+    stopped_at: float | None = None  # when the customer used it
 
     @property
     def is_sms(self) -> bool:
@@ -184,6 +188,7 @@ class Send:
     image_token: str | None = None  # the uploaded picture, hosted: image_url is the app's own
     image_problem: str | None = None  # why the uploaded picture cannot be used: nothing is sent
     image_first_frame: bool = False  # the uploaded picture was animated: its first frame is sent
+    consent_required: bool = False  # marketing only to numbers with consent on record
 
     @property
     def awaiting_approval(self) -> bool:

@@ -83,3 +83,8 @@ def parse_recipients(raw: str) -> RecipientList:
 def mask_phone(phone: str) -> str:
     """What logs may show of a number: its last three digits."""
     return "•" * max(len(phone) - 3, 0) + phone[-3:]
+
+
+def is_masked(phone: str) -> bool:
+    """Whether the number was masked (a purged send's): only its last digits remain."""
+    return phone.startswith("•")

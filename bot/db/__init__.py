@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.core.database_url import SQLITE_PREFIX, url_problem
 
-SCHEMA_VERSION = 23  # the last of bot.db.schema.MIGRATIONS
+SCHEMA_VERSION = 24  # the last of bot.db.schema.MIGRATIONS
 # The tables that hold the app's data, parents before children, each with its one-column
 # primary key. (Leases are not data: they say which process runs a periodic duty now, and
 # when each channel may next be posted to.)
@@ -33,6 +33,8 @@ TABLES = {
     "counters": "name",
     "thread_replies": "id",
     "images": "token",
+    "consents": "phone",
+    "consent_events": "id",
 }
 
 Row = Mapping[str, Any]

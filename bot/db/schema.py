@@ -251,6 +251,22 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
         "ALTER TABLE sends ADD COLUMN image_first_frame INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX idx_sends_image_token ON sends (image_token)",
     ),
+    # Consent to marketing on record, every change an event; an advertisement's recipients
+    # each get a stop link (a token of their own, unique, NULL for anything else); a send
+    # stored from now on says whether its marketing needs consent (before: it did not).
+    24: (
+        """CREATE TABLE consents (
+            phone TEXT PRIMARY KEY, given_at {real} NOT NULL, evidence TEXT NOT NULL,
+            source TEXT NOT NULL, recorded_by TEXT NOT NULL, recorded_at {real} NOT NULL)""",
+        """CREATE TABLE consent_events (
+            id {id}, phone TEXT NOT NULL, at {real} NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, source TEXT NOT NULL, evidence TEXT, given_at {real})""",
+        "CREATE INDEX idx_consent_events_phone ON consent_events (phone, id)",
+        "ALTER TABLE sends ADD COLUMN consent_required INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE recipients ADD COLUMN stop_token TEXT",
+        "ALTER TABLE recipients ADD COLUMN stopped_at {real}",
+        "CREATE UNIQUE INDEX idx_recipients_stop_token ON recipients (stop_token)",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

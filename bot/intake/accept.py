@@ -12,13 +12,14 @@ from typing import Protocol
 
 from bot.config import Settings
 from bot.core.campaign import fill
+from bot.core.consent import stop_line_room
 from bot.core.draft import check_draft
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.images import UPLOADED, ImageUpload, can_host, upload_problem
 from bot.core.marketing import with_prefix
 from bot.core.message import ViberMessage, validate_message
-from bot.core.model import Category, NewSend, Send
+from bot.core.model import Category, NewSend, OptOut, Send
 from bot.core.sms_text import fallback_text
 from bot.intake.draft import Accepted, Draft, Refused, Surface
 from bot.store import Store
@@ -60,17 +61,20 @@ class Intake:
         message, category = self._resolve(draft, errors)
         if draft.image_upload is not None:
             message = self._upload(draft.image_upload, message, errors)
+        stop_room = 0
         if category == Category.MARKETING:
             message = self._marketing(draft, message, errors, fresh=fresh)
+            stop_room = self._stop_room(errors)
         campaign = draft.campaign_file is not None
         phones: tuple[str, ...] = ()
         if campaign:
             # Checked with every placeholder standing for a word: the shapes and links hold then.
-            errors = {**validate_message(_with_samples(message)), **errors}
+            checked_text = validate_message(_with_samples(message), stop_room=stop_room)
+            errors = {**checked_text, **errors}
             if not message.text and not message.image_url:
                 errors.setdefault("text", _("camp.err_no_text"))
         else:
-            checked = check_draft(draft.recipients, message)
+            checked = check_draft(draft.recipients, message, stop_room=stop_room)
             errors = {**checked.errors, **errors}
             phones = checked.phones
         brandname = draft.brandname or self.settings.esms_brandname
@@ -81,12 +85,19 @@ class Intake:
                 if draft.surface == Surface.WORKFLOW_STEP
                 else _("err.brandname")
             )
+        consent_required = self._consent_required(category)
+        if consent_required and "recipients" not in errors and (lacking := self._lacking(phones)):
+            errors["recipients"] = lacking
         if errors:
             # Shown beside the other problems, so the person fixes everything at once.
             if "recipients" not in errors and (opted_out := self.opted_out_error(phones)):
                 errors["recipients"] = opted_out
             return Refused(errors)
-        new = self._new_send(draft, message, category, phones, brandname)
+        new = replace(
+            self._new_send(draft, message, category, phones, brandname),
+            consent_required=consent_required,
+            stop_links=category == Category.MARKETING,
+        )
         try:
             send_id = self.store.sends.create_unless_opted_out(new)
             if send_id is None:
@@ -105,9 +116,32 @@ class Intake:
         )
         return Accepted(send_id, phones, category, new.message)
 
-    def opted_out_error(self, phones: tuple[str, ...]) -> str | None:
-        """The sentence naming the numbers that asked to be left alone, if any."""
-        found = self.store.optouts.among(phones) if phones else {}
+    def _consent_required(self, category: str) -> bool:
+        outreach = self.settings.outreach
+        return category == Category.MARKETING and outreach.marketing_consent_required
+
+    def _lacking(self, phones: tuple[str, ...]) -> str | None:
+        """The sentences naming the numbers an advertisement may not reach for want of consent:
+        those that opted out (who have none), then the others."""
+        lacking = tuple(self.store.consents.lacking(phones))
+        if not lacking:
+            return None
+        found = self.store.optouts.among(lacking)
+        sentences = [self.opted_out_error(lacking, found)] if found else []
+        if never := [phone for phone in lacking if phone not in found]:
+            shown = ", ".join(never[:10])
+            if len(never) > 10:
+                shown += _("err.and_more", count=len(never) - 10)
+            sentences.append(_("err.no_consent", numbers=shown))
+        return " ".join(sentence for sentence in sentences if sentence)
+
+    def opted_out_error(
+        self, phones: tuple[str, ...], found: dict[str, OptOut] | None = None
+    ) -> str | None:
+        """The sentence naming the numbers that asked to be left alone, if any (`found`: the
+        opt-outs among them, when they were looked up already)."""
+        if found is None:
+            found = self.store.optouts.among(phones) if phones else {}
         if not found:
             return None
         listed = ", ".join(
@@ -190,6 +224,14 @@ class Intake:
             key, values = problem
             errors["image_file"] = _(key, **values)
         return replace(message, image_url=UPLOADED)
+
+    def _stop_room(self, errors: dict[str, str]) -> int:
+        """What the advertisement's stop link takes of its text; without the app's public
+        address there is no link, and no advertisement."""
+        if not self.settings.public_url:
+            errors.setdefault("category", _("err.no_stop_link"))
+            return 0
+        return stop_line_room(self.settings.public_url)
 
     def _marketing(
         self, draft: Draft, message: ViberMessage, errors: dict[str, str], *, fresh: bool

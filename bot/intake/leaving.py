@@ -56,6 +56,9 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
         day, reason = vietnam_day(opt_out.added_at), opt_out.reason or _("skip.no_reason")
         store.deliveries.skip(recipient.id, _("skip.opted_out", day=day, reason=reason))
         return STOP
+    if problem := _marketing_problem(settings, store, send, recipient):
+        store.deliveries.skip(recipient.id, problem)
+        return STOP
     if recipient.is_sms and (problem := _fallback_problem(settings, store, send, recipient)):
         store.deliveries.skip(recipient.id, problem)
         return STOP
@@ -75,6 +78,18 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
         store.deliveries.skip(recipient.id, _("skip.daily_cap", cap=cap))
         return STOP
     return Verdict(go=True, test_send=test_send)
+
+
+def _marketing_problem(
+    settings: Settings, store: Store, send: Send, recipient: Recipient
+) -> str | None:
+    """Why this advertisement must never reach this number: no consent on record (for a send
+    stored under that rule), or no stop link to end it with."""
+    if send.consent_required and store.consents.get(recipient.phone) is None:
+        return _("skip.no_consent")
+    if recipient.stop_token and not settings.public_url:
+        return _("skip.no_stop_link")
+    return None
 
 
 def _fallback_problem(

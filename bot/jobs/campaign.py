@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 
 from bot.core.campaign import Plan, plan_campaign
+from bot.core.consent import stop_line_room
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
-from bot.core.model import CampaignState, Job
+from bot.core.model import CampaignState, Category, Job
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
 from bot.jobs.slack_files import NotDownloaded, download
 from bot.store import Store
@@ -20,10 +21,14 @@ MAX_FILE_BYTES = 10 * 1024 * 1024  # what Slack's file_input accepts
 
 class CampaignReading:
     """The job that reads a campaign's file; it downloads with the bot token, and a file of
-    more than `max_rows` rows is refused whole."""
+    more than `max_rows` rows is refused whole. An advertisement's rows each end with a stop
+    link under `public_url`, which takes its room in every row's text."""
 
-    def __init__(self, store: Store, *, slack_bot_token: str, max_rows: int) -> None:
+    def __init__(
+        self, store: Store, *, slack_bot_token: str, max_rows: int, public_url: str | None
+    ) -> None:
         self.store, self.slack_bot_token, self.max_rows = store, slack_bot_token, max_rows
+        self.public_url = public_url
 
     def read_campaign(self, job: Job) -> None:
         send = self.store.sends.get(job.send_id)
@@ -41,9 +46,12 @@ class CampaignReading:
             self.store.campaigns.unreadable(send.id, data)
             return
         limit = self.max_rows
+        stop_links = send.category == Category.MARKETING
         try:
             hosted = send.message.image_url if send.image_token else None
-            plan = plan_campaign(read_sheet(data, limit), send.message, limit, hosted_image=hosted)
+            sheet = read_sheet(data, limit)
+            room = stop_line_room(self.public_url) if stop_links and self.public_url else 0
+            plan = plan_campaign(sheet, send.message, limit, hosted_image=hosted, stop_room=room)
         except TooManyRows as over:  # refused whole: never a part of the file sent
             self.store.campaigns.unreadable(
                 send.id, _("camp.too_many_rows", seen=over.seen, limit=limit)
@@ -55,7 +63,7 @@ class CampaignReading:
         if problem := _plan_problem(plan):
             self.store.campaigns.unreadable(send.id, problem)
             return
-        if self.store.campaigns.save_plan(send.id, plan, plan.invalid):
+        if self.store.campaigns.save_plan(send.id, plan, plan.invalid, stop_links=stop_links):
             self._skip_opted_out(send.id)
             log.info("campaign %s planned: %d rows to send", send.id, len(plan.rows))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.csv_cells import csv_bytes
+from bot.core.delivery import State
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.message import ViberMessage
@@ -13,7 +14,7 @@ from bot.core.model import Campaign, CampaignState, Category, Send
 from bot.jobs.in_thread import reply, share_file
 from bot.jobs.retry import RetryLater
 from bot.jobs.slack_calls import SlackCalls
-from bot.posts.campaign import campaign_parent, milestone_text, preview_reply
+from bot.posts.campaign import Skipped, campaign_parent, milestone_text, preview_reply
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class CampaignThread:
         return True
 
     def _post_preview(self, send: Send, campaign: Campaign, counts: dict[str, int]) -> None:
-        total = over_cap = 0
+        total = over_cap = no_consent = 0
         samples: list[tuple[str, ViberMessage]] = []
         cap = self.marketing_daily_cap
         for recipients in self.store.campaigns.rows(send.id):  # a batch at a time
@@ -107,8 +108,12 @@ class CampaignThread:
                 phones = [r.phone for r in recipients]
                 full = self.store.marketing_cap.full(phones, cap, DAILY_WINDOW_SECONDS)
                 over_cap += sum(phone in full for phone in phones)
+            if send.consent_required:  # opted-out rows were skipped already
+                queued = [r.phone for r in recipients if r.state == State.QUEUED]
+                no_consent += len(self.store.consents.lacking(queued))
         price = self.store.deliveries.average_price()
-        text = preview_reply(campaign, total, counts.get("skipped", 0), over_cap, samples, price)
+        skipped = Skipped(counts.get("skipped", 0), no_consent, over_cap)
+        text = preview_reply(campaign, total, skipped, samples, price)
         reply(self.slack, send, text)
 
     def _upload_invalid(self, send: Send, campaign: Campaign) -> None:

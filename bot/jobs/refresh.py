@@ -51,6 +51,7 @@ class ThreadRefresh:
         if send.campaign:  # a progress bar and milestones, never a reply per recipient
             self.campaigns.sync(send)
             self._tell_decision(send)
+            self._post_waiting(send, self.store.replies.pending(send.id))  # a customer's stop
             return
         recipients = self.store.sends.recipients(send.id)
         due = [r for r in recipients if r.state in REPORTED_STATES and r.state != r.reported_state]
@@ -70,8 +71,11 @@ class ThreadRefresh:
                 send.id, parts, {recipient.id: recipient.state for recipient in due}
             )
             waiting = self.store.replies.pending(send.id)
+        self._post_waiting(send, waiting, turn_taken=True)
+
+    def _post_waiting(self, send: Send, waiting: list[Reply], *, turn_taken: bool = False) -> None:
         for number, reply in enumerate(waiting):
-            if number:  # each part takes its turn in the channel, as any post does
+            if number or not turn_taken:  # each part takes its turn in the channel
                 self._take_turn(send)
             self._post_reply(send, reply)
 

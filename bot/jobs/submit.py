@@ -11,6 +11,7 @@ import time
 from dataclasses import replace
 
 from bot.config import Settings
+from bot.core.consent import with_stop_line
 from bot.core.delivery import State
 from bot.core.i18n import _
 from bot.core.model import Job, Recipient, Send
@@ -124,8 +125,11 @@ class Submissions:
             time.sleep(wait)
 
     def _viber(self, send: Send, recipient: Recipient) -> SendAccepted:
+        message = recipient.message_in(send)
+        if recipient.stop_token and self.settings.public_url:  # the submit check saw to it
+            message = with_stop_line(message, self.settings.public_url, recipient.stop_token)
         return self.esms.send_viber(
-            recipient.message_in(send),
+            message,
             recipient.phone,
             brandname=send.brandname,
             request_id=recipient.request_id,

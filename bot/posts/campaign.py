@@ -4,6 +4,7 @@ Start / Pause / Resume / Cancel), the preview, and the milestone replies."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.core.formatting import format_vnd
@@ -208,11 +209,24 @@ def _buttons(send: Send, campaign: Campaign) -> list[dict[str, Any]]:
     return []
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A campaign's valid rows that would not be sent, as things stand at its preview."""
+
+    opted_out: int
+    no_consent: int  # marketing without consent on record
+    over_cap: int  # over the daily marketing cap now
+
+    @property
+    def for_good(self) -> int:
+        """Those a later hour does not change (unless consent is recorded meanwhile)."""
+        return self.opted_out + self.no_consent
+
+
 def preview_reply(
     campaign: Campaign,
     valid: int,
-    opted_out: int,
-    over_cap: int,
+    skipped: Skipped,
     samples: Sequence[tuple[str, ViberMessage]],
     price: float | None,
 ) -> str:
@@ -224,11 +238,18 @@ def preview_reply(
             valid=valid,
             invalid=len(campaign.invalid),
             duplicates=campaign.duplicates or 0,
-            to_send=max(valid - opted_out, 0),
+            to_send=max(valid - skipped.for_good, 0),
         )
     ]
-    if opted_out or over_cap:
-        lines.append(_("camp.preview_skipped", opted_out=opted_out, over_cap=over_cap))
+    if skipped.for_good or skipped.over_cap:
+        lines.append(
+            _(
+                "camp.preview_skipped",
+                opted_out=skipped.opted_out,
+                no_consent=skipped.no_consent,
+                over_cap=skipped.over_cap,
+            )
+        )
     for number, reason in campaign.invalid[:SHOWN_INVALID]:
         # Within Slack's 4,000 for the whole reply: ten of these, three samples and the rest.
         lines.append(_("camp.invalid_row", row=number, reason=shorten(escape(reason), 200)))
@@ -236,7 +257,7 @@ def preview_reply(
         lines.append(_("camp.invalid_more", count=len(campaign.invalid) - SHOWN_INVALID))
     for phone, message in samples:
         lines.append(f"> *{phone}*: " + shorten(escape(message.text or message.image_url), 300))
-    to_send = valid - opted_out
+    to_send = valid - skipped.for_good
     if price is not None and to_send:
         lines.append(_("camp.cost", amount=format_vnd(price * to_send), count=to_send))
     else:

@@ -1,5 +1,5 @@
 """Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
-leases, privacy, opt-outs, SMS fallbacks, the marketing cap, campaigns and workflow step runs, each a module of its own over one database.
+leases, privacy, opt-outs, consents to marketing and stop links, SMS fallbacks, the marketing cap, campaigns and workflow step runs, each a module of its own over one database.
 
 Every change that must happen together happens in one transaction. On SQLite write transactions
 run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from bot.db import Database, open_database
 from bot.store.approvals import Approvals
 from bot.store.campaigns import Campaigns
+from bot.store.consents import Consents
 from bot.store.deliveries import Deliveries
 from bot.store.fallbacks import Fallbacks
 from bot.store.images import Images
@@ -29,6 +30,7 @@ from bot.store.pruning import Pruning
 from bot.store.replies import Replies
 from bot.store.sends import Sends
 from bot.store.steps import Steps
+from bot.store.stop_links import StopLinks
 from bot.store.templates import Templates
 
 
@@ -56,6 +58,8 @@ class Store:
         self.privacy = Privacy(database)
         self.pruning = Pruning(database)
         self.optouts = OptOuts(database)
+        self.consents = Consents(database)
+        self.stop_links = StopLinks(database)
         self.fallbacks = Fallbacks(database)
         self.images = Images(database)
         self.marketing_cap = MarketingCap(database)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 from bot.core.campaign import Plan
+from bot.core.consent import new_stop_token
 from bot.core.delivery import FINAL_STATES, State
 from bot.core.model import Campaign, CampaignState, JobKind, JobState, Send
 from bot.db import Connection, Database
@@ -64,9 +65,17 @@ class Campaigns:
             set_state(conn, send_id, CampaignState.UNREADABLE, problem=problem)
             enqueue_sync(conn, send_id)
 
-    def save_plan(self, send_id: str, plan: Plan, invalid: Sequence[tuple[int, str]]) -> bool:
-        """Store every planned row as a recipient (QUEUED, its own RequestId) and the preview's
-        figures, once; False when the plan was stored already (a retried read)."""
+    def save_plan(
+        self,
+        send_id: str,
+        plan: Plan,
+        invalid: Sequence[tuple[int, str]],
+        *,
+        stop_links: bool = False,
+    ) -> bool:
+        """Store every planned row as a recipient (QUEUED, its own RequestId and, for an
+        advertisement, its own stop link) and the preview's figures, once; False when the plan
+        was stored already (a retried read)."""
         now = time.time()
         with self.db.transaction() as conn:
             row = conn.execute(
@@ -80,7 +89,8 @@ class Campaigns:
                 conn.executemany(
                     """INSERT INTO recipients (send_id, position, phone, request_id, state,
                            updated_at, row_number, text, image_url, button_label, button_url,
-                           row_values) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                           row_values, stop_token)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     [
                         (
                             send_id,
@@ -95,6 +105,7 @@ class Campaigns:
                             planned.message.button_label,
                             planned.message.button_url,
                             json.dumps(planned.values, ensure_ascii=False),
+                            new_stop_token() if stop_links else None,
                         )
                         for offset, planned in enumerate(batch)
                     ],

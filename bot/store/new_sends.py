@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Sequence
 
+from bot.core.consent import new_stop_token
 from bot.core.delivery import State
 from bot.core.model import Approval, CampaignState, JobKind, NewSend, StepRunStart, ThreadState
 from bot.db import Connection, Database
@@ -48,7 +49,9 @@ def _send_row(send_id: str, now: float, new: NewSend) -> dict[str, object]:
         "sms_text": new.sms_text,
         "held_until": new.held_until,
         "campaign": int(new.campaign_file is not None),
-        **({"image_file": new.image_file} if new.image_file else {}),  # the column's default
+        # Written only when set: the columns' defaults otherwise.
+        **({"image_file": new.image_file} if new.image_file else {}),
+        **({"consent_required": 1} if new.consent_required else {}),
     }
 
 
@@ -68,22 +71,24 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
     now = time.time()
     row = _send_row(send_id, now, new)
     request_ids = [str(uuid.uuid4()) for _ in new.phones]
+    stop_tokens = [new_stop_token() if new.stop_links else None for _ in new.phones]
     refused = sorted(set(new.phones)) if unless_opted_out else []
     one_job = new.campaign_file is None and new.step_run is None and new.image_file is None
     if db.kind == "postgres" and one_job:
-        return send_id if _in_one_statement(db, row, new.phones, request_ids, refused) else None
+        stored = _in_one_statement(db, row, new.phones, request_ids, stop_tokens, refused)
+        return send_id if stored else None
     with db.transaction() as conn:
         if refused and _any_opted_out(conn, refused):
             return None
         marks = ", ".join("?" for _ in row)
         conn.execute(f"INSERT INTO sends ({', '.join(row)}) VALUES ({marks})", tuple(row.values()))
         conn.executemany(
-            """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at)
-               VALUES (?, ?, ?, ?, ?, ?)""",
+            """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at,
+                   stop_token) VALUES (?, ?, ?, ?, ?, ?, ?)""",
             [
-                (send_id, position, phone, request_id, State.QUEUED, now)
-                for position, (phone, request_id) in enumerate(
-                    zip(new.phones, request_ids, strict=True)
+                (send_id, position, phone, request_id, State.QUEUED, now, token)
+                for position, (phone, request_id, token) in enumerate(
+                    zip(new.phones, request_ids, stop_tokens, strict=True)
                 )
             ],
         )
@@ -130,6 +135,7 @@ def _in_one_statement(
     row: dict[str, object],
     phones: Sequence[str],
     request_ids: Sequence[str],
+    stop_tokens: Sequence[str | None],
     refused: Sequence[str],
 ) -> bool:
     """PostgreSQL: the send, its recipients and its first job by one statement (a statement is
@@ -141,10 +147,11 @@ def _in_one_statement(
             INSERT INTO sends ({", ".join(row)}) SELECT {", ".join("?" for _ in row)}
             WHERE NOT EXISTS (SELECT 1 FROM refused) RETURNING id),
         new_recipients AS (
-            INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at)
-            SELECT new_send.id, r.position - 1, r.phone, r.request_id, ?, ?
-            FROM new_send, unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]))
-                WITH ORDINALITY AS r (phone, request_id, position)),
+            INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at,
+                stop_token)
+            SELECT new_send.id, r.position - 1, r.phone, r.request_id, ?, ?, r.stop_token
+            FROM new_send, unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+                WITH ORDINALITY AS r (phone, request_id, stop_token, position)),
         new_job AS (
             INSERT INTO jobs ({", ".join(job)}) SELECT {", ".join("?" for _ in job)}
             FROM new_send)
@@ -156,6 +163,7 @@ def _in_one_statement(
         row["created_at"],
         list(phones),
         list(request_ids),
+        list(stop_tokens),
         *job.values(),
     )
     # Not in a transaction block: BEGIN and COMMIT would be round trips of their own.

@@ -1,13 +1,16 @@
 """Opt-outs: the numbers that asked to be left alone, and every change to that list (who,
-when, why), kept for as long as the database lives."""
+when, why), kept for as long as the database lives. Joining the list withdraws the number's
+consent to marketing, in the same transaction."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
 
+from bot.core.consent import SOURCE_OPT_OUT
 from bot.core.model import OptOut
 from bot.db import Connection, Database, Row
+from bot.store.consents import withdraw_in
 
 
 def _opt_out(row: Row) -> OptOut:
@@ -21,7 +24,15 @@ def _record(conn: Connection, phone: str, actor: str, action: str, reason: str |
     )
 
 
-def _add(conn: Connection, phone: str, actor: str, reason: str | None) -> bool:
+def add_in(
+    conn: Connection,
+    phone: str,
+    actor: str,
+    reason: str | None,
+    source: str = SOURCE_OPT_OUT,
+) -> bool:
+    """Add the number in the caller's transaction, withdrawing its consent (`source`: how the
+    withdrawal came, for its record); True when it was not on the list."""
     added = conn.execute(
         """INSERT INTO opt_outs (phone, added_at, added_by, reason) VALUES (?, ?, ?, ?)
            ON CONFLICT (phone) DO NOTHING""",
@@ -29,6 +40,7 @@ def _add(conn: Connection, phone: str, actor: str, reason: str | None) -> bool:
     ).rowcount
     if added:
         _record(conn, phone, actor, "add", reason)
+        withdraw_in(conn, phone, actor, source, reason)
     return bool(added)
 
 
@@ -40,14 +52,14 @@ class OptOuts:
         """Add a number (normalised); None when it was already on the list, which stays as it
         was (the first refusal's date and reason are the ones that count)."""
         with self.db.transaction() as conn:
-            if not _add(conn, phone, actor, reason):
+            if not add_in(conn, phone, actor, reason):
                 return None
         return self.get(phone)
 
     def add_many(self, entries: Sequence[tuple[str, str | None]], actor: str) -> int:
         """Add (phone, reason) pairs in one transaction; returns how many were new."""
         with self.db.transaction() as conn:
-            return sum(_add(conn, phone, actor, reason) for phone, reason in entries)
+            return sum(add_in(conn, phone, actor, reason) for phone, reason in entries)
 
     def remove(self, phone: str, actor: str, reason: str | None = None) -> bool:
         with self.db.transaction() as conn:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.db import Database
+from bot.db import Connection, Database
 
 PENDING, POSTED, REFUSED = "pending", "posted", "refused"
 
@@ -21,6 +21,19 @@ class Reply:
     seq: int
     text: str
     blocks: list[dict[str, Any]]
+
+
+def stage_note(conn: Connection, send_id: str, text: str, blocks: list[dict[str, Any]]) -> None:
+    """One more reply for the thread, after those staged before it, in the caller's
+    transaction (what a customer did, told in the send's thread)."""
+    last = conn.execute(
+        "SELECT COALESCE(MAX(seq), 0) AS seq FROM thread_replies WHERE send_id = ?", (send_id,)
+    ).fetchone()["seq"]
+    conn.execute(
+        """INSERT INTO thread_replies (send_id, seq, text, blocks, state, created_at)
+           VALUES (?, ?, ?, ?, ?, ?)""",
+        (send_id, last + 1, text, json.dumps(blocks), PENDING, time.time()),
+    )
 
 
 class Replies:

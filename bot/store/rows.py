@@ -50,6 +50,7 @@ def send_from(row: Row) -> Send:
         image_token=row["image_token"],
         image_problem=row["image_problem"],
         image_first_frame=bool(row["image_first_frame"]),
+        consent_required=bool(row["consent_required"]),
     )
 
 

@@ -150,7 +150,10 @@ def wire_jobs(
         threads=ThreadRefresh(store, calls, pacer, campaign_thread, approvers=approvers),
         submissions=Submissions(settings, store, esms),
         reading=CampaignReading(
-            store, slack_bot_token=settings.slack_bot_token, max_rows=settings.campaign_max_rows
+            store,
+            slack_bot_token=settings.slack_bot_token,
+            max_rows=settings.campaign_max_rows,
+            public_url=settings.public_url,
         ),
         results=CampaignResults(store, calls),
         images=ImageHosting(

@@ -14,6 +14,7 @@ from typing import Any
 from bot.config import Settings
 from bot.config.logs import new_request_id, request_id
 from bot.core.callback import CallbackError, parse_callback, secret_matches
+from bot.core.consent import STOP_PATH
 from bot.metrics import CONTENT_TYPE, count_forged_callback, exposition, observe_request
 from bot.metrics.database import DatabaseCollector
 from bot.metrics.figures import Figures, Health
@@ -22,6 +23,7 @@ from bot.slack.http import HttpAnswer, SlackEndpoint
 from bot.store.metrics import read_figures, read_health
 from bot.web.media import MEDIA_PREFIX, MediaAnswer, MediaCache, media_answer
 from bot.web.runtime import Services, bolt_app, build_services
+from bot.web.stop_page import HEADERS, stop_page
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ _REASONS = {
     401: "Unauthorized",
     404: "Not Found",
     405: "Method Not Allowed",
+    410: "Gone",
     411: "Length Required",
     413: "Payload Too Large",
     500: "Internal Server Error",
@@ -120,6 +123,10 @@ class WebApp:
             if method not in ("GET", "HEAD"):
                 return HttpAnswer(405, "use GET")
             return self._callback(path[len(CALLBACK_PREFIX) :], environ.get("QUERY_STRING", ""))
+        if path.startswith(STOP_PATH):
+            page = stop_page(self.services.store, path[len(STOP_PATH) :], method)
+            allow = (("Allow", "GET, HEAD, POST"),) if page.status == 405 else ()
+            return _Answer(page.status, page.html, "text/html; charset=utf-8", HEADERS + allow)
         if path == "/healthz":
             if _asks_deep(environ.get("QUERY_STRING", "")):
                 return self._deep_health()
@@ -192,6 +199,8 @@ def _route_family(path: str) -> str:
         return "esms_callback"
     if path in ("/healthz", "/metrics"):
         return path[1:]
+    if path.startswith(STOP_PATH):
+        return "stop"
     return "other"
 
 

@@ -152,6 +152,7 @@ DEFAULTS = {
     ("jobs", "crashes"): 0,
     ("jobs", "bulk"): 0,
     ("sends", "image_first_frame"): 0,
+    ("sends", "consent_required"): 0,
 }
 
 

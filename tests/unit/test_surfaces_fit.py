@@ -17,7 +17,7 @@ from bot.core.model import Approval, CampaignState, Recipient
 from bot.core.phones import MAX_RECIPIENTS
 from bot.core.sms_text import SmsTemplate
 from bot.posts.approval import approval_request
-from bot.posts.campaign import campaign_modal, campaign_parent, preview_reply
+from bot.posts.campaign import Skipped, campaign_modal, campaign_parent, preview_reply
 from bot.posts.common import escape, listing, summary_blocks
 from bot.posts.composer import ComposerContext, ComposerOptions, composer_view
 from bot.posts.outcomes import outcome_replies
@@ -177,6 +177,6 @@ def test_a_campaign_parent_and_its_preview_show_the_message_whole_and_fit(text, 
     fits(*built)
     assert re.sub(r"\s|>", "", text) in re.sub(r"\s|>", "", shown(built[1]))
     samples = [(f"09{n:08d}", ViberMessage(text)) for n in range(3)]
-    preview = preview_reply(campaign, 100_000, 40, 12, samples, 470.0)
+    preview = preview_reply(campaign, 100_000, Skipped(40, 7, 12), samples, 470.0)
     assert len(preview) <= limits.ANSWER_TEXT
     assert re.fullmatch(r"([^&<]|&(amp|lt|gt);|<[^<>]*>)*", preview, re.S)  # no entity cut
