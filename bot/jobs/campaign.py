@@ -9,7 +9,7 @@ from bot.core.campaign import Plan, plan_campaign
 from bot.core.consent import stop_line_room
 from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
-from bot.core.model import CampaignState, Category, Job
+from bot.core.model import CampaignState, Category, Job, Send
 from bot.core.spreadsheet import SheetError, TooManyRows, read_sheet
 from bot.jobs.slack_files import NotDownloaded, download
 from bot.store import Store
@@ -45,6 +45,10 @@ class CampaignReading:
         if isinstance(data, str):
             self.store.campaigns.unreadable(send.id, data)
             return
+        self.plan(send, data)
+
+    def plan(self, send: Send, data: bytes) -> None:
+        """The file's rows stored as the campaign's recipients, or why it cannot be sent."""
         limit = self.max_rows
         stop_links = send.category == Category.MARKETING
         try:

@@ -46,11 +46,14 @@ class Reconciler:
         clock: Callable[[], float] = time.time,
         pause: Callable[[float], None] = time.sleep,
         sms_ascii: bool = False,
+        public_url: str | None = None,
     ) -> None:
-        """`sms_ascii`: SMS_ASCII, as the SMS texts went out."""
+        """`sms_ascii`: SMS_ASCII, as the SMS texts went out; `public_url`: PUBLIC_URL, as the
+        advertisements' stop links went out."""
         self.store = store
         self.esms = esms
         self.sms_ascii = sms_ascii
+        self.public_url = public_url
         self.poll_seconds = poll_seconds
         self.grace_seconds = grace_seconds
         self.clock = clock
@@ -107,7 +110,11 @@ class Reconciler:
         """A send whose answer was lost (timeout, 124): find its SMSID in eSMS's sent data."""
         send = self.store.sends.get(recipient.send_id)
         # Compared with what this recipient was sent: a campaign row's own text, the SMS's.
-        sent = content_sent(send, recipient, sms_ascii=self.sms_ascii) if send else ""
+        sent = (
+            content_sent(send, recipient, sms_ascii=self.sms_ascii, public_url=self.public_url)
+            if send
+            else ""
+        )
         text = _comparable(sent)
         earliest = started - RECOVERY_WINDOW.total_seconds()
         fitting = {

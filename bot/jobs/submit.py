@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.consent import with_stop_line
 from bot.core.delivery import State
 from bot.core.i18n import _
+from bot.core.message import ViberMessage
 from bot.core.model import Job, Recipient, Send
 from bot.core.phones import mask_phone
 from bot.core.sms_text import is_gsm7, sms_content
@@ -125,11 +126,8 @@ class Submissions:
             time.sleep(wait)
 
     def _viber(self, send: Send, recipient: Recipient) -> SendAccepted:
-        message = recipient.message_in(send)
-        if recipient.stop_token and self.settings.public_url:  # the submit check saw to it
-            message = with_stop_line(message, self.settings.public_url, recipient.stop_token)
         return self.esms.send_viber(
-            message,
+            viber_sent(send, recipient, self.settings.public_url),
             recipient.phone,
             brandname=send.brandname,
             request_id=recipient.request_id,
@@ -139,7 +137,7 @@ class Submissions:
 
     def _sms(self, send: Send, recipient: Recipient) -> SendAccepted:
         outreach = self.settings.outreach
-        text = content_sent(send, recipient, sms_ascii=outreach.sms_ascii)
+        text = content_sent(send, recipient, sms_ascii=outreach.sms_ascii, public_url=None)
         return self.esms.send_sms(
             recipient.phone,
             text,
@@ -151,11 +149,23 @@ class Submissions:
         )
 
 
-def content_sent(send: Send, recipient: Recipient, *, sms_ascii: bool) -> str:
-    """The text eSMS is given for this recipient (its Content): a campaign row's own message,
-    or the SMS as it goes out. Reconciliation finds a lost answer by it."""
+def viber_sent(send: Send, recipient: Recipient, public_url: str | None) -> ViberMessage:
+    """The Viber message eSMS is given for this recipient: a campaign row's own message, an
+    advertisement's ending with the recipient's stop link (the submit check skips one that
+    would go without it)."""
     message = recipient.message_in(send)
+    if recipient.stop_token and public_url:
+        message = with_stop_line(message, public_url, recipient.stop_token)
+    return message
+
+
+def content_sent(
+    send: Send, recipient: Recipient, *, sms_ascii: bool, public_url: str | None
+) -> str:
+    """The text eSMS is given for this recipient (its Content): the Viber message's, or the
+    SMS as it goes out. Reconciliation finds a lost answer by it."""
     if not recipient.is_sms:
-        return message.text
+        return viber_sent(send, recipient, public_url).text
+    message = recipient.message_in(send)
     typed = None if send.campaign else send.sms_text  # a campaign's SMS follows its row
     return sms_content(message, typed, ascii_only=sms_ascii)

@@ -71,7 +71,7 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
     now = time.time()
     row = _send_row(send_id, now, new)
     request_ids = [str(uuid.uuid4()) for _ in new.phones]
-    stop_tokens = [new_stop_token() if new.stop_links else None for _ in new.phones]
+    stop_tokens = [new_stop_token() for _ in new.phones] if new.stop_links else None
     refused = sorted(set(new.phones)) if unless_opted_out else []
     one_job = new.campaign_file is None and new.step_run is None and new.image_file is None
     if db.kind == "postgres" and one_job:
@@ -82,16 +82,24 @@ def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) ->
             return None
         marks = ", ".join("?" for _ in row)
         conn.execute(f"INSERT INTO sends ({', '.join(row)}) VALUES ({marks})", tuple(row.values()))
-        conn.executemany(
-            """INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at,
-                   stop_token) VALUES (?, ?, ?, ?, ?, ?, ?)""",
-            [
-                (send_id, position, phone, request_id, State.QUEUED, now, token)
-                for position, (phone, request_id, token) in enumerate(
-                    zip(new.phones, request_ids, stop_tokens, strict=True)
-                )
-            ],
-        )
+        rows = [
+            (send_id, position, phone, request_id, State.QUEUED, now)
+            for position, (phone, request_id) in enumerate(
+                zip(new.phones, request_ids, strict=True)
+            )
+        ]
+        if stop_tokens is None:
+            conn.executemany(
+                """INSERT INTO recipients (send_id, position, phone, request_id, state,
+                       updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
+                rows,
+            )
+        else:  # the column written only when set: its default otherwise
+            conn.executemany(
+                """INSERT INTO recipients (send_id, position, phone, request_id, state,
+                       updated_at, stop_token) VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [(*row, token) for row, token in zip(rows, stop_tokens, strict=True)],
+            )
         if new.image_file:  # first on the thread's line: the parent shows the hosted image
             enqueue(conn, JobKind.HOST_IMAGE, send_id)
         enqueue(conn, JobKind.POST_PARENT, send_id)
@@ -135,23 +143,30 @@ def _in_one_statement(
     row: dict[str, object],
     phones: Sequence[str],
     request_ids: Sequence[str],
-    stop_tokens: Sequence[str | None],
+    stop_tokens: Sequence[str] | None,
     refused: Sequence[str],
 ) -> bool:
     """PostgreSQL: the send, its recipients and its first job by one statement (a statement is
     a transaction of its own), each insert made only when the one before it was; False when an
     opted-out number stopped the send's row."""
     job = queued_job(JobKind.POST_PARENT, str(row["id"]))
+    # The stop links' column written only when set: its default otherwise.
+    token_column, token_value, token_array = (
+        ("", "", "")
+        if stop_tokens is None
+        else (", stop_token", ", r.stop_token", ", CAST(? AS TEXT[])")
+    )
+    token_name = "" if stop_tokens is None else "stop_token, "
     sql = f"""WITH refused AS (SELECT 1 FROM opt_outs WHERE phone = ANY(?) LIMIT 1),
         new_send AS (
             INSERT INTO sends ({", ".join(row)}) SELECT {", ".join("?" for _ in row)}
             WHERE NOT EXISTS (SELECT 1 FROM refused) RETURNING id),
         new_recipients AS (
-            INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at,
-                stop_token)
-            SELECT new_send.id, r.position - 1, r.phone, r.request_id, ?, ?, r.stop_token
-            FROM new_send, unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
-                WITH ORDINALITY AS r (phone, request_id, stop_token, position)),
+            INSERT INTO recipients (send_id, position, phone, request_id, state, updated_at
+                {token_column})
+            SELECT new_send.id, r.position - 1, r.phone, r.request_id, ?, ?{token_value}
+            FROM new_send, unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]){token_array})
+                WITH ORDINALITY AS r (phone, request_id, {token_name}position)),
         new_job AS (
             INSERT INTO jobs ({", ".join(job)}) SELECT {", ".join("?" for _ in job)}
             FROM new_send)
@@ -163,7 +178,7 @@ def _in_one_statement(
         row["created_at"],
         list(phones),
         list(request_ids),
-        list(stop_tokens),
+        *([] if stop_tokens is None else [list(stop_tokens)]),
         *job.values(),
     )
     # Not in a transaction block: BEGIN and COMMIT would be round trips of their own.

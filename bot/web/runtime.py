@@ -90,6 +90,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         poll_seconds=settings.status_poll_seconds,
         grace_seconds=settings.status_grace_seconds,
         sms_ascii=settings.outreach.sms_ascii,
+        public_url=settings.public_url,
     )
     preview_seconds = settings.campaign_preview_hours * 3600
 

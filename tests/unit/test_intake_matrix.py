@@ -20,20 +20,22 @@ from slack_bolt import Ack
 
 from bot.config import Settings
 from bot.config.outreach import Outreach
-from bot.core.campaign import plan_campaign
+from bot.core.consent import SOURCE_SLACK
 from bot.core.delivery import State
 from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours
 from bot.core.message import ViberMessage
-from bot.core.model import Approval, Category
-from bot.core.spreadsheet import read_sheet
+from bot.core.model import Approval, CampaignState, Category
 from bot.intake import Accepted, Draft, Intake, Surface, leaving
+from bot.jobs.campaign import CampaignReading
+from bot.jobs.submit import viber_sent
 from bot.posts.campaign import START_ACTION
 from bot.posts.composer import COMPOSER_CALLBACK_ID, ComposerContext
 from bot.slack import campaigns, commands, compose, workflow
 from bot.slack.app import ListenerNeeds
 from bot.slack.people import PeopleList
 from bot.store import Store
+from bot.store.consents import NewConsent
 from tests.helpers import new_send
 from tests.unit.test_listeners import needs_of
 
@@ -49,7 +51,9 @@ SETTINGS = Settings(
     esms_brandnames=("BRAND",),
     approvers=("U0LEAD",),
     outreach=Outreach(marketing_hours=parse_hours("00:00-24:00"), marketing_prefix="[QC]"),
+    public_url="https://bot.example.com",
 )
+STOP_LINE = "\nTừ chối nhận tin: https://bot.example.com/stop/"
 
 
 @dataclass
@@ -81,6 +85,9 @@ class World:
             marketing_senders=PeopleList(people, senders) if senders else None,
         )
         store.templates.save(PROMO, ViberMessage("Sale 50% for you"), AGENT, Category.MARKETING)
+        # Both numbers agreed to marketing, as every rule but consent's assumes.
+        agreed = [NewConsent(phone, "signed form 12/2026", time.time() - 86400) for phone in (A, B)]
+        store.consents.give_many(agreed, AGENT, SOURCE_SLACK)
 
     @property
     def needs(self) -> ListenerNeeds:
@@ -98,7 +105,8 @@ class World:
                 verdict = leaving.check(self.settings, self.store, send, recipient)
                 if verdict.go:  # as eSMS would take it
                     self.store.deliveries.record_submission(recipient.id, State.ACCEPTED)
-                out.append((recipient.phone, verdict, recipient.message_in(send).text))
+                text = viber_sent(send, recipient, self.settings.public_url).text
+                out.append((recipient.phone, verdict, text))
         return out
 
     def gone(self, send_id: str) -> dict[str, str]:
@@ -182,8 +190,11 @@ def _campaign(world: World, user: str, phones: str, **kw) -> Made:
     writer.writerow(["Số điện thoại", "Tên"])
     for index, phone in enumerate(p.strip() for p in phones.split(",")):
         writer.writerow([phone, f"Khách {index}"])
-    plan = plan_campaign(read_sheet(sheet.getvalue().encode(), 10_000), send.message)
-    assert world.store.campaigns.save_plan(send.id, plan, plan.invalid)
+    reading = CampaignReading(
+        world.store, slack_bot_token="", max_rows=10_000, public_url=world.settings.public_url
+    )
+    reading.plan(send, sheet.getvalue().encode())
+    assert world.store.campaigns.get(send.id).state == CampaignState.PREVIEW
     start = {"user": {"id": user}}
     respond = Mock()
     click = {"action_id": START_ACTION, "value": send.id}
@@ -298,7 +309,7 @@ def rule_template_kind(world: World, surface: Surface) -> None:
         made = DRIVERS[surface](world, MARKETER, A, text="", template=PROMO, category="marketing")
     send = world.store.sends.get(made.send_id or "")
     assert send is not None and send.category == Category.MARKETING, made.refused
-    assert world.gone(send.id)[A] == "[QC] Sale 50% for you"
+    assert world.gone(send.id)[A].startswith("[QC] Sale 50% for you" + STOP_LINE)
     downgraded = DRIVERS[surface](world, MARKETER, B, text="", template=PROMO, category="care")
     assert downgraded.send_id is None and downgraded.refused and PROMO in downgraded.refused
 
@@ -344,6 +355,47 @@ def rule_marketing_senders(world: World, surface: Surface) -> None:
     assert DRIVERS[surface](world, MARKETER, A, category="marketing").send_id
 
 
+def rule_consent(world: World, surface: Surface) -> None:
+    world.store.consents.withdraw(B, AGENT, SOURCE_SLACK, "changed their mind")
+    kind = {"category": "marketing"} if surface in CHOOSES_KIND else {}
+    made = DRIVERS[surface](world, MARKETER, f"{A}, {B}", **kind)
+    if surface not in CHOOSES_KIND:  # care: consent to marketing does not concern it
+        assert made.send_id and set(world.gone(made.send_id)) == {A, B}
+    elif surface == Surface.CAMPAIGN:  # the row is skipped as it would leave; the others go
+        assert made.send_id and set(world.gone(made.send_id)) == {A}
+        [skipped] = [r for r in world.store.sends.recipients(made.send_id) if r.phone == B]
+        assert skipped.state == State.SKIPPED
+        assert skipped.error_detail == "not sent: no marketing consent on record"
+    else:  # refused, naming the number, and nothing stored
+        assert made.send_id is None and made.refused and B in made.refused
+        assert A not in made.refused and "consent" in made.refused
+        assert DRIVERS[surface](world, MARKETER, A, **kind).send_id  # with consent: allowed
+    # Withdrawn after the send was stored: skipped as it leaves, on every surface.
+    stored = DRIVERS[surface](world, MARKETER, A, **kind)
+    assert stored.send_id
+    world.store.consents.withdraw(A, AGENT, SOURCE_SLACK, "asked on the phone")
+    assert set(world.gone(stored.send_id)) == (set() if surface in CHOOSES_KIND else {A})
+
+
+def rule_stop_link(world: World, surface: Surface) -> None:
+    kind = {"category": "marketing"} if surface in CHOOSES_KIND else {}
+    made = DRIVERS[surface](world, MARKETER, f"{A}, {B}", **kind)
+    assert made.send_id, made.refused
+    texts = world.gone(made.send_id)
+    if surface not in CHOOSES_KIND:  # care ends as it was written
+        assert not any(STOP_LINE in text for text in texts.values())
+        return
+    tokens = {phone: text.partition(STOP_LINE)[2] for phone, text in texts.items()}
+    assert set(tokens) == {A, B} and len(set(tokens.values())) == 2  # one each
+    assert all(len(token) == 22 and A not in token for token in tokens.values())
+    # Without the app's public address there is no link, and no advertisement.
+    world.settings = replace(world.settings, public_url=None)
+    world.intake.settings = world.settings
+    if surface != Surface.CAMPAIGN:
+        refused = DRIVERS[surface](world, MARKETER, A, **kind)
+        assert refused.send_id is None and refused.refused and "PUBLIC_URL" in refused.refused
+
+
 RULES = {
     "opt-out": rule_opt_out,
     "marketing hours": rule_hours,
@@ -354,6 +406,8 @@ RULES = {
     "access": rule_access,
     "test send": rule_test_send,
     "marketing senders": rule_marketing_senders,
+    "consent": rule_consent,
+    "stop link": rule_stop_link,
 }
 
 

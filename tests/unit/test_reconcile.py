@@ -300,7 +300,7 @@ def test_a_campaign_sms_is_found_by_its_own_text_not_any_sms_to_the_number(world
     store.deliveries.record_submission(row.id, State.REFUSED, error_code=108)  # → an SMS
     sms = next(r for r in store.sends.recipients(row.send_id) if r.is_sms)
     send = store.sends.get(row.send_id)
-    own = content_sent(send, sms, sms_ascii=True)
+    own = content_sent(send, sms, sms_ascii=True, public_url=None)
     assert own == "Thong bao tu Khach 0: don hang da san sang"  # the row's, not {Tên}
     for text, request_id in (("Ma xac nhan cua ban la 1234", "other-1"), (own, sms.request_id)):
         client.send_sms("0901234567", text, brandname=SMS_BRANDNAME, request_id=request_id)
