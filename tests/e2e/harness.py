@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,9 @@ from urllib.parse import urlencode
 import requests
 from slack_sdk.signature import SignatureVerifier
 
+from bot.core.consent import SOURCE_IMPORT
+from bot.store import Store
+from bot.store.consents import NewConsent
 from sandbox.launch import BOT_TOKEN, SIGNING_SECRET, AppLauncher, app_environment, free_port
 from sandbox.standins.slack_api import TEAM_ID
 
@@ -23,7 +27,9 @@ __all__ = [
     "BOT_TOKEN",
     "AppProcess",
     "SlackRequests",
+    "advertised",
     "app_environment",
+    "consent_on_record",
     "free_port",
     "run_cli",
     "wait_for",
@@ -45,6 +51,24 @@ def run_cli(
     )
     assert "Traceback" not in result.stdout + result.stderr, result.stderr[-2000:]
     return result
+
+
+def consent_on_record(env: dict[str, str], *phones: str) -> None:
+    """Consent to marketing recorded for these numbers in the app's database, as a team's
+    import of its signed forms would have it."""
+    store = Store.open(env["DATABASE_URL"])
+    try:
+        agreed = [NewConsent(phone, "signed form 12/2026", time.time() - 86400) for phone in phones]
+        store.consents.give_many(agreed, "cli:admin", SOURCE_IMPORT)
+    finally:
+        store.close()
+
+
+def advertised(content: str) -> str:
+    """An advertisement's Content as eSMS received it, without the stop link it must end with."""
+    text, line, link = content.rpartition("\r\nTừ chối nhận tin: ")
+    assert line and re.fullmatch(r"http://127\.0\.0\.1:\d+/stop/[A-Za-z0-9_-]{22}", link), content
+    return text
 
 
 def wait_for(predicate: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:

@@ -14,7 +14,7 @@ from bot.core.formatting import VIETNAM
 from bot.core.marketing import parse_hours
 from sandbox.standins.esms import SMS_BRANDNAME
 from sandbox.standins.slack_api import TEAM_ID, block_text, section_text
-from tests.e2e.harness import composer_values, run_cli, wait_for
+from tests.e2e.harness import composer_values, consent_on_record, run_cli, wait_for
 
 PHONE = "0901234567"
 FALLBACK = {"ESMS_SMS_BRANDNAME": SMS_BRANDNAME, "SMS_FALLBACK": "true"}
@@ -202,6 +202,7 @@ def test_a_template_mismatch_is_explained_and_the_composer_warns_first(
 
 def test_a_marketing_message_never_falls_back_to_sms(app_factory, slack_api, esms):
     app = app_factory(**FALLBACK, MARKETING_HOURS="00:00-24:00")
+    consent_on_record(app.env, PHONE)
     # The box is ticked (SMS_FALLBACK=true), but a marketing message never falls back.
     assert app.submit_composer(order_values(), extra_state={**TICKED, **MARKETING}).text in (
         "",
@@ -347,6 +348,7 @@ def test_opt_outs_import_and_export_on_the_command_line(app, tmp_path):
 def test_a_marketing_send_outside_the_hours_waits_for_their_opening(app_factory, slack_api, esms):
     hours = closed_hours()
     app = app_factory(MARKETING_HOURS=hours, MARKETING_PREFIX="[QC]")
+    consent_on_record(app.env, PHONE)
     app.submit_composer(composer_values(PHONE, text="Giảm 20%"), extra_state=MARKETING)
     parent = parent_of(slack_api)
     status = wait_for(
@@ -369,6 +371,7 @@ def test_a_marketing_send_outside_the_hours_waits_for_their_opening(app_factory,
 
 def test_the_fourth_marketing_message_to_a_number_in_a_day_is_skipped(app_factory, slack_api, esms):
     app = app_factory(MARKETING_HOURS="00:00-24:00")
+    consent_on_record(app.env, PHONE)
     for index in range(4):
         app.submit_composer(composer_values(PHONE, text=f"Ưu đãi {index}"), extra_state=MARKETING)
         parent = parent_of(slack_api, index)
@@ -385,6 +388,7 @@ def test_the_fourth_marketing_message_to_a_number_in_a_day_is_skipped(app_factor
 
 def test_approvers_see_the_category(app_factory, slack_api):
     app = app_factory(APPROVAL_REQUIRED="true", APPROVERS="U0BOSS", MARKETING_HOURS="00:00-24:00")
+    consent_on_record(app.env, PHONE)
     app.submit_composer(composer_values(PHONE, text="Sale"), user="U0AGENT", extra_state=MARKETING)
     parent = parent_of(slack_api)
     assert "Marketing message" in block_text(parent.blocks)

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from sandbox.standins.slack_api import TEAM_ID, block_text
-from tests.e2e.harness import run_cli, wait_for
+from tests.e2e.harness import consent_on_record, run_cli, wait_for
 from tests.helpers import all_at_once
 
 PHONE = "0901234567"
@@ -142,6 +142,7 @@ def test_a_marketing_step_outside_the_hours_times_out_saying_so(app_factory, sla
     from tests.e2e.test_outreach import closed_hours
 
     app = app_factory(MARKETING_HOURS=closed_hours())
+    consent_on_record(app.env, PHONE)
     done = completion(
         slack_api, run_step(app, slack_api, category="marketing", timeout_minutes=0.03)
     )
