@@ -8,7 +8,7 @@ import time
 import psycopg
 import pytest
 
-from tests.e2e.harness import run_cli, wait_for
+from tests.e2e.harness import consent_on_record, run_cli, wait_for
 from tests.e2e.test_reliability import reply_lines, status
 
 PHONES = ["0901234567", "0912345678"]
@@ -26,6 +26,7 @@ def test_a_copied_database_keeps_every_thread_and_its_pending_work(
     (accepted,) = esms.accepted_for(PHONES[0])
     assert esms.callback(accepted, 5, success=1).status_code == 200
     wait_for(lambda: "Delivered 1/2" in status(slack_api, first))
+    consent_on_record(before.env, PHONES[0])
     before.stop()
 
     copied = run_cli(
@@ -33,6 +34,7 @@ def test_a_copied_database_keeps_every_thread_and_its_pending_work(
     )
     assert copied.returncode == 0, copied.stderr
     assert "sends: 2 rows" in copied.stdout and "recipients: 3 rows" in copied.stdout
+    assert "consents: 1 rows" in copied.stdout and "consent_events: 1 rows" in copied.stdout
     with psycopg.connect(shared_url) as conn:
         threads = dict(conn.execute("SELECT channel_id || ':' || id, parent_ts FROM sends"))
     assert sorted(threads.values()) == sorted(parent.ts for parent in parents)

@@ -19,7 +19,7 @@ from PIL import Image
 from bot.core.database_url import SQLITE_PREFIX
 from bot.core.images import prepare, source_digest
 from bot.core.message import ViberMessage
-from bot.core.model import JobKind
+from bot.core.model import Category, JobKind
 from bot.db import SCHEMA_VERSION, TABLES, open_database, schema
 from bot.store import Store
 from tests.databases import (
@@ -348,5 +348,31 @@ def test_version_23_keeps_sends_written_before_images_could_be_uploaded(database
         )
         assert store.sends.get(send_id).message.image_url.endswith(f"/media/{hosted.token}.jpg")
         assert store.images.release_unused() == 0
+    finally:
+        store.close()
+
+
+def test_version_24_keeps_marketing_stored_before_under_its_old_rule(database_url):
+    """A marketing send written by version 23 reads back needing no consent and with no stop
+    links (its recipients' messages go as they were approved); a new one after the upgrade
+    needs consent and gives each recipient a stop link."""
+    with schema_up_to(23):
+        db = open_database(database_url)
+        assert db.migrate() == 23
+        old = new_send(Store(db), ("0901234567",), category=Category.MARKETING)
+        db.close()
+    store = Store.open(database_url)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        send, [recipient] = store.sends.get(old), store.sends.recipients(old)
+        assert send.category == Category.MARKETING and not send.consent_required
+        assert (recipient.stop_token, recipient.stopped_at) == (None, None)
+        new = new_send(
+            store, ("0901234567",), category=Category.MARKETING, consent_required=True,
+            stop_links=True,
+        )  # fmt: skip
+        assert store.sends.get(new).consent_required
+        assert store.sends.recipients(new)[0].stop_token
+        assert store.consents.count() == 0 and store.consents.history("0901234567")[1] == 0
     finally:
         store.close()
