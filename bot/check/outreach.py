@@ -1,9 +1,10 @@
 """`viber-bot check`'s lines about reaching customers: the SMS fallback's registered templates
-and the marketing rules against Decree 91/2020/ND-CP."""
+the marketing rules, consent and stop links against Decree 91/2020/ND-CP."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from bot.check.line import Check
 from bot.config import Settings
@@ -46,3 +47,36 @@ def marketing_rules(settings: Settings) -> Iterator[Check]:
     detail = f"marketing hours {hours.label}, at most {cap} per number per 24 hours"
     fix = "Decree 91/2020/ND-CP allows advertising 07:00–22:00, at most 3 per number a day"
     yield Check("Marketing rules", legal, detail, "" if legal else fix)
+
+
+def marketing_consent(settings: Settings) -> Iterator[Check]:
+    """Decree 91/2020: prior consent, and a way to refuse at the end of every advertisement."""
+    if settings.outreach.marketing_consent_required:
+        yield Check(
+            "Marketing consent",
+            True,
+            "required: an advertisement goes only to numbers with consent on record",
+        )
+    else:
+        yield Check(
+            "Marketing consent",
+            False,
+            "not required (MARKETING_CONSENT_REQUIRED=false): advertisements go to numbers "
+            "without consent on record",
+            "Decree 91/2020/ND-CP asks for the customer's prior consent: record it "
+            "(`viber-bot consent import`) and set MARKETING_CONSENT_REQUIRED=true",
+        )
+    public_url = settings.public_url
+    name = "Stop links"
+    if not public_url:
+        detail = "warning: PUBLIC_URL is not set, so marketing sends are refused (each ends with "
+        yield Check(name, True, detail + "a stop link to this app); care messages are not")
+    elif urlsplit(public_url).scheme == "https":
+        yield Check(name, True, f"each advertisement ends with {public_url}/stop/<its own token>")
+    else:
+        yield Check(
+            name,
+            True,
+            f"warning: {public_url} is http: customers open stop links over an unencrypted "
+            "connection; fine for the demo and tests",
+        )

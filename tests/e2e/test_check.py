@@ -19,14 +19,16 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 10 and "✗" not in out
+    assert out.count("✓") == 12 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
     assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
     assert (
         "✓ Job runner: jobs run inside the web process (RUN_JOBS=both); a separate worker "
         "needs PostgreSQL" in out
     )
-    assert "10 of 10 checks passed." in out
+    assert "12 of 12 checks passed." in out
+    assert "✓ Marketing consent: required" in out
+    assert "✓ Stop links: warning: http://127.0.0.1:" in out
     assert "✓ Uploaded pictures: warning: http://127.0.0.1:" in out  # the tests' loopback
 
 
@@ -39,6 +41,18 @@ def test_pictures_need_an_https_public_url(env, tmp_path):
     env["PUBLIC_URL"] = "https://bot.example.com"
     code, out = check(env, tmp_path)
     assert "✓ Uploaded pictures: hosted under https://bot.example.com/media/" in out
+
+
+def test_marketing_without_consent_or_stop_links_is_named(env, tmp_path):
+    env.update(MARKETING_CONSENT_REQUIRED="false", PUBLIC_URL="")
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert "✗ Marketing consent: not required (MARKETING_CONSENT_REQUIRED=false)" in out
+    assert "Fix: Decree 91/2020/ND-CP asks for the customer's prior consent" in out
+    assert "✓ Stop links: warning: PUBLIC_URL is not set, so marketing sends are refused" in out
+    env.update(MARKETING_CONSENT_REQUIRED="true", PUBLIC_URL="https://bot.example.com")
+    code, out = check(env, tmp_path)
+    assert "✓ Stop links: each advertisement ends with https://bot.example.com/stop/" in out
 
 
 def test_the_sms_templates_are_listed(env, tmp_path):
