@@ -39,10 +39,10 @@ from bot.posts.campaign import (
     RESUME_ACTION,
     START_ACTION,
     STOP_ACTION,
+    Skipped,
     campaign_modal,
     campaign_parent,
     milestone_text,
-    Skipped,
     preview_reply,
 )
 from bot.posts.common import help_text
@@ -372,7 +372,9 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
         if reply:
             yield f"campaign milestone: {name}", "message", {"text": reply, "thread_ts": "1.5"}
     samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123> & giao ngày 02/12"))]
-    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0)
+    preview = preview_reply(
+        make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0
+    )
     yield "campaign preview", "message", {"text": preview, "ts": "1.51", "thread_ts": "1.5"}
     unpriced = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(0, 1, 2), [], None)
     yield "campaign preview: no price yet", "message", {"text": unpriced, "thread_ts": "1.5"}
@@ -905,7 +907,9 @@ def test_a_campaign_parent_shows_its_progress_and_the_buttons_of_its_state() -> 
 
 def test_the_campaigns_replies_and_its_shared_files() -> None:
     samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123>"))]
-    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0)
+    preview = preview_reply(
+        make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0
+    )
     shown = visible(render_message({"text": preview, "thread_ts": "1.5", "ts": "1.6"}))
     assert (
         "Preview — 7 rows read: 5 valid, 2 invalid, 1 duplicate numbers merged → 4 to send."
