@@ -7,12 +7,12 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-from bot.cli import check, database, exports, optouts, run
+from bot.cli import check, consents, database, exports, optouts, run
 from bot.store import Store
 from bot.web.serving import load, open_store
 
 EXTRA_COMMANDS = "viber_bot.commands"
-COMMANDS = (run, check, database, optouts, exports)
+COMMANDS = (run, check, database, optouts, consents, exports)
 
 
 def _store() -> Store:

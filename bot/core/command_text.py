@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.core.chart_period import ChartCommand, chart_command
+from bot.core.consent_command import ConsentCommand, consent_command
 from bot.core.formatting import VIETNAM
-from bot.core.phones import normalize_phone
+from bot.core.phones import leading_number, normalize_phone
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 # \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
@@ -141,6 +142,7 @@ Command = (
     | ShowHelp
     | QuickSend
     | OptOutCommand
+    | ConsentCommand
     | CampaignCommand
     | StatusLookup
     | HistoryLookup
@@ -232,6 +234,9 @@ def parse_command(text: str) -> Command:
         return CampaignCommand("help")
     if word in ("optout", "opt-out", "optouts", "opt-outs"):
         return _opt_out_command(unescape_slack(rest.strip()))
+    if word in ("consent", "consents"):
+        # Links and mentions as their reader saw them: the evidence is kept as plain words.
+        return consent_command(slack_markup_to_text(rest.strip()))
     if word in ("export", "exports"):
         return _export_command(unescape_slack(rest))
     # `report`: the word before `chart`, still typed by people used to it.
@@ -280,10 +285,6 @@ def _opt_out_command(rest: str) -> OptOutCommand:
         return OptOutCommand("list" if start else "", start=start or 1)
     if action not in ("add", "remove"):
         return OptOutCommand("")
-    # A number may be written with spaces (0901 234 567), as the composer takes it: the longest
-    # run of words that reads as one number is the number, the rest the reason.
-    words = remainder[0].split() if remainder else []
-    for end in range(min(len(words), 5), 0, -1):
-        if normalize_phone(" ".join(words[:end])):
-            return OptOutCommand(action, " ".join(words[:end]), " ".join(words[end:]))
-    return OptOutCommand(action, words[0] if words else "", " ".join(words[1:]))
+    # A number may be written with spaces (0901 234 567), as the composer takes it.
+    number, reason = leading_number(remainder[0] if remainder else "")
+    return OptOutCommand(action, number, " ".join(reason.split()))

@@ -41,3 +41,9 @@ def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
     out = io.StringIO()
     CsvWriter(out).writerows(rows)
     return out.getvalue().encode("utf-8-sig")
+
+
+def read_cell(text: str) -> str:
+    """What `safe_cell` was given, from what it wrote: the `'` before a formula's first
+    character taken off, so that a file exported and read again says what it said."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_STARTS) else text

@@ -88,3 +88,20 @@ def mask_phone(phone: str) -> str:
 def is_masked(phone: str) -> bool:
     """Whether the number was masked (a purged send's): only its last digits remain."""
     return phone.startswith("•")
+
+
+_WORD = re.compile(r"\S+")
+NUMBER_WORDS = 5  # 090 123 45 67 and the like: a number written in groups
+
+
+def leading_number(text: str) -> tuple[str, str]:
+    """The number `text` starts with, spaces allowed (0901 234 567), and the words after it:
+    the longest run of words that reads as one number, or the first word when none does."""
+    words = list(_WORD.finditer(text))
+    for end in range(min(len(words), NUMBER_WORDS), 0, -1):
+        candidate = " ".join(word.group() for word in words[:end])
+        if normalize_phone(candidate):
+            return candidate, text[words[end - 1].end() :].strip()
+    if not words:
+        return "", ""
+    return words[0].group(), text[words[0].end() :].strip()

@@ -3,6 +3,7 @@ previews and modal inputs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -108,6 +109,16 @@ def slack_time(epoch: float) -> str:
     """A time every reader sees in their own Slack time zone (Vietnam time where Slack cannot)."""
     fallback = vietnam_time(epoch)
     return f"<!date^{int(epoch)}^{{date_short_pretty}} {_('date_at')} {{time}}|{fallback}>"
+
+
+# A Slack user's ID; a record's actor may instead be `cli:root` (the command line) or `customer`.
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def person(actor: str) -> str:
+    """Who did something, as a record names them: a mention for a Slack user, the plain word
+    otherwise (escaped: a machine's user name is not Slack markup)."""
+    return f"<@{actor}>" if _SLACK_USER.match(actor) else escape(actor)
 
 
 def mentions(approvers: Sequence[str]) -> str:

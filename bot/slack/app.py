@@ -34,6 +34,7 @@ from bot.slack.campaigns import CampaignNeeds
 from bot.slack.charts import ChartNeeds
 from bot.slack.commands import CommandNeeds
 from bot.slack.compose import ComposeNeeds
+from bot.slack.consents import ConsentNeeds
 from bot.slack.dashboard import BalanceCache
 from bot.slack.exports import ExportNeeds
 from bot.slack.failures import FailureNeeds
@@ -207,6 +208,7 @@ def listener_needs(
         lookup=LookupNeeds(store, approvers, esms, lookups, low_balance=settings.esms_low_balance),
         templates=TemplateNeeds(store, admins=listed(settings.template_admins)),
         optouts=optout,
+        consents=ConsentNeeds(store),
         campaigns=campaign,
         exports=ExportNeeds(store, report_admins, lookups),
         charts=ChartNeeds(store, report_admins, lookups),

@@ -13,6 +13,7 @@ from bot.core.chart_period import ChartCommand
 from bot.core.command_text import (
     BalanceLookup,
     CampaignCommand,
+    ConsentCommand,
     ExportCommand,
     HistoryLookup,
     OpenComposer,
@@ -26,11 +27,22 @@ from bot.core.command_text import (
 from bot.core.i18n import _
 from bot.posts.common import escape, help_text
 from bot.posts.composer import ComposerContext
-from bot.slack import campaigns, charts, compose, exports, lookup, optouts, quick_send, templates
+from bot.slack import (
+    campaigns,
+    charts,
+    compose,
+    consents,
+    exports,
+    lookup,
+    optouts,
+    quick_send,
+    templates,
+)
 from bot.slack.binding import bind
 from bot.slack.campaigns import CampaignNeeds
 from bot.slack.charts import ChartNeeds
 from bot.slack.compose import ComposeNeeds
+from bot.slack.consents import ConsentNeeds
 from bot.slack.exports import ExportNeeds
 from bot.slack.lookup import LookupNeeds
 from bot.slack.optouts import OptOutNeeds
@@ -47,6 +59,7 @@ class CommandNeeds:
     lookup: LookupNeeds  # status, history, balance
     templates: TemplateNeeds
     optouts: OptOutNeeds
+    consents: ConsentNeeds
     campaigns: CampaignNeeds
     exports: ExportNeeds
     charts: ChartNeeds
@@ -76,6 +89,10 @@ def viber(
         return
     if isinstance(request, OptOutCommand):
         text = optouts.answer(needs.optouts, request, command["user_id"])
+        ack(text=text, response_type="ephemeral")
+        return
+    if isinstance(request, ConsentCommand):
+        text = consents.answer(needs.consents, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
         return
     if isinstance(request, ExportCommand):

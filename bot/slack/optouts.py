@@ -18,7 +18,7 @@ from bot.core.i18n import _
 from bot.core.model import MAX_OPT_OUT_REASON, OptOut
 from bot.core.phones import normalize_phone
 from bot.posts.buttons import OPT_OUT_ACTION
-from bot.posts.common import escape, listing
+from bot.posts.common import escape, listing, person
 from bot.slack.binding import bind
 from bot.slack.people import PeopleList
 from bot.store import Store
@@ -43,7 +43,7 @@ def register(app: App, needs: OptOutNeeds) -> None:
 
 def _entry(opt_out: OptOut) -> str:
     reason = f" · {escape(opt_out.reason)}" if opt_out.reason else ""
-    by = f" · <@{opt_out.added_by}>" if opt_out.added_by else ""
+    by = f" · {person(opt_out.added_by)}" if opt_out.added_by else ""
     return f"• {opt_out.phone} · {vietnam_day(opt_out.added_at)}{by}{reason}"
 
 

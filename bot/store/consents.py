@@ -13,6 +13,9 @@ from bot.core.consent import Consent
 from bot.db import Connection, Database, Row
 
 BATCH = 500  # numbers per look-up: never more parameters than a database takes
+# A file carries a moment to the microsecond at best, and a float read back from it may differ
+# from the one stored by less than that: closer than this, it is the same moment.
+SAME_MOMENT = 0.001
 GIVE, WITHDRAW = "give", "withdraw"
 HISTORY_LIMIT = 20
 
@@ -70,9 +73,10 @@ def _give(conn: Connection, new: NewConsent, actor: str, source: str) -> bool:
     found = conn.execute(
         "SELECT evidence, given_at FROM consents WHERE phone = ?", (new.phone,)
     ).fetchone()
-    if found is not None and (found["evidence"], found["given_at"]) == (
-        new.evidence,
-        new.given_at,
+    if (
+        found is not None
+        and found["evidence"] == new.evidence
+        and abs(found["given_at"] - new.given_at) < SAME_MOMENT
     ):
         return False
     conn.execute("DELETE FROM consents WHERE phone = ?", (new.phone,))
