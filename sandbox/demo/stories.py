@@ -1,6 +1,7 @@
 """What the demo shows without anyone configuring anything, besides a delivered message: a
-number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs,
-marketing hours that are closed when the demo starts, a campaign from the example file
+number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs, one
+with consent to marketing on record and one without, marketing hours that are closed when the
+demo starts, a campaign from the example file
 (`examples/campaign.csv`, offered in the campaign form), and a month of other agents' sends for
 `/viber chart` and the Home tab. The page's hints say which is which.
 
@@ -21,6 +22,8 @@ from sandbox.standins.esms import SMS_BRANDNAME
 DELIVERED = "0901234567"  # the stand-in's default: delivered
 FALLBACK = "0912345678"  # Viber fails, the SMS that stands in for it is delivered
 OPTED_OUT = "0987654321"  # on the opt-outs from the start
+CONSENTING = DELIVERED  # consent to marketing on record from the start (`seeding`)
+NO_CONSENT = FALLBACK  # none: a marketing send to it is refused
 INVALID_STEP_PHONE = "12345"  # not a phone number: the step fails with a sentence naming it
 OPT_OUT_COMMAND = f"/viber optout add {OPTED_OUT} asked to stop (demo)"
 # Fits the stand-in's registered TESTCSKH template "Don hang {P1,20} da san sang. Chi tiet:
@@ -122,6 +125,9 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         f"Marketing hours here are <b>{hours}</b> (Vietnam time), closed at the start: choose "
         "<i>Marketing</i> in the composer and the send waits for them, with <i>Cancel "
         "send</i>.",
+        f"Marketing needs the customer's consent on record: <b>{CONSENTING}</b> has it (a "
+        f"signed form, recorded when the demo's database was made), <b>{NO_CONSENT}</b> has "
+        "none, and a marketing send to it is refused with a sentence naming it.",
         f"A campaign from a spreadsheet: {_code(CAMPAIGN_COMMAND)} (or <i>Start a campaign</i> "
         "on the Home tab), choose <b>campaign.csv</b>, the example from examples/campaign.csv "
         "(or upload a CSV of your own), write the message "

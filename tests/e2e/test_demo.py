@@ -463,6 +463,15 @@ def sends_by_the_history(database) -> int:
         store.close()
 
 
+def consent_changes(database) -> int:
+    """How many changes to the consenting number's consent the database holds."""
+    store = Store.open(f"sqlite:///{database}", pool_size=1)
+    try:
+        return store.consents.history(stories.CONSENTING)[1]
+    finally:
+        store.close()
+
+
 def figure(pattern: str, markup: str) -> int:
     found = re.search(pattern, markup)
     assert found, markup[-3000:]
@@ -505,7 +514,7 @@ def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tm
     demo = next(running)
     try:
         seeded = sends_by_the_history(database)
-        assert seeded > 250
+        assert seeded > 250 and consent_changes(database) == 1
         demo.do("command", text=f"/viber {stories.DELIVERED} Xin chào")  # this week, whatever day
         wait_for(lambda: f"{stories.DELIVERED}: delivered" in demo.shown(), timeout=30)
         demo.do("home")
@@ -529,6 +538,7 @@ def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tm
     next(running)
     try:
         assert sends_by_the_history(database) == seeded  # not written twice
+        assert consent_changes(database) == 1
     finally:
         next(running, None)
 

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.core import i18n
 from bot.core.chart import Tally
+from bot.core.consent import SOURCE_IMPORT
 from bot.core.delivery import REPORTED_STATES, State, is_final
 from bot.core.formatting import VIETNAM, format_vnd
 from bot.core.marketing import parse_hours
@@ -39,10 +40,10 @@ from bot.posts.campaign import (
     RESUME_ACTION,
     START_ACTION,
     STOP_ACTION,
+    Skipped,
     campaign_modal,
     campaign_parent,
     milestone_text,
-    Skipped,
     preview_reply,
 )
 from bot.posts.common import help_text
@@ -372,7 +373,9 @@ def surfaces() -> Iterator[tuple[str, str, dict[str, Any]]]:
         if reply:
             yield f"campaign milestone: {name}", "message", {"text": reply, "thread_ts": "1.5"}
     samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123> & giao ngày 02/12"))]
-    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0)
+    preview = preview_reply(
+        make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0
+    )
     yield "campaign preview", "message", {"text": preview, "ts": "1.51", "thread_ts": "1.5"}
     unpriced = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(0, 1, 2), [], None)
     yield "campaign preview: no price yet", "message", {"text": unpriced, "thread_ts": "1.5"}
@@ -838,6 +841,8 @@ def test_the_hints_say_which_number_does_what() -> None:
         "campaign.csv, the example from examples/campaign.csv",
         f"write the message {stories.CAMPAIGN_TEXT} and Read the file",
         "preview of its 5 rows",
+        f"{stories.CONSENTING} has it (a signed form",
+        f"{stories.NO_CONSENT} has none, and a marketing send to it is refused",
     ):
         assert words in shown, words
     assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code"}
@@ -905,7 +910,9 @@ def test_a_campaign_parent_shows_its_progress_and_the_buttons_of_its_state() -> 
 
 def test_the_campaigns_replies_and_its_shared_files() -> None:
     samples = [(PHONES[0], ViberMessage(text="Chào Lan, đơn <A123>"))]
-    preview = preview_reply(make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0)
+    preview = preview_reply(
+        make_campaign(CampaignState.PREVIEW), 5, Skipped(1, 0, 0), samples, 470.0
+    )
     shown = visible(render_message({"text": preview, "thread_ts": "1.5", "ts": "1.6"}))
     assert (
         "Preview — 7 rows read: 5 valid, 2 invalid, 1 duplicate numbers merged → 4 to send."
@@ -1239,3 +1246,20 @@ def test_the_demos_history_is_past_settled_apart_and_written_once(store, databas
     used = {stories.DELIVERED, stories.FALLBACK, stories.OPTED_OUT}
     used |= set(re.findall(r"0\d{9}", BUILT_IN_CAMPAIGN.decode()))
     assert len(used) == 5 and not used & {row["phone"] for row in written}
+
+
+def test_the_demos_consent_is_past_for_one_number_alone_and_recorded_once(store) -> None:
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=VIETNAM).timestamp()
+    assert seeding.give_demo_consent(store, now)
+    consent = store.consents.get(stories.CONSENTING)
+    assert consent is not None and consent.given_at == seeding.history_start(now) < now
+    assert consent.evidence == "signed form 11/2026 (demo)"
+    assert (consent.source, consent.recorded_by) == (SOURCE_IMPORT, seeding.CONSENT_ACTOR)
+    assert store.consents.lacking([stories.CONSENTING, stories.NO_CONSENT]) == [stories.NO_CONSENT]
+    assert stories.NO_CONSENT != stories.CONSENTING and stories.OPTED_OUT != stories.CONSENTING
+    assert not seeding.give_demo_consent(store, now + 86400)  # a kept database, started again
+    assert store.consents.get(stories.CONSENTING) == consent
+    # Withdrawn (its stop link used) in a kept database: it stays withdrawn.
+    assert store.consents.withdraw(stories.CONSENTING, "customer", "customer", "stop link")
+    assert not seeding.give_demo_consent(store, now + 2 * 86400)
+    assert store.consents.get(stories.CONSENTING) is None
