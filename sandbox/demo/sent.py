@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -50,6 +50,13 @@ def _origin(url: str) -> tuple[str, str] | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return parts.scheme.lower(), f"{parts.hostname}:{port or ''}"
+
+
+def sent_panel(rows: Iterable[object], own_url: str | None) -> dict[str, Any]:
+    """The page's state of the log: `gateway`, each row's fields (`Recent`, a dataclass), and
+    `gateway_log`, them as HTML."""
+    fields = [vars(row) for row in rows]
+    return {"gateway": fields, "gateway_log": render_sent(fields, own_url)}
 
 
 def render_sent(rows: Sequence[Mapping[str, Any]], own_url: str | None = None) -> str:

@@ -845,7 +845,10 @@ def test_the_hints_say_which_number_does_what() -> None:
         f"{stories.NO_CONSENT} has none, and a marketing send to it is refused",
     ):
         assert words in shown, words
-    assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code"}
+    assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code", "button"}
+    [button] = [attrs for tag, attrs in page.tags if tag == "button"]
+    assert button == {"type": "button", "class": "try-hours"}  # opens the marketing hours
+    assert f"Open them now restarts the app with MARKETING_HOURS={stories.OPEN_ALL_DAY}" in shown
     commands = [attrs.get("data-command") for tag, attrs in page.tags if tag == "code"]
     assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
     assert stories.CAMPAIGN_COMMAND in commands and None in commands  # the text is no command
@@ -860,6 +863,17 @@ def test_the_hints_say_which_number_does_what() -> None:
     assert (chosen.viber, chosen.sms) == ("fail", "deliver")
     assert stories.describe("fail", "deliver") == chosen.label == "Viber fails, SMS delivered"
     assert stories.describe("silent", "fail") == "Viber silent, SMS fail"
+
+
+def test_once_the_marketing_hours_are_open_the_hints_say_an_advertisement_goes_out() -> None:
+    hints = stories.hints(marketing=stories.OPEN_ALL_DAY, approvals=False, delay=3.0)
+    page = Page("".join(f"<div>{hint}</div>" for hint in hints))
+    shown = page.visible()
+    assert "Marketing hours here are 00:00–24:00 (opened on this page)" in shown
+    assert "the send goes out at once" in shown and "Open them now" not in shown
+    assert "button" not in {tag for tag, _attrs in page.tags}
+    assert "Every advertisement ends with its reader's stop link" in shown
+    assert parse_hours(stories.OPEN_ALL_DAY).is_open(NOW)  # MARKETING_HOURS the app accepts
 
 
 def test_a_campaign_parent_shows_its_progress_and_the_buttons_of_its_state() -> None:

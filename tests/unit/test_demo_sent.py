@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from bot.core.consent import new_stop_token, stop_line
-from sandbox.demo.sent import OWN_LINK, linked, render_sent
+from sandbox.demo.sent import OWN_LINK, linked, render_sent, sent_panel
 from sandbox.standins.esms import EsmsStandIn, Recent, Submission
 from tests.unit.test_demo_render import Page
 
@@ -124,6 +124,11 @@ def test_the_log_shows_each_number_then_the_text_it_carried() -> None:
     ]
     assert [link["href"] for link in links(markup)] == [f"{APP}/stop/{token}"]
     assert render_sent([]) == ""
+    recent = Recent(**{**rows[0], "text": "x"})  # type: ignore[arg-type]
+    assert sent_panel([recent], APP) == {
+        "gateway": [{**rows[0], "text": "x"}],
+        "gateway_log": render_sent([{**rows[0], "text": "x"}], APP),
+    }
 
 
 def test_the_stand_in_records_the_text_each_number_received(esms: EsmsStandIn) -> None:

@@ -204,6 +204,13 @@ document.addEventListener("click", (event) => {
     }
     return;
   }
+  const hours = event.target.closest(".try-hours");
+  if (hours) {
+    hours.disabled = true;
+    flash("Restarting the app with the marketing hours open …");
+    post("hours");
+    return;
+  }
   const thread = event.target.closest(".wf-thread-link");
   if (thread) {
     showThread(thread.dataset.threadTs);
