@@ -21,6 +21,7 @@ from sandbox.demo.conversations import NAMES, as_dict, render_conversation, rend
 from sandbox.demo.files import DemoFiles, examples
 from sandbox.demo.gateway import choose_outcome, force_refusal
 from sandbox.demo.render import render_message, render_view
+from sandbox.demo.sent import sent_panel
 from sandbox.demo.state import BadSubmission, with_files
 from sandbox.demo.world import AGENT, APP_ID, CHANNEL_ID, CHANNEL_NAME, PEOPLE, TEAM_ID, DemoWorld
 from sandbox.standins.slack_api import HomeTab, Modal
@@ -93,7 +94,7 @@ class Page:
             "home": render_view(home.view, names=names, view_id=home.id, view_hash=home.hash)
             if home
             else None,
-            "gateway": [vars(row) for row in self.world.esms.recent(12)],
+            **sent_panel(self.world.esms.recent(12), self.world.app_url),
             "delay": self.world.esms.auto_deliver_seconds,
             "choices": [vars(choice) for choice in stories.CHOICES],
             "outcomes": stories.chosen(*self.world.esms_choices()),
@@ -122,6 +123,7 @@ class Page:
             "force": lambda data: force_refusal(self.world.esms, data),
             "step": self.builder.run,
             "stop": self.builder.stop,
+            "hours": lambda _data: {"opened": self.world.open_marketing_hours()},
         }.get(what)
         return handler(data) if handler else None
 

@@ -11,8 +11,9 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
+from sandbox.demo import stories
 from sandbox.demo.page import Page
-from sandbox.demo.seeding import HISTORY_DAYS, seed_history
+from sandbox.demo.seeding import HISTORY_DAYS, seed_consent, seed_history
 from sandbox.demo.server import serve
 from sandbox.demo.world import CHANNEL_ID, CHANNEL_NAME, TEAM_ID, DemoWorld
 
@@ -34,6 +35,12 @@ def run(args: argparse.Namespace) -> None:
             print(
                 f"#{CHANNEL_NAME} has {HISTORY_DAYS} days of past sends ({seeded}) by four other "
                 "agents, for /viber chart and the Home tab.",
+                flush=True,
+            )
+        if seed_consent(world.database_url, time.time()):
+            print(
+                f"{stories.CONSENTING} has consent to marketing on record, "
+                f"{stories.NO_CONSENT} has none.",
                 flush=True,
             )
         page = Page(world)

@@ -1,8 +1,10 @@
 """What the demo shows without anyone configuring anything, besides a delivered message: a
-number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs,
-marketing hours that are closed when the demo starts, a campaign from the example file
-(`examples/campaign.csv`, offered in the campaign form), and a month of other agents' sends for
-`/viber chart` and the Home tab. The page's hints say which is which.
+number whose Viber message fails and whose SMS arrives instead, a number on the opt-outs, one
+with consent to marketing on record and one without, marketing hours that are closed when the
+demo starts (and open all day once the page's button says so: then an advertisement goes out,
+its stop link in its text), a campaign from the example file (`examples/campaign.csv`, offered
+in the campaign form), and a month of other agents' sends for `/viber chart` and the Home tab.
+The page's hints say which is which.
 
 Pure: the numbers, the marketing hours for a moment, the outcome choices the page offers, and
 the hints as HTML (every text escaped).
@@ -21,6 +23,8 @@ from sandbox.standins.esms import SMS_BRANDNAME
 DELIVERED = "0901234567"  # the stand-in's default: delivered
 FALLBACK = "0912345678"  # Viber fails, the SMS that stands in for it is delivered
 OPTED_OUT = "0987654321"  # on the opt-outs from the start
+CONSENTING = DELIVERED  # consent to marketing on record from the start (`seeding`)
+NO_CONSENT = FALLBACK  # none: a marketing send to it is refused
 INVALID_STEP_PHONE = "12345"  # not a phone number: the step fails with a sentence naming it
 OPT_OUT_COMMAND = f"/viber optout add {OPTED_OUT} asked to stop (demo)"
 # Fits the stand-in's registered TESTCSKH template "Don hang {P1,20} da san sang. Chi tiet:
@@ -34,6 +38,7 @@ CHART_COMMAND = "/viber chart 30d"
 CHART_PUBLIC_COMMAND = "/viber chart 30d public"
 MARKETING_OPENS_AFTER_MINUTES = 120
 MARKETING_OPEN_MINUTES = 60
+OPEN_ALL_DAY = "00:00-24:00"  # MARKETING_HOURS once the page's button opened them
 _DAY = 24 * 60
 
 
@@ -104,10 +109,25 @@ def _step_phones(phones: str) -> str:
     return f'<code class="try-step" data-phones="{text}" title="Put it in the step">{text}</code>'
 
 
+def _marketing_hours(marketing: str) -> str:
+    hours = html.escape(marketing.replace("-", "–"))
+    if marketing == OPEN_ALL_DAY:
+        return (
+            f"Marketing hours here are <b>{hours}</b> (opened on this page): choose "
+            "<i>Marketing</i> in the composer and the send goes out at once."
+        )
+    button = '<button type="button" class="try-hours">Open them now</button>'
+    return (
+        f"Marketing hours here are <b>{hours}</b> (Vietnam time), closed at the start: choose "
+        "<i>Marketing</i> in the composer and the send waits for them, with <i>Cancel "
+        f"send</i>. {button} restarts the app with MARKETING_HOURS={OPEN_ALL_DAY}, as you "
+        "would change the setting (a send already waiting keeps its time)."
+    )
+
+
 def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
     """What to try on the page, one HTML fragment each."""
     seconds = f"{delay:g} s" if delay else "a moment"
-    hours = html.escape(marketing.replace("-", "–"))
     out = [
         f"{_code(f'/viber {DELIVERED} Xin chào!')}: <b>{DELIVERED}</b> gets its Viber message, "
         f"delivered {seconds} later, as eSMS calls back.",
@@ -119,9 +139,13 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         f"<b>{OPTED_OUT}</b> asked to stop ({_code(OPT_OUT_COMMAND)} at the start): the "
         f"composer refuses it, {_code('/viber optout list')} lists it, and <i>Customer asked "
         "to stop</i> under a reply adds that number.",
-        f"Marketing hours here are <b>{hours}</b> (Vietnam time), closed at the start: choose "
-        "<i>Marketing</i> in the composer and the send waits for them, with <i>Cancel "
-        "send</i>.",
+        _marketing_hours(marketing),
+        f"Marketing needs the customer's consent on record: <b>{CONSENTING}</b> has it (a "
+        f"signed form, recorded when the demo's database was made), <b>{NO_CONSENT}</b> has "
+        "none, and a marketing send to it is refused with a sentence naming it. Every "
+        "advertisement ends with its reader's stop link, in the text the eSMS panel shows: "
+        "open it, press the button, and the number is on the opt-outs, its consent "
+        "withdrawn, and the send's thread says so (🛑).",
         f"A campaign from a spreadsheet: {_code(CAMPAIGN_COMMAND)} (or <i>Start a campaign</i> "
         "on the Home tab), choose <b>campaign.csv</b>, the example from examples/campaign.csv "
         "(or upload a CSV of your own), write the message "

@@ -1,13 +1,15 @@
 """The demo's world: the Slack and eSMS stand-ins, and the real app (`viber-bot serve`) started
 against them as its own process, with nothing configured by the person running it: the SMS
 fallback on (as the stand-in's customer-care brandname), one number whose Viber message fails
-and whose SMS is delivered, and marketing hours closed at the start (see `stories`)."""
+and whose SMS is delivered, and marketing hours closed at the start (see `stories`), which the
+page can open all day: the app is restarted with them, as an operator changes a setting."""
 
 from __future__ import annotations
 
 import os
 import socket
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -62,6 +64,7 @@ class DemoWorld:
         self.app_port = free_port()
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         self.app: AppLauncher | None = None
+        self._restarting = threading.Lock()
         self.http = requests.Session()
         self.http.trust_env = False  # straight to 127.0.0.1, whatever proxy this machine sets
 
@@ -114,6 +117,18 @@ class DemoWorld:
             self.environment(), self.app_port, None, cwd=self.folder, start_seconds=30
         )
         self.app.start()
+
+    def open_marketing_hours(self) -> bool:
+        """MARKETING_HOURS open all day from now on: the app restarted with them (a few
+        seconds); False when they were open already."""
+        with self._restarting:
+            if self.app is None or self.marketing_hours == stories.OPEN_ALL_DAY:
+                return False
+            self.app.env = {**self.environment(), "MARKETING_HOURS": stories.OPEN_ALL_DAY}
+            self.app.restart()
+            # Said on the page once the app answers with them.
+            self.marketing_hours = stories.OPEN_ALL_DAY
+        return True
 
     def stop(self) -> None:
         if self.app is not None:

@@ -79,6 +79,7 @@ class Recent:
     outcome: str | None
     callback_result: str | None
     channel: str = VIBER  # VIBER or SMS
+    text: str = ""  # what the customer reads (`Content`), whichever the channel
 
 
 class EsmsPlayAlong:
@@ -139,6 +140,7 @@ class EsmsPlayAlong:
                     outcome=submission.outcomes.get(phone),
                     callback_result=submission.callback_results.get(phone),
                     channel=submission.channel,
+                    text=str(submission.body.get("Content") or ""),
                 )
                 for submission in reversed(self.submissions)
                 for phone in submission.phones

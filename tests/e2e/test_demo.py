@@ -277,6 +277,62 @@ def test_a_marketing_send_waits_for_the_marketing_hours(demo):
     assert demo.state()["gateway"] == []
 
 
+ADVERTISEMENT = {"text": "Giảm 50% hôm nay", "category": "marketing"}  # the SMS box unticked
+STOP_LINK = (
+    r'<a class="demo-own-link" target="_blank" href="(http://127\.0\.0\.1:\d+/stop/[\w-]{22})"'
+)
+
+
+def test_consent_decides_who_gets_an_advertisement_and_its_stop_link_opts_out(demo):
+    hints = demo.hints()
+    assert f"<b>{stories.CONSENTING}</b> has it" in hints
+    assert f"<b>{stories.NO_CONSENT}</b> has none, and a marketing send to it is refused" in hints
+    # Refused as it is composed, whatever the hours: no consent on record for that number.
+    view_id = demo.open_composer()
+    demo.do("submit", view_id=view_id, values={"recipients": stories.NO_CONSENT, **ADVERTISEMENT})
+    modal = demo.state()["modal"]
+    assert modal and f"No marketing consent on record for {stories.NO_CONSENT}" in modal
+    demo.do("close")
+
+    # The hours opened from the page: the app restarted with them, an advertisement goes out.
+    assert 'class="try-hours"' in hints
+    assert requests.post(demo.url + "api/hours", json={}, timeout=60).json() == {"opened": True}
+    assert "<b>00:00–24:00</b> (opened on this page)" in demo.hints()
+    assert "try-hours" not in demo.hints() and demo.do("hours") == {"opened": False}
+    view_id = demo.open_composer()
+    demo.do("submit", view_id=view_id, values={"recipients": stories.CONSENTING, **ADVERTISEMENT})
+    wait_for(lambda: f"{stories.CONSENTING}: delivered" in demo.state()["messages"], timeout=30)
+    [sent] = demo.state()["gateway"]
+    link = re.search(STOP_LINK, demo.state()["gateway_log"])
+    assert link, demo.state()["gateway_log"]
+    url = link.group(1)
+    assert sent["phone"] == stories.CONSENTING
+    # As eSMS got it (its line breaks are \r\n), the reader's own stop link last.
+    assert sent["text"] == f"[QC] Giảm 50% hôm nay\r\nTừ chối nhận tin: {url}"
+
+    # The customer opens it: the app's own page, in Vietnamese, one button.
+    page = requests.get(url, timeout=5)
+    assert page.status_code == 200 and '<html lang="vi">' in page.text
+    assert "Dừng nhận các tin nhắn này" in page.text and "có đuôi 567" in page.text
+    assert '<form method="post"><button type="submit">' in page.text
+    done = requests.post(url, timeout=5)
+    assert done.status_code == 200 and "Đã nhận yêu cầu của bạn lúc" in done.text
+    note = f"🛑 {stories.CONSENTING} used the stop link in the advertisement"
+    wait_for(lambda: note in demo.state()["messages"], timeout=30)
+    again = requests.post(url, timeout=5)
+    assert again.status_code == 200 and "Yêu cầu này đã được thực hiện" in again.text
+    assert demo.state()["messages"].count(note) == 1
+
+    demo.do("command", text="/viber optout list")
+    wait_for(lambda: f"{stories.CONSENTING} · " in demo.shown(), timeout=15)
+    # The next advertisement to that number is refused: it asked to stop.
+    view_id = demo.open_composer()
+    demo.do("submit", view_id=view_id, values={"recipients": stories.CONSENTING, **ADVERTISEMENT})
+    modal = demo.state()["modal"]
+    assert modal and f"asked not to be messaged (opt-outs): {stories.CONSENTING}" in modal
+    assert len(demo.state()["gateway"]) == 1
+
+
 def test_a_campaign_from_the_example_file_runs_to_its_results_file(demo):
     assert "examples/campaign.csv" in demo.hints() and stories.CAMPAIGN_COMMAND in demo.hints()
     demo.do("command", text="/viber campaign")
@@ -463,6 +519,15 @@ def sends_by_the_history(database) -> int:
         store.close()
 
 
+def consent_changes(database) -> int:
+    """How many changes to the consenting number's consent the database holds."""
+    store = Store.open(f"sqlite:///{database}", pool_size=1)
+    try:
+        return store.consents.history(stories.CONSENTING)[1]
+    finally:
+        store.close()
+
+
 def figure(pattern: str, markup: str) -> int:
     found = re.search(pattern, markup)
     assert found, markup[-3000:]
@@ -505,7 +570,7 @@ def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tm
     demo = next(running)
     try:
         seeded = sends_by_the_history(database)
-        assert seeded > 250
+        assert seeded > 250 and consent_changes(database) == 1
         demo.do("command", text=f"/viber {stories.DELIVERED} Xin chào")  # this week, whatever day
         wait_for(lambda: f"{stories.DELIVERED}: delivered" in demo.shown(), timeout=30)
         demo.do("home")
@@ -529,6 +594,7 @@ def test_the_home_tab_shows_the_teams_week_and_a_kept_database_is_seeded_once(tm
     next(running)
     try:
         assert sends_by_the_history(database) == seeded  # not written twice
+        assert consent_changes(database) == 1
     finally:
         next(running, None)
 

@@ -1,8 +1,9 @@
 """`viber-bot demo` in a real browser (headless Chromium from Debian's packages): compose, send
 to two numbers, approve, and watch one delivered and the other's failed Viber message followed
 by a delivered SMS in the thread; then record that customer's opt-out from its reply. A
-campaign from a CSV file chosen on this computer, run to its results file; and the month's
-chart, shown in the direct messages with the app."""
+campaign from a CSV file chosen on this computer, run to its results file; the month's chart,
+shown in the direct messages with the app; and an advertisement's stop link, opened from the
+eSMS panel once the marketing hours are opened on the page."""
 
 from __future__ import annotations
 
@@ -277,3 +278,39 @@ def test_the_months_chart_is_shown_in_the_direct_messages(demo_without_approvals
     browser.save_screenshot(str(SHOTS / "demo-chart.png"))
     click(browser, "#dm-layer .dm-close")
     wait_for(lambda: browser.find_element(By.ID, "dm-layer").get_attribute("hidden") is not None)
+
+
+def test_an_advertisements_stop_link_opens_from_the_esms_panel(demo_without_approvals, browser):
+    browser.get(demo_without_approvals)
+    wait_for(lambda: f"{stories.CONSENTING} has it" in text_of(browser, ".try"))
+    click(browser, ".try-hours")  # the app restarts with the marketing hours open
+    wait_for(lambda: "(opened on this page)" in text_of(browser, ".try"), timeout=60)
+    box = browser.find_element(By.ID, "command")
+    box.send_keys("/viber\n")
+    modal = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"))[0]
+    modal.find_element(By.CSS_SELECTOR, "[name=recipients]").send_keys(stories.CONSENTING)
+    modal.find_element(By.CSS_SELECTOR, "[name=text]").send_keys("Giảm 50% hôm nay")
+    Select(modal.find_element(By.CSS_SELECTOR, "select[name=category]")).select_by_value(
+        "marketing"
+    )
+    sms = modal.find_element(By.CSS_SELECTOR, "input[name=sms_fallback][value=yes]")
+    if sms.is_selected():
+        sms.click()  # a marketing message never falls back to a customer-care SMS
+    click(browser, "form.sk-modal button.sk-view-submit")
+    wait_for(lambda: not browser.find_elements(By.CSS_SELECTOR, "form.sk-modal"), timeout=15)
+    wait_for(lambda: "Từ chối nhận tin: http://127.0.0.1:" in text_of(browser, "#gateway-log"))
+    link = browser.find_element(By.CSS_SELECTOR, "#gateway-log a.demo-own-link")
+    assert "/stop/" in link.get_attribute("href") and link.get_attribute("target") == "_blank"
+    page_tab = browser.current_window_handle
+    link.click()  # the app's own stop page, in a tab of its own
+    wait_for(lambda: len(browser.window_handles) == 2)
+    browser.switch_to.window(next(h for h in browser.window_handles if h != page_tab))
+    wait_for(lambda: "Dừng nhận các tin nhắn này" in browser.find_element(By.TAG_NAME, "h1").text)
+    browser.find_element(By.CSS_SELECTOR, "form[method=post] button").click()
+    wait_for(lambda: "Đã nhận yêu cầu của bạn" in browser.find_element(By.TAG_NAME, "main").text)
+    browser.close()
+    browser.switch_to.window(page_tab)
+    note = f"🛑 {stories.CONSENTING} used the stop link in the advertisement"
+    wait_for(lambda: note in text_of(browser, ".sk-reply"), timeout=30)
+    SHOTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(SHOTS / "demo-stop-link.png"))

@@ -64,7 +64,7 @@ from bot.slack.binding import bind
 from bot.slack.compose import composer_options
 from bot.slack.http import parse_slack_body
 from bot.store import Store
-from sandbox.demo import stories, workflow
+from sandbox.demo import seeding, stories, workflow
 from sandbox.demo.files import MAX_UPLOAD_BYTES, DemoFiles, examples
 from sandbox.demo.payloads import (
     Person,
@@ -471,6 +471,7 @@ SMS_SETTINGS = Settings(
     esms_api_key="KEY",
     esms_secret_key="SECRET",
     esms_brandnames=("BRAND",),
+    public_url="http://127.0.0.1:8000",  # the app's own address, as the demo sets it
     outreach=Outreach(
         sms_fallback=True,
         sms_brandname="TESTCSKH",
@@ -536,8 +537,9 @@ def test_the_sms_fallback_chosen_on_the_page_is_stored(store: Store) -> None:
 
 
 def test_a_marketing_send_from_the_page_waits_for_the_hours(store: Store) -> None:
+    assert seeding.give_demo_consent(store, time.time())  # the demo's consenting number
     view = sms_composer()
-    typed = {"recipients": "0901234567", "text": "Giảm 50%", "category": "marketing"}
+    typed = {"recipients": stories.CONSENTING, "text": "Giảm 50%", "category": "marketing"}
     ack = submit_from_page(store, view, **typed, sms_fallback=[])
     assert ack.response.status == 200 and not ack.response.body
     [send] = store.sends.by_user("U0LINH", 10)

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 
 from bot.core import i18n
 from bot.core.chart import Tally
+from bot.core.consent import SOURCE_IMPORT
 from bot.core.delivery import REPORTED_STATES, State, is_final
 from bot.core.formatting import VIETNAM, format_vnd
 from bot.core.marketing import parse_hours
@@ -840,9 +841,14 @@ def test_the_hints_say_which_number_does_what() -> None:
         "campaign.csv, the example from examples/campaign.csv",
         f"write the message {stories.CAMPAIGN_TEXT} and Read the file",
         "preview of its 5 rows",
+        f"{stories.CONSENTING} has it (a signed form",
+        f"{stories.NO_CONSENT} has none, and a marketing send to it is refused",
     ):
         assert words in shown, words
-    assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code"}
+    assert {tag for tag, _attrs in page.tags} <= {"div", "b", "i", "code", "button"}
+    [button] = [attrs for tag, attrs in page.tags if tag == "button"]
+    assert button == {"type": "button", "class": "try-hours"}  # opens the marketing hours
+    assert f"Open them now restarts the app with MARKETING_HOURS={stories.OPEN_ALL_DAY}" in shown
     commands = [attrs.get("data-command") for tag, attrs in page.tags if tag == "code"]
     assert f"/viber {stories.FALLBACK} {stories.SMS_EXAMPLE}" in commands
     assert stories.CAMPAIGN_COMMAND in commands and None in commands  # the text is no command
@@ -857,6 +863,17 @@ def test_the_hints_say_which_number_does_what() -> None:
     assert (chosen.viber, chosen.sms) == ("fail", "deliver")
     assert stories.describe("fail", "deliver") == chosen.label == "Viber fails, SMS delivered"
     assert stories.describe("silent", "fail") == "Viber silent, SMS fail"
+
+
+def test_once_the_marketing_hours_are_open_the_hints_say_an_advertisement_goes_out() -> None:
+    hints = stories.hints(marketing=stories.OPEN_ALL_DAY, approvals=False, delay=3.0)
+    page = Page("".join(f"<div>{hint}</div>" for hint in hints))
+    shown = page.visible()
+    assert "Marketing hours here are 00:00–24:00 (opened on this page)" in shown
+    assert "the send goes out at once" in shown and "Open them now" not in shown
+    assert "button" not in {tag for tag, _attrs in page.tags}
+    assert "Every advertisement ends with its reader's stop link" in shown
+    assert parse_hours(stories.OPEN_ALL_DAY).is_open(NOW)  # MARKETING_HOURS the app accepts
 
 
 def test_a_campaign_parent_shows_its_progress_and_the_buttons_of_its_state() -> None:
@@ -1243,3 +1260,20 @@ def test_the_demos_history_is_past_settled_apart_and_written_once(store, databas
     used = {stories.DELIVERED, stories.FALLBACK, stories.OPTED_OUT}
     used |= set(re.findall(r"0\d{9}", BUILT_IN_CAMPAIGN.decode()))
     assert len(used) == 5 and not used & {row["phone"] for row in written}
+
+
+def test_the_demos_consent_is_past_for_one_number_alone_and_recorded_once(store) -> None:
+    now = datetime(2026, 12, 2, 9, 30, tzinfo=VIETNAM).timestamp()
+    assert seeding.give_demo_consent(store, now)
+    consent = store.consents.get(stories.CONSENTING)
+    assert consent is not None and consent.given_at == seeding.history_start(now) < now
+    assert consent.evidence == "signed form 11/2026 (demo)"
+    assert (consent.source, consent.recorded_by) == (SOURCE_IMPORT, seeding.CONSENT_ACTOR)
+    assert store.consents.lacking([stories.CONSENTING, stories.NO_CONSENT]) == [stories.NO_CONSENT]
+    assert stories.NO_CONSENT != stories.CONSENTING and stories.OPTED_OUT != stories.CONSENTING
+    assert not seeding.give_demo_consent(store, now + 86400)  # a kept database, started again
+    assert store.consents.get(stories.CONSENTING) == consent
+    # Withdrawn (its stop link used) in a kept database: it stays withdrawn.
+    assert store.consents.withdraw(stories.CONSENTING, "customer", "customer", "stop link")
+    assert not seeding.give_demo_consent(store, now + 2 * 86400)
+    assert store.consents.get(stories.CONSENTING) is None

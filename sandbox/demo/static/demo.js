@@ -46,7 +46,7 @@ function refresh() {
     place("ephemeral", state.ephemeral);
     place("modal-layer", state.modal, true);
     place("home-layer", state.home, true);
-    place("gateway-log", state.gateway.map(row).join(""));
+    place("gateway-log", state.gateway_log);
     place("hints", state.hints.map((hint) => "<li>" + hint + "</li>").join(""));
     place("outcomes", state.outcomes.map(chosen).join(""));
     place("workflow-form-slot", state.workflow_form);
@@ -64,17 +64,6 @@ function refresh() {
     who.value = state.user;
     document.dispatchEvent(new CustomEvent("demo-state", { detail: state })); // sidebar.js
   }).catch(() => {});
-}
-
-function row(entry) {
-  const channel = entry.channel === "sms" ? "SMS" : "Viber";
-  const text = `${channel} · ${entry.phone} · ${entry.status} · code ${entry.code}` +
-    (entry.outcome ? ` · ${entry.outcome}` : "") +
-    (entry.callback_result ? ` · ${entry.callback_result}` : "");
-  const div = document.createElement("div");
-  div.className = "gateway-row gateway-" + entry.channel;
-  div.textContent = text;
-  return div.outerHTML;
 }
 
 function chosen(entry) {
@@ -187,9 +176,11 @@ function act(element, choice) {
 }
 
 // The demo never reaches the internet: a link keeps its address to show, not to follow.
-// A file shared in a thread downloads from the demo server itself (/files/<id>).
+// A file shared in a thread downloads from the demo server itself (/files/<id>); a link to
+// the app itself (an advertisement's stop link, in the eSMS panel) opens it in a new tab.
 function unlink(region) {
-  for (const link of region.querySelectorAll("a[href]:not(.sk-file-download)")) {
+  const links = region.querySelectorAll("a[href]:not(.sk-file-download):not(.demo-own-link)");
+  for (const link of links) {
     link.dataset.href = link.getAttribute("href");
     link.removeAttribute("href");
     link.title = "The demo does not follow links";
@@ -211,6 +202,13 @@ document.addEventListener("click", (event) => {
       phones.value = step.dataset.phones;
       phones.focus();
     }
+    return;
+  }
+  const hours = event.target.closest(".try-hours");
+  if (hours) {
+    hours.disabled = true;
+    flash("Restarting the app with the marketing hours open …");
+    post("hours");
     return;
   }
   const thread = event.target.closest(".wf-thread-link");
