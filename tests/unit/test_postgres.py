@@ -52,6 +52,9 @@ def test_rows_copied_in_with_their_ids_are_followed_by_new_ones_in_every_numbere
         "jobs": "(id, kind, send_id, order_key, state) VALUES ({id}, 'submit', 's1', ?, 'q')",
         "approval_events": "(id, send_id, action) VALUES ({id}, 's1', ?)",
         "opt_out_events": "(id, phone, at, action) VALUES ({id}, '0901234567', 0, ?)",
+        "consent_events": (
+            "(id, phone, at, actor, action, source) VALUES ({id}, '0901234567', 0, 'U1', ?, 'x')"
+        ),
         "tally_deltas": "(id, name, value) VALUES ({id}, ?, 0)",
         "thread_replies": "(id, send_id, seq, state, created_at) VALUES ({id}, 's1', length(?), 'posted', 0)",
     }
