@@ -305,9 +305,10 @@ def test_an_advertisements_stop_link_opens_from_the_esms_panel(demo_without_appr
     link.click()  # the app's own stop page, in a tab of its own
     wait_for(lambda: len(browser.window_handles) == 2)
     browser.switch_to.window(next(h for h in browser.window_handles if h != page_tab))
-    wait_for(lambda: "Dừng nhận các tin nhắn này" in browser.find_element(By.TAG_NAME, "h1").text)
+    wait_for(lambda: "Dừng nhận các tin nhắn này" in text_of(browser, "h1"))
     browser.find_element(By.CSS_SELECTOR, "form[method=post] button").click()
-    wait_for(lambda: "Đã nhận yêu cầu của bạn" in browser.find_element(By.TAG_NAME, "main").text)
+    # Read in one go, as the answer replaces the page: an element looked up mid-way is gone.
+    wait_for(lambda: "Đã nhận yêu cầu của bạn" in text_of(browser, "main"))
     browser.close()
     browser.switch_to.window(page_tab)
     note = f"🛑 {stories.CONSENTING} used the stop link in the advertisement"
