@@ -85,6 +85,9 @@ class Settings:
     job_threads: int = whole_default("JOB_THREADS")
     image_max_side: int = whole_default("IMAGE_MAX_SIDE")
     report_admins: tuple[str, ...] = ()  # REPORT_ADMINS: who may chart every channel and export
+    privacy_admins: tuple[str, ...] = ()  # PRIVACY_ADMINS: who may see and erase a number's data
+    retention_days: int = whole_default("RETENTION_DAYS")  # 0: kept until purged by hand
+    data_key: str | None = field(default=None, repr=False)  # None: erasure is refused
     metrics_token: str | None = field(default=None, repr=False)  # None: /metrics is off
 
     def __repr__(self) -> str:  # secrets must never reach a log line through a repr
@@ -203,6 +206,7 @@ def load_settings(
         secrets = (derive_callback_secret(secret_key),)
 
     template_admins = env.id_list("TEMPLATE_ADMINS", *_PEOPLE)
+    report_admins = env.id_list("REPORT_ADMINS", *_PEOPLE) or template_admins
     settings = Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -256,9 +260,22 @@ def load_settings(
         campaign_preview_hours=env.number("CAMPAIGN_PREVIEW_HOURS"),
         job_threads=int(env.number("JOB_THREADS")),
         image_max_side=int(env.number("IMAGE_MAX_SIDE")),
-        report_admins=env.id_list("REPORT_ADMINS", *_PEOPLE) or template_admins,
+        report_admins=report_admins,
+        privacy_admins=env.id_list("PRIVACY_ADMINS", *_PEOPLE) or report_admins,
+        retention_days=int(env.number("RETENTION_DAYS")),
+        data_key=_data_key(env),
         metrics_token=env.text("METRICS_TOKEN") or None,
     )
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def _data_key(env: Environment) -> str | None:
+    key = env.text("DATA_KEY")
+    if key and len(key) < 32:
+        env.problems.append(
+            f"DATA_KEY must be at least 32 characters, not {len(key)}: generate one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+        )
+    return key or None

@@ -22,6 +22,11 @@ PEOPLE_AND_OUTREACH: tuple[Variable, ...] = (
         "reports; it governs charts and exports",
     ),
     Variable(
+        "PRIVACY_ADMINS",
+        f"who may see what the app holds about a number and erase it (`/viber privacy`): "
+        f"{_PEOPLE}; unset: `REPORT_ADMINS`",
+    ),
+    Variable(
         "OPTOUT_ADMINS",
         f"who may remove a number from the opt-outs: {_PEOPLE}; unset: `TEMPLATE_ADMINS`; "
         "anyone allowed to send may add one",

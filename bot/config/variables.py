@@ -180,6 +180,24 @@ VARIABLES: tuple[Variable, ...] = (
         "stays, for `/healthz?deep=1`), their counts kept for `/metrics`; an unmatched callback "
         "older than this can no longer be matched to a send",
     ),
+    number(
+        "RETENTION_DAYS",
+        0,
+        0,
+        3650,
+        "content and numbers of sends older than this are purged by themselves, once a day, by "
+        "one process (as `viber-bot purge --older-than DAYS`); the first run after it is set "
+        "only reports what it would remove (the log and `/metrics`), removing from the next "
+        "day on; 0 or unset: kept until purged by hand (`viber-bot check` recommends a value)",
+        whole=True,
+    ),
+    Variable(
+        "DATA_KEY",
+        "the secret key of the keyed digest (HMAC-SHA256) that stands for an erased number, so "
+        "that its opt-out and the daily marketing cap still hold; at least 32 characters, never "
+        "changed once numbers are erased (Heroku generates one at creation, `app.json`); unset: "
+        "erasure is refused, saying so",
+    ),
     *PEOPLE_AND_OUTREACH,
     # Campaigns
     number(

@@ -11,6 +11,7 @@ from bot.core.chart_period import ChartCommand, chart_command
 from bot.core.consent_command import ConsentCommand, consent_command
 from bot.core.formatting import VIETNAM
 from bot.core.phones import leading_number, normalize_phone
+from bot.core.privacy_command import PrivacyCommand, privacy_command
 
 HELP_WORDS = {"help", "?", "-h", "--help"}
 # \d: any script's decimal digits (full-width, Arabic-Indic …); `phones` reads them as 0-9.
@@ -143,6 +144,7 @@ Command = (
     | QuickSend
     | OptOutCommand
     | ConsentCommand
+    | PrivacyCommand
     | CampaignCommand
     | StatusLookup
     | HistoryLookup
@@ -237,6 +239,8 @@ def parse_command(text: str) -> Command:
     if word in ("consent", "consents"):
         # Links and mentions as their reader saw them: the evidence is kept as plain words.
         return consent_command(slack_markup_to_text(rest.strip()))
+    if word == "privacy":
+        return privacy_command(slack_markup_to_text(rest.strip()))
     if word in ("export", "exports"):
         return _export_command(unescape_slack(rest))
     # `report`: the word before `chart`, still typed by people used to it.

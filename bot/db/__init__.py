@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from bot.core.database_url import SQLITE_PREFIX, url_problem
 
-SCHEMA_VERSION = 24  # the last of bot.db.schema.MIGRATIONS
+SCHEMA_VERSION = 25  # the last of bot.db.schema.MIGRATIONS
 # The tables that hold the app's data, parents before children, each with its one-column
 # primary key. (Leases are not data: they say which process runs a periodic duty now, and
 # when each channel may next be posted to.)
@@ -35,6 +35,9 @@ TABLES = {
     "images": "token",
     "consents": "phone",
     "consent_events": "id",
+    "privacy_requests": "id",
+    "slack_posts": "id",
+    "retention_runs": "day",
 }
 
 Row = Mapping[str, Any]

@@ -267,6 +267,30 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
         "ALTER TABLE recipients ADD COLUMN stopped_at {real}",
         "CREATE UNIQUE INDEX idx_recipients_stop_token ON recipients (stop_token)",
     ),
+    # A data subject's requests, recorded without the number (its keyed digest instead); the
+    # messages the app posts, so that an erasure can find and edit them; an erased recipient's
+    # digest, which the daily marketing cap counts; the daily retention's runs.
+    25: (
+        # -- requests
+        """CREATE TABLE privacy_requests (
+            id {id}, kind TEXT NOT NULL, digest TEXT NOT NULL, asked_by TEXT NOT NULL,
+            asked_at {real} NOT NULL, answer_due {real} NOT NULL, done_due {real} NOT NULL,
+            state TEXT NOT NULL, found TEXT, done TEXT, unreachable TEXT, done_at {real},
+            file_id TEXT, file_channel TEXT, remove_file_at {real}, pending_phone TEXT)""",
+        "CREATE INDEX idx_privacy_requests_asked_at ON privacy_requests (asked_at)",
+        # -- erasure
+        """CREATE TABLE slack_posts (
+            id {id}, send_id TEXT, channel TEXT NOT NULL, ts TEXT, file_id TEXT,
+            kind TEXT NOT NULL, text TEXT, blocks TEXT, created_at {real} NOT NULL,
+            edit_state TEXT, edited_at {real})""",
+        "CREATE INDEX idx_slack_posts_send_id ON slack_posts (send_id)",
+        "ALTER TABLE recipients ADD COLUMN phone_digest TEXT",
+        "CREATE INDEX idx_recipients_phone_digest ON recipients (phone_digest)",
+        # -- retention
+        """CREATE TABLE retention_runs (
+            day TEXT PRIMARY KEY, days INTEGER NOT NULL, dry INTEGER NOT NULL,
+            sends INTEGER NOT NULL, ran_at {real} NOT NULL)""",
+    ),
 }
 assert list(MIGRATIONS) == list(range(1, SCHEMA_VERSION + 1))
 

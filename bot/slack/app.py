@@ -43,6 +43,7 @@ from bot.slack.lookup import LookupNeeds
 from bot.slack.optouts import OptOutNeeds
 from bot.slack.people import People, PeopleList
 from bot.slack.pickers import PickerNeeds
+from bot.slack.privacy import PrivacyNeeds
 from bot.slack.quick_send import QuickSendNeeds
 from bot.slack.scheduling import SchedulingNeeds
 from bot.slack.sms_choice import SmsFallback, SmsTemplates
@@ -209,6 +210,7 @@ def listener_needs(
         templates=TemplateNeeds(store, admins=listed(settings.template_admins)),
         optouts=optout,
         consents=ConsentNeeds(store),
+        privacy=PrivacyNeeds(store, settings, listed(settings.privacy_admins)),
         campaigns=campaign,
         exports=ExportNeeds(store, report_admins, lookups),
         charts=ChartNeeds(store, report_admins, lookups),

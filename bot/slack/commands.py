@@ -18,6 +18,7 @@ from bot.core.command_text import (
     HistoryLookup,
     OpenComposer,
     OptOutCommand,
+    PrivacyCommand,
     QuickSend,
     ShowHelp,
     StatusLookup,
@@ -35,6 +36,7 @@ from bot.slack import (
     exports,
     lookup,
     optouts,
+    privacy,
     quick_send,
     templates,
 )
@@ -46,6 +48,7 @@ from bot.slack.consents import ConsentNeeds
 from bot.slack.exports import ExportNeeds
 from bot.slack.lookup import LookupNeeds
 from bot.slack.optouts import OptOutNeeds
+from bot.slack.privacy import PrivacyNeeds
 from bot.slack.quick_send import QuickSendNeeds
 from bot.slack.templates import TemplateNeeds
 
@@ -60,6 +63,7 @@ class CommandNeeds:
     templates: TemplateNeeds
     optouts: OptOutNeeds
     consents: ConsentNeeds
+    privacy: PrivacyNeeds
     campaigns: CampaignNeeds
     exports: ExportNeeds
     charts: ChartNeeds
@@ -94,6 +98,9 @@ def viber(
     if isinstance(request, ConsentCommand):
         text = consents.answer(needs.consents, request, command["user_id"])
         ack(text=text, response_type="ephemeral")
+        return
+    if isinstance(request, PrivacyCommand):
+        privacy.answer(needs.privacy, request, command, ack, respond, client)
         return
     if isinstance(request, ExportCommand):
         exports.answer(needs.exports, request, command, ack, respond, client)

@@ -52,6 +52,11 @@ def test_rows_copied_in_with_their_ids_are_followed_by_new_ones_in_every_numbere
         "jobs": "(id, kind, send_id, order_key, state) VALUES ({id}, 'submit', 's1', ?, 'q')",
         "approval_events": "(id, send_id, action) VALUES ({id}, 's1', ?)",
         "opt_out_events": "(id, phone, at, action) VALUES ({id}, '0901234567', 0, ?)",
+        "privacy_requests": (
+            "(id, kind, digest, asked_by, asked_at, answer_due, done_due, state) "
+            "VALUES ({id}, 'erase', ?, 'U1', 0, 0, 0, 'done')"
+        ),
+        "slack_posts": "(id, channel, kind, created_at) VALUES ({id}, 'C1', ?, 0)",
         "consent_events": (
             "(id, phone, at, actor, action, source) VALUES ({id}, '0901234567', 0, 'U1', ?, 'x')"
         ),
