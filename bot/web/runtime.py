@@ -24,6 +24,7 @@ from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
 from bot.jobs.parent import ParentPosts
 from bot.jobs.policies import JobPolicy, job_policies
+from bot.jobs.pruning import Pruner
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.runner import Worker
@@ -33,10 +34,9 @@ from bot.jobs.submit import Submissions
 from bot.slack.app import build_bolt_app
 from bot.slack.people import People
 from bot.store import Store
-from bot.store.pruning import Pruned, cutoffs
 
 STEP_POLL_SECONDS = 1.0
-PRUNE_SECONDS = 600.0  # finished jobs, old leases and callbacks deleted this often
+PRUNE_SECONDS = 600.0  # old jobs, leases and callbacks deleted, retention's day run, this often
 FOLD_SECONDS = 5.0  # the counts /metrics reads are gathered this often
 
 
@@ -103,11 +103,14 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         (min(300.0, preview_seconds / 4), expire_previews),
     ]
 
-    def prune() -> Pruned:
-        before = cutoffs(settings.job_retention_hours, settings.callback_retention_days)
-        return store.pruning.run(**before)
-
-    periodic.append((PRUNE_SECONDS, prune))
+    # One duty, one lease: the tables' windows and RETENTION_DAYS' daily purge.
+    pruner = Pruner(
+        store,
+        job_hours=settings.job_retention_hours,
+        callback_days=settings.callback_retention_days,
+        retention_days=settings.retention_days,
+    )
+    periodic.append((PRUNE_SECONDS, pruner.run_once))
 
     def fold_tallies() -> int:
         return tallies.fold(store.db)
