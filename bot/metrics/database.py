@@ -123,6 +123,36 @@ def families(figures: Figures) -> Iterator[Metric]:
         ["duty"],
         {name: int(held) for name, held in figures.duties.items()},
     )
+    yield from _retention(figures)
+
+
+def _retention(figures: Figures) -> Iterator[Metric]:
+    retention = figures.retention
+    yield _family(
+        GaugeMetricFamily,
+        "viber_retention_days",
+        "RETENTION_DAYS: sends older than this are purged once a day (0: unset, kept until "
+        "purged by hand).",
+        [],
+        {(): retention.days},
+    )
+    dry = {True: "true", False: "false"}
+    yield _family(
+        GaugeMetricFamily,
+        "viber_retention_last_run_sends",
+        'Sends the latest retention run purged (dry="false") or, a dry run, found it would '
+        "purge (0: none yet).",
+        ["dry"],
+        {dry[kind]: retention.last_sends.get(kind, 0) for kind in dry},
+    )
+    yield _family(
+        GaugeMetricFamily,
+        "viber_retention_last_run_timestamp_seconds",
+        "When the latest retention run of each kind (dry or not) ran, in seconds since the "
+        "epoch (0: never).",
+        ["dry"],
+        {dry[kind]: retention.last_at.get(kind, 0.0) for kind in dry},
+    )
 
 
 def _family(

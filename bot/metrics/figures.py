@@ -7,6 +7,15 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class RetentionFigures:
+    """RETENTION_DAYS and its latest runs: a dry run's count, a purge's."""
+
+    days: int = 0  # RETENTION_DAYS as the process answering reads it; 0: unset
+    last_sends: dict[bool, int] = field(default_factory=dict)  # dry → sends of its latest run
+    last_at: dict[bool, float] = field(default_factory=dict)  # dry → when, epoch s; 0: never
+
+
+@dataclass(frozen=True)
 class Figures:
     """Every figure `/metrics` reads from the database, for the whole deployment."""
 
@@ -22,6 +31,7 @@ class Figures:
     approval_decisions: dict[str, int]  # approved, rejected, expired → decisions
     slack_rate_limited: int  # Slack answers 429 (Too Many Requests)
     duties: dict[str, bool] = field(default_factory=dict)  # periodic duty → a process holds it
+    retention: RetentionFigures = field(default_factory=RetentionFigures)
 
 
 @dataclass(frozen=True)

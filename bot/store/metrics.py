@@ -16,8 +16,9 @@ from typing import Protocol, cast
 from bot.core.delivery import State
 from bot.core.model import Approval, Channel, JobKind, JobState, ThreadState
 from bot.db import Database, schema, tallies
-from bot.metrics.figures import Figures, Health
+from bot.metrics.figures import Figures, Health, RetentionFigures
 from bot.store.pruning import CALLBACKS_PRUNED, GIVE_UPS_PRUNED, RETRIES_PRUNED
+from bot.store.retention import last_runs
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +104,10 @@ def _ensure_counters(db: Database) -> None:
     _ready.add(db)
 
 
-def read_figures(db: Database, now: float | None = None) -> Figures:
+def read_figures(db: Database, now: float | None = None, *, retention_days: int = 0) -> Figures:
     """Every figure of `/metrics`, each label that can be known from the code present (zero
-    when no row has it), so that a series never vanishes."""
+    when no row has it), so that a series never vanishes; `retention_days` is the setting the
+    caller reads, beside the runs the database recorded."""
     now = time.time() if now is None else now
     _ensure_counters(db)
     counted = tallies.read(db)
@@ -163,6 +165,7 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
                 FROM leases WHERE holder <> ''"""
         )
     }
+    retention = last_runs(db)
     return Figures(
         sends={str(key): value for key, value in sends.items()},
         awaiting_approval=awaiting_approval,
@@ -176,6 +179,7 @@ def read_figures(db: Database, now: float | None = None) -> Figures:
         approval_decisions={str(key): value for key, value in decisions.items()},
         slack_rate_limited=counters.get(SLACK_RATE_LIMITED, 0),
         duties=duties,
+        retention=RetentionFigures(retention_days, retention.sends, retention.at),
     )
 
 

@@ -105,18 +105,6 @@ class Retention:
             finished=purged.finished,
         )
 
-    def last_runs(self) -> LastRuns:
-        rows = self.db.fetch_all(
-            """SELECT dry, sends, ran_at FROM retention_runs r WHERE day = (
-                   SELECT MAX(day) FROM retention_runs l WHERE l.dry = r.dry)"""
-        )
-        sends = dict.fromkeys((True, False), 0)
-        at = dict.fromkeys((True, False), 0.0)
-        for row in rows:
-            sends[bool(row["dry"])] = int(row["sends"])
-            at[bool(row["dry"])] = float(row["ran_at"])
-        return LastRuns(sends=sends, at=at)
-
 
 def _add(conn: Connection, name: str, amount: int) -> None:
     if amount:
@@ -134,3 +122,17 @@ def _take(conn: Connection, what: str) -> int:
         return 0
     conn.execute("UPDATE counters SET value = 0 WHERE name = ?", (UNRECORDED + what,))
     return int(row["value"])
+
+
+def last_runs(db: Database) -> LastRuns:
+    """The latest dry run and the latest purge (a table of one row a day, at most 400)."""
+    rows = db.fetch_all(
+        """SELECT dry, sends, ran_at FROM retention_runs r WHERE day = (
+               SELECT MAX(day) FROM retention_runs l WHERE l.dry = r.dry)"""
+    )
+    sends = dict.fromkeys((True, False), 0)
+    at = dict.fromkeys((True, False), 0.0)
+    for row in rows:
+        sends[bool(row["dry"])] = int(row["sends"])
+        at[bool(row["dry"])] = float(row["ran_at"])
+    return LastRuns(sends=sends, at=at)

@@ -157,7 +157,9 @@ class WebApp:
         """The database's figures for a scrape; None when it does not answer (a dead database
         would otherwise hold the scrape for the pool's whole timeout)."""
         store = self.services.store
-        return read_figures(store.db) if store.ping() else None
+        if not store.ping():
+            return None
+        return read_figures(store.db, retention_days=self.services.settings.retention_days)
 
     def _deep_health(self) -> HttpAnswer:
         problems = deep_check(

@@ -282,3 +282,37 @@ def test_a_run_directory_is_made_for_each_serve_and_dead_runs_are_removed(tmp_pa
     assert metrics.remove_dead_runs(str(tmp_path)) == []  # this process's run is alive
     metrics.remove_run_dir(path)
     assert not (tmp_path / path.rsplit("/", 1)[1]).exists()
+
+
+def test_retention_shows_its_setting_and_its_latest_runs(store):
+    def scraped(days: int) -> tuple:
+        text = metrics.exposition(
+            [DatabaseCollector(lambda: read_figures(store.db, retention_days=days))]
+        )
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+            if sample.name.startswith("viber_retention")
+        }
+        return (
+            samples[("viber_retention_days", ())],
+            samples[("viber_retention_last_run_sends", (("dry", "true"),))],
+            samples[("viber_retention_last_run_sends", (("dry", "false"),))],
+            samples[("viber_retention_last_run_timestamp_seconds", (("dry", "true"),))],
+            samples[("viber_retention_last_run_timestamp_seconds", (("dry", "false"),))],
+        )
+
+    assert scraped(0) == (0, 0, 0, 0, 0)  # every series there before any run
+    old = new_send(store, ["0901234567"], test_send=True)
+    (recipient,) = store.sends.recipients(old)
+    store.deliveries.record_submission(recipient.id, State.ACCEPTED, sms_id="S1")
+    with store.db.transaction() as conn:
+        conn.execute("UPDATE sends SET created_at = created_at - ?", (40 * 86400,))
+    now = time.time()
+    store.retention.run(30, now=now)
+    assert scraped(30) == (30, 1, 0, now, 0)
+    store.retention.run(30, now=now + 86400)
+    assert scraped(30) == (30, 1, 1, now, now + 86400)
+    store.retention.run(30, now=now + 2 * 86400)
+    assert scraped(30) == (30, 1, 0, now, now + 2 * 86400)  # the latest purge found nothing
