@@ -19,17 +19,31 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 12 and "✗" not in out
+    assert out.count("✓") == 13 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
     assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
     assert (
         "✓ Job runner: jobs run inside the web process (RUN_JOBS=both); a separate worker "
         "needs PostgreSQL" in out
     )
-    assert "12 of 12 checks passed." in out
+    assert "13 of 13 checks passed." in out
     assert "✓ Marketing consent: required" in out
     assert "✓ Stop links: warning: http://127.0.0.1:" in out
     assert "✓ Uploaded pictures: warning: http://127.0.0.1:" in out  # the tests' loopback
+    assert (
+        "✓ Retention: warning: unset: content and numbers are kept until `viber-bot purge`; "
+        "recommended: RETENTION_DAYS=365" in out
+    )
+
+
+def test_retention_set_is_named(env, tmp_path):
+    env["RETENTION_DAYS"] = "365"
+    code, out = check(env, tmp_path)
+    assert code == 0, out
+    assert (
+        "✓ Retention: sends older than 365 days are purged once a day (first run: a dry run)" in out
+    )
+    assert "13 of 13 checks passed." in out
 
 
 def test_pictures_need_an_https_public_url(env, tmp_path):
