@@ -185,10 +185,11 @@ VARIABLES: tuple[Variable, ...] = (
         0,
         0,
         3650,
-        "content and numbers of sends older than this are purged by themselves, once a day, by "
-        "one process (as `viber-bot purge --older-than DAYS`); the first run after it is set "
-        "only reports what it would remove (the log and `/metrics`), removing from the next "
-        "day on; 0 or unset: kept until purged by hand (`viber-bot check` recommends a value)",
+        "content and numbers of sends older than this are purged by themselves, once a Vietnam "
+        "day, by the one process that prunes (as `viber-bot purge --older-than DAYS`); the "
+        "first run after it is set or changed only reports what it would remove (the log and "
+        "`/metrics`), removing from the next day on; 0 or unset: kept until purged by hand "
+        "(`viber-bot check` recommends 365: README, *Privacy and the law*)",
         whole=True,
     ),
     Variable(
