@@ -11,14 +11,12 @@ unchanged: nothing new is recorded."""
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from bot.cli.csv_lists import CsvList, add_csv_list
 from bot.core.consent import MAX_EVIDENCE, SOURCE_IMPORT, evidence_problem
 from bot.core.csv_cells import CsvWriter, read_cell
 from bot.core.formatting import VIETNAM, vietnam_day
@@ -140,42 +138,17 @@ def export_file(store: Store, out: TextIO) -> int:
 
 
 def add(commands: argparse._SubParsersAction, open_store: Callable[[], Store]) -> None:
-    parser = commands.add_parser("consent", help="import or export the consents to marketing")
-    actions = parser.add_subparsers(dest="action", required=True)
-    importing = actions.add_parser(
-        "import",
-        help="record the consents of a CSV file (phone, evidence and given_at columns);"
-        " a file with a bad row records nothing",
-    )
-    importing.add_argument("file", type=Path)
-    importing.set_defaults(handler=lambda args: _import(args, open_store))
-    exporting = actions.add_parser("export", help="write every consent on record as CSV")
-    exporting.set_defaults(handler=lambda args: _export(open_store))
+    add_csv_list(commands, open_store, CONSENTS)
 
 
-def _import(args: argparse.Namespace, open_store: Callable[[], Store]) -> None:
-    try:
-        data = args.file.open("rb")
-    except OSError as error:
-        print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        raise SystemExit(2) from None
-    store = open_store()
-    try:
-        # Who ran it, as the record of changes names them: the machine's user, not a Slack ID.
-        with data:
-            recorded, same = import_file(store, data, f"cli:{getpass.getuser()}")
-    except SheetError as error:
-        print(f"{args.file}: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
-    finally:
-        store.close()
-    print(f"Recorded {recorded} consents ({same} were on record already).")
-
-
-def _export(open_store: Callable[[], Store]) -> None:
-    store = open_store()
-    try:
-        count = export_file(store, sys.stdout)
-    finally:
-        store.close()
-    print(f"{count} consents on record.", file=sys.stderr)
+CONSENTS = CsvList(
+    "consent",
+    help="import or export the consents to marketing",
+    import_help="record the consents of a CSV file (phone, evidence and given_at columns); "
+    "a file with a bad row records nothing",
+    export_help="write every consent on record as CSV",
+    import_file=import_file,
+    export_file=export_file,
+    imported="Recorded {new} consents ({known} were on record already).",
+    exported="{count} consents on record.",
+)

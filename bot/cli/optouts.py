@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import sys
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, TextIO
 
+from bot.cli.csv_lists import CsvList, add_csv_list
 from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
 from bot.core.model import MAX_OPT_OUT_REASON
@@ -56,40 +54,16 @@ def export_file(store: Store, out: TextIO) -> int:
 
 
 def add(commands: argparse._SubParsersAction, open_store: Callable[[], Store]) -> None:
-    parser = commands.add_parser("optout", help="import or export the opt-outs as CSV")
-    actions = parser.add_subparsers(dest="action", required=True)
-    importing = actions.add_parser(
-        "import", help="add the numbers of a CSV file (phone column, optional reason column)"
-    )
-    importing.add_argument("file", type=Path)
-    importing.set_defaults(handler=lambda args: _import(args, open_store))
-    exporting = actions.add_parser("export", help="write every opted-out number as CSV")
-    exporting.set_defaults(handler=lambda args: _export(open_store))
+    add_csv_list(commands, open_store, OPT_OUTS)
 
 
-def _import(args: argparse.Namespace, open_store: Callable[[], Store]) -> None:
-    try:
-        data = args.file.open("rb")
-    except OSError as error:
-        print(f"Cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        raise SystemExit(2) from None
-    store = open_store()
-    try:
-        # Who ran it, as the record of changes names them: the machine's user, not a Slack ID.
-        with data:
-            added, known = import_file(store, data, f"cli:{getpass.getuser()}")
-    except SheetError as error:
-        print(f"{args.file}: {error}", file=sys.stderr)
-        raise SystemExit(1) from None
-    finally:
-        store.close()
-    print(f"Added {added} numbers to the opt-outs ({known} were there already).")
-
-
-def _export(open_store: Callable[[], Store]) -> None:
-    store = open_store()
-    try:
-        count = export_file(store, sys.stdout)
-    finally:
-        store.close()
-    print(f"{count} opted-out numbers.", file=sys.stderr)
+OPT_OUTS = CsvList(
+    "optout",
+    help="import or export the opt-outs as CSV",
+    import_help="add the numbers of a CSV file (phone column, optional reason column)",
+    export_help="write every opted-out number as CSV",
+    import_file=import_file,
+    export_file=export_file,
+    imported="Added {new} numbers to the opt-outs ({known} were there already).",
+    exported="{count} opted-out numbers.",
+)
