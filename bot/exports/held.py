@@ -22,12 +22,19 @@ from typing import IO, Any
 
 from bot.core.i18n import _
 from bot.core.privacy import is_digest
-from bot.db import Row
-from bot.exports.records import iso, record
+from bot.exports.held_entries import (
+    callback_entry,
+    campaign_row_entry,
+    consent_entry,
+    event_entry,
+    opt_out_entry,
+    request_entry,
+    send_entry,
+)
+from bot.exports.records import iso
 from bot.store import Store
 from bot.store.exports import Exports
 from bot.store.held import Held
-from bot.store.privacy_requests import PrivacyRequest
 
 MAX_SENDS = 10_000  # messages to the number listed in one file
 MAX_ITEMS = 10_000  # statuses, campaign rows, approval events, unmatched callbacks: each
@@ -96,7 +103,7 @@ def write_held(
         _read_messages(store, held, forms, lists)
         unmatched = lists["unmatched_callbacks"]
         for batch in held.unmatched(subject.phone):
-            if not all(unmatched.add(_callback(row)) for row in batch):
+            if not all(unmatched.add(callback_entry(row)) for row in batch):
                 break
         return _assemble(store, held, subject, forms, lists, limits, out)
     finally:
@@ -112,91 +119,23 @@ def _read_messages(
     for batch in held.recipients(forms):
         kept = []
         for row in batch:
-            if not sends.add(_send(row)):
+            if not sends.add(send_entry(row)):
                 break
             kept.append(row)
             if row["row_values"] is not None:
-                lists["campaign_rows"].add(_campaign_row(row))
-        for status in held.statuses(kept):
-            lists["statuses"].add({"recipient_id": status["recipient_id"], **_callback(status)})
+                lists["campaign_rows"].add(campaign_row_entry(row))
+        room = lists["statuses"].limit - lists["statuses"].count
+        for status in held.statuses(kept, limit=room + 1):  # one more: a cut is seen
+            lists["statuses"].add(
+                {"recipient_id": status["recipient_id"], **callback_entry(status)}
+            )
         new = {row["send_id"] for row in kept} - seen
         seen |= new
         for send_id, trail in sorted(exports.trails(new).items()):
             for event in trail:
-                lists["approval_events"].add({"send_id": send_id, **_event(event)})
+                lists["approval_events"].add({"send_id": send_id, **event_entry(event)})
         if sends.cut:
             return
-
-
-def _send(row: Row) -> dict[str, Any]:
-    """A message to the number as it was sent and as it ended (an export's line, and more)."""
-    entry = record(row, ())
-    entry.pop("approval_trail")  # the approval events have their own section
-    purged = row["purged_at"] is not None
-    prefix = "row_" if row["row_number"] is not None else "send_"  # a campaign row's own
-    for name in ("image_url", "button_label", "button_url"):
-        entry[name] = None if purged else (row[prefix + name] or None)
-    entry |= {
-        "esms_send_status": row["esms_send_status"],
-        "fallback_reason": row["fallback_reason"],
-        "campaign_row": row["row_number"],
-        "scheduled_at": iso(row["scheduled_at"]),
-        "cancelled": _cancelled(row),
-        "stop_link_used_at": iso(row["stopped_at"]),
-        "counted_in_marketing_cap_at": iso(row["counted_at"]),
-        "slack_thread_ts": row["parent_ts"],
-    }
-    return entry
-
-
-def _cancelled(row: Row) -> str | None:
-    if row["cancelled_at"] is None:
-        return None
-    return f"{iso(row['cancelled_at'])} by {row['cancelled_by'] or '?'}"
-
-
-def _campaign_row(row: Row) -> dict[str, Any]:
-    try:
-        values = json.loads(row["row_values"])
-    except ValueError:
-        values = row["row_values"]  # kept as it is: it is what is held
-    return {
-        "send_id": row["send_id"],
-        "recipient_id": row["recipient_id"],
-        "row_number": row["row_number"],
-        "values": values,
-    }
-
-
-def _callback(row: Row) -> dict[str, Any]:
-    return {
-        "received_at": iso(row["received_at"]),
-        "outcome": row["outcome"],
-        "sms_id": row["sms_id"],
-        "request_id": row["request_id"],
-        "query": row["query"],
-    }
-
-
-def _event(row: Row) -> dict[str, Any]:
-    return {"at": iso(row["at"]), "actor": row["actor"], "action": row["action"]} | {
-        key: (iso(row[key]) if key == "given_at" else row[key])
-        for key in ("reason", "source", "evidence", "given_at")
-        if key in row.keys()  # noqa: SIM118 (a database row, not a dict)
-    }
-
-
-def _request(request: PrivacyRequest) -> dict[str, Any]:
-    return {
-        "id": request.id,
-        "kind": request.kind,
-        "asked_by": request.asked_by,
-        "asked_at": iso(request.asked_at),
-        "answer_due": iso(request.answer_due),
-        "done_due": iso(request.done_due),
-        "state": request.state,
-        "done_at": iso(request.done_at),
-    }
 
 
 def _assemble(
@@ -233,15 +172,15 @@ def _assemble(
     for key in ("campaign_rows", "approval_events"):
         lists[key].copy_to(out, key)
     sections: dict[str, Any] = {
-        "opt_out": _opt_out(opt_out),
-        "opt_out_history": [_event(row) for row in opt_outs],
-        "consent": _consent(consent),
-        "consent_history": [_event(row) for row in consents],
+        "opt_out": opt_out_entry(opt_out),
+        "opt_out_history": [event_entry(row) for row in opt_outs],
+        "consent": consent_entry(consent),
+        "consent_history": [event_entry(row) for row in consents],
     }
     for key, value in sections.items():
         out.write(f",\n  {json.dumps(key)}: " + _indented(value, 2))
     lists["unmatched_callbacks"].copy_to(out, "unmatched_callbacks")
-    out.write(',\n  "privacy_requests": ' + _indented([_request(r) for r in requests], 2))
+    out.write(',\n  "privacy_requests": ' + _indented([request_entry(r) for r in requests], 2))
     out.write("\n}\n")
     return found
 
@@ -278,24 +217,6 @@ def _notes(
     if not is_digest(subject.digest):
         notes.append(_("privacy.doc_no_key"))
     return notes
-
-
-def _opt_out(row: Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {"since": iso(row["added_at"]), "added_by": row["added_by"], "reason": row["reason"]}
-
-
-def _consent(row: Row | None) -> dict[str, Any] | None:
-    if row is None:
-        return None
-    return {
-        "given_at": iso(row["given_at"]),
-        "evidence": row["evidence"],
-        "source": row["source"],
-        "recorded_by": row["recorded_by"],
-        "recorded_at": iso(row["recorded_at"]),
-    }
 
 
 def _number(value: float | None) -> int | float:

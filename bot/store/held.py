@@ -62,11 +62,12 @@ class Held:
         assert row is not None  # an aggregate always answers
         return row
 
-    def statuses(self, recipients: Sequence[Row]) -> list[Row]:
-        """The callbacks applied to these recipients, raw query included, in arrival order.
-        Looked up by SMSID (the callbacks' index), then those that came without one."""
+    def statuses(self, recipients: Sequence[Row], limit: int) -> list[Row]:
+        """The callbacks applied to these recipients, raw query included, in arrival order, at
+        most `limit`. Looked up by SMSID (the callbacks' index), then those that came without
+        one."""
         ids = [row["recipient_id"] for row in recipients]
-        if not ids:
+        if not ids or limit < 1:
             return []
         sms_ids = sorted({row["sms_id"] for row in recipients if row["sms_id"]})
         found: list[Row] = []
@@ -74,15 +75,16 @@ class Held:
             found += self.db.fetch_all(
                 f"""SELECT {_STATUS} FROM callbacks
                     WHERE outcome IN {_MATCHED} AND sms_id IN ({_marks(sms_ids)})
-                      AND recipient_id IN ({_marks(ids)})""",
-                (*sms_ids, *ids),
+                      AND recipient_id IN ({_marks(ids)}) ORDER BY id LIMIT ?""",
+                (*sms_ids, *ids, limit),
             )
         found += self.db.fetch_all(
             f"""SELECT {_STATUS} FROM callbacks
-                WHERE outcome IN {_MATCHED} AND sms_id IS NULL AND recipient_id IN ({_marks(ids)})""",
-            tuple(ids),
+                WHERE outcome IN {_MATCHED} AND sms_id IS NULL AND recipient_id IN ({_marks(ids)})
+                ORDER BY id LIMIT ?""",
+            (*ids, limit),
         )
-        return sorted(found, key=lambda row: int(row["id"]))
+        return sorted(found, key=lambda row: int(row["id"]))[:limit]
 
     def unmatched(self, phone: str, size: int = BATCH) -> Iterator[list[Row]]:
         """The unmatched callbacks whose query names the number, oldest first, a batch of

@@ -137,6 +137,11 @@ def test_an_unknown_number_gets_a_file_that_says_nothing_is_held(store):
 def test_each_list_stops_at_its_bound_and_the_file_says_so(store):
     for _ in range(3):
         new_send(store, (PHONE,))
+    first = store.db.fetch_one("SELECT MIN(id) AS id FROM recipients")["id"]  # listed
+    store.deliveries.record_submission(first, State.ACCEPTED, sms_id="SMS-1")
+    for status in (2, 4, 5):  # one message, three statuses
+        raw = f"SMSID=SMS-1&SendStatus={status}"
+        store.deliveries.apply_callback(parse_callback(raw), raw)
     for action in range(3):
         store.optouts.add(PHONE, "U0AGENT", f"#{action}")
         store.optouts.remove(PHONE, "U0AGENT")
@@ -150,6 +155,7 @@ def test_each_list_stops_at_its_bound_and_the_file_says_so(store):
     notes = " ".join(held["notes"])
     assert "first 2 of the 3 messages" in notes
     assert "unmatched_callbacks" in notes and "opt_out_history" in notes
+    assert len(held["statuses"]) == 2 and "entries of statuses" in notes
 
 
 def test_a_callbacks_number_is_read_safely_in_any_written_form():
