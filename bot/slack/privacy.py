@@ -69,11 +69,16 @@ def answer(
     elif request.action == "requests":
         text = requests_list(needs.store, request.start)
     elif request.action == ERASE:
-        # Erasure is answered by its own module once it exists; until then, the usage.
-        text = _("privacy.usage")
+        text = erase_placeholder()
     else:
         text = _("privacy.usage")
     ack(text=text, response_type="ephemeral")
+
+
+def erase_placeholder() -> str:
+    """PLACEHOLDER for `/viber privacy erase NUMBER`: erasure is answered by a module of its
+    own; until it is wired here, the usage, and nothing is recorded."""
+    return _("privacy.usage")
 
 
 def ask_access(needs: PrivacyNeeds, number: str, user_id: str) -> str:

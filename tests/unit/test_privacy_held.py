@@ -9,11 +9,15 @@ import json
 import time
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.core.callback import parse_callback
 from bot.core.campaign import plan_campaign
 from bot.core.delivery import State
 from bot.core.message import ViberMessage
 from bot.core.model import Approval, Callback, NewSend
+from bot.core.phones import normalize_phone
 from bot.core.privacy import digest
 from bot.core.spreadsheet import read_sheet
 from bot.exports.held import Limits, Subject, write_held
@@ -164,6 +168,13 @@ def test_a_callbacks_number_is_read_safely_in_any_written_form():
     assert query_phone("phonenumber=0901234567&phonenumber=0912345678") == PHONE  # the first
     for odd in ("", None, "phonenumber=", "phonenumber=abc", "%%%&&&=", "a=1&" * 50):
         assert query_phone(odd) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300), st.sampled_from(["", "phonenumber=", "&phonenumber=84"]))
+def test_any_stored_query_is_read_without_raising(noise, prefix):
+    found = query_phone(prefix + noise)
+    assert found is None or normalize_phone(found) == found
 
 
 def test_with_data_key_the_earlier_requests_about_the_number_are_listed(store):
