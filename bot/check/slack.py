@@ -24,9 +24,11 @@ BASE_SCOPES = (
     "chat:write.public",  # threads in public channels the app was not invited to
     "users:read",  # names for the message shortcut's mentions and the charts (users.info)
     "files:read",  # a campaign's spreadsheet (files.info, url_private_download)
-    "files:write",  # campaigns' results files, exports and charts (files.upload v2)
+    # Campaigns' results files, exports, charts and access requests' files (files.upload v2 and
+    # the external upload flow), and those files' removal a day later (files.delete).
+    "files:write",
     "channels:join",  # sharing a file in a public channel the app is not in
-    "im:write",  # exports and charts by direct message (conversations.open)
+    "im:write",  # exports, charts and access files by direct message (conversations.open)
     "channels:read",  # public channels named in a chart (conversations.info)
     "groups:read",  # private channels named there too
 )

@@ -58,6 +58,8 @@ class JobKind(StrEnum):
     # name: queued and finished jobs already carry it, and /metrics labels it.
     CAMPAIGN_RESULTS = "campaign_report"
     HOST_IMAGE = "host_image"  # download an uploaded picture, re-encode it, host it
+    # Gather what the app holds about a number and send it to the asker by direct message.
+    PRIVACY_ACCESS = "privacy_access"
 
 
 class CampaignState(StrEnum):

@@ -13,6 +13,7 @@ from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
 from bot.jobs.images import ImageHosting
 from bot.jobs.parent import ParentPosts
+from bot.jobs.privacy_access import PrivacyAccess
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.submit import Submissions
 
@@ -35,6 +36,7 @@ def job_policies(
     reading: CampaignReading,
     results: CampaignResults,
     images: ImageHosting,
+    privacy: PrivacyAccess,
 ) -> dict[JobKind, JobPolicy]:
     """Each kind's policy, bound to the task object that runs it."""
     policies = {
@@ -50,6 +52,8 @@ def job_policies(
             results.campaign_results, 8, 300.0, results.give_up_results
         ),
         JobKind.HOST_IMAGE: JobPolicy(images.host_image, 6, 60.0, images.give_up),
+        # An admin waits for the file; the request records how it ended either way.
+        JobKind.PRIVACY_ACCESS: JobPolicy(privacy.privacy_access, 6, 120.0, privacy.give_up_access),
     }
     # A kind without a policy would crash the runner the first time it fails: refuse to start.
     if missing := set(JobKind) - set(policies):

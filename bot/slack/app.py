@@ -210,7 +210,7 @@ def listener_needs(
         templates=TemplateNeeds(store, admins=listed(settings.template_admins)),
         optouts=optout,
         consents=ConsentNeeds(store),
-        privacy=PrivacyNeeds(store, settings, listed(settings.privacy_admins)),
+        privacy=PrivacyNeeds(store, settings.data_key, listed(settings.privacy_admins)),
         campaigns=campaign,
         exports=ExportNeeds(store, report_admins, lookups),
         charts=ChartNeeds(store, report_admins, lookups),

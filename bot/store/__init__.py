@@ -1,7 +1,7 @@
 """Persistence by aggregate: sends, deliveries (with callbacks), approvals, templates, jobs,
-leases, privacy (and retention, its daily purge), opt-outs, consents to marketing and stop
-links, SMS fallbacks, the marketing cap, campaigns and workflow step runs, each a module of its
-own over one database.
+leases, privacy (and retention, its daily purge; a data subject's requests), opt-outs,
+consents to marketing and stop links, SMS fallbacks, the marketing cap, campaigns and
+workflow step runs, each a module of its own over one database.
 
 Every change that must happen together happens in one transaction. On SQLite write transactions
 run one at a time; on PostgreSQL a transaction locks the rows it reads before changing them
@@ -28,6 +28,7 @@ from bot.store.leases import Leases
 from bot.store.marketing import MarketingCap
 from bot.store.optouts import OptOuts
 from bot.store.privacy import Privacy
+from bot.store.privacy_requests import PrivacyRequests
 from bot.store.pruning import Pruning
 from bot.store.replies import Replies
 from bot.store.retention import Retention
@@ -60,6 +61,7 @@ class Store:
         self.leases = Leases(database)
         self.privacy = Privacy(database)
         self.retention = Retention(database, self.privacy)
+        self.privacy_requests = PrivacyRequests(database, self.wake)
         self.pruning = Pruning(database)
         self.optouts = OptOuts(database)
         self.consents = Consents(database)

@@ -14,8 +14,9 @@ from bot.db import Database, Row
 
 BATCH_SIZE = 2000
 
-# Named for the export: the send's columns and the recipient's, with no name used twice.
-_COLUMNS = """r.id AS recipient_id, r.send_id, s.created_at, s.user_id, s.channel_id,
+# Named for the export (and the access file, `bot/store/held.py`): the send's columns and the
+# recipient's, with no name used twice.
+RECORD_COLUMNS = """r.id AS recipient_id, r.send_id, s.created_at, s.user_id, s.channel_id,
     r.channel, r.fallback_for, r.phone, s.brandname, s.category, s.test_send, s.campaign,
     s.text AS send_text, s.image_url AS send_image_url, s.button_label AS send_button_label,
     s.button_url AS send_button_url, s.sms_text, r.row_number, r.text AS row_text,
@@ -75,7 +76,7 @@ class Exports:
         while True:
             keyset = " AND (s.created_at, s.id, r.id) > (?, ?, ?)" if after else ""
             rows = self.db.fetch_all(
-                f"""SELECT {_COLUMNS} FROM recipients r JOIN sends s ON s.id = r.send_id
+                f"""SELECT {RECORD_COLUMNS} FROM recipients r JOIN sends s ON s.id = r.send_id
                     WHERE {where}{keyset}
                     ORDER BY s.created_at, s.id, r.id LIMIT ?""",
                 (*params, *after, size),

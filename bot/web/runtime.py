@@ -24,6 +24,8 @@ from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
 from bot.jobs.parent import ParentPosts
 from bot.jobs.policies import JobPolicy, job_policies
+from bot.jobs.privacy_access import PrivacyAccess
+from bot.jobs.privacy_files import PrivacyFiles
 from bot.jobs.pruning import Pruner
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.refresh import ThreadRefresh
@@ -38,6 +40,9 @@ from bot.store import Store
 STEP_POLL_SECONDS = 1.0
 PRUNE_SECONDS = 600.0  # old jobs, leases and callbacks deleted, retention's day run, this often
 FOLD_SECONDS = 5.0  # the counts /metrics reads are gathered this often
+# Access requests' files due to leave Slack are looked for this often: a look at a small table,
+# and a file due goes within seconds of its day.
+PRIVACY_FILES_SECONDS = 5.0
 
 
 @dataclass
@@ -118,6 +123,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
     periodic.append((FOLD_SECONDS, fold_tallies))
     # Workflow Builder step runs end where their send's outcome is seen, on any process.
     periodic.append((STEP_POLL_SECONDS, StepRuns(settings, store, slack).run_once))
+    periodic.append((PRIVACY_FILES_SECONDS, PrivacyFiles(store, slack).remove_due))
     if minutes := settings.outreach.sms_fallback_after_minutes:
         late = LateFallbacks(store, minutes * 60)
         periodic.append((min(60.0, max(1.0, minutes * 60 / 4)), late.queue))
@@ -166,6 +172,7 @@ def wire_jobs(
             public_url=settings.public_url or "",
             max_side=settings.image_max_side,
         ),
+        privacy=PrivacyAccess(store, calls),
     )
 
 

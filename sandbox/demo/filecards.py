@@ -1,5 +1,6 @@
 """A file shared in a message, as Slack shows it: a card with its name, type, size and a link
-to download it; a picture (a chart) shown as itself, above the same line.
+to download it; a picture (a chart) shown as itself, above the same line; a file deleted
+since (an access request's, a day later) a card that says so.
 
 Both point at the demo server's `/files/<id>`, which hands out the bytes the Slack stand-in
 holds: the page shows a picture from this machine, never one from the internet. Pure: a Slack
@@ -26,6 +27,11 @@ def file_card(file: Any) -> str:
     """A shared file: a picture shown inline, anything else a card with a download link."""
     if not isinstance(file, Mapping):
         raise ValueError(f"not a Slack file object: {file!r}")
+    if file.get("mode") == "tombstone":  # deleted since it was shared, as Slack shows it
+        return (
+            f"<div {attrs(class_='sk-file-card sk-file-deleted')}>"
+            '<span class="sk-file-icon">🗑️</span>This file was deleted.</div>'
+        )
     name = str(file.get("name") or file.get("title") or "file")
     title = str(file.get("title") or name)
     size = file.get("size")

@@ -4,7 +4,8 @@
 Slack's sign-in page (HTML, HTTP 200). Uploads: `files.getUploadURLExternal`, a POST of the bytes
 to its `upload_url` (raw, or multipart with a `file` field), `files.completeUploadExternal`, which
 checks the length announced first and the bot's membership, and shares the file as a message.
-Downloads and upload POSTs take faults under the pseudo-methods `DOWNLOAD` and `UPLOAD`.
+`files.delete` removes the app's own files. Downloads and upload POSTs take faults under the
+pseudo-methods `DOWNLOAD` and `UPLOAD`.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ class SlackFiles:
         self.uploads: list[Upload] = []
         self.downloads: list[str] = []  # ids of the files served, one per download
         self.refused_downloads: list[str] = []  # ids asked for without the token (login page)
+        self.deleted: list[str] = []  # ids of the files files.delete removed, in order
         self._pending: dict[str, _Pending] = {}  # by upload URL token
         self._file_ids = itertools.count(1)
         let_replies_set_their_content_type(self.server)
@@ -186,6 +188,26 @@ class SlackFiles:
                 return Reply(200, {"ok": False, "error": "file_not_found"})
             shares = {kind: dict(channels) for kind, channels in stored.shares.items()}
             return Reply(200, {"ok": True, "file": {**stored.info, "shares": shares}})
+
+    def _files_delete(self, args: dict[str, Any]) -> Reply:
+        """As Slack: a file that is not there (never, or no longer) is `file_not_found`; the bot
+        token deletes only the app's own files (a person's is `cant_delete_file`). Its shares
+        become tombstones, and its URLs answer 404."""
+        file_id = str(args.get("file") or "")
+        with self.lock:
+            stored = self.files.get(file_id)
+            if stored is None:
+                return Reply(200, {"ok": False, "error": "file_not_found"})
+            if stored.info.get("user") != BOT_USER_ID:
+                return Reply(200, {"ok": False, "error": "cant_delete_file"})
+            del self.files[file_id]
+            self.deleted.append(file_id)
+            for message in self.messages.values():
+                message.files = [
+                    {"id": file_id, "mode": "tombstone"} if shared.get("id") == file_id else shared
+                    for shared in message.files
+                ]
+        return Reply(200, {"ok": True})
 
     def _files_getUploadURLExternal(self, args: dict[str, Any]) -> Reply:
         filename, length = args.get("filename"), _positive_int(args.get("length"))

@@ -1184,6 +1184,12 @@ def test_a_picture_shared_as_a_file_is_shown_and_anything_else_is_a_card() -> No
         assert "<img" not in render_message(odd) and "sk-file-card" in render_message(odd)
 
 
+def test_a_file_deleted_since_it_was_shared_is_a_card_that_says_so() -> None:
+    deleted = {**shared_file(), "files": [{"id": "F000000042", "mode": "tombstone"}]}
+    markup = render_message(deleted)
+    assert "This file was deleted." in visible(markup) and "/files/" not in markup
+
+
 def test_the_home_tab_shows_the_teams_week_and_the_balance_as_of_its_time() -> None:
     week = Tally(sends=31, recipients=59, delivered=45, failed=10, not_sent=4, sms=7, cost=26480)
     checking = visible(render_view(home_view(["• a send"], team_figures(week, None, None, None))))

@@ -15,6 +15,7 @@ from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer
 from bot.jobs.runner import Worker, backoff_seconds
 from bot.store.jobs import enqueue_sync
+from bot.store.privacy_requests import job_subject
 from bot.web.runtime import wire_jobs
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
 from sandbox.standins.slack_api import DOWNLOAD, SlackApiStandIn, block_text
@@ -252,7 +253,28 @@ def give_up_hosting_the_image(world):
     return send_id
 
 
+def give_up_sending_the_privacy_file(world):
+    store, worker, slack_api, _ = world
+    slack_api.fail_next("conversations.open", times=50, error="internal_error")
+    request_id = store.privacy_requests.record(
+        "access",
+        "-",
+        "U0LEAD",
+        time.time(),
+        "gathering",
+        pending_phone="0901234567",
+        then=JobKind.PRIVACY_ACCESS,
+    )
+    run_all(store, worker)
+    request = store.privacy_requests.get(request_id)
+    assert request.state == "failed" and "internal_error" in request.done["failed"]
+    assert store.privacy_requests.pending_phone(request_id) is None  # the number forgotten
+    assert slack_api.uploads == []
+    return job_subject(request_id)
+
+
 GIVING_UP = {
+    JobKind.PRIVACY_ACCESS: give_up_sending_the_privacy_file,
     JobKind.HOST_IMAGE: give_up_hosting_the_image,
     JobKind.READ_CAMPAIGN: give_up_reading_the_campaign_file,
     JobKind.CAMPAIGN_RESULTS: give_up_uploading_the_results_file,
