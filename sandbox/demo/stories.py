@@ -36,6 +36,9 @@ CAMPAIGN_TEXT = "Chào {Tên khách}, đơn {Mã đơn} giao ngày {Ngày giao}"
 # A month of history is in #support from the start (`seeding`): its chart, by direct message.
 CHART_COMMAND = "/viber chart 30d"
 CHART_PUBLIC_COMMAND = "/viber chart 30d public"
+# A customer's data on request: what is held about the SMS fallback's number, then erased.
+ACCESS_COMMAND = f"/viber privacy {FALLBACK}"
+ERASE_COMMAND = f"/viber privacy erase {FALLBACK}"
 MARKETING_OPENS_AFTER_MINUTES = 120
 MARKETING_OPEN_MINUTES = 60
 OPEN_ALL_DAY = "00:00-24:00"  # MARKETING_HOURS once the page's button opened them
@@ -167,6 +170,15 @@ def hints(*, marketing: str, approvals: bool, delay: float | None) -> list[str]:
         f"in the sidebar), {_code(CHART_PUBLIC_COMMAND)} posts them in #support; the "
         "<i>Home</i> tab shows the whole team's week and the eSMS balance.",
     ]
+    out.append(
+        f"A customer's data on request (you are a privacy admin here): {_code(ACCESS_COMMAND)} "
+        "brings a file of everything the app holds about the number to your direct messages "
+        "(removed from Slack a day later); after a send to it, "
+        f"{_code(ERASE_COMMAND)} erases it everywhere once you confirm: its rows are masked, "
+        "the app's messages in #support that named it are edited to show only its last "
+        f"digits, and {_code('/viber privacy requests')} lists both requests with their due "
+        "dates."
+    )
     if approvals:
         out.append("Every send waits for an approver: switch <i>Acting as</i> to Minh to decide.")
     out.append("Choose other outcomes for any number in the eSMS panel on the right.")

@@ -40,6 +40,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+DEMO_DATA_KEY = "demo-data-key-not-a-secret-0123456789abcdef"
+
+
 class DemoWorld:
     """Everything the page talks to; `start()` returns once the app answers /healthz."""
 
@@ -97,6 +100,9 @@ class DemoWorld:
             PUBLIC_URL=self.app_url,
             DATABASE_URL=self.database_url,
             TEMPLATE_ADMINS=AGENT,
+            PRIVACY_ADMINS=AGENT,  # a customer's data on request, shown by the page's agent
+            # The demo's own key for erased numbers' digests: not a secret, nothing real in it.
+            DATA_KEY=DEMO_DATA_KEY,
             # Quick enough to watch a silent gateway being caught up with.
             STATUS_POLL_SECONDS="10",
             STATUS_GRACE_SECONDS="10",
