@@ -64,6 +64,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         settings.database_url,
         job_lease_seconds=settings.job_lease_seconds,
         pool_size=settings.database_pool_size,
+        data_key=settings.data_key,
     )
     # Retries are the job runner's business (durable, with backoff): the client must not
     # sleep on a worker thread, so it gets no retry handlers of its own.
