@@ -58,6 +58,8 @@ class JobKind(StrEnum):
     # name: queued and finished jobs already carry it, and /metrics labels it.
     CAMPAIGN_RESULTS = "campaign_report"
     HOST_IMAGE = "host_image"  # download an uploaded picture, re-encode it, host it
+    ERASE = "erase"  # carry out an erasure request: wait for eSMS, erase, tell the admin
+    EDIT_POSTS = "edit_posts"  # edit (or delete) a send's posts an erasure masked, paced
 
 
 class CampaignState(StrEnum):

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from bot.core.model import Job, JobKind
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
+from bot.jobs.erasure import ErasureRuns
 from bot.jobs.images import ImageHosting
 from bot.jobs.parent import ParentPosts
+from bot.jobs.post_edits import PostEdits
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.submit import Submissions
 
@@ -35,6 +37,8 @@ def job_policies(
     reading: CampaignReading,
     results: CampaignResults,
     images: ImageHosting,
+    erasures: ErasureRuns,
+    edits: PostEdits,
 ) -> dict[JobKind, JobPolicy]:
     """Each kind's policy, bound to the task object that runs it."""
     policies = {
@@ -50,6 +54,9 @@ def job_policies(
             results.campaign_results, 8, 300.0, results.give_up_results
         ),
         JobKind.HOST_IMAGE: JobPolicy(images.host_image, 6, 60.0, images.give_up),
+        # Its waits (eSMS, the edits) are no failed attempts: only errors count.
+        JobKind.ERASE: JobPolicy(erasures.erase, 8, 300.0, erasures.give_up),
+        JobKind.EDIT_POSTS: JobPolicy(edits.edit_posts, 8, 300.0, edits.give_up),
     }
     # A kind without a policy would crash the runner the first time it fails: refuse to start.
     if missing := set(JobKind) - set(policies):

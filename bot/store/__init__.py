@@ -19,6 +19,7 @@ from bot.store.approvals import Approvals
 from bot.store.campaigns import Campaigns
 from bot.store.consents import Consents
 from bot.store.deliveries import Deliveries
+from bot.store.erasure import Erasures
 from bot.store.fallbacks import Fallbacks
 from bot.store.images import Images
 from bot.store.jobs import Jobs
@@ -29,6 +30,7 @@ from bot.store.privacy import Privacy
 from bot.store.pruning import Pruning
 from bot.store.replies import Replies
 from bot.store.sends import Sends
+from bot.store.slack_posts import SlackPosts
 from bot.store.steps import Steps
 from bot.store.stop_links import StopLinks
 from bot.store.templates import Templates
@@ -68,6 +70,8 @@ class Store:
         self.fallbacks = Fallbacks(database)
         self.images = Images(database)
         self.marketing_cap = MarketingCap(database, data_key)
+        self.erasures = Erasures(database, data_key)
+        self.slack_posts = SlackPosts(database)
 
     @classmethod
     def open(

@@ -17,6 +17,12 @@ from bot.db import Database
 _UNCOUNTED = (State.REFUSED, State.CANCELLED, State.SKIPPED)
 
 
+def lock_key(phone: str) -> str:
+    """The number's lock row: a short digest, which outlives every purge of old sends (an
+    erasure deletes it, being one more way to find the number)."""
+    return hashlib.sha256(phone.encode()).hexdigest()[:24]
+
+
 class MarketingCap:
     def __init__(self, db: Database, data_key: str | None = None) -> None:
         self.db = db
@@ -68,8 +74,7 @@ class MarketingCap:
         were already accepted (or are on their way) in the last `window` seconds. The number's
         lock makes the count and the claim one step for every process."""
         now = time.time()
-        # The lock row names the number by a digest: it outlives every purge of old sends.
-        key = hashlib.sha256(phone.encode()).hexdigest()[:24]
+        key = lock_key(phone)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO phone_locks (phone) VALUES (?) ON CONFLICT (phone) DO NOTHING", (key,)

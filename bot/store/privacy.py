@@ -8,6 +8,7 @@ from bot.core.delivery import State, is_final
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.db import Database
 from bot.store.images import release_unused
+from bot.store.slack_posts import forget_texts_in
 
 
 class Privacy:
@@ -78,6 +79,7 @@ class Privacy:
                            (SELECT id FROM recipients WHERE send_id = ?)""",
                     (send_id,),
                 )
+                forget_texts_in(conn, send_id)  # what its messages in Slack said
             # Without its SMSID an erased callback is never replayed: its query cannot be parsed.
             conn.execute(
                 """UPDATE callbacks SET query = '', sms_id = NULL

@@ -19,11 +19,13 @@ from bot.esms.client import EsmsClient
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
 from bot.jobs.campaign_thread import CampaignThread
+from bot.jobs.erasure import ErasureRuns
 from bot.jobs.images import ImageHosting
 from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
 from bot.jobs.parent import ParentPosts
 from bot.jobs.policies import JobPolicy, job_policies
+from bot.jobs.post_edits import PostEdits
 from bot.jobs.reconcile import Reconciler
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.runner import Worker
@@ -109,6 +111,8 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         return store.pruning.run(**before)
 
     periodic.append((PRUNE_SECONDS, prune))
+    # An erasure's confirmation not clicked within the hour lets go of its number.
+    periodic.append((PRUNE_SECONDS, store.erasures.expire_confirmations))
 
     def fold_tallies() -> int:
         return tallies.fold(store.db)
@@ -164,6 +168,8 @@ def wire_jobs(
             public_url=settings.public_url or "",
             max_side=settings.image_max_side,
         ),
+        erasures=ErasureRuns(store, calls),
+        edits=PostEdits(store, calls),
     )
 
 
