@@ -11,9 +11,10 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.config import Settings
 from bot.core.i18n import _
 from bot.core.privacy_command import PrivacyCommand
+from bot.slack import erasure
+from bot.slack.erasure import ErasureNeeds
 from bot.slack.people import PeopleList
 from bot.store import Store
 
@@ -25,8 +26,8 @@ class PrivacyNeeds:
     """What `/viber privacy …` reads."""
 
     store: Store
-    settings: Settings
     admins: PeopleList | None  # PRIVACY_ADMINS; None when unset (and REPORT_ADMINS too): no one
+    erasure: ErasureNeeds  # `erase NUMBER` and its button
 
 
 def answer(
@@ -41,5 +42,8 @@ def answer(
     user_id = command["user_id"]
     if needs.admins is None or not needs.admins.contains(user_id, fresh=True):
         ack(text=_("privacy.not_admin"), response_type="ephemeral")
+        return
+    if request.action == "erase":
+        erasure.answer(needs.erasure, request, user_id, ack)
         return
     ack(text=_("privacy.usage"), response_type="ephemeral")
