@@ -71,12 +71,15 @@ class ErasureRuns:
             return
         self.store.erasures.fail(request.id, reason)
         if problem := self.slack.try_once(
-            "chat_postMessage", channel=request.asked_by, text=failed_note(request.found, reason)
+            "chat_postMessage",
+            send_id=None,
+            channel=request.asked_by,
+            text=failed_note(request.found, reason),
         ):
             log.error("erasure %s: its admin was not told it failed (%s)", request.id, problem)
 
     def _tell(self, request: ErasureRequest, text: str) -> None:
         """A direct message to the admin who asked; Slack busy, the job tries again."""
-        posted = self.slack.post(channel=request.asked_by, text=text)
+        posted = self.slack.post(send_id=None, channel=request.asked_by, text=text)
         if isinstance(posted, Refused):
             log.error("erasure %s: its admin could not be told (%s)", request.id, posted.code)

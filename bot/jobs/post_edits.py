@@ -55,21 +55,23 @@ class PostEdits:
     def _edit(self, post: Post) -> tuple[str, str | None]:
         """Slack's answer to one edit (or deletion): edited, or out of reach and why."""
         if post.file_id:
-            answer = self.slack.answer("files_delete", file=post.file_id)
+            answer = self.slack.answer("files_delete", send_id=post.send_id, file=post.file_id)
             if isinstance(answer, Refused) and answer.code not in GONE:
                 log.warning("file %s of an erased send not deleted: %s", post.file_id, answer.code)
                 return UNREACHABLE, answer.code
             return EDITED, None
         if not post.ts or not (post.text or post.blocks):
             return UNREACHABLE, "not kept"  # purged before its edit: nothing to put back
-        arguments: dict[str, object] = {
-            "channel": post.channel,
-            "ts": post.ts,
-            "text": post.text or "",
-        }
-        if post.blocks is not None:
-            arguments["blocks"] = post.blocks
-        refused = self.slack.call("chat_update", **arguments)
+        # Blocks as stored, masked: an edit without them would keep the old ones.
+        blocks = {"blocks": post.blocks} if post.blocks is not None else {}
+        refused = self.slack.call(
+            "chat_update",
+            send_id=post.send_id,
+            channel=post.channel,
+            ts=post.ts,
+            text=post.text or "",
+            **blocks,
+        )
         if refused is not None:
             return UNREACHABLE, refused.code
         return EDITED, None

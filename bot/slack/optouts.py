@@ -122,8 +122,13 @@ def stop_recipient(
     channel = (body.get("channel") or {}).get("id")
     thread_ts = message.get("thread_ts") or message.get("ts")
     note = _("opt.recorded", user=user_id, phone=recipient.phone)
+    arguments: dict[str, Any] = {"channel": channel or "", "thread_ts": thread_ts, "text": note}
     try:
-        client.chat_postMessage(channel=channel or "", thread_ts=thread_ts, text=note)
+        posted = client.chat_postMessage(**arguments)
     except Exception as error:  # the opt-out holds; only the note is missing
         log.warning("opt-out note not posted: %s", type(error).__name__)
         respond(text=note, response_type="ephemeral", replace_original=False)
+        return
+    # Kept with its send, as every post is, for an erasure of the number to find.
+    data = posted.data if isinstance(posted.data, dict) else {}
+    store.slack_posts.record_call(recipient.send_id, "chat_postMessage", arguments, data)

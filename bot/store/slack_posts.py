@@ -114,13 +114,14 @@ class SlackPosts:
         elif method in ("files_upload_v2", "files_completeUploadExternal"):
             files = answer.get("files") or ([answer["file"]] if answer.get("file") else [])
             channel = str(arguments.get("channel") or arguments.get("channel_id") or "")
-            title = arguments.get("title") or arguments.get("initial_comment")
+            named = ("filename", "title", "initial_comment")
+            title = "\n".join(str(arguments[name]) for name in named if arguments.get(name))
             with self.db.transaction() as conn:
                 for file in files:
                     conn.execute(
                         """INSERT INTO slack_posts (send_id, channel, file_id, kind, text,
                                created_at) VALUES (?, ?, ?, ?, ?, ?)""",
-                        (send_id, channel, file.get("id"), FILE, title, now),
+                        (send_id, channel, file.get("id"), FILE, title or None, now),
                     )
 
     def of_send(self, send_id: str) -> list[Post]:

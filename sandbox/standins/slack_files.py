@@ -4,6 +4,8 @@
 Slack's sign-in page (HTML, HTTP 200). Uploads: `files.getUploadURLExternal`, a POST of the bytes
 to its `upload_url` (raw, or multipart with a `file` field), `files.completeUploadExternal`, which
 checks the length announced first and the bot's membership, and shares the file as a message.
+`files.delete`, as Slack: only the bot's own files; the file's content and its shares go (a share
+with no words of its own goes with it, the others show Slack's tombstone).
 Downloads and upload POSTs take faults under the pseudo-methods `DOWNLOAD` and `UPLOAD`.
 """
 
@@ -91,6 +93,7 @@ class SlackFiles:
     def _init_files(self) -> None:
         self.files: dict[str, StoredFile] = {}  # by id
         self.uploads: list[Upload] = []
+        self.deleted_files: list[str] = []  # ids, in the order files.delete took them
         self.downloads: list[str] = []  # ids of the files served, one per download
         self.refused_downloads: list[str] = []  # ids asked for without the token (login page)
         self._pending: dict[str, _Pending] = {}  # by upload URL token
@@ -250,6 +253,30 @@ class SlackFiles:
                     kind = "private" if self.is_private(channel) else "public"
                     s.shares.setdefault(kind, {}).setdefault(channel, []).append(share)
         return Reply(200, {"ok": True, "files": [dict(s.info) for s in stored]})
+
+    def _files_delete(self, args: dict[str, Any]) -> Reply:
+        file_id = str(args.get("file") or "")
+        with self.lock:
+            stored = self.files.get(file_id)
+            if stored is None:
+                return Reply(200, {"ok": False, "error": "file_not_found"})
+            if stored.info.get("user") != BOT_USER_ID:  # a bot token deletes its own files only
+                return Reply(200, {"ok": False, "error": "cant_delete_file"})
+            del self.files[file_id]
+            self.deleted_files.append(file_id)
+            for upload in self.uploads:
+                if upload.file_id == file_id:
+                    upload.content = b""
+            for ts, message in list(self.messages.items()):
+                if not any(f.get("id") == file_id for f in message.files):
+                    continue
+                message.files = [
+                    {"id": file_id, "mode": "tombstone"} if f.get("id") == file_id else f
+                    for f in message.files
+                ]
+                if not message.text and all(f.get("mode") == "tombstone" for f in message.files):
+                    del self.messages[ts]
+        return Reply(200, {"ok": True})
 
 
 def _invalid(message: str) -> Reply:

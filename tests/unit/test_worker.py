@@ -289,7 +289,7 @@ def give_up_editing_posts(world):
         )
         enqueue(conn, JobKind.EDIT_POSTS, send_id)
     run_all(store, worker)
-    [post] = store.db.fetch_all("SELECT edit_state, edit_note FROM slack_posts")
+    [post] = store.db.fetch_all("SELECT edit_state, edit_note FROM slack_posts WHERE ts = '1.1'")
     assert post["edit_state"] == "unreachable" and "internal_error" in post["edit_note"]
     return send_id
 
