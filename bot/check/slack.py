@@ -24,7 +24,7 @@ BASE_SCOPES = (
     "chat:write.public",  # threads in public channels the app was not invited to
     "users:read",  # names for the message shortcut's mentions and the charts (users.info)
     "files:read",  # a campaign's spreadsheet (files.info, url_private_download)
-    "files:write",  # campaigns' results files, exports and charts (files.upload v2)
+    "files:write",  # results files, exports, charts (files.upload v2); an erasure's files.delete
     "channels:join",  # sharing a file in a public channel the app is not in
     "im:write",  # exports and charts by direct message (conversations.open)
     "channels:read",  # public channels named in a chart (conversations.info)

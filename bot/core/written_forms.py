@@ -44,7 +44,14 @@ def written_forms(phone: str) -> re.Pattern[str]:
 
 def mask_written(text: str, phone: str) -> str:
     """`text` with every written form of `phone` replaced by its mask (•••••••567)."""
-    return written_forms(phone).sub(mask_phone(phone), text)
+    mask = mask_phone(phone)
+
+    def masked(found: re.Match[str]) -> str:
+        # "(0901234567)": the bracket opened before the number is the sentence's, not its own.
+        own = found.group()
+        return ("(" if own.startswith("(") and ")" not in own else "") + mask
+
+    return written_forms(phone).sub(masked, text)
 
 
 def _mask_value(value: Any, phone: str) -> Any:

@@ -96,7 +96,9 @@ class DemoWorld:
             MARKETING_PREFIX="[QC]",  # every advertisement labelled, campaign rows included
             PUBLIC_URL=self.app_url,
             DATABASE_URL=self.database_url,
-            TEMPLATE_ADMINS=AGENT,
+            TEMPLATE_ADMINS=AGENT,  # and so the privacy admin (PRIVACY_ADMINS, REPORT_ADMINS)
+            # A demo's own key, so that `/viber privacy erase` answers here as it would live.
+            DATA_KEY="demo-data-key-not-a-secret-anywhere-else",
             # Quick enough to watch a silent gateway being caught up with.
             STATUS_POLL_SECONDS="10",
             STATUS_GRACE_SECONDS="10",

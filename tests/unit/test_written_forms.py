@@ -46,10 +46,17 @@ def written(draw: st.DrawFn, phone: str) -> str:
 @given(st.data(), numbers, around, around)
 def test_every_written_form_of_a_number_is_masked(data, phone, before, after):
     form = data.draw(written(phone))
-    text = before + form + after
+    text = f"{before} {form} {after}"  # a word apart: "+" or "00" just before would be its own
     masked = mask_written(text, phone)
-    assert masked == before + "•••••••" + phone[-3:] + after
+    assert masked == f"{before} •••••••{phone[-3:]} {after}"
     assert holds(text, phone) and not holds(masked, phone)
+
+
+def test_brackets_of_the_sentence_stay_and_the_numbers_own_go():
+    phone = "0901234567"
+    assert mask_written("(0901234567)", phone) == "(•••••••567)"
+    assert mask_written("gọi (090) 123 4567.", phone) == "gọi •••••••567."
+    assert mask_written("(+84) 901 234 567", phone) == "•••••••567"
 
 
 @settings(max_examples=200)
