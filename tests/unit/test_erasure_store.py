@@ -328,3 +328,14 @@ def test_the_erasure_is_done_once_its_posts_are_edited(keyed):
     assert request.state == erasure_store.DONE
     assert request.done["edited"] == 2 and request.unreachable["files"] == 1
     assert json.dumps(request.done).find(DIGITS) == -1
+
+
+def test_a_purge_forgets_what_its_sends_posts_said(keyed):
+    send_id = new_send(keyed, (PHONE,), message=ViberMessage(text="Chào"))
+    settle(keyed, send_id)
+    keyed.slack_posts.record_call(
+        send_id, "chat_postMessage", {"text": PHONE, "blocks": [{"type": "divider"}]}, {"ts": "1"}
+    )
+    assert keyed.privacy.purge(-10) == 1
+    [post] = keyed.slack_posts.of_send(send_id)
+    assert (post.ts, post.text, post.blocks) == ("1", None, None)
