@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from bot.check.line import Check
 from bot.check.outreach import marketing_consent, marketing_rules, sms_fallback
+from bot.check.privacy import data_key
 from bot.check.retention import retention
 from bot.check.slack import old_workflow_step, slack_token
 from bot.config import ConfigError, Settings, load_settings
@@ -54,6 +55,7 @@ def _service_checks(settings: Settings, env: Mapping[str, str]) -> Iterator[Chec
     yield from marketing_rules(settings)
     yield from marketing_consent(settings)
     yield retention(settings)
+    yield data_key(settings)
     database = _database(settings, on_heroku=heroku)
     yield database
     yield _job_runner(settings, env)

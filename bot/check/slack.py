@@ -25,7 +25,8 @@ BASE_SCOPES = (
     "users:read",  # names for the message shortcut's mentions and the charts (users.info)
     "files:read",  # a campaign's spreadsheet (files.info, url_private_download)
     # Campaigns' results files, exports, charts and access requests' files (files.upload v2 and
-    # the external upload flow), and those files' removal a day later (files.delete).
+    # the external upload flow), and the removal of access files a day later and of an erased
+    # number's sends' files (files.delete).
     "files:write",
     "channels:join",  # sharing a file in a public channel the app is not in
     "im:write",  # exports, charts and access files by direct message (conversations.open)

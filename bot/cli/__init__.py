@@ -16,7 +16,8 @@ COMMANDS = (run, check, database, optouts, consents, exports)
 
 
 def _store() -> Store:
-    return open_store(load(require_signing_secret=False).database_url)[0]
+    settings = load(require_signing_secret=False)
+    return open_store(settings.database_url, settings.data_key)[0]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,7 @@ from bot.core.csv_cells import CsvWriter
 from bot.core.formatting import VIETNAM
 from bot.core.model import MAX_OPT_OUT_REASON
 from bot.core.phones import normalize_phone
+from bot.core.privacy import is_digest
 from bot.core.spreadsheet import SheetError, phone_column, read_sheet
 
 if TYPE_CHECKING:
@@ -29,7 +30,9 @@ def import_file(store: Store, data: bytes | BinaryIO, actor: str) -> tuple[int, 
     entries: dict[str, str | None] = {}
     problems = []
     for number, row in enumerate(sheet.rows, start=2):
-        phone = normalize_phone(row[column])
+        cell = row[column].strip()
+        # An erased number's digest, as `export` writes it: it stays refused once imported.
+        phone = cell if is_digest(cell) else normalize_phone(cell)
         if phone is None:
             problems.append(f"row {number}: {row[column]!r} is not a Vietnamese mobile number")
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from bot.core.model import Callback
 
@@ -85,3 +85,13 @@ def _price(raw: str) -> float | None:
     if not re.fullmatch(r"[0-9]{1,12}(\.[0-9]{1,6})?", raw):
         raise CallbackError("TotalPrice is not a number")
     return float(raw)
+
+
+def without_phone(query: str) -> str:
+    """The raw query without its phonenumber: what is kept of a callback for a number that was
+    erased (its status still counts; the number is not stored again)."""
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=40)
+    except ValueError:
+        return ""
+    return urlencode([(key, value) for key, value in pairs if key.lower() != "phonenumber"])

@@ -60,6 +60,8 @@ class JobKind(StrEnum):
     HOST_IMAGE = "host_image"  # download an uploaded picture, re-encode it, host it
     # Gather what the app holds about a number and send it to the asker by direct message.
     PRIVACY_ACCESS = "privacy_access"
+    ERASE = "erase"  # carry out an erasure request: wait for eSMS, erase, tell the admin
+    EDIT_POSTS = "edit_posts"  # edit (or delete) a send's posts an erasure masked, paced
 
 
 class CampaignState(StrEnum):

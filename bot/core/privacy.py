@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime, timedelta
 
 from bot.core.formatting import VIETNAM
@@ -24,8 +25,12 @@ def digest(key: str, phone: str) -> str:
     return DIGEST_PREFIX + mac[:40]
 
 
+_DIGEST = re.compile(re.escape(DIGEST_PREFIX) + "[0-9a-f]{40}")
+
+
 def is_digest(value: str) -> bool:
-    return value.startswith(DIGEST_PREFIX)
+    """Whether `value` is a digest as `digest` writes it (an erased number's stand-in)."""
+    return _DIGEST.fullmatch(value) is not None
 
 
 def answer_due(asked_at: float) -> float:

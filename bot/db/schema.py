@@ -286,6 +286,13 @@ MIGRATIONS: dict[int, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
         "CREATE INDEX idx_slack_posts_send_id ON slack_posts (send_id)",
         "ALTER TABLE recipients ADD COLUMN phone_digest TEXT",
         "CREATE INDEX idx_recipients_phone_digest ON recipients (phone_digest)",
+        # A post is one message in one channel (its updates are recorded on it); an erasure
+        # marks the posts it must edit, and says so to whoever asked, once.
+        "CREATE UNIQUE INDEX idx_slack_posts_channel_ts ON slack_posts (channel, ts)",
+        "ALTER TABLE slack_posts ADD COLUMN erasure_id {bigint}",
+        "ALTER TABLE slack_posts ADD COLUMN edit_note TEXT",
+        "CREATE INDEX idx_slack_posts_edit_state ON slack_posts (edit_state, send_id)",
+        "ALTER TABLE privacy_requests ADD COLUMN told_at {real}",
         # -- retention
         """CREATE TABLE retention_runs (
             day TEXT PRIMARY KEY, days INTEGER NOT NULL, dry INTEGER NOT NULL,

@@ -16,6 +16,7 @@ from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.core.model import Approval, Category, Recipient, Send
+from bot.core.phones import is_masked
 from bot.store import Store
 
 # A row that met its campaign paused looks again this often: Pause parks the queued rows and
@@ -44,10 +45,17 @@ def check(settings: Settings, store: Store, send: Send, recipient: Recipient) ->
         return Verdict(go=False, wait_seconds=PAUSED_RECHECK_SECONDS, why="campaign paused")
     if send.approval == Approval.PENDING:  # the decision queues the submission again
         return STOP
-    if send.cancelled_at or send.approval in (
-        Approval.REJECTED,
-        Approval.EXPIRED,
-        Approval.WITHDRAWN,
+    # An erased (or purged) number is only its last digits: nothing can go to it any more (an
+    # SMS fallback of a message that failed after its number was erased, say).
+    if (
+        send.cancelled_at
+        or is_masked(recipient.phone)
+        or send.approval
+        in (
+            Approval.REJECTED,
+            Approval.EXPIRED,
+            Approval.WITHDRAWN,
+        )
     ):
         store.deliveries.record_submission(recipient.id, State.CANCELLED)
         return STOP

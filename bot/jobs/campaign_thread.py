@@ -58,12 +58,18 @@ class CampaignThread:
             raise RetryLater("campaign refreshed a moment ago", wait)
         text, blocks = campaign_parent(send, campaign, counts, self.approvers)
         self.slack.call(
-            "chat_update", channel=send.channel_id, ts=send.parent_ts, text=text, blocks=blocks
+            "chat_update",
+            send_id=send.id,
+            channel=send.channel_id,
+            ts=send.parent_ts,
+            text=text,
+            blocks=blocks,
         )
         if send.approval_ts and send.approval_channel:
             text, blocks = campaign_parent(send, campaign, counts, self.approvers, approving=True)
             self.slack.call(
                 "chat_update",
+                send_id=send.id,
                 channel=send.approval_channel,
                 ts=send.approval_ts,
                 text=text,

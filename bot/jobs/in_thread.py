@@ -17,6 +17,7 @@ def reply(slack: SlackCalls, send: Send, text: str) -> None:
     """A reply in the thread; refused for good, it is logged and left."""
     slack.call(
         "chat_postMessage",
+        send_id=send.id,
         channel=send.channel_id,
         thread_ts=send.reply_ts,
         text=text,
@@ -39,7 +40,7 @@ def share_file(
         "title": title,
     }
     for attempt in range(2):
-        answer = slack.answer("files_upload_v2", **arguments)
+        answer = slack.answer("files_upload_v2", send_id=send.id, **arguments)
         if not isinstance(answer, Refused):
             return str((answer.get("file") or {}).get("id") or "") or None
         # Slack lets the app post in any public channel, but share a file only where it is a

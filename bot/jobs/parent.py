@@ -57,7 +57,11 @@ class ParentPosts:
             return
         text, parent_blocks = self._parent(send)
         posted = self.slack.post(
-            channel=send.channel_id, thread_ts=send.thread_ts, text=text, blocks=parent_blocks
+            send_id=send.id,
+            channel=send.channel_id,
+            thread_ts=send.thread_ts,
+            text=text,
+            blocks=parent_blocks,
         )
         if isinstance(posted, Refused):
             self.store.sends.mark_not_posted(send.id, not_posted_note(posted.code))
@@ -116,7 +120,9 @@ class ParentPosts:
                 )
             except requests.RequestException as error:
                 log.warning("response_url failed for send %s: %s", send.id, type(error).__name__)
-        if problem := self.slack.try_once("chat_postMessage", channel=send.user_id, text=text):
+        if problem := self.slack.try_once(
+            "chat_postMessage", send_id=send.id, channel=send.user_id, text=text
+        ):
             log.error("could not tell %s about send %s: %s", send.user_id, send.id, problem)
 
     # -- the approval request in APPROVAL_CHANNEL --------------------------------------------
@@ -130,7 +136,9 @@ class ParentPosts:
         else:
             recipients = self.store.sends.recipients(send.id)
             text, request_blocks = approval_request(send, recipients, self.approvers)
-        posted = self.slack.post(channel=send.approval_channel, text=text, blocks=request_blocks)
+        posted = self.slack.post(
+            send_id=send.id, channel=send.approval_channel, text=text, blocks=request_blocks
+        )
         if isinstance(posted, Refused):
             log.error("approval request not posted in %s: %s", send.approval_channel, posted.code)
             self.move_approval_to_thread(job, posted.code)

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from bot.core.model import Job, JobKind
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
+from bot.jobs.erasure import ErasureRuns
 from bot.jobs.images import ImageHosting
 from bot.jobs.parent import ParentPosts
+from bot.jobs.post_edits import PostEdits
 from bot.jobs.privacy_access import PrivacyAccess
 from bot.jobs.refresh import ThreadRefresh
 from bot.jobs.submit import Submissions
@@ -37,6 +39,8 @@ def job_policies(
     results: CampaignResults,
     images: ImageHosting,
     privacy: PrivacyAccess,
+    erasures: ErasureRuns,
+    edits: PostEdits,
 ) -> dict[JobKind, JobPolicy]:
     """Each kind's policy, bound to the task object that runs it."""
     policies = {
@@ -54,6 +58,9 @@ def job_policies(
         JobKind.HOST_IMAGE: JobPolicy(images.host_image, 6, 60.0, images.give_up),
         # An admin waits for the file; the request records how it ended either way.
         JobKind.PRIVACY_ACCESS: JobPolicy(privacy.privacy_access, 6, 120.0, privacy.give_up_access),
+        # Its waits (eSMS, the edits) are no failed attempts: only errors count.
+        JobKind.ERASE: JobPolicy(erasures.erase, 8, 300.0, erasures.give_up),
+        JobKind.EDIT_POSTS: JobPolicy(edits.edit_posts, 8, 300.0, edits.give_up),
     }
     # A kind without a policy would crash the runner the first time it fails: refuse to start.
     if missing := set(JobKind) - set(policies):

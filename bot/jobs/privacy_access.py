@@ -48,7 +48,7 @@ class PrivacyAccess:
             problem = remove_file(self.slack.client, request.file_id)
             if problem is not None:
                 raise RetryLater(f"an earlier file is still in Slack ({problem})")
-        opened = self.slack.answer("conversations_open", users=request.asked_by)
+        opened = self.slack.answer("conversations_open", send_id=None, users=request.asked_by)
         if isinstance(opened, Refused):
             self._fail(request, f"Slack: {opened.code}", None)
             return
@@ -96,7 +96,9 @@ class PrivacyAccess:
         """Upload the file and share it in the direct message: None once shared, else what
         Slack refused for good."""
         size = path.stat().st_size
-        upload = self.slack.answer("files_getUploadURLExternal", filename=path.name, length=size)
+        upload = self.slack.answer(
+            "files_getUploadURLExternal", send_id=None, filename=path.name, length=size
+        )
         if isinstance(upload, Refused):
             return f"Slack: {upload.code}"
         file_id = str(upload["file_id"])
@@ -114,6 +116,7 @@ class PrivacyAccess:
         )
         shared = self.slack.answer(
             "files_completeUploadExternal",
+            send_id=None,  # no send's: the file leaves Slack a day later by itself
             files=[{"id": file_id, "title": title}],
             channel_id=channel,
             initial_comment=comment,

@@ -88,7 +88,7 @@ class ThreadRefresh:
         reason = escape(reason)
         text = _("note.out_of_date", attempts=job.attempts, reason=reason, status=status)
         thread = {"channel": send.channel_id, "thread_ts": send.reply_ts}
-        if problem := self.slack.try_once("chat_postMessage", **thread, text=text):
+        if problem := self.slack.try_once("chat_postMessage", send_id=send.id, **thread, text=text):
             log.error("thread %s left out of date: %s", send.parent_ts, problem)
 
     def _take_turn(self, send: Send) -> None:
@@ -100,12 +100,12 @@ class ThreadRefresh:
         """One stored part of the outcomes, posted once; refused as too big, the same lines
         as plain text; refused for good, the author is told."""
         thread = {"channel": send.channel_id, "thread_ts": send.reply_ts}
-        posted = self.slack.post(**thread, text=reply.text, blocks=reply.blocks)
+        posted = self.slack.post(send_id=send.id, **thread, text=reply.text, blocks=reply.blocks)
         if isinstance(posted, Refused) and posted.code in TOO_BIG:
             # Never hidden: the same outcomes once more, as plain lines.
             log.error("Slack refused reply %s of send %s: %s", reply.seq, send.id, posted.code)
             plain = shorten("\n".join(texts(reply.blocks)), MESSAGE_TEXT)
-            posted = self.slack.post(**thread, text=plain)
+            posted = self.slack.post(send_id=send.id, **thread, text=plain)
         if isinstance(posted, Refused):
             log.error("Slack refused reply %s of send %s: %s", reply.seq, send.id, posted.code)
             self.store.replies.mark_refused(reply.id, posted.code)
@@ -118,11 +118,18 @@ class ThreadRefresh:
     ) -> None:
         """Edit one of the send's messages; refused as too big, its summary; if even that is
         refused, the author is told."""
-        refused = self.slack.call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks)
+        refused = self.slack.call(
+            "chat_update", send_id=send.id, channel=channel, ts=ts, text=text, blocks=blocks
+        )
         if refused and refused.code in TOO_BIG:
             smaller = summary_blocks(blocks)
             refused = self.slack.call(
-                "chat_update", channel=channel, ts=ts, text=shorten(text, 300), blocks=smaller
+                "chat_update",
+                send_id=send.id,
+                channel=channel,
+                ts=ts,
+                text=shorten(text, 300),
+                blocks=smaller,
             )
             if refused:
                 self._tell_author(send, refused.code)
@@ -131,7 +138,11 @@ class ThreadRefresh:
         """Slack took none of the thread's news: the person who made the send hears of it."""
         note = _("note.outcomes_refused", code=escape(code), send_id=send.id)
         if self.slack.call(
-            "chat_postEphemeral", channel=send.channel_id, user=send.user_id, text=note
+            "chat_postEphemeral",
+            send_id=send.id,
+            channel=send.channel_id,
+            user=send.user_id,
+            text=note,
         ):
             log.error("send %s: its outcomes reached nobody (%s)", send.id, code)
 
@@ -139,6 +150,7 @@ class ThreadRefresh:
         if send.decided_at and not send.decision_reported:
             self.slack.call(
                 "chat_postMessage",
+                send_id=send.id,
                 channel=send.channel_id,
                 thread_ts=send.reply_ts,
                 text=decision_reply(send),

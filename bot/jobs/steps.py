@@ -164,10 +164,18 @@ class StepRuns:
         return 0
 
     def _note(self, send: Send, text: str) -> None:
+        arguments: dict[str, Any] = {
+            "channel": send.channel_id,
+            "thread_ts": send.reply_ts,
+            "text": text,
+        }
         try:
-            self.slack.chat_postMessage(channel=send.channel_id, thread_ts=send.reply_ts, text=text)
+            posted = self.slack.chat_postMessage(**arguments)
         except Exception as error:
             log.warning("workflow note not posted: %s", type(error).__name__)
+            return
+        data = posted.data if isinstance(posted.data, dict) else {}
+        self.store.slack_posts.record_call(send.id, "chat_postMessage", arguments, data)
 
 
 def _failure(send: Send, recipients: Sequence[Recipient]) -> str | None:

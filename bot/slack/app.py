@@ -21,6 +21,7 @@ from bot.slack import (
     campaigns,
     commands,
     compose,
+    erasure,
     failures,
     home,
     optouts,
@@ -36,6 +37,7 @@ from bot.slack.commands import CommandNeeds
 from bot.slack.compose import ComposeNeeds
 from bot.slack.consents import ConsentNeeds
 from bot.slack.dashboard import BalanceCache
+from bot.slack.erasure import ErasureNeeds
 from bot.slack.exports import ExportNeeds
 from bot.slack.failures import FailureNeeds
 from bot.slack.home import HomeNeeds
@@ -118,6 +120,7 @@ def build_bolt_app(
     approvals.register(app, needs.approvals)
     scheduling.register(app, needs.scheduling)
     optouts.register(app, needs.optouts)
+    erasure.register(app, needs.erasure)
     campaigns.register(app, needs.campaigns)
     workflow.register(app, needs.workflow)
     home.register(app, needs.home)
@@ -136,6 +139,7 @@ class ListenerNeeds:
     approvals: ApprovalNeeds
     scheduling: SchedulingNeeds
     optouts: OptOutNeeds
+    erasure: ErasureNeeds
     campaigns: CampaignNeeds
     workflow: StepNeeds
     home: HomeNeeds
@@ -197,6 +201,8 @@ def listener_needs(
         image_upload=can_host(settings.public_url),
         image_max_side=settings.image_max_side,
     )
+    privacy_admins = listed(settings.privacy_admins)
+    erasure_needs = ErasureNeeds(store, settings.data_key, privacy_admins)
     command = CommandNeeds(
         composer=composer,
         quick_send=QuickSendNeeds(
@@ -210,7 +216,7 @@ def listener_needs(
         templates=TemplateNeeds(store, admins=listed(settings.template_admins)),
         optouts=optout,
         consents=ConsentNeeds(store),
-        privacy=PrivacyNeeds(store, settings.data_key, listed(settings.privacy_admins)),
+        privacy=PrivacyNeeds(store, settings.data_key, privacy_admins, erasure_needs),
         campaigns=campaign,
         exports=ExportNeeds(store, report_admins, lookups),
         charts=ChartNeeds(store, report_admins, lookups),
@@ -227,6 +233,7 @@ def listener_needs(
         approvals=ApprovalNeeds(store, approvers),
         scheduling=SchedulingNeeds(store, approvers),
         optouts=optout,
+        erasure=erasure_needs,
         campaigns=campaign,
         workflow=StepNeeds(store, intake),
         home=HomeNeeds(store, BalanceCache(esms, lookups), allowed_users),

@@ -90,12 +90,15 @@ def _export_to_dm(
             return _("export.empty", **words)
         noun = plural(count, "export.line", "export.lines")
         dm = client.conversations_open(users=user)["channel"]["id"]
-        client.files_upload_v2(
-            channel=dm,
-            file=str(path),
-            filename=path.name,
-            title=_("export.title", **words),
-            initial_comment=_("export.comment", count=count, noun=noun, **words),
-        )
+        upload = {
+            "channel": dm,
+            "filename": path.name,
+            "title": _("export.title", **words),
+            "initial_comment": _("export.comment", count=count, noun=noun, **words),
+        }
+        shared = client.files_upload_v2(file=str(path), **upload)
+        # An export of one number names it: an erasure of that number deletes the file.
+        data = shared.data if isinstance(shared.data, dict) else {}
+        store.slack_posts.record_call(None, "files_upload_v2", upload, data)
     log.info("export of %d lines sent to %s", count, user)
     return _("export.sent", count=count, noun=noun)

@@ -119,9 +119,12 @@ def tell(
         except Exception as error:
             log.warning("could not show the failure in %s: %s", channel, type(error).__name__)
     try:
-        client.chat_postMessage(channel=user_id, text=text)
+        posted = client.chat_postMessage(channel=user_id, text=text)
     except Exception as error:
         log.error("could not tell %s about the failure: %s", user_id, type(error).__name__)
+        return
+    data = posted.data if isinstance(posted.data, dict) else {}
+    store.slack_posts.record_call(None, "chat_postMessage", {"text": text}, data)
 
 
 def _channel(body: dict[str, Any], store: Store) -> str | None:

@@ -17,6 +17,7 @@ from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.model import MAX_OPT_OUT_REASON, OptOut
 from bot.core.phones import normalize_phone
+from bot.core.privacy import is_digest
 from bot.posts.buttons import OPT_OUT_ACTION
 from bot.posts.common import escape, listing, person
 from bot.slack.binding import bind
@@ -44,7 +45,9 @@ def register(app: App, needs: OptOutNeeds) -> None:
 def _entry(opt_out: OptOut) -> str:
     reason = f" · {escape(opt_out.reason)}" if opt_out.reason else ""
     by = f" · {person(opt_out.added_by)}" if opt_out.added_by else ""
-    return f"• {opt_out.phone} · {vietnam_day(opt_out.added_at)}{by}{reason}"
+    # An erased number stays on the list as its digest, which names no one.
+    who = _("privacy.erased_number") if is_digest(opt_out.phone) else opt_out.phone
+    return f"• {who} · {vietnam_day(opt_out.added_at)}{by}{reason}"
 
 
 def answer(needs: OptOutNeeds, request: OptOutCommand, user_id: str) -> str:
@@ -119,8 +122,13 @@ def stop_recipient(
     channel = (body.get("channel") or {}).get("id")
     thread_ts = message.get("thread_ts") or message.get("ts")
     note = _("opt.recorded", user=user_id, phone=recipient.phone)
+    arguments: dict[str, Any] = {"channel": channel or "", "thread_ts": thread_ts, "text": note}
     try:
-        client.chat_postMessage(channel=channel or "", thread_ts=thread_ts, text=note)
+        posted = client.chat_postMessage(**arguments)
     except Exception as error:  # the opt-out holds; only the note is missing
         log.warning("opt-out note not posted: %s", type(error).__name__)
         respond(text=note, response_type="ephemeral", replace_original=False)
+        return
+    # Kept with its send, as every post is, for an erasure of the number to find.
+    data = posted.data if isinstance(posted.data, dict) else {}
+    store.slack_posts.record_call(recipient.send_id, "chat_postMessage", arguments, data)

@@ -25,6 +25,8 @@ from bot.core.phones import mask_phone, normalize_phone
 from bot.core.privacy import answer_due, carry_out_due, digest
 from bot.core.privacy_command import PrivacyCommand
 from bot.posts.common import escape, listing, person
+from bot.slack import erasure
+from bot.slack.erasure import ErasureNeeds
 from bot.slack.people import PeopleList
 from bot.store import Store
 from bot.store.privacy_requests import (
@@ -49,6 +51,7 @@ class PrivacyNeeds:
     store: Store
     data_key: str | None  # DATA_KEY: a request links to its number's digest only with it
     admins: PeopleList | None  # PRIVACY_ADMINS; None when unset (and REPORT_ADMINS too): no one
+    erasure: ErasureNeeds  # `erase NUMBER` and its button
 
 
 def answer(
@@ -64,21 +67,16 @@ def answer(
     if needs.admins is None or not needs.admins.contains(user_id, fresh=True):
         ack(text=_("privacy.not_admin"), response_type="ephemeral")
         return
+    if request.action == ERASE:
+        erasure.answer(needs.erasure, request, user_id, ack)
+        return
     if request.action == ACCESS:
         text = ask_access(needs, request.number, user_id)
     elif request.action == "requests":
         text = requests_list(needs.store, request.start)
-    elif request.action == ERASE:
-        text = erase_placeholder()
     else:
         text = _("privacy.usage")
     ack(text=text, response_type="ephemeral")
-
-
-def erase_placeholder() -> str:
-    """PLACEHOLDER for `/viber privacy erase NUMBER`: erasure is answered by a module of its
-    own; until it is wired here, the usage, and nothing is recorded."""
-    return _("privacy.usage")
 
 
 def ask_access(needs: PrivacyNeeds, number: str, user_id: str) -> str:

@@ -21,6 +21,7 @@ from bot.store.approvals import Approvals
 from bot.store.campaigns import Campaigns
 from bot.store.consents import Consents
 from bot.store.deliveries import Deliveries
+from bot.store.erasure import Erasures
 from bot.store.fallbacks import Fallbacks
 from bot.store.images import Images
 from bot.store.jobs import Jobs
@@ -33,6 +34,7 @@ from bot.store.pruning import Pruning
 from bot.store.replies import Replies
 from bot.store.retention import Retention
 from bot.store.sends import Sends
+from bot.store.slack_posts import SlackPosts
 from bot.store.steps import Steps
 from bot.store.stop_links import StopLinks
 from bot.store.templates import Templates
@@ -46,11 +48,16 @@ def process_name() -> str:
 class Store:
     """The aggregates over one database, and this process's name in its jobs and leases."""
 
-    def __init__(self, database: Database, *, job_lease_seconds: float = 8.0) -> None:
+    def __init__(
+        self, database: Database, *, job_lease_seconds: float = 8.0, data_key: str | None = None
+    ) -> None:
+        """`data_key`: DATA_KEY, under which an erased number is kept as its digest; every
+        look-up of the opt-outs and of the daily cap finds such a number by it."""
         self.db = database
         self.holder = process_name()
+        self.data_key = data_key
         self._wake: Callable[[], None] = lambda: None
-        self.sends = Sends(database, self.wake)
+        self.sends = Sends(database, self.wake, data_key)
         self.deliveries = Deliveries(database)
         self.replies = Replies(database)
         self.approvals = Approvals(database, self.wake)
@@ -63,17 +70,27 @@ class Store:
         self.retention = Retention(database, self.privacy)
         self.privacy_requests = PrivacyRequests(database, self.wake)
         self.pruning = Pruning(database)
-        self.optouts = OptOuts(database)
-        self.consents = Consents(database)
+        self.optouts = OptOuts(database, data_key)
+        self.consents = Consents(database, data_key)
         self.stop_links = StopLinks(database)
         self.fallbacks = Fallbacks(database)
         self.images = Images(database)
-        self.marketing_cap = MarketingCap(database)
+        self.marketing_cap = MarketingCap(database, data_key)
+        self.erasures = Erasures(database, data_key)
+        self.slack_posts = SlackPosts(database)
 
     @classmethod
-    def open(cls, url: str, *, job_lease_seconds: float = 8.0, pool_size: int = 5) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        job_lease_seconds: float = 8.0,
+        pool_size: int = 5,
+        data_key: str | None = None,
+    ) -> Store:
         """The store at DATABASE_URL (sqlite:///… or postgres://…)."""
-        return cls(open_database(url, pool_size=pool_size), job_lease_seconds=job_lease_seconds)
+        database = open_database(url, pool_size=pool_size)
+        return cls(database, job_lease_seconds=job_lease_seconds, data_key=data_key)
 
     def on_new_work(self, wake: Callable[[], None]) -> None:
         """Call `wake` whenever a send or a decision queues jobs (the job runner looks then)."""

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from bot.core.consent import Consent
 from bot.db import Connection, Database, Row
+from bot.store.opted_out import opted_out_in
 
 BATCH = 500  # numbers per look-up: never more parameters than a database takes
 # A file carries a moment to the microsecond at best, and a float read back from it may differ
@@ -100,19 +101,10 @@ def withdraw_in(
     return bool(removed)
 
 
-def _opted_out(conn: Connection, phones: Sequence[str]) -> list[str]:
-    found: list[str] = []
-    for start in range(0, len(phones), BATCH):
-        batch = phones[start : start + BATCH]
-        marks = ", ".join("?" for _ in batch)
-        rows = conn.execute(f"SELECT phone FROM opt_outs WHERE phone IN ({marks})", batch)
-        found += [row["phone"] for row in rows.fetchall()]
-    return sorted(found)
-
-
 class Consents:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, data_key: str | None = None) -> None:
         self.db = db
+        self.key = data_key  # DATA_KEY: an erased, opted-out number is refused too
 
     def give(self, new: NewConsent, actor: str, source: str) -> Given:
         """Record a number's consent (replacing the one it had); refused for an opted-out
@@ -127,8 +119,8 @@ class Consents:
         """Record them all in one transaction: (recorded, the same already). Raises OptedOut,
         recording nothing, when any of the numbers opted out."""
         with self.db.transaction() as conn:
-            if opted_out := _opted_out(conn, [entry.phone for entry in entries]):
-                raise OptedOut(opted_out)
+            if opted_out := opted_out_in(conn, [entry.phone for entry in entries], self.key):
+                raise OptedOut(sorted(opted_out))
             added = sum(_give(conn, entry, actor, source) for entry in entries)
         return added, len(entries) - added
 

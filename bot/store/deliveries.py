@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from bot.core import fallback
-from bot.core.callback import parse_callback
+from bot.core.callback import parse_callback, without_phone
 from bot.core.delivery import State, is_final, merge, state_for_status
 from bot.core.model import Callback, CallbackOutcome, Recipient
 from bot.db import Connection, Database, Row
@@ -136,6 +136,8 @@ class Deliveries:
         """Store the raw callback and merge its status into the recipient it names."""
         with self.db.transaction() as conn:
             row, changed = _match_and_merge(conn, callback, self._lock)
+            if row is not None and row["phone_digest"] is not None:
+                raw_query = without_phone(raw_query)  # its number was erased: not kept again
             conn.execute(
                 """INSERT INTO callbacks (received_at, sms_id, request_id, query, outcome,
                        recipient_id) VALUES (?, ?, ?, ?, ?, ?)""",

@@ -20,6 +20,7 @@ from bot.core.delivery import State
 from bot.core.model import Approval, CampaignState, JobKind, NewSend, StepRunStart, ThreadState
 from bot.db import Connection, Database
 from bot.store.jobs import enqueue, queued_job
+from bot.store.opted_out import looked_up_as
 
 
 def _send_row(send_id: str, now: float, new: NewSend) -> dict[str, object]:
@@ -63,16 +64,18 @@ class RunRecorded(Exception):
         self.send_id = send_id
 
 
-def store_send(db: Database, new: NewSend, *, unless_opted_out: bool = False) -> str | None:
+def store_send(
+    db: Database, new: NewSend, *, unless_opted_out: bool = False, data_key: str | None = None
+) -> str | None:
     """The new send's id; None when `unless_opted_out` and one of its numbers is on the opt-out
-    list, and then nothing was stored. Raises RunRecorded, storing nothing, when the send's
-    workflow run was recorded before."""
+    list (as itself, or erased as its digest under `data_key`), and then nothing was stored.
+    Raises RunRecorded, storing nothing, when the send's workflow run was recorded before."""
     send_id = uuid.uuid4().hex[:16]
     now = time.time()
     row = _send_row(send_id, now, new)
     request_ids = [str(uuid.uuid4()) for _ in new.phones]
     stop_tokens = [new_stop_token() for _ in new.phones] if new.stop_links else None
-    refused = sorted(set(new.phones)) if unless_opted_out else []
+    refused = sorted(looked_up_as(new.phones, data_key)) if unless_opted_out else []
     one_job = new.campaign_file is None and new.step_run is None and new.image_file is None
     if db.kind == "postgres" and one_job:
         stored = _in_one_statement(db, row, new.phones, request_ids, stop_tokens, refused)

@@ -10,6 +10,7 @@ from bot.core.delivery import State, is_final
 from bot.core.marketing import DAILY_WINDOW_SECONDS
 from bot.db import Connection, Database
 from bot.store.images import release_unused
+from bot.store.slack_posts import forget_texts_in
 
 # Sends purged per transaction: a backlog of years is worked through without one transaction
 # holding its locks (and, on SQLite, every other writer) for minutes.
@@ -165,4 +166,6 @@ def _purge_sends(conn: Connection, ids: Sequence[str], now: float) -> int:
         f"UPDATE campaigns SET file_url = NULL, invalid = NULL WHERE send_id IN ({marks})",
         ids,
     )
+    for send_id in ids:
+        forget_texts_in(conn, send_id)  # what its messages in Slack said
     return max(recipients, 0)

@@ -69,9 +69,10 @@ def _keep_pace_from(conn: Connection, send_id: str, opening: float) -> None:
 
 
 class Sends:
-    def __init__(self, db: Database, wake: Callable[[], None]) -> None:
+    def __init__(self, db: Database, wake: Callable[[], None], data_key: str | None = None) -> None:
         self.db = db
         self._wake = wake  # new work was queued: the job runner looks now
+        self._key = data_key  # DATA_KEY: an erased, opted-out number is refused too
 
     def create(self, new: NewSend) -> str:
         """Store a send, its recipients (each with its RequestId) and the job that posts its
@@ -84,7 +85,7 @@ class Sends:
     def create_unless_opted_out(self, new: NewSend) -> str | None:
         """As `create`, in the same transaction as the check that none of its numbers opted
         out; None, and nothing stored, when one did."""
-        send_id = store_send(self.db, new, unless_opted_out=True)
+        send_id = store_send(self.db, new, unless_opted_out=True, data_key=self._key)
         if send_id is not None:
             self._wake()
         return send_id

@@ -19,11 +19,13 @@ from bot.esms.client import EsmsClient
 from bot.jobs.campaign import CampaignReading
 from bot.jobs.campaign_results import CampaignResults
 from bot.jobs.campaign_thread import CampaignThread
+from bot.jobs.erasure import ErasureRuns
 from bot.jobs.images import ImageHosting
 from bot.jobs.late import LateFallbacks
 from bot.jobs.pacing import ChannelPacer, Pacer, SharedPacer
 from bot.jobs.parent import ParentPosts
 from bot.jobs.policies import JobPolicy, job_policies
+from bot.jobs.post_edits import PostEdits
 from bot.jobs.privacy_access import PrivacyAccess
 from bot.jobs.privacy_files import PrivacyFiles
 from bot.jobs.pruning import Pruner
@@ -69,6 +71,7 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         settings.database_url,
         job_lease_seconds=settings.job_lease_seconds,
         pool_size=settings.database_pool_size,
+        data_key=settings.data_key,
     )
     # Retries are the job runner's business (durable, with backoff): the client must not
     # sleep on a worker thread, so it gets no retry handlers of its own.
@@ -116,6 +119,8 @@ def build_services(settings: Settings, *, worker_threads: int | None = None) -> 
         retention_days=settings.retention_days,
     )
     periodic.append((PRUNE_SECONDS, pruner.run_once))
+    # An erasure's confirmation not clicked within the hour lets go of its number.
+    periodic.append((PRUNE_SECONDS, store.erasures.expire_confirmations))
 
     def fold_tallies() -> int:
         return tallies.fold(store.db)
@@ -173,6 +178,8 @@ def wire_jobs(
             max_side=settings.image_max_side,
         ),
         privacy=PrivacyAccess(store, calls),
+        erasures=ErasureRuns(store, calls),
+        edits=PostEdits(store, calls),
     )
 
 

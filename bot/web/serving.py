@@ -67,13 +67,14 @@ def load_with_run_jobs(
     return settings, choice == "both"
 
 
-def open_store(url: str) -> tuple[Store, int]:
+def open_store(url: str, data_key: str | None = None) -> tuple[Store, int]:
     """The store at `url` with its schema brought up to date, and the schema version; a database
-    that cannot be used ends the command with the reason."""
+    that cannot be used ends the command with the reason. `data_key`: DATA_KEY, for commands
+    that check the opt-outs (an erased number is on them as its digest)."""
     from bot.store import Store
 
     try:
-        store = Store.open(url, pool_size=1)
+        store = Store.open(url, pool_size=1, data_key=data_key)
         return store, store.migrate()
     except DatabaseError as error:
         print(f"The database cannot be used: {error}", file=sys.stderr)

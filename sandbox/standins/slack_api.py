@@ -272,9 +272,13 @@ class SlackApiStandIn(SlackFunctions, SlackFiles, SlackSurfaces, StandIn):
 
     def _chat_update(self, args: dict[str, Any]) -> Reply:
         with self.lock:
+            if not args.get("channel") or args.get("channel") in self.missing_channels:
+                return Reply(200, {"ok": False, "error": "channel_not_found"})
             message = self.messages.get(str(args.get("ts")))
             if message is None or message.channel != args.get("channel"):
                 return Reply(200, {"ok": False, "error": "message_not_found"})
+            if not args.get("text") and not args.get("blocks"):
+                return Reply(200, {"ok": False, "error": "no_text"})
             if len(str(args.get("text", ""))) > 4000:
                 return Reply(200, {"ok": False, "error": "msg_too_long"})
             if refused := message_refusal(args):

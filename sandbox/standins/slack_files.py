@@ -4,8 +4,9 @@
 Slack's sign-in page (HTML, HTTP 200). Uploads: `files.getUploadURLExternal`, a POST of the bytes
 to its `upload_url` (raw, or multipart with a `file` field), `files.completeUploadExternal`, which
 checks the length announced first and the bot's membership, and shares the file as a message.
-`files.delete` removes the app's own files. Downloads and upload POSTs take faults under the
-pseudo-methods `DOWNLOAD` and `UPLOAD`.
+`files.delete`, as Slack: only the bot's own files; the file's content and its shares go (a share
+with no words of its own goes with it, the others show Slack's tombstone).
+Downloads and upload POSTs take faults under the pseudo-methods `DOWNLOAD` and `UPLOAD`.
 """
 
 from __future__ import annotations
@@ -189,26 +190,6 @@ class SlackFiles:
             shares = {kind: dict(channels) for kind, channels in stored.shares.items()}
             return Reply(200, {"ok": True, "file": {**stored.info, "shares": shares}})
 
-    def _files_delete(self, args: dict[str, Any]) -> Reply:
-        """As Slack: a file that is not there (never, or no longer) is `file_not_found`; the bot
-        token deletes only the app's own files (a person's is `cant_delete_file`). Its shares
-        become tombstones, and its URLs answer 404."""
-        file_id = str(args.get("file") or "")
-        with self.lock:
-            stored = self.files.get(file_id)
-            if stored is None:
-                return Reply(200, {"ok": False, "error": "file_not_found"})
-            if stored.info.get("user") != BOT_USER_ID:
-                return Reply(200, {"ok": False, "error": "cant_delete_file"})
-            del self.files[file_id]
-            self.deleted.append(file_id)
-            for message in self.messages.values():
-                message.files = [
-                    {"id": file_id, "mode": "tombstone"} if shared.get("id") == file_id else shared
-                    for shared in message.files
-                ]
-        return Reply(200, {"ok": True})
-
     def _files_getUploadURLExternal(self, args: dict[str, Any]) -> Reply:
         filename, length = args.get("filename"), _positive_int(args.get("length"))
         if not filename or not isinstance(filename, str):
@@ -272,6 +253,34 @@ class SlackFiles:
                     kind = "private" if self.is_private(channel) else "public"
                     s.shares.setdefault(kind, {}).setdefault(channel, []).append(share)
         return Reply(200, {"ok": True, "files": [dict(s.info) for s in stored]})
+
+    def _files_delete(self, args: dict[str, Any]) -> Reply:
+        """As Slack: a file that is not there (never, or no longer) is `file_not_found`; the bot
+        token deletes only the app's own files (a person's is `cant_delete_file`). Its shares
+        become tombstones (a share with no words of its own goes with it), and its URLs answer
+        404."""
+        file_id = str(args.get("file") or "")
+        with self.lock:
+            stored = self.files.get(file_id)
+            if stored is None:
+                return Reply(200, {"ok": False, "error": "file_not_found"})
+            if stored.info.get("user") != BOT_USER_ID:  # a bot token deletes its own files only
+                return Reply(200, {"ok": False, "error": "cant_delete_file"})
+            del self.files[file_id]
+            self.deleted.append(file_id)
+            for upload in self.uploads:
+                if upload.file_id == file_id:
+                    upload.content = b""
+            for ts, message in list(self.messages.items()):
+                if not any(f.get("id") == file_id for f in message.files):
+                    continue
+                message.files = [
+                    {"id": file_id, "mode": "tombstone"} if f.get("id") == file_id else f
+                    for f in message.files
+                ]
+                if not message.text and all(f.get("mode") == "tombstone" for f in message.files):
+                    del self.messages[ts]
+        return Reply(200, {"ok": True})
 
 
 def _invalid(message: str) -> Reply:

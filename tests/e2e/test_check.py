@@ -19,14 +19,15 @@ def check(env, tmp_path):
 def test_everything_healthy(env, tmp_path):
     code, out = check(env, tmp_path)
     assert code == 0, out
-    assert out.count("✓") == 13 and "✗" not in out
+    assert out.count("✓") == 14 and "✗" not in out
     assert "balance 36.693 ₫" in out and "TESTBRAND: registered as a Viber brandname" in out
     assert "SMS fallback: off" in out and "marketing hours 07:00–22:00, at most 3" in out
     assert (
         "✓ Job runner: jobs run inside the web process (RUN_JOBS=both); a separate worker "
         "needs PostgreSQL" in out
     )
-    assert "13 of 13 checks passed." in out
+    assert "14 of 14 checks passed." in out
+    assert "✓ Erasure: warning: DATA_KEY is not set and no one is a privacy admin" in out
     assert "✓ Marketing consent: required" in out
     assert "✓ Stop links: warning: http://127.0.0.1:" in out
     assert "✓ Uploaded pictures: warning: http://127.0.0.1:" in out  # the tests' loopback
@@ -43,7 +44,7 @@ def test_retention_set_is_named(env, tmp_path):
     assert (
         "✓ Retention: sends older than 365 days are purged once a day (first run: a dry run)" in out
     )
-    assert "13 of 13 checks passed." in out
+    assert "14 of 14 checks passed." in out
 
 
 def test_pictures_need_an_https_public_url(env, tmp_path):
@@ -67,6 +68,17 @@ def test_marketing_without_consent_or_stop_links_is_named(env, tmp_path):
     env.update(MARKETING_CONSENT_REQUIRED="true", PUBLIC_URL="https://bot.example.com")
     code, out = check(env, tmp_path)
     assert "✓ Stop links: each advertisement ends with https://bot.example.com/stop/" in out
+
+
+def test_erasure_needs_data_key_once_someone_answers_privacy_requests(env, tmp_path):
+    env.update(PRIVACY_ADMINS="U0ADMIN")
+    code, out = check(env, tmp_path)
+    assert code == 1
+    assert "✗ Erasure: DATA_KEY is not set: `/viber privacy erase` is refused" in out
+    assert "secrets.token_urlsafe(32)" in out
+    env.update(DATA_KEY="k" * 43)
+    code, out = check(env, tmp_path)
+    assert code == 0 and "✓ Erasure: DATA_KEY is set" in out
 
 
 def test_the_sms_templates_are_listed(env, tmp_path):

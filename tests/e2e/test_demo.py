@@ -618,3 +618,11 @@ def test_past_a_hundred_templates_the_demo_composer_searches_them(demo):
         "click", view_id=view_id, block_id="templates", action_id="pick_template", choice="t100"
     )
     wait_for(lambda: "Mẫu số 100 &amp; &lt;quà&gt;" in demo.state()["modal"], timeout=15)
+
+
+def test_the_agent_asks_to_erase_a_number_and_sees_what_would_go(demo):
+    demo.do("command", text="/viber 0901234567 Xin chào")
+    wait_for(lambda: "0901234567: delivered" in demo.state()["messages"], timeout=30)
+    demo.do("command", text="/viber privacy erase 0901234567")
+    shown = wait_for(lambda: "Erase •••••••567?" in (text := demo.shown()) and text, timeout=15)
+    assert "sk-button-danger" in demo.state()["ephemeral"] and "Erase this number?" in shown

@@ -35,6 +35,7 @@ from bot.posts.campaign import (
     STOP_ACTION,
 )
 from bot.posts.composer import COMPOSER_CALLBACK_ID, PICK_TEMPLATE_ACTION, ComposerContext
+from bot.posts.erasure import ERASE_ACTION
 from bot.slack import approvals, compose, pickers, scheduling
 from bot.slack.app import ListenerNeeds, build_bolt_app, listener_needs
 from bot.slack.binding import bind
@@ -309,6 +310,7 @@ def test_every_listener_is_registered_with_nothing_left_for_bolt_but_its_own_arg
         ("view", REJECT_CALLBACK_ID),
         ("action", CANCEL_ACTION),
         ("action", OPT_OUT_ACTION),
+        ("action", ERASE_ACTION),
         ("view", CAMPAIGN_CALLBACK_ID),
         ("function", "send_viber_message"),
         ("action", OPEN_ACTION),

@@ -376,3 +376,32 @@ def test_version_24_keeps_marketing_stored_before_under_its_old_rule(database_ur
         assert store.consents.count() == 0 and store.consents.history("0901234567")[1] == 0
     finally:
         store.close()
+
+
+def test_version_25_erases_what_version_24_stored_and_counts_the_threads_it_cannot_find(
+    database_url,
+):
+    """A send and an opt-out written by version 24 read back after the upgrade, and an erasure
+    of their number carries them out; the thread posted before posts were recorded is told as
+    out of reach, the opt-out still refuses the number."""
+    with schema_up_to(24):
+        db = open_database(database_url)
+        assert db.migrate() == 24
+        old = Store(db)
+        send_id = new_send(old, ("0901234567",))
+        old.sends.mark_parent_posted(send_id, "1.1", then=lambda send: ())
+        old.optouts.add("0901234567", "U1", "asked by phone")
+        db.close()
+    store = Store.open(database_url, data_key="k" * 40)
+    try:
+        assert store.migrate() == SCHEMA_VERSION
+        assert store.sends.recipients(send_id)[0].phone == "0901234567"
+        request_id, reach = store.erasures.ask("0901234567", "U0ADMIN")
+        assert (reach.sends, reach.opt_out, reach.posts) == (1, True, 0)
+        store.erasures.confirm(request_id)
+        request = store.erasures.carry_out(request_id).request
+        assert request.unreachable["unrecorded"] == 1
+        assert store.sends.recipients(send_id)[0].phone == "•••••••567"
+        assert store.optouts.get("0901234567").reason == "asked by phone"
+    finally:
+        store.close()

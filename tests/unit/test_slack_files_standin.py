@@ -300,3 +300,35 @@ def test_files_delete_removes_only_the_apps_own_file_once(slack_api, client):
     (share,) = [m for m in slack_api.messages.values() if m.files]
     assert share.files == [{"id": file_id, "mode": "tombstone"}]  # what Slack shows instead
     assert theirs["id"] in slack_api.files
+
+
+# -- deleting and editing, as an erasure does ----------------------------------------------------
+
+
+def test_files_delete_takes_only_the_bots_own_files_and_their_shares_go(slack_api, client):
+    parent = client.chat_postMessage(channel="C0001", text="parent")["ts"]
+    shared = client.files_upload_v2(
+        channel="C0001", thread_ts=parent, content=CSV, filename="results.csv", title="Results"
+    )["file"]
+    user_file = slack_api.add_file("list.csv", CSV, user="U0042")
+    assert error_of(lambda: client.files_delete(file=user_file["id"])) == "cant_delete_file"
+    assert error_of(lambda: client.files_delete(file="F0NOTHING")) == "file_not_found"
+    assert client.files_delete(file=shared["id"])["ok"]
+    assert slack_api.deleted == [shared["id"]] and slack_api.uploads[-1].content == b""
+    assert not [m for m in slack_api.messages.values() if m.files]  # its share had no words
+    assert error_of(lambda: client.files_delete(file=shared["id"])) == "file_not_found"
+    assert error_of(lambda: client.files_info(file=shared["id"])) == "file_not_found"
+
+
+def test_chat_update_refuses_what_slack_refuses(slack_api, client):
+    ts = client.chat_postMessage(channel="C0001", text="0901234567")["ts"]
+    assert error_of(lambda: client.chat_update(channel="C0001", ts=ts, text="")) == "no_text"
+    assert error_of(lambda: client.chat_update(channel="C0002", ts=ts, text="x")) == (
+        "message_not_found"
+    )
+    slack_api.missing_channels.add("C0404")
+    assert error_of(lambda: client.chat_update(channel="C0404", ts=ts, text="x")) == (
+        "channel_not_found"
+    )
+    assert client.chat_update(channel="C0001", ts=ts, text="•••••••567")["ok"]
+    assert slack_api.messages[ts].text == "•••••••567" and slack_api.messages[ts].updates == 1

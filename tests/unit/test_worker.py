@@ -14,7 +14,7 @@ from bot.core.model import JobKind
 from bot.esms.client import EsmsClient
 from bot.jobs.pacing import ChannelPacer
 from bot.jobs.runner import Worker, backoff_seconds
-from bot.store.jobs import enqueue_sync
+from bot.store.jobs import enqueue, enqueue_sync
 from bot.store.privacy_requests import job_subject
 from bot.web.runtime import wire_jobs
 from sandbox.standins.esms import API_KEY, BRANDNAME, SECRET_KEY, EsmsStandIn
@@ -58,7 +58,8 @@ def pacing():
 
 
 @pytest.fixture
-def world(store, pacing):
+def world(store, pacing, monkeypatch):
+    monkeypatch.setattr("bot.jobs.post_edits.EDIT_SECONDS", 0.0)  # no pace for edits here
     slack_api, esms = SlackApiStandIn().start(), EsmsStandIn().start()
     settings = app_settings(slack_api, esms)
     slack = WebClient(
@@ -273,8 +274,51 @@ def give_up_sending_the_privacy_file(world):
     return job_subject(request_id)
 
 
+def give_up_erasing(world):
+    """Without DATA_KEY (the command refuses to record a request then) every try fails."""
+    store, worker, slack_api, _ = world
+    with store.db.transaction() as conn:
+        request_id = conn.execute(
+            """INSERT INTO privacy_requests (kind, digest, asked_by, asked_at, answer_due,
+                   done_due, state, found, pending_phone)
+               VALUES ('erase', 'h:0', 'U0ADMIN', ?, 0, 0, 'queued', ?, '0901234567')
+               RETURNING id""",
+            (time.time(), '{"number": "•••••••567"}'),
+        ).fetchone()["id"]
+        enqueue(conn, JobKind.ERASE, f"erasure:{request_id}")
+    run_all(store, worker)
+    request = store.erasures.get(request_id)
+    assert request.state == "failed" and "RuntimeError" in request.unreachable["failed"]
+    [note] = [m for m in slack_api.messages.values() if m.channel == "U0ADMIN"]
+    assert "•••••••567 could not be carried out" in note.text
+    row = store.db.fetch_one("SELECT pending_phone FROM privacy_requests")
+    assert row["pending_phone"] is None
+    return f"erasure:{request_id}"
+
+
+def give_up_editing_posts(world):
+    store, worker, slack_api, _ = world
+    send_id = send(store)
+    run_all(store, worker)
+    slack_api.fail_next("chat.update", times=50, error="internal_error")
+    with store.db.transaction() as conn:
+        conn.execute(
+            """INSERT INTO slack_posts (send_id, channel, ts, kind, text, created_at,
+                   edit_state, erasure_id) VALUES (?, 'C1', '1.1', 'message', 'x', 0,
+                   'pending', 1)""",
+            (send_id,),
+        )
+        enqueue(conn, JobKind.EDIT_POSTS, send_id)
+    run_all(store, worker)
+    [post] = store.db.fetch_all("SELECT edit_state, edit_note FROM slack_posts WHERE ts = '1.1'")
+    assert post["edit_state"] == "unreachable" and "internal_error" in post["edit_note"]
+    return send_id
+
+
 GIVING_UP = {
     JobKind.PRIVACY_ACCESS: give_up_sending_the_privacy_file,
+    JobKind.ERASE: give_up_erasing,
+    JobKind.EDIT_POSTS: give_up_editing_posts,
     JobKind.HOST_IMAGE: give_up_hosting_the_image,
     JobKind.READ_CAMPAIGN: give_up_reading_the_campaign_file,
     JobKind.CAMPAIGN_RESULTS: give_up_uploading_the_results_file,
