@@ -88,6 +88,8 @@ class AppLauncher:
             start_new_session=True,
             cwd=self.cwd,  # away from a developer's .env, which would leak in
         )
+        if output is not None:
+            output.close()  # the server writes through its own copy of the descriptor
         deadline = time.monotonic() + self.start_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
