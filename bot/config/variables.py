@@ -189,7 +189,7 @@ VARIABLES: tuple[Variable, ...] = (
         "day, by the one process that prunes (as `viber-bot purge --older-than DAYS`); the "
         "first run after it is set or changed only reports what it would remove (the log and "
         "`/metrics`), removing from the next day on; 0 or unset: kept until purged by hand "
-        "(`viber-bot check` recommends 365: README, *Privacy and the law*)",
+        "(`viber-bot check` recommends 365: docs/privacy.md)",
         whole=True,
     ),
     Variable(

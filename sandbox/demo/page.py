@@ -20,6 +20,7 @@ from sandbox.demo.builder import WorkflowBuilder
 from sandbox.demo.conversations import NAMES, as_dict, render_conversation, render_dms
 from sandbox.demo.files import DemoFiles, examples
 from sandbox.demo.gateway import choose_outcome, force_refusal
+from sandbox.demo.notes import named_note, shown_notes
 from sandbox.demo.render import render_message, render_view
 from sandbox.demo.sent import sent_panel
 from sandbox.demo.state import BadSubmission, with_files
@@ -62,9 +63,8 @@ class Page:
         slack, names = self.world.slack, NAMES
         channel, _shown = render_conversation(slack, {CHANNEL_ID})
         dms, dm_count = render_dms(slack, self.user)
-        notes = [(n.at, {"text": n.text, "blocks": n.blocks}) for n in slack.ephemeral_notes(6)]
         with self._lock:
-            notes += self.answers[-3:]
+            notes = shown_notes(slack.ephemeral_notes(), self.answers)
             latest = slack.latest_modal()
             modal = latest if latest is not None and latest.at > self.closed_at else None
             errors = dict(self.view_errors)
@@ -78,8 +78,7 @@ class Page:
             "dms": dms,  # the app's direct messages with this person
             "dm_count": dm_count,
             "ephemeral": "".join(
-                render_message(note, names=names, ephemeral=True)
-                for _at, note in sorted(notes, key=lambda timed: timed[0])
+                render_message(note, names=names, ephemeral=True) for _at, note in notes
             ),
             "modal": render_view(
                 modal.view,
@@ -182,6 +181,20 @@ class Page:
                 person=self._person(),
                 now=now,
                 choice=choice,
+            )
+        elif note := self._note(str(data.get("ts"))):
+            payload = payloads.message_block_actions(
+                note,
+                block_id=block_id,
+                action_id=action_id,
+                workspace=self.workspace,
+                person=self._person(),
+                channel_id=CHANNEL_ID,
+                channel_name=CHANNEL_NAME,
+                response_url=self._response_url(),
+                now=now,
+                choice=choice,
+                is_ephemeral=True,
             )
         else:
             message = self.world.slack.messages.get(str(data.get("ts")))
@@ -300,6 +313,11 @@ class Page:
         if home is not None and home.id == view_id:
             return home
         return self.world.slack.modal(view_id)
+
+    def _note(self, name: str) -> dict[str, Any] | None:
+        """A private note by the name the page gave it (a button in it was clicked)."""
+        with self._lock:
+            return named_note(name, self.world.slack.ephemeral_notes(), self.answers)
 
     def _response_url(self) -> str:
         return self.world.slack.response_url(f"{self.user}-{next(self._count)}")

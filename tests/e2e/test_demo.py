@@ -91,9 +91,10 @@ class Page:
         assert 'data-callback-id="viber_compose"' in modal
         return modal.split('data-view-id="', 1)[1].split('"', 1)[0]
 
-    def click_in(self, containing: str, action_id: str) -> None:
-        """Click `action_id` in the message that shows `containing`, as the page's script does."""
-        messages = re.split(r'(?=<div class="sk-message[ "])', self.state()["messages"])
+    def click_in(self, containing: str, action_id: str, *, where: str = "messages") -> None:
+        """Click `action_id` in the message that shows `containing`, as the page's script does
+        (`where="ephemeral"`: in one of the private notes)."""
+        messages = re.split(r'(?=<div class="sk-message[ "])', self.state()[where])
         [message] = [m for m in messages if containing in m]
         ts = message.split('data-ts="', 1)[1].split('"', 1)[0]
         button = message.split(f'data-action-id="{action_id}"', 1)[0]
@@ -620,9 +621,16 @@ def test_past_a_hundred_templates_the_demo_composer_searches_them(demo):
     wait_for(lambda: "Mẫu số 100 &amp; &lt;quà&gt;" in demo.state()["modal"], timeout=15)
 
 
-def test_the_agent_asks_to_erase_a_number_and_sees_what_would_go(demo):
+def test_the_agent_erases_a_number_and_the_thread_forgets_it(demo):
     demo.do("command", text="/viber 0901234567 Xin chào")
     wait_for(lambda: "0901234567: delivered" in demo.state()["messages"], timeout=30)
     demo.do("command", text="/viber privacy erase 0901234567")
     shown = wait_for(lambda: "Erase •••••••567?" in (text := demo.shown()) and text, timeout=15)
     assert "sk-button-danger" in demo.state()["ephemeral"] and "Erase this number?" in shown
+    # The button in the private answer, clicked as its reader would (after the confirmation).
+    demo.click_in("Erase •••••••567?", "privacy_erase", where="ephemeral")
+    # The thread's messages are edited, paced, until none of them names the number.
+    wait_for(lambda: "0901234567" not in demo.state()["messages"], timeout=60)
+    assert "•••••••567" in demo.state()["messages"]
+    demo.do("command", text="/viber privacy requests")
+    wait_for(lambda: "erase" in demo.state()["ephemeral"].lower(), timeout=15)
