@@ -9,6 +9,7 @@ never on Slack's listener threads.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from bot.slack import erasure
 from bot.slack.erasure import ErasureNeeds
 from bot.slack.people import PeopleList
 from bot.store import Store
+from bot.store import erasure as erasure_store
 from bot.store.privacy_requests import (
     ACCESS,
     ANSWERED,
@@ -142,7 +144,9 @@ def _state(request: PrivacyRequest) -> str:
         return _("privacy.state_gathering")
     if request.state == FAILED:
         at = _when(request.done_at) if request.done_at else "?"
-        return _("privacy.state_failed", at=at, reason=escape(str(done.get("failed", "?"))))
+        # An access request keeps why in what it did, an erasure in what it could not reach.
+        why = done.get("failed") or _unreached(request).get("failed", "?")
+        return _("privacy.state_failed", at=at, reason=escape(str(why)))
     if request.state == ANSWERED and request.kind == ACCESS:
         text = _("privacy.state_answered", at=_when(done.get("file_sent_at") or request.done_at))
         if done.get("file_removed_at"):
@@ -150,7 +154,29 @@ def _state(request: PrivacyRequest) -> str:
         if request.remove_file_at:
             return text + _("privacy.file_due", at=_when(request.remove_file_at))
         return text
+    if request.kind == ERASE and request.state == erasure_store.DONE:
+        return _("privacy.state_erased", at=_when(request.done_at))
+    if request.kind == ERASE and request.state in _ERASE_STATES:
+        return _(f"privacy.state_{request.state}")
     return escape(request.state)
+
+
+def _unreached(request: PrivacyRequest) -> dict[str, Any]:
+    """What an erasure could not reach, as it recorded it (JSON)."""
+    try:
+        unreached = json.loads(request.unreachable or "{}")
+    except ValueError:
+        return {}
+    return unreached if isinstance(unreached, dict) else {}
+
+
+_ERASE_STATES = {
+    erasure_store.CONFIRMING,
+    erasure_store.QUEUED,
+    erasure_store.WAITING,
+    erasure_store.EDITING,
+    erasure_store.EXPIRED,
+}
 
 
 def _when(epoch: float | None) -> str:

@@ -177,6 +177,9 @@ def test_an_erasure_leaves_the_number_in_no_table_no_message_and_no_log_line(
         == "errors"
     )
     assert db_holds(app) == [] and slack_holds(slack_api) == []
+    # The request is listed with what became of it, never with the number.
+    listed = app.command("privacy requests", user=ADMIN).json()["text"]
+    assert "erased 20" in listed and PHONE not in listed and PHONE[1:] not in listed
     log = app.log()
     assert "erasure request" in log and "•••••••567" in log
     assert PHONE[1:] not in re.sub(r"[ .\-()+]", "", log)
