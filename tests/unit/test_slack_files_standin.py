@@ -283,25 +283,6 @@ def test_a_direct_message_is_opened_and_takes_messages_and_files(slack_api, clie
     )
 
 
-def test_files_delete_removes_only_the_apps_own_file_once(slack_api, client):
-    dm = client.conversations_open(users="U0042")["channel"]["id"]
-    done = client.files_upload_v2(channel=dm, content=CSV, filename="privacy.json")
-    file_id = done["file"]["id"]
-    url = done["file"]["url_private_download"]
-    theirs = slack_api.add_file("theirs.csv", CSV, user="U0042")
-
-    assert error_of(lambda: client.files_delete(file=theirs["id"])) == "cant_delete_file"
-    assert client.files_delete(file=file_id)["ok"] is True
-    assert slack_api.deleted == [file_id]
-    assert error_of(lambda: client.files_delete(file=file_id)) == "file_not_found"
-    assert error_of(lambda: client.files_delete(file="F0NEVER")) == "file_not_found"
-    assert error_of(lambda: client.files_info(file=file_id)) == "file_not_found"
-    assert requests.get(url, headers=bearer(slack_api), timeout=5).status_code == 404
-    (share,) = [m for m in slack_api.messages.values() if m.files]
-    assert share.files == [{"id": file_id, "mode": "tombstone"}]  # what Slack shows instead
-    assert theirs["id"] in slack_api.files
-
-
 # -- deleting and editing, as an erasure does ----------------------------------------------------
 
 
@@ -318,6 +299,9 @@ def test_files_delete_takes_only_the_bots_own_files_and_their_shares_go(slack_ap
     assert not [m for m in slack_api.messages.values() if m.files]  # its share had no words
     assert error_of(lambda: client.files_delete(file=shared["id"])) == "file_not_found"
     assert error_of(lambda: client.files_info(file=shared["id"])) == "file_not_found"
+    url = shared["url_private_download"]
+    assert requests.get(url, headers=bearer(slack_api), timeout=5).status_code == 404
+    assert user_file["id"] in slack_api.files
 
 
 def test_chat_update_refuses_what_slack_refuses(slack_api, client):
