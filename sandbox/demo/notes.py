@@ -5,6 +5,7 @@ command answer."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,3 +46,12 @@ def named_note(
     if kind == "answer" and index < len(answers):
         return {**answers[index][1], "ts": name}
     return None
+
+
+def as_json(text: str) -> dict[str, Any]:
+    """A command's answer as the page keeps it: its JSON object, or nothing."""
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -20,7 +20,7 @@ from sandbox.demo.builder import WorkflowBuilder
 from sandbox.demo.conversations import NAMES, as_dict, render_conversation, render_dms
 from sandbox.demo.files import DemoFiles, examples
 from sandbox.demo.gateway import choose_outcome, force_refusal
-from sandbox.demo.notes import named_note, shown_notes
+from sandbox.demo.notes import as_json, named_note, shown_notes
 from sandbox.demo.render import render_message, render_view
 from sandbox.demo.sent import sent_panel
 from sandbox.demo.state import BadSubmission, with_files
@@ -182,35 +182,26 @@ class Page:
                 now=now,
                 choice=choice,
             )
-        elif note := self._note(str(data.get("ts"))):
-            payload = payloads.message_block_actions(
-                note,
-                block_id=block_id,
-                action_id=action_id,
-                workspace=self.workspace,
-                person=self._person(),
-                channel_id=CHANNEL_ID,
-                channel_name=CHANNEL_NAME,
-                response_url=self._response_url(),
-                now=now,
-                choice=choice,
-                is_ephemeral=True,
-            )
         else:
-            message = self.world.slack.messages.get(str(data.get("ts")))
-            if message is None:
+            # A private note (as its reader clicks it: Slack sends no message back), or one
+            # posted in a channel.
+            ts = str(data.get("ts"))
+            note = self._note(ts)
+            message = None if note else self.world.slack.messages.get(ts)
+            if note is None and message is None:
                 return {"error": "that message is gone"}
             payload = payloads.message_block_actions(
-                as_dict(message),
+                note or as_dict(message),
                 block_id=block_id,
                 action_id=action_id,
                 workspace=self.workspace,
                 person=self._person(),
-                channel_id=message.channel,
+                channel_id=message.channel if message else CHANNEL_ID,
                 channel_name=CHANNEL_NAME,
                 response_url=self._response_url(),
                 now=now,
                 choice=choice,
+                is_ephemeral=note is not None,
             )
         answer = self.world.to_app(payloads.interactive_body(payload), _FORM)
         return {"status": answer.status_code}
@@ -330,11 +321,3 @@ class Page:
 
 
 _FORM = "application/x-www-form-urlencoded"
-
-
-def as_json(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
