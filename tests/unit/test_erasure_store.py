@@ -5,17 +5,20 @@ wait, a day at most."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 from collections.abc import Iterator
 
 import pytest
+from PIL import Image
 
 from bot.core.callback import parse_callback
 from bot.core.campaign import plan_campaign
 from bot.core.consent import SOURCE_SLACK
 from bot.core.delivery import State
+from bot.core.images import prepare, source_digest
 from bot.core.message import ViberMessage
 from bot.core.model import Category, JobKind, NewSend
 from bot.core.privacy import digest
@@ -339,3 +342,23 @@ def test_a_purge_forgets_what_its_sends_posts_said(keyed):
     assert keyed.privacy.purge(-10) == 1
     [post] = keyed.slack_posts.of_send(send_id)
     assert (post.ts, post.text, post.blocks) == ("1", None, None)
+
+
+def test_a_picture_hosted_for_a_send_to_the_number_alone_is_released(keyed: Store):
+    """The app hosts an uploaded picture as long as a send that keeps its content shows it:
+    erased with the only send that showed it, eSMS can no longer fetch it."""
+    picture = io.BytesIO()
+    Image.new("RGB", (20, 10), (1, 2, 3)).save(picture, "PNG")
+    source = picture.getvalue()
+    alone = new_send(keyed, (PHONE,), image_file="F0PHOTO")
+    shared = new_send(keyed, (PHONE, OTHER), image_file="F0OTHER")
+    hosted = [
+        keyed.images.host(send_id, source_digest(data), prepare(data, 800), "https://b.example")
+        for send_id, data in ((alone, source), (shared, source + b"\0"))
+    ]
+    settle(keyed, alone)
+    settle(keyed, shared)
+    erase(keyed)
+    assert keyed.images.get(hosted[0].token) is None  # its send's content is erased
+    assert keyed.images.get(hosted[1].token) is not None  # the other number's send keeps it
+    assert keyed.sends.get(alone).message.image_url == ""
