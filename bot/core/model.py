@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from bot.core.message import ViberMessage
+from bot.core.phones import is_masked
 
 
 class ThreadState(StrEnum):
@@ -143,6 +144,13 @@ class Recipient:
     row_values: str | None = None  # the row's columns, as JSON
     stop_token: str | None = None  # an advertisement's: the recipient's own stop link
     stopped_at: float | None = None  # when the customer used it
+    phone_digest: str | None = None  # erased: the number's keyed digest stands for it
+
+    @property
+    def opt_out_key(self) -> str | None:
+        """What an opt-out of this recipient is recorded under: the number, or once it was
+        erased its digest (which every opt-out look-up matches); None once purged."""
+        return self.phone_digest if is_masked(self.phone) else self.phone
 
     @property
     def is_sms(self) -> bool:

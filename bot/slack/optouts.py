@@ -110,9 +110,13 @@ def stop_recipient(
     if problem or recipient is None:
         respond(text=problem or _("opt.gone"), response_type="ephemeral", replace_original=False)
         return
-    added = store.optouts.add(recipient.phone, user_id, _("opt.reason_thread"))
+    number = recipient.opt_out_key
+    if number is None:  # purged: the app no longer knows whom it was sent to
+        respond(text=_("opt.purged"), response_type="ephemeral", replace_original=False)
+        return
+    added = store.optouts.add(number, user_id, _("opt.reason_thread"))
     if added is None:
-        existing = store.optouts.get(recipient.phone)
+        existing = store.optouts.get(number)
         day = vietnam_day(existing.added_at) if existing else "?"
         text = _("opt.already", phone=recipient.phone, day=day)
         respond(text=text, response_type="ephemeral", replace_original=False)

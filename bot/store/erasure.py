@@ -170,6 +170,25 @@ class Erasures:
                 )
                 return Outcome(_request(row), result, first_wait=row["state"] == QUEUED)
             self._erased(conn, request_id, result, forced=force and row["state"] == WAITING)
+            # The files access requests sent about this number hold it whole: they leave Slack
+            # now (the duty that removes them a day later takes them at its next turn), and an
+            # access request still gathering ends, forgetting the number it holds.
+            now = time.time()
+            conn.execute(
+                """UPDATE privacy_requests SET remove_file_at = ?
+                   WHERE kind = 'access' AND digest = ? AND remove_file_at > ?""",
+                (now, digest(key, row["pending_phone"]), now),
+            )
+            conn.execute(
+                """UPDATE privacy_requests SET pending_phone = NULL, state = 'failed',
+                       done = ?, done_at = ?
+                   WHERE kind = 'access' AND pending_phone = ?""",
+                (
+                    json.dumps({"failed": f"erased by request {request_id}"}),
+                    now,
+                    row["pending_phone"],
+                ),
+            )
             row = conn.execute(
                 "SELECT * FROM privacy_requests WHERE id = ?", (request_id,)
             ).fetchone()

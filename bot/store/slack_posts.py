@@ -94,13 +94,17 @@ class SlackPosts:
                     ),
                 )
         elif method == "chat_update":
-            # A message posted before posts were recorded is known from its first update on.
+            # A message posted before posts were recorded is known from its first update on. An
+            # erasure's masked copy waiting for its edit stays as it is: an update drawn from the
+            # rows before the erasure must not bring the number back into what the edit sends.
             with self.db.transaction() as conn:
                 conn.execute(
                     """INSERT INTO slack_posts (send_id, channel, ts, kind, text, blocks,
                            created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT (channel, ts) DO UPDATE SET text = excluded.text,
-                           blocks = COALESCE(excluded.blocks, slack_posts.blocks)""",
+                           blocks = COALESCE(excluded.blocks, slack_posts.blocks)
+                       WHERE slack_posts.edit_state IS NULL
+                           OR slack_posts.edit_state <> 'pending'""",
                     (
                         send_id,
                         str(arguments.get("channel") or ""),

@@ -34,10 +34,17 @@ class StopLink:
     phone: str
     brandname: str
     stopped_at: float | None
+    phone_digest: str | None = None  # erased: the digest its opt-out is recorded under
 
     @property
     def expired(self) -> bool:
-        return is_masked(self.phone)
+        """Purged: the number is no longer known, in any form (an erased one keeps its
+        digest, under which the customer can still refuse)."""
+        return is_masked(self.phone) and not self.phone_digest
+
+    @property
+    def opt_out_key(self) -> str:
+        return self.phone_digest if is_masked(self.phone) and self.phone_digest else self.phone
 
 
 Note = Callable[[StopLink, float], tuple[str, list[dict[str, Any]]]]
@@ -45,11 +52,16 @@ Note = Callable[[StopLink, float], tuple[str, list[dict[str, Any]]]]
 
 def _link(row: Row) -> StopLink:
     return StopLink(
-        row["id"], row["send_id"], row["phone"], row["brandname"] or "", row["stopped_at"]
+        row["id"],
+        row["send_id"],
+        row["phone"],
+        row["brandname"] or "",
+        row["stopped_at"],
+        row["phone_digest"],
     )
 
 
-_FIND = """SELECT r.id, r.send_id, r.phone, r.stopped_at, s.brandname
+_FIND = """SELECT r.id, r.send_id, r.phone, r.stopped_at, r.phone_digest, s.brandname
            FROM recipients r JOIN sends s ON s.id = r.send_id WHERE r.stop_token = ?"""
 
 
@@ -79,8 +91,9 @@ class StopLinks:
             conn.execute(
                 "UPDATE recipients SET stopped_at = ? WHERE id = ?", (now, link.recipient_id)
             )
-            if not add_in(conn, link.phone, CUSTOMER, STOP_REASON, SOURCE_CUSTOMER):
-                withdraw_in(conn, link.phone, CUSTOMER, SOURCE_CUSTOMER, STOP_REASON)
+            number = link.opt_out_key
+            if not add_in(conn, number, CUSTOMER, STOP_REASON, SOURCE_CUSTOMER):
+                withdraw_in(conn, number, CUSTOMER, SOURCE_CUSTOMER, STOP_REASON)
             stage_note(conn, link.send_id, *note(link, now))
             enqueue_sync(conn, link.send_id)
         return Stopped.NOW, link, now

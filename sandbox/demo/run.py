@@ -14,7 +14,7 @@ from pathlib import Path
 from sandbox.demo import stories
 from sandbox.demo.page import Page
 from sandbox.demo.seeding import HISTORY_DAYS, seed_consent, seed_history
-from sandbox.demo.server import serve
+from sandbox.demo.server import PageServer
 from sandbox.demo.world import CHANNEL_ID, CHANNEL_NAME, TEAM_ID, DemoWorld
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,15 @@ def run(args: argparse.Namespace) -> None:
         approvals=args.approvals,
         language=args.language,
     )
+    try:
+        pages = PageServer(args.port)
+    except OSError as error:
+        print(
+            f"The demo could not start: port {args.port} cannot be used ({error.strerror}): "
+            "choose another with --port",
+            flush=True,
+        )
+        raise SystemExit(1) from None
     print("Starting the app and its local stand-ins for Slack and eSMS …", flush=True)
     try:
         world.start()
@@ -45,13 +54,8 @@ def run(args: argparse.Namespace) -> None:
             )
         page = Page(world)
         page.seed()  # the opted-out number, before anyone can compose
-        try:
-            server = serve(page, args.port)
-        except OSError as error:
-            raise RuntimeError(
-                f"port {args.port} cannot be used ({error.strerror}): choose another with --port"
-            ) from None
-        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        pages.serve(page)
+        url = f"http://127.0.0.1:{pages.server.server_address[1]}/"
         print(
             f"\nThe demo is at {url}\n"
             "Nothing leaves this machine: Slack and eSMS are stand-ins, no customer is messaged."
@@ -67,6 +71,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"The demo could not start: {error}", flush=True)
         raise SystemExit(1) from None
     finally:
+        pages.server.server_close()
         world.stop()
         shutil.rmtree(world.folder, ignore_errors=True)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,7 +14,8 @@ from typing import Any
 from urllib.parse import quote
 
 from sandbox.demo.files import MAX_UPLOAD_BYTES
-from sandbox.demo.page import Page, as_json
+from sandbox.demo.notes import as_json
+from sandbox.demo.page import Page
 from sandbox.demo.render import FILES_PATH
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,37 @@ _MAX_BODY = 256 * 1024
 _MAX_UPLOAD_BODY = MAX_UPLOAD_BYTES * 4 // 3 + 64 * 1024  # the file in base64, and its name
 
 
-def serve(page: Page, port: int) -> ThreadingHTTPServer:
-    """The page on 127.0.0.1:`port` (0: any free port), served from a daemon thread."""
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A reader that went away is no error of the page's (a browser closed, or someone
+        asked while the app was still starting and gave up waiting)."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+class PageServer:
+    """The page's port, taken first (before the app starts, which takes seconds, in which
+    another program could take it), then served once the page is ready."""
+
+    def __init__(self, port: int) -> None:
+        self._page: Page | None = None
+        self.server = _Server(("127.0.0.1", port), _handler(self))
+
+    @property
+    def page(self) -> Page:
+        assert self._page is not None, "served only once the page is ready"
+        return self._page
+
+    def serve(self, page: Page) -> None:
+        """The page on the port taken, served from a daemon thread."""
+        self._page = page
+        threading.Thread(target=self.server.serve_forever, daemon=True, name="demo-page").start()
+
+
+def _handler(holder: PageServer) -> type[BaseHTTPRequestHandler]:
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:  # the app's log is enough
@@ -47,7 +78,7 @@ def serve(page: Page, port: int) -> ThreadingHTTPServer:
                 self._file(self.path.removeprefix(FILES_PATH))
                 return
             if self.path == "/api/state":
-                self._send(200, json.dumps(page.state()).encode(), "application/json")
+                self._send(200, json.dumps(holder.page.state()).encode(), "application/json")
                 return
             name = "index.html" if self.path == "/" else self.path.removeprefix("/static/")
             file = (STATIC / name).resolve()
@@ -60,7 +91,7 @@ def serve(page: Page, port: int) -> ThreadingHTTPServer:
             if not self._same_host():
                 self._send(403, b"only the demo page may do this", "text/plain")
                 return
-            found = page.files.download(file_id)
+            found = holder.page.files.download(file_id)
             if found is None:
                 self._send(404, b"not found", "text/plain")
                 return
@@ -90,7 +121,7 @@ def serve(page: Page, port: int) -> ThreadingHTTPServer:
                 self._send(403, b"only the demo page may do this", "text/plain")
                 return
             try:
-                result = page.act(
+                result = holder.page.act(
                     self.path.removeprefix("/api/"), as_json(body.decode("utf-8", "replace"))
                 )
             except Exception as error:  # the page says so; the demo goes on
@@ -101,7 +132,4 @@ def serve(page: Page, port: int) -> ThreadingHTTPServer:
                 return
             self._send(200, json.dumps(result).encode(), "application/json")
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True, name="demo-page").start()
-    return server
+    return Handler
