@@ -13,7 +13,7 @@ from PIL import Image
 from sandbox.standins.slack_api import block_text
 from sandbox.standins.slack_files import DOWNLOAD
 from tests.e2e.harness import composer_values, json_or_empty, wait_for
-from tests.e2e.test_campaigns import current, press, submit_campaign
+from tests.e2e.test_campaigns import _with, press, submit_campaign
 
 ORIENTATION, GPS_INFO = 0x0112, 0x8825
 BUTTON = {"button_label": "Xem đơn", "button_url": "https://shop.example/a123"}
@@ -195,7 +195,8 @@ def test_a_campaign_sends_every_row_with_the_uploaded_picture(app, slack_api, es
     assert answer.status_code == 200 and not json_or_empty(answer).get("errors"), answer.text
     parent = wait_for(lambda: slack_api.parents() and slack_api.parents()[0], timeout=20)
     wait_for(lambda: "2 rows read" in thread_text(slack_api, parent), timeout=20)
-    press(app, current(slack_api, parent), "campaign_start")
+    # The preview's reply and the parent's Start button are two Slack calls, in either order.
+    press(app, wait_for(lambda: _with(slack_api, parent, "campaign_start")), "campaign_start")
     sent = wait_for(lambda: len(esms.submissions) == 2 and esms.submissions, timeout=30)
     urls = {s.body["OttImgUrl"] for s in sent}
     (url,) = urls  # one picture, hosted once, for every row
