@@ -58,8 +58,21 @@ class _Encoder:
                     self._pool = None
             raise RetryLater("the picture's re-encoding process stopped") from None
 
+    def close(self) -> None:
+        """The child ends with its process, shut down before the interpreter's own goodbye to
+        the pool, which may write to a pipe already closed (a traceback at every exit)."""
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
 
 _ENCODER = _Encoder()
+
+
+def close_encoder() -> None:
+    """End the pictures' child process, if one was started; after the job runner stopped."""
+    _ENCODER.close()
 
 
 @dataclass(frozen=True)

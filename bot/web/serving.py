@@ -177,6 +177,13 @@ def _process_ended(arbiter: Any, process: Any) -> None:
     metrics.process_ended(process.pid)
 
 
+def _close_children() -> None:
+    """The processes this one started for its jobs end before it does."""
+    from bot.jobs.images import close_encoder
+
+    close_encoder()
+
+
 def _finish_jobs(arbiter: Any, process: Any) -> None:
     """gunicorn's worker_exit hook. On SIGTERM (a deploy, a daily dyno restart) the jobs
     running in this process finish before it ends, so a Slack post in flight is recorded
@@ -184,6 +191,7 @@ def _finish_jobs(arbiter: Any, process: Any) -> None:
     app = getattr(process, "wsgi", None)  # None when the app failed to load
     if app is not None:
         app.services.worker.stop(timeout=GRACEFUL_SECONDS - 2)
+        _close_children()
 
 
 def dev(args: argparse.Namespace) -> None:
@@ -215,6 +223,7 @@ def dev(args: argparse.Namespace) -> None:
         handler.start()
     finally:
         services.worker.stop(timeout=GRACEFUL_SECONDS - 2)
+        _close_children()
 
 
 def job_threads(text: str) -> int:
@@ -274,4 +283,5 @@ def worker(args: argparse.Namespace) -> None:
     # As a web process does on SIGTERM: no new job; the running ones get the same budget, and
     # one still running after it is taken over by another process once its lease runs out.
     services.worker.stop(timeout=GRACEFUL_SECONDS - 2)
+    _close_children()
     log.info("worker stopped")

@@ -142,3 +142,23 @@ def test_the_re_encoding_child_that_died_is_replaced_and_the_job_tried_again():
     again = encoder.prepare(photo(400, 300), 800)  # a new child
     assert again.data and encoder._pool is not pool
     encoder._pool.shutdown()
+
+
+def test_the_re_encoding_child_ends_when_its_process_stops_its_jobs():
+    """Shut down before the interpreter's own goodbye, which may find its pipe closed."""
+    import os
+
+    from bot.jobs.images import _Encoder
+
+    encoder = _Encoder()
+    encoder.prepare(photo(400, 300), 800)
+    pool = encoder._pool
+    assert pool is not None
+    (child,) = pool._processes
+    encoder.close()
+    assert encoder._pool is None and not pool._processes
+    with pytest.raises(ChildProcessError):  # reaped: gone for good
+        os.waitpid(child, os.WNOHANG)
+    encoder.close()  # twice, or with no child started: nothing to do
+    assert encoder.prepare(photo(40, 30), 800).data  # and a later picture starts a new child
+    encoder.close()
