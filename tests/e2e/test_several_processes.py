@@ -101,12 +101,15 @@ def test_two_processes_send_decide_and_report_each_thing_exactly_once(
     ]
     assert set(all_at_once(len(callbacks), lambda i: callbacks[i]())) == {200}
 
+    # Every thread's replies (its approval, its outcomes) take their turns in one channel, at
+    # Slack's pace of about one post a second: a dozen turns shared by two processes, which a
+    # busy machine stretches. What is asserted is that each thing happens once, not how soon.
     for parent in parents:
         wait_for(
             lambda parent=parent: (
                 "Delivered 2/2" in block_text(slack_api.messages[parent.ts].blocks)
             ),
-            timeout=20,
+            timeout=45,
         )
     wait_for(
         lambda: all(
