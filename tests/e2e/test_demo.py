@@ -341,11 +341,16 @@ def test_a_campaign_from_the_example_file_runs_to_its_results_file(demo):
     example = option_for(modal, "campaign.csv — the example (examples/campaign.csv)")
     demo.do("submit", view_id=view_id, values={"file": example, "text": stories.CAMPAIGN_TEXT})
     assert demo.state()["modal"] is None
-    wait_for(lambda: "5 rows read" in demo.state()["messages"], timeout=20)
-    shown = demo.state()["messages"]
-    assert (
-        "preview: nothing is sent until" in shown and "Chào Lan, đơn A123 giao ngày 02/12" in shown
+    # The preview's reply and the parent's update are two Slack calls, in either order.
+    shown = wait_for(
+        lambda: (
+            "5 rows read" in (text := demo.state()["messages"])
+            and "preview: nothing is sent until" in text
+            and text
+        ),
+        timeout=20,
     )
+    assert "Chào Lan, đơn A123 giao ngày 02/12" in shown
     assert 'data-action-id="campaign_cancel"' in shown and "<dialog" in shown  # Cancel asks
     assert demo.state()["gateway"] == []  # nothing before Start
     demo.click_in('data-action-id="campaign_start"', "campaign_start")
