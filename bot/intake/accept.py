@@ -14,14 +14,14 @@ from bot.config import Settings
 from bot.core.campaign import fill
 from bot.core.consent import stop_line_room
 from bot.core.draft import check_draft
-from bot.core.formatting import vietnam_day
 from bot.core.i18n import _
 from bot.core.images import UPLOADED, ImageUpload, can_host, upload_problem
 from bot.core.marketing import with_prefix
 from bot.core.message import ViberMessage, validate_message
-from bot.core.model import Category, NewSend, OptOut, Send
+from bot.core.model import Category, NewSend, Send
 from bot.core.sms_text import fallback_text
 from bot.intake.draft import Accepted, Draft, Refused, Surface
+from bot.intake.reach import lacking_sentence, opted_out_sentence
 from bot.store import Store
 from bot.store.new_sends import RunRecorded
 
@@ -86,11 +86,15 @@ class Intake:
                 else _("err.brandname")
             )
         consent_required = self._consent_required(category)
-        if consent_required and "recipients" not in errors and (lacking := self._lacking(phones)):
+        if (
+            consent_required
+            and "recipients" not in errors
+            and (lacking := lacking_sentence(self.store, phones))
+        ):
             errors["recipients"] = lacking
         if errors:
             # Shown beside the other problems, so the person fixes everything at once.
-            if "recipients" not in errors and (opted_out := self.opted_out_error(phones)):
+            if "recipients" not in errors and (opted_out := opted_out_sentence(self.store, phones)):
                 errors["recipients"] = opted_out
             return Refused(errors)
         new = replace(
@@ -101,7 +105,7 @@ class Intake:
         try:
             send_id = self.store.sends.create_unless_opted_out(new)
             if send_id is None:
-                if opted_out := self.opted_out_error(phones):
+                if opted_out := opted_out_sentence(self.store, phones):
                     return Refused({"recipients": opted_out})
                 send_id = self.store.sends.create(new)  # taken off the list in between
         except RunRecorded as recorded:  # Slack delivered the workflow's event again
@@ -119,37 +123,6 @@ class Intake:
     def _consent_required(self, category: str) -> bool:
         outreach = self.settings.outreach
         return category == Category.MARKETING and outreach.marketing_consent_required
-
-    def _lacking(self, phones: tuple[str, ...]) -> str | None:
-        """The sentences naming the numbers an advertisement may not reach for want of consent:
-        those that opted out (who have none), then the others."""
-        lacking = tuple(self.store.consents.lacking(phones))
-        if not lacking:
-            return None
-        found = self.store.optouts.among(lacking)
-        sentences = [self.opted_out_error(lacking, found)] if found else []
-        if never := [phone for phone in lacking if phone not in found]:
-            shown = ", ".join(never[:10])
-            if len(never) > 10:
-                shown += _("err.and_more", count=len(never) - 10)
-            sentences.append(_("err.no_consent", numbers=shown))
-        return " ".join(sentence for sentence in sentences if sentence)
-
-    def opted_out_error(
-        self, phones: tuple[str, ...], found: dict[str, OptOut] | None = None
-    ) -> str | None:
-        """The sentence naming the numbers that asked to be left alone, if any (`found`: the
-        opt-outs among them, when they were looked up already)."""
-        if found is None:
-            found = self.store.optouts.among(phones) if phones else {}
-        if not found:
-            return None
-        listed = ", ".join(
-            _("err.opted_out_one", phone=phone, day=vietnam_day(found[phone].added_at))
-            for phone in phones
-            if phone in found
-        )
-        return _("err.opted_out", numbers=listed)
 
     def _access(self, draft: Draft, *, fresh: bool) -> str | None:
         # A workflow's author reads about the person the step sends as, not about themselves.
